@@ -1,0 +1,26 @@
+/*  clock.h - wall and monotonic time in milliseconds. */
+#ifndef P2P_CLOCK_H
+#define P2P_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+/*  Unix time in ms: deadlines crossing process boundaries use this. */
+static inline int64_t
+clock_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*  Monotonic ms: local intervals (heartbeats, rate limits) use this. */
+static inline int64_t
+clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif

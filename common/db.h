@@ -1,0 +1,53 @@
+/*  db.h - one PostgreSQL connection for a worker: connects lazily, prepares
+    the worker's statements on every (re)connect, reconnects after failures
+    without blocking the worker for long, and turns libpq failures into err_t.
+    Only parameterised prepared statements are run through it.
+
+    Repository files include this header and libpq-fe.h; nothing else does. */
+#ifndef P2P_DB_H
+#define P2P_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "err.h"
+
+typedef struct {
+    const char *name; /* statement name used with db_exec */
+    const char *sql;  /* $1..$n placeholders */
+    int nparams;
+} db_statement_t;
+
+typedef struct db db_t;
+
+/*  New handle for conninfo (copied). statements must outlive the handle.
+    Does not connect yet. Caller destroys. */
+db_t *db_new(const char *conninfo, const db_statement_t *statements, size_t count);
+
+/*  Close the connection and free the handle; NULL-safe, NULLs *self_p. */
+void db_destroy(db_t **self_p);
+
+/*  Connect now if not connected (and not within the retry back-off).
+    Returns 0 when connected, else -1 with err ERR_DB_UNAVAILABLE. */
+int db_connect(db_t *self, err_t *err);
+
+/*  Run the prepared statement `name` with text parameters (NULL = SQL NULL).
+    Returns the result (caller PQclear()s) when it is PGRES_TUPLES_OK or
+    PGRES_COMMAND_OK. Otherwise NULL, with err ERR_DB_UNAVAILABLE when the
+    server cannot be reached, else ERR_INTERNAL; the SQLSTATE and constraint
+    of the failure stay readable through db_last_sqlstate/constraint. */
+PGresult *db_exec(db_t *self, const char *name, const char *const *params, int nparams, err_t *err);
+
+/*  Run a parameterless utility command (BEGIN, COMMIT, ROLLBACK). 0 or -1 with err. */
+int db_command(db_t *self, const char *sql, err_t *err);
+
+/*  SQLSTATE of the last failed db_exec ("" when none), e.g. "23505". Do not free. */
+const char *db_last_sqlstate(const db_t *self);
+
+/*  Constraint named by the last failed db_exec ("" when none). Do not free. */
+const char *db_last_constraint(const db_t *self);
+
+/*  True when the connection is currently up. */
+int db_is_connected(const db_t *self);
+
+#endif

@@ -1,0 +1,141 @@
+/*  envelope.c - protobuf-c (de)serialisation of the envelope and its
+    ZeroMQ framing: [identity] on a ROUTER, then exactly one envelope frame. */
+#include "envelope.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.pb-c.h"
+
+uint8_t *
+envelope_pack(const envelope_t *env, size_t *size)
+{
+    P2p__Envelope pb = P2P__ENVELOPE__INIT;
+    pb.kind = (P2p__Kind) env->kind;
+    pb.request_id = env->request_id;
+    /* protobuf-c treats NULL and "" alike for proto3 strings only when they
+       point at the shared empty string, so map NULL to it */
+    pb.service = (char *) (env->service ? env->service : "");
+    pb.user_id = (char *) (env->user_id ? env->user_id : "");
+    pb.role = (char *) (env->role ? env->role : "");
+    pb.msg_type = (char *) (env->msg_type ? env->msg_type : "");
+    pb.event = (char *) (env->event ? env->event : "");
+    pb.deadline_ms = env->deadline_ms;
+    pb.status = env->status;
+    pb.channel = (P2p__Channel) env->channel;
+    pb.body.data = (uint8_t *) env->body;
+    pb.body.len = env->body ? env->body_len : 0;
+
+    *size = p2p__envelope__get_packed_size(&pb);
+    uint8_t *buf = malloc(*size ? *size : 1);
+    if (buf)
+        p2p__envelope__pack(&pb, buf);
+    return buf;
+}
+
+int
+envelope_unpack(const uint8_t *data, size_t size, envelope_t *env)
+{
+    memset(env, 0, sizeof *env);
+    P2p__Envelope *pb = p2p__envelope__unpack(NULL, size, data);
+    if (!pb)
+        return -1;
+    if (pb->kind < ENVELOPE_HEARTBEAT || pb->kind > ENVELOPE_EVENT
+        || pb->body.len > ENVELOPE_MAX_BODY) {
+        p2p__envelope__free_unpacked(pb, NULL);
+        return -1;
+    }
+    env->kind = (envelope_kind_t) pb->kind;
+    env->request_id = pb->request_id;
+    env->service = pb->service;
+    env->user_id = pb->user_id;
+    env->role = pb->role;
+    env->msg_type = pb->msg_type;
+    env->event = pb->event;
+    env->deadline_ms = pb->deadline_ms;
+    env->status = pb->status;
+    env->channel = (envelope_channel_t) pb->channel;
+    env->body = pb->body.data;
+    env->body_len = pb->body.len;
+    env->_decoded = pb;
+    return 0;
+}
+
+void
+envelope_release(envelope_t *env)
+{
+    if (env && env->_decoded) {
+        p2p__envelope__free_unpacked((P2p__Envelope *) env->_decoded, NULL);
+        memset(env, 0, sizeof *env);
+    }
+}
+
+int
+envelope_send(zsock_t *sock, const void *identity, size_t identity_len, const envelope_t *env)
+{
+    size_t size;
+    uint8_t *buf = envelope_pack(env, &size);
+    if (!buf) {
+        errno = ENOMEM;
+        return -1;
+    }
+    void *handle = zsock_resolve(sock);
+    int rc = 0;
+    if (identity && zmq_send(handle, identity, identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    /* libzmq takes the whole multipart message or none of it, so a failed
+       first frame leaves nothing half-sent */
+    if (rc == 0 && zmq_send(handle, buf, size, ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    int saved = errno;
+    free(buf);
+    errno = saved;
+    return rc;
+}
+
+/*  Read and discard the rest of a multipart message. */
+static void
+s_drain_more(void *handle)
+{
+    int more = 1;
+    size_t len = sizeof more;
+    while (zmq_getsockopt(handle, ZMQ_RCVMORE, &more, &len) == 0 && more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        zmq_msg_recv(&part, handle, ZMQ_DONTWAIT);
+        zmq_msg_close(&part);
+    }
+}
+
+int
+envelope_recv(zsock_t *sock, zframe_t **identity, envelope_t *env)
+{
+    memset(env, 0, sizeof *env);
+    void *handle = zsock_resolve(sock);
+    zmq_msg_t part;
+    if (identity) {
+        *identity = NULL;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            return -1;
+        }
+        *identity = zframe_new(zmq_msg_data(&part), zmq_msg_size(&part));
+        zmq_msg_close(&part);
+    }
+    zmq_msg_init(&part);
+    int rc = zmq_msg_recv(&part, handle, ZMQ_DONTWAIT);
+    if (rc >= 0)
+        rc = envelope_unpack(zmq_msg_data(&part), zmq_msg_size(&part), env) == 0 ? 0 : -2;
+    zmq_msg_close(&part);
+    s_drain_more(handle);
+    if (rc != 0) {
+        if (identity)
+            zframe_destroy(identity);
+        if (rc == -2)
+            errno = EPROTO;
+        return -1;
+    }
+    return 0;
+}

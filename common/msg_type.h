@@ -1,0 +1,101 @@
+/*  msg_type.h - every message type the service knows, declared once.
+
+    Adding a message type is one line here, its handler in the owning
+    worker's handler table, and its test. The gateway derives routing, the
+    "unknown type" check and the "not yet implemented" answers from this list;
+    workers derive their dispatch from it. */
+#ifndef P2P_MSG_TYPE_H
+#define P2P_MSG_TYPE_H
+
+#include <stdbool.h>
+
+/*  Which worker kind serves a type. SERVICE_NONE: nobody yet (placeholder). */
+#define SERVICE_LIST(X)            \
+    X(SERVICE_NONE, "none")        \
+    X(SERVICE_PROFILE, "profile")  \
+    X(SERVICE_ADMIN, "admin")
+
+typedef enum {
+#define X(name, wire) name,
+    SERVICE_LIST(X)
+#undef X
+        SERVICE_COUNT
+} service_t;
+
+/*  Flags: MSG_WS - a client may send it over the WebSocket;
+           MSG_WRITE - it changes data, so it is never retried on another worker. */
+#define MSG_WS 1u
+#define MSG_WRITE 2u
+
+/*  X(enum, wire name, service, flags, "not yet implemented" text or NULL) */
+#define MSG_TYPE_LIST(X)                                                                           \
+    /* profile: WebSocket */                                                                       \
+    X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS, NULL)                               \
+    X(MSG_PROFILE_UPDATE, "profile.update", SERVICE_PROFILE, MSG_WS | MSG_WRITE, NULL)             \
+    X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS, NULL)                           \
+    X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS, NULL)                         \
+    /* profile: REST routes and the WebSocket connect check */                                     \
+    X(MSG_PROFILE_CHECK, "profile.check", SERVICE_PROFILE, 0, NULL)                                \
+    X(MSG_PROFILE_CREATE, "profile.create", SERVICE_PROFILE, MSG_WRITE, NULL)                      \
+    X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, 0, NULL)                                      \
+    X(MSG_PROFILE_PUT, "profile.put", SERVICE_PROFILE, MSG_WRITE, NULL)                            \
+    X(MSG_SESSION_OPEN, "session.open", SERVICE_PROFILE, 0, NULL)                                  \
+    /* the seed's placeholders, answered by the gateway until a worker serves them */              \
+    X(MSG_AD_CREATE, "ad.create", SERVICE_NONE, MSG_WS, "Ad creation not yet implemented")         \
+    X(MSG_AD_LIST, "ad.list", SERVICE_NONE, MSG_WS, "Ad listing not yet implemented")              \
+    X(MSG_AD_UPDATE, "ad.update", SERVICE_NONE, MSG_WS, "Ad update not yet implemented")           \
+    X(MSG_AD_DELETE, "ad.delete", SERVICE_NONE, MSG_WS, "Ad deletion not yet implemented")         \
+    X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_NONE, MSG_WS, "My ads not yet implemented")              \
+    X(MSG_ORDER_CREATE, "order.create", SERVICE_NONE, MSG_WS, "Order creation not yet implemented") \
+    X(MSG_ORDER_LIST, "order.list", SERVICE_NONE, MSG_WS, "Order listing not yet implemented")     \
+    X(MSG_ORDER_GET, "order.get", SERVICE_NONE, MSG_WS, "Order details not yet implemented")       \
+    X(MSG_ORDER_CANCEL, "order.cancel", SERVICE_NONE, MSG_WS, "Order cancellation not yet implemented") \
+    X(MSG_ORDER_CONFIRM_PAYMENT, "order.confirm_payment", SERVICE_NONE, MSG_WS,                    \
+      "Payment confirmation not yet implemented")                                                  \
+    X(MSG_ORDER_RELEASE_CRYPTO, "order.release_crypto", SERVICE_NONE, MSG_WS,                      \
+      "Crypto release not yet implemented")                                                        \
+    X(MSG_CHAT_SEND_MESSAGE, "chat.send_message", SERVICE_NONE, MSG_WS, "Chat messaging not yet implemented") \
+    X(MSG_CHAT_GET_MESSAGES, "chat.get_messages", SERVICE_NONE, MSG_WS, "Chat history not yet implemented") \
+    X(MSG_CHAT_MARK_READ, "chat.mark_read", SERVICE_NONE, MSG_WS, "Chat read receipts not yet implemented") \
+    X(MSG_DISPUTE_RAISE, "dispute.raise", SERVICE_NONE, MSG_WS, "Dispute creation not yet implemented") \
+    X(MSG_DISPUTE_GET, "dispute.get", SERVICE_NONE, MSG_WS, "Dispute details not yet implemented") \
+    X(MSG_REVIEW_CREATE, "review.create", SERVICE_NONE, MSG_WS, "Review creation not yet implemented") \
+    X(MSG_REVIEW_LIST, "review.list", SERVICE_NONE, MSG_WS, "Review listing not yet implemented")  \
+    X(MSG_NOTIFICATION_LIST, "notification.list", SERVICE_NONE, MSG_WS,                           \
+      "Notification listing not yet implemented")                                                  \
+    X(MSG_NOTIFICATION_MARK_READ, "notification.mark_read", SERVICE_NONE, MSG_WS,                  \
+      "Notification read receipts not yet implemented")
+
+typedef enum {
+    MSG_UNKNOWN = -1,
+#define X(name, wire, service, flags, todo) name,
+    MSG_TYPE_LIST(X)
+#undef X
+        MSG_TYPE_COUNT
+} msg_type_t;
+
+/*  Type for a wire name; MSG_UNKNOWN when there is none. */
+msg_type_t msg_type_from_name(const char *name);
+
+/*  Wire name of type ("?" when out of range). Static, do not free. */
+const char *msg_type_name(msg_type_t type);
+
+/*  Service that serves type. */
+service_t msg_type_service(msg_type_t type);
+
+/*  True when a client may send type over the WebSocket. */
+bool msg_type_is_ws(msg_type_t type);
+
+/*  True when type changes data (never retried). */
+bool msg_type_is_write(msg_type_t type);
+
+/*  "... not yet implemented" text for placeholder types, else NULL. */
+const char *msg_type_todo(msg_type_t type);
+
+/*  Wire name of a service ("profile", "admin"). Static. */
+const char *service_name(service_t service);
+
+/*  Service for a wire name; SERVICE_NONE when unknown. */
+service_t service_from_name(const char *name);
+
+#endif

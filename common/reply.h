@@ -1,0 +1,23 @@
+/*  reply.h - the JSON bodies clients receive, in the seed's envelope:
+      {"success":true,"data":{...},"message":"..."}
+      {"success":false,"error":"<human text>","code":"<WIRE_CODE>"}
+    Workers send these bodies as they are (REST); the gateway splices "type"
+    and "request_id" in front of them for WebSocket clients. */
+#ifndef P2P_REPLY_H
+#define P2P_REPLY_H
+
+#include <jansson.h>
+
+#include "err.h"
+
+/*  Success body. data is stolen (NULL: no "data" key); message may be NULL.
+    Returns a new string (caller frees) or NULL when out of memory. */
+char *reply_ok_body(json_t *data, const char *message);
+
+/*  Failure body from err. Returns a new string (caller frees). */
+char *reply_error_body(const err_t *err);
+
+/*  Failure body with an explicit error text and code. */
+char *reply_error_text(err_code_t code, const char *text);
+
+#endif
