@@ -402,8 +402,10 @@ s_apply (PGconn *conn, const char *dir, const migrate_file_t *file)
     //  the version row would no longer be atomic with the schema change.
     if (PQtransactionStatus (conn) != PQTRANS_INTRANS) {
         s_log_error ("migration.failed", file->version,
-                     "migration ended the transaction itself (remove BEGIN/COMMIT from the file)");
-        s_rollback (conn);
+                     "the file ended the transaction itself (COMMIT/ROLLBACK in it?); some of it "
+                     "may be applied without a version row: remove them and repair by hand");
+        if (PQtransactionStatus (conn) != PQTRANS_IDLE)
+            s_rollback (conn);
         goto cleanup;
     }
     const char *params [] = {file->version, file->name};
