@@ -1,0 +1,794 @@
+"""Integration-test harness: real p2p-gateway / p2p-profile-svc processes, a real
+PostgreSQL (DATABASE_URL), and small clients (HTTP, WebSocket, psql, JWT) that talk to
+them the way an outside client would.
+
+Only the standard library plus `websockets` (10.x, legacy asyncio API) is used.
+
+Environment (required, never defaulted, never skipped):
+    P2P_BIN_DIR   directory holding p2p-gateway, p2p-profile-svc, p2p-migrate
+    DATABASE_URL  a migrated PostgreSQL the workers and the tests share
+"""
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import websockets
+import websockets.exceptions
+
+JWT_SECRET = "it-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ZYXW"
+GATEWAY_BIN = "p2p-gateway"
+PROFILE_SVC_BIN = "p2p-profile-svc"
+MIGRATE_BIN = "p2p-migrate"
+
+READY_TIMEOUT_S = 15.0
+HTTP_TIMEOUT_S = 10.0
+WS_REPLY_TIMEOUT_S = 5.0
+
+SEED_CREATED_MESSAGE = ("P2P profile created successfully. "
+                        "You can now connect to the P2P trading platform.")
+SEED_NO_CONSENT_ERROR = "You must accept the terms and conditions to create a P2P profile"
+SEED_PROFILE_EXISTS_ERROR = "You already have a P2P profile"
+SEED_NOT_JOINED_MESSAGE = "You have not joined P2P trading yet."
+
+# Fields that must never appear when looking at someone else's profile.
+PRIVATE_FIELDS = ("phone_number", "email", "metadata", "suspension_reason",
+                  "preferred_payment_methods")
+
+PLACEHOLDER_TYPES = (
+    "ad.create", "ad.list", "ad.update", "ad.delete", "ad.my_ads",
+    "order.create", "order.list", "order.get", "order.cancel",
+    "order.confirm_payment", "order.release_crypto",
+    "chat.send_message", "chat.get_messages", "chat.mark_read",
+    "dispute.raise", "dispute.get",
+    "review.create", "review.list",
+    "notification.list", "notification.mark_read",
+)
+
+
+class HarnessError(RuntimeError):
+    """The environment or the processes are not usable; the message says why."""
+
+
+# --------------------------------------------------------------------------- environment
+
+def env_problems():
+    """Return a list of human-readable problems with the test environment (empty if fine)."""
+    problems = []
+    bin_dir = os.environ.get("P2P_BIN_DIR")
+    if not bin_dir:
+        problems.append("P2P_BIN_DIR is not set (it must name the directory holding "
+                        "p2p-gateway, p2p-profile-svc and p2p-migrate)")
+    else:
+        for name in (GATEWAY_BIN, PROFILE_SVC_BIN, MIGRATE_BIN):
+            path = os.path.join(bin_dir, name)
+            if not os.path.isfile(path):
+                problems.append(f"missing binary: {path}")
+            elif not os.access(path, os.X_OK):
+                problems.append(f"binary is not executable: {path}")
+    if not os.environ.get("DATABASE_URL"):
+        problems.append("DATABASE_URL is not set (it must name a migrated PostgreSQL)")
+    if shutil.which("psql") is None:
+        problems.append("psql is not on PATH (tests use it to inspect and set rows)")
+    return problems
+
+
+def check_database():
+    """Raise HarnessError unless DATABASE_URL answers and holds p2p_profiles."""
+    try:
+        out = psql("SELECT count(*) FROM information_schema.tables "
+                   "WHERE table_name = 'p2p_profiles'")
+    except HarnessError as e:
+        raise HarnessError(f"DATABASE_URL is not usable: {e}") from None
+    if out.strip() != "1":
+        raise HarnessError("DATABASE_URL has no p2p_profiles table: run p2p-migrate first")
+
+
+def bin_path(name):
+    problems = env_problems()
+    if problems:
+        raise HarnessError("integration tests cannot run:\n  - " + "\n  - ".join(problems))
+    return os.path.join(os.environ["P2P_BIN_DIR"], name)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def new_user_id():
+    return "it_" + uuid.uuid4().hex
+
+
+def new_username(prefix="u"):
+    """A fresh valid username (3-30 chars of [A-Za-z0-9_])."""
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    assert len(name) <= 30, name
+    return name
+
+
+# --------------------------------------------------------------------------- JWT
+
+def _b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+_DEFAULT = object()
+
+
+def make_token(user_id=_DEFAULT, *, sub=None, exp=_DEFAULT, nbf=None, iat=_DEFAULT,
+               alg="HS256", secret=JWT_SECRET, extra=None, header_extra=None):
+    """Mint a JWT by hand so tests can build every kind of bad token.
+
+    user_id: the `user_id` claim (omitted when None); sub: the `sub` claim when not None;
+    exp: unix seconds (default now + 1 h; None omits it); alg: HS256, HS384, HS512 or none.
+    """
+    now = int(time.time())
+    claims = {}
+    if user_id is _DEFAULT:
+        user_id = new_user_id()
+    if user_id is not None:
+        claims["user_id"] = user_id
+    if sub is not None:
+        claims["sub"] = sub
+    if iat is _DEFAULT:
+        iat = now
+    if iat is not None:
+        claims["iat"] = iat
+    if exp is _DEFAULT:
+        exp = now + 3600
+    if exp is not None:
+        claims["exp"] = exp
+    if nbf is not None:
+        claims["nbf"] = nbf
+    if extra:
+        claims.update(extra)
+    header = {"alg": alg, "typ": "JWT"}
+    if header_extra:
+        header.update(header_extra)
+    signing_input = (_b64url(json.dumps(header, separators=(",", ":")).encode()) + "." +
+                     _b64url(json.dumps(claims, separators=(",", ":")).encode()))
+    digests = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+    if alg == "none":
+        signature = ""
+    else:
+        mac = hmac.new(secret.encode(), signing_input.encode(), digests[alg])
+        signature = _b64url(mac.digest())
+    return signing_input + "." + signature
+
+
+# --------------------------------------------------------------------------- psql
+
+class Raw:
+    """An SQL expression inserted verbatim, e.g. Raw("now() + interval '1 hour'")."""
+
+    def __init__(self, sql):
+        self.sql = sql
+
+
+def sql_literal(value):
+    if isinstance(value, Raw):
+        return value.sql
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, dict)):
+        return sql_literal(json.dumps(value)) + "::jsonb"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def psql(sql, timeout=15):
+    """Run one SQL command against DATABASE_URL; return stdout (unaligned, tuples only)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise HarnessError("DATABASE_URL is not set")
+    try:
+        done = subprocess.run(
+            ["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-c", sql],
+            capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError:
+        raise HarnessError("psql is not on PATH") from None
+    except subprocess.TimeoutExpired:
+        raise HarnessError(f"psql timed out after {timeout}s: {sql}") from None
+    if done.returncode != 0:
+        raise HarnessError(f"psql failed ({done.returncode}): {done.stderr.strip()}\n"
+                           f"SQL: {sql}")
+    return done.stdout
+
+
+def db_insert_profile(user_id, **cols):
+    """Insert a p2p_profiles row directly (bypassing the service); return its id."""
+    cols = dict(cols)
+    cols["user_id"] = user_id
+    names = ", ".join(cols)
+    values = ", ".join(sql_literal(v) for v in cols.values())
+    out = psql(f"INSERT INTO p2p_profiles ({names}) VALUES ({values}) RETURNING id")
+    return int(out.strip().splitlines()[0])
+
+
+def db_update_profile(user_id, **cols):
+    assert cols
+    sets = ", ".join(f"{k} = {sql_literal(v)}" for k, v in cols.items())
+    out = psql(f"UPDATE p2p_profiles SET {sets} WHERE user_id = {sql_literal(user_id)} "
+               f"RETURNING id")
+    assert out.strip(), f"no p2p_profiles row for user_id {user_id}"
+
+
+def db_profile(user_id):
+    """The row as a dict (JSON types as PostgreSQL renders them), or None."""
+    out = psql("SELECT row_to_json(p) FROM p2p_profiles p "
+               f"WHERE user_id = {sql_literal(user_id)}").strip()
+    return json.loads(out) if out else None
+
+
+def db_snapshot(user_id):
+    """The row minus last_active_at (which any call may touch): for 'nothing changed'."""
+    row = db_profile(user_id)
+    if row is not None:
+        row.pop("last_active_at", None)
+    return row
+
+
+# --------------------------------------------------------------------------- processes
+
+class Proc:
+    """One child process with its stdout/stderr in files."""
+
+    def __init__(self, name, argv, env, log_dir):
+        self.name = name
+        self.argv = argv
+        self.out_path = os.path.join(log_dir, f"{name}.stdout.log")
+        self.err_path = os.path.join(log_dir, f"{name}.stderr.log")
+        self._out = open(self.out_path, "ab")
+        self._err = open(self.err_path, "ab")
+        self.started_at = time.monotonic()
+        try:
+            self.popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                          stdout=self._out, stderr=self._err,
+                                          start_new_session=True)
+        except OSError as e:
+            self._close_files()
+            raise HarnessError(f"cannot start {name} ({argv[0]}): {e}") from None
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.popen.send_signal(sig)
+
+    def stop(self, timeout=5.0):
+        """SIGTERM, wait, then SIGKILL. Safe to call twice. Returns the exit code."""
+        if self.alive():
+            try:
+                self.popen.send_signal(signal.SIGCONT)  # a stopped process cannot see SIGTERM
+                self.popen.send_signal(signal.SIGTERM)
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=timeout)
+            except ProcessLookupError:
+                pass
+        self._close_files()
+        return self.popen.returncode
+
+    def kill(self):
+        if self.alive():
+            self.popen.kill()
+            self.popen.wait(timeout=5)
+        self._close_files()
+
+    def _close_files(self):
+        for f in (self._out, self._err):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def log_text(self):
+        chunks = []
+        for path in (self.out_path, self.err_path):
+            try:
+                with open(path, "rb") as f:
+                    chunks.append(f.read().decode("utf-8", "replace"))
+            except OSError:
+                pass
+        return "".join(chunks)
+
+    def log_tail(self, lines=80):
+        parts = []
+        for label, path in (("stdout", self.out_path), ("stderr", self.err_path)):
+            try:
+                with open(path, "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+            except OSError as e:
+                text = f"<cannot read: {e}>"
+            tail = text.splitlines()[-lines:]
+            state = "running" if self.alive() else f"exited {self.popen.returncode}"
+            parts.append(f"==== {self.name} {label} ({state}) {path}\n" + "\n".join(tail))
+        return "\n".join(parts)
+
+
+ALL_STACKS = []  # every Stack ever built, so conftest can print logs of failed tests
+
+
+class Stack:
+    """One gateway and N profile workers, wired together on free ports.
+
+    env: overrides for every process (e.g. {"P2P_REQUEST_TIMEOUT_MS": "1500"}).
+    """
+
+    def __init__(self, name="stack", workers=2, env=None, start=True, workers_first=False):
+        self.name = name
+        self.gateway_bin = bin_path(GATEWAY_BIN)
+        self.worker_bin = bin_path(PROFILE_SVC_BIN)
+        self.port = free_port()
+        self.worker_endpoint = f"tcp://127.0.0.1:{free_port()}"
+        self.secret = JWT_SECRET
+        self.log_dir = tempfile.mkdtemp(prefix=f"p2p-it-{name}-")
+        self.overrides = dict(env or {})
+        self.n_workers = workers
+        self.gateway = None
+        self.old_gateways = []
+        self.workers = []
+        self.retired_workers = []
+        self._seq = 0
+        self.created_at = time.monotonic()
+        ALL_STACKS.append(self)
+        if start:
+            self.start(workers_first=workers_first)
+
+    # -- configuration
+
+    def env(self):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("P2P_") and k not in ("JWT_SECRET", "LOG_LEVEL")}
+        env.update({
+            "JWT_SECRET": self.secret,
+            "P2P_HTTP_PORT": str(self.port),
+            "P2P_WORKER_BIND": self.worker_endpoint,
+            "P2P_GATEWAY_ENDPOINTS": self.worker_endpoint,
+            "DATABASE_URL": os.environ["DATABASE_URL"],
+            "LOG_LEVEL": "debug",
+            "P2P_RATE_LIMIT_PER_MIN": "0",
+        })
+        env.update({k: str(v) for k, v in self.overrides.items()})
+        return env
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}/api/p2p/ws"
+
+    def token(self, user_id, **kw):
+        kw.setdefault("secret", self.secret)
+        return make_token(user_id, **kw)
+
+    # -- lifecycle
+
+    def start(self, workers_first=False):
+        if workers_first:
+            for _ in range(self.n_workers):
+                self.add_worker()
+            time.sleep(0.3)
+            self.start_gateway()
+        else:
+            self.start_gateway()
+            for _ in range(self.n_workers):
+                self.add_worker()
+        if self.n_workers > 0:
+            self.wait_ready()
+        else:
+            self.wait_health()
+        return self
+
+    def _next_name(self, kind):
+        self._seq += 1
+        return f"{self.name}-{kind}-{self._seq}"
+
+    def start_gateway(self):
+        assert self.gateway is None or not self.gateway.alive(), "gateway already running"
+        if self.gateway is not None:
+            self.old_gateways.append(self.gateway)
+        self.gateway = Proc(self._next_name("gateway"), [self.gateway_bin], self.env(),
+                            self.log_dir)
+        return self.gateway
+
+    def stop_gateway(self):
+        if self.gateway is not None:
+            self.gateway.stop()
+
+    def add_worker(self):
+        proc = Proc(self._next_name("profile-svc"), [self.worker_bin], self.env(),
+                    self.log_dir)
+        self.workers.append(proc)
+        return proc
+
+    def remove_worker(self, proc, kill=False):
+        """Stop (SIGTERM) or kill (SIGKILL) one worker and forget it."""
+        if kill:
+            proc.kill()
+        else:
+            proc.stop()
+        if proc in self.workers:
+            self.workers.remove(proc)
+        self.retired_workers.append(proc)
+
+    def processes(self):
+        procs = list(self.old_gateways)
+        if self.gateway is not None:
+            procs.append(self.gateway)
+        return procs + self.workers + self.retired_workers
+
+    def _check_gateway_alive(self, what):
+        if self.gateway is None or not self.gateway.alive():
+            code = None if self.gateway is None else self.gateway.popen.returncode
+            raise HarnessError(f"[{self.name}] gateway exited (code {code}) while waiting "
+                               f"for {what}\n{self.log_tail()}")
+
+    def _wait_status(self, path, want, timeout):
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            self._check_gateway_alive(path)
+            for w in self.workers:
+                if not w.alive() and w.popen.returncode not in (None,):
+                    raise HarnessError(f"[{self.name}] worker {w.name} exited with code "
+                                       f"{w.popen.returncode}\n{self.log_tail()}")
+            try:
+                r = http_request(self, "GET", path, timeout=2)
+                if r.status == want:
+                    return r
+                last = f"HTTP {r.status} {r.body[:200]!r}"
+            except OSError as e:
+                last = repr(e)
+            time.sleep(0.1)
+        raise HarnessError(f"[{self.name}] GET {path} did not answer {want} within "
+                           f"{timeout}s (last: {last})\n{self.log_tail()}")
+
+    def wait_ready(self, timeout=READY_TIMEOUT_S):
+        return self._wait_status("/p2p/ready", 200, timeout)
+
+    def wait_health(self, timeout=READY_TIMEOUT_S):
+        return self._wait_status("/p2p/health", 200, timeout)
+
+    def stop(self):
+        for proc in reversed(self.processes()):
+            proc.stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def log_tail(self, lines=80):
+        return (f"[{self.name}] logs in {self.log_dir}\n" +
+                "\n".join(p.log_tail(lines) for p in self.processes()))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+class Response:
+    def __init__(self, status, headers, body, elapsed):
+        self.status = status
+        self.headers = headers  # lower-cased names
+        self.body = body
+        self.elapsed = elapsed
+
+    @property
+    def json(self):
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise AssertionError(f"response (HTTP {self.status}) is not JSON: "
+                                 f"{self.body[:500]!r}") from None
+
+    @property
+    def content_type(self):
+        return self.headers.get("content-type", "")
+
+    def __repr__(self):
+        return f"<HTTP {self.status} {self.body[:300]!r}>"
+
+
+_NO_BODY = object()
+
+
+def http_request(stack, method, path, token=None, json_body=_NO_BODY, raw=None,
+                 headers=None, timeout=HTTP_TIMEOUT_S):
+    """One HTTP request to the stack's gateway on a fresh connection."""
+    hdrs = {}
+    body = None
+    if token is not None:
+        hdrs["Authorization"] = f"Bearer {token}"
+    if json_body is not _NO_BODY:
+        body = json.dumps(json_body).encode("utf-8")
+        hdrs["Content-Type"] = "application/json"
+    if raw is not None:
+        body = raw
+        hdrs.setdefault("Content-Type", "application/json")
+    if headers:
+        hdrs.update(headers)
+    conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=timeout)
+    t0 = time.monotonic()
+    try:
+        conn.request(method, path, body=body, headers=hdrs)
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data,
+                        time.monotonic() - t0)
+    finally:
+        conn.close()
+
+
+def assert_error(resp, status, field=None, error=None):
+    """Assert an error envelope: status, success false, non-empty error (naming field)."""
+    assert resp.status == status, f"expected HTTP {status}, got {resp!r}"
+    body = resp.json
+    assert body.get("success") is False, body
+    assert isinstance(body.get("error"), str) and body["error"], body
+    if field is not None:
+        assert field in body["error"], f"error does not name {field!r}: {body}"
+    if error is not None:
+        assert body["error"] == error, body
+    return body
+
+
+class User:
+    """A test user: id, token for a stack, and (once created) the profile."""
+
+    def __init__(self, stack, user_id=None, profile=None):
+        self.stack = stack
+        self.user_id = user_id or new_user_id()
+        self.token = stack.token(self.user_id)
+        self.profile = profile
+
+    @property
+    def profile_id(self):
+        return self.profile["id"]
+
+    def get(self, path):
+        return http_request(self.stack, "GET", path, token=self.token)
+
+    def post(self, path, body):
+        return http_request(self.stack, "POST", path, token=self.token, json_body=body)
+
+    def put(self, path, body):
+        return http_request(self.stack, "PUT", path, token=self.token, json_body=body)
+
+
+def create_user(stack, **fields):
+    """A fresh user with a profile created through the REST API (has_consent true)."""
+    user = User(stack)
+    body = {"has_consent": True}
+    if "username" not in fields:
+        body["username"] = new_username()
+    body.update(fields)
+    r = user.post("/api/p2p/profile/create", body)
+    assert r.status == 201, f"profile create failed: {r!r}"
+    user.profile = r.json["data"]["profile"]
+    return user
+
+
+def wait_until(predicate, timeout, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what} not met within {timeout}s (last: {last!r})")
+
+
+# --------------------------------------------------------------------------- WebSocket
+
+def run(coro, timeout=60):
+    """Run one coroutine to completion with an overall bound."""
+    async def bounded():
+        return await asyncio.wait_for(coro, timeout)
+    return asyncio.run(bounded())
+
+
+async def ws_open(stack, token=None, via="query", extra_headers=None):
+    """Open a WebSocket to the gateway. via: 'query' (?token=), 'header' (Bearer) or None."""
+    uri = stack.ws_url
+    headers = list(extra_headers or [])
+    if token is not None and via == "query":
+        uri += f"?token={token}"
+    elif token is not None and via == "header":
+        headers.append(("Authorization", f"Bearer {token}"))
+    connect = websockets.connect(uri, extra_headers=headers, compression=None,
+                                 ping_interval=None, open_timeout=10, close_timeout=2,
+                                 max_size=2 ** 22)
+    ws = await asyncio.wait_for(connect, 12)
+    return Session(ws)
+
+
+class Session:
+    """A thin JSON layer over one websockets client connection."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.connected = None
+        self.unmatched = []
+        self._n = 0
+
+    async def send_json(self, obj):
+        await self.ws.send(json.dumps(obj))
+
+    async def send_text(self, text):
+        await self.ws.send(text)
+
+    async def send(self, type_, data=_DEFAULT, request_id=None):
+        msg = {"type": type_}
+        if data is not _DEFAULT:
+            msg["data"] = data
+        if request_id is not None:
+            msg["request_id"] = request_id
+        await self.send_json(msg)
+
+    async def recv(self, timeout=WS_REPLY_TIMEOUT_S):
+        try:
+            text = await asyncio.wait_for(self.ws.recv(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no WebSocket message within {timeout}s "
+                                 f"(unmatched so far: {self.unmatched})") from None
+        assert isinstance(text, str), f"expected a text frame, got {text!r}"
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            raise AssertionError(f"server sent non-JSON text: {text[:300]!r}") from None
+        assert isinstance(msg, dict), msg
+        return msg
+
+    def new_request_id(self):
+        self._n += 1
+        return f"rq-{self._n}-{uuid.uuid4().hex[:8]}"
+
+    async def call(self, type_, data=_DEFAULT, timeout=WS_REPLY_TIMEOUT_S):
+        """Send with a fresh request_id and return the reply that echoes it."""
+        rid = self.new_request_id()
+        await self.send(type_, data, request_id=rid)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no reply to {type_} (request_id {rid}) within "
+                                     f"{timeout}s; other messages: {self.unmatched}")
+            try:
+                msg = await self.recv(timeout=left)
+            except AssertionError:
+                raise AssertionError(f"no reply to {type_} (request_id {rid}) within "
+                                     f"{timeout}s; other messages: {self.unmatched}") from None
+            if msg.get("request_id") == rid:
+                return msg
+            self.unmatched.append(msg)
+
+    async def expect_closed(self, timeout=5.0):
+        """Wait until the server closes the connection; return the close code."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"connection still open after {timeout}s")
+            try:
+                extra = await asyncio.wait_for(self.ws.recv(), left)
+                self.unmatched.append(extra)
+            except websockets.exceptions.ConnectionClosed as e:
+                return e.rcvd.code if e.rcvd is not None else None
+            except asyncio.TimeoutError:
+                raise AssertionError(f"connection still open after {timeout}s") from None
+
+    async def close(self):
+        try:
+            await asyncio.wait_for(self.ws.close(), 5)
+        except Exception:
+            pass
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.close()
+
+
+async def ws_session(stack, user_id, via="query"):
+    """Connect as user_id and consume the 'connected' message; return the Session."""
+    s = await ws_open(stack, stack.token(user_id), via=via)
+    first = await s.recv()
+    if first.get("type") != "connected":
+        await s.close()
+        raise AssertionError(f"expected 'connected', got {first}")
+    s.connected = first
+    return s
+
+
+def assert_ws_error(msg, type_, field=None):
+    assert msg.get("type") == type_, msg
+    assert msg.get("success") is False, msg
+    err = msg.get("error")
+    assert isinstance(err, str) and err, msg
+    if field is not None:
+        assert field in err, f"error does not name {field!r}: {msg}"
+    return msg
+
+
+# --------------------------------------------------------------------------- raw socket
+
+def raw_ws_handshake(stack, path_and_query, timeout=5.0):
+    """Open a TCP socket and perform the WebSocket upgrade by hand.
+
+    Returns (socket, status_code, leftover bytes already read after the headers).
+    """
+    sock = socket.create_connection(("127.0.0.1", stack.port), timeout=timeout)
+    key = base64.b64encode(os.urandom(16)).decode()
+    req = (f"GET {path_and_query} HTTP/1.1\r\n"
+           f"Host: 127.0.0.1:{stack.port}\r\n"
+           "Upgrade: websocket\r\n"
+           "Connection: Upgrade\r\n"
+           f"Sec-WebSocket-Key: {key}\r\n"
+           "Sec-WebSocket-Version: 13\r\n\r\n")
+    sock.sendall(req.encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split()
+    status = int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+    return sock, status, rest
+
+
+def parse_frames(buf):
+    """Split server frames (unmasked) off buf; return ([(opcode, payload)], rest)."""
+    frames = []
+    while len(buf) >= 2:
+        b0, b1 = buf[0], buf[1]
+        opcode = b0 & 0x0F
+        masked = b1 & 0x80
+        n = b1 & 0x7F
+        pos = 2
+        if n == 126:
+            if len(buf) < 4:
+                break
+            n = int.from_bytes(buf[2:4], "big")
+            pos = 4
+        elif n == 127:
+            if len(buf) < 10:
+                break
+            n = int.from_bytes(buf[2:10], "big")
+            pos = 10
+        if masked:
+            pos += 4
+        if len(buf) < pos + n:
+            break
+        frames.append((opcode, buf[pos:pos + n]))
+        buf = buf[pos + n:]
+    return frames, buf
