@@ -1,0 +1,349 @@
+/*  db.c - one PostgreSQL connection for a worker (see db.h).
+
+    The connection is a small state machine (DISCONNECTED, CONNECTED, FAILED)
+    changed only in s_set_state, which logs each change once: a database that
+    stays down does not flood the log. Connecting is lazy, bounded by
+    connect_timeout, and attempted at most every DB_RETRY_MS, so a worker whose
+    database is gone answers 503 at once instead of hanging.
+
+    A statement is never sent twice: when db_exec fails we report it and let
+    the caller decide. Before sending, we check that an idle connection has not
+    been closed by the server (restart, idle timeout), so a request after a
+    database restart reconnects first instead of failing. */
+#include "db.h"
+
+#include <assert.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "log.h"
+
+/*  At most two connection attempts per second. */
+#define DB_RETRY_MS 500
+
+/*  Seconds libpq waits for a connection (PGCONNECT_TIMEOUT overrides). */
+#define DB_CONNECT_TIMEOUT "2"
+
+/*  A request to a dead peer fails after this long instead of hanging
+    (TCP only; libpq ignores it on Unix sockets). */
+#define DB_TCP_USER_TIMEOUT_MS "5000"
+
+typedef enum { DB_DISCONNECTED, DB_CONNECTED, DB_FAILED } db_state_t;
+
+static const char *s_state_names[] = {"disconnected", "connected", "failed"};
+
+struct db {
+    char *conninfo;
+    const db_statement_t *statements;
+    size_t count;
+    PGconn *conn;
+    db_state_t state;
+    int64_t next_attempt_ms; /* monotonic; no connection attempt before it */
+    int in_transaction;      /* the server reported an open transaction */
+    int broken_transaction;  /* the link died inside a transaction: refuse until ROLLBACK */
+    char sqlstate[6];
+    char constraint[64]; /* NAMEDATALEN */
+};
+
+/*  The one place the connection state changes; logs only real changes. */
+static void
+s_set_state(db_t *self, db_state_t state, const char *reason)
+{
+    if (self->state == state)
+        return;
+    json_t *fields = json_pack("{s:s,s:s}", "from", s_state_names[self->state], "to",
+                               s_state_names[state]);
+    if (reason && *reason)
+        json_object_set_new(fields, "reason", json_string(reason));
+    if (self->conn && PQhost(self->conn))
+        json_object_set_new(fields, "host", json_string(PQhost(self->conn)));
+    if (state == DB_CONNECTED)
+        log_info("db.state", NULL, fields);
+    else
+        log_warn("db.state", NULL, fields);
+    self->state = state;
+}
+
+/*  libpq's notices (and the FATAL a server sends before it closes an idle
+    connection) go through our logger instead of raw stderr. */
+static void
+s_notice(void *arg, const char *message)
+{
+    (void) arg;
+    char text[512];
+    snprintf(text, sizeof text, "%s", message);
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    log_info("db.notice", NULL, json_pack("{s:s}", "message", text));
+}
+
+/*  Drop the connection. reason: why, for the state log line. */
+static void
+s_drop(db_t *self, db_state_t state, const char *reason)
+{
+    if (self->in_transaction)
+        self->broken_transaction = 1;
+    self->in_transaction = 0;
+    s_set_state(self, state, reason);
+    if (self->conn) {
+        PQfinish(self->conn);
+        self->conn = NULL;
+    }
+}
+
+/*  Copy the first line of libpq's error text (no DETAIL: it can hold user data). */
+static void
+s_first_line(char *buf, size_t size, const char *text)
+{
+    snprintf(buf, size, "%s", text ? text : "");
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+db_t *
+db_new(const char *conninfo, const db_statement_t *statements, size_t count)
+{
+    db_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->conninfo = strdup(conninfo ? conninfo : "");
+    if (!self->conninfo) {
+        free(self);
+        return NULL;
+    }
+    self->statements = statements;
+    self->count = count;
+    self->state = DB_DISCONNECTED;
+    return self;
+}
+
+void
+db_destroy(db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    db_t *self = *self_p;
+    if (self->conn)
+        PQfinish(self->conn);
+    free(self->conninfo);
+    free(self);
+    *self_p = NULL;
+}
+
+/*  Prepare every statement on the fresh connection. A statement that does not
+    prepare (schema not migrated yet, or a bug) makes the connection unusable:
+    we report the database as unavailable rather than fail later per request. */
+static int
+s_prepare_all(db_t *self, char *why, size_t why_size)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        const db_statement_t *st = &self->statements[i];
+        PGresult *res = PQprepare(self->conn, st->name, st->sql, 0, NULL);
+        int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok) {
+            char line[200];
+            s_first_line(line, sizeof line, PQresultErrorMessage(res));
+            snprintf(why, why_size, "prepare %s: %s", st->name, line);
+            log_error("db.prepare_failed", NULL,
+                      json_pack("{s:s,s:s}", "statement", st->name, "error", line));
+        }
+        PQclear(res);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+int
+db_connect(db_t *self, err_t *err)
+{
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
+        return 0;
+    if (self->conn)
+        s_drop(self, DB_FAILED, "connection lost");
+
+    int64_t now = clock_mono_ms();
+    if (now < self->next_attempt_ms)
+        return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
+    self->next_attempt_ms = now + DB_RETRY_MS;
+
+    /* Our defaults come before dbname so that a value in DATABASE_URL wins
+       (libpq keeps the last value of a repeated keyword). */
+    const char *timeout = getenv("PGCONNECT_TIMEOUT");
+    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name",
+                          "dbname", NULL};
+    const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT,
+                            DB_TCP_USER_TIMEOUT_MS, "p2p-worker", self->conninfo, NULL};
+    self->conn = PQconnectdbParams(keys, values, 1);
+    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) {
+        char why[200];
+        s_first_line(why, sizeof why,
+                     self->conn ? PQerrorMessage(self->conn) : "out of memory");
+        s_drop(self, DB_FAILED, why);
+        return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
+    }
+    PQsetNoticeProcessor(self->conn, s_notice, self);
+
+    char why[300] = "";
+    if (s_prepare_all(self, why, sizeof why) != 0) {
+        s_drop(self, DB_FAILED, why);
+        return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
+    }
+    s_set_state(self, DB_CONNECTED, NULL);
+    return 0;
+}
+
+/*  True when an idle connection is still usable. The server may have closed
+    it while we were idle; reading what it sent (a FATAL, then EOF) tells us
+    before we send anything on it. */
+static int
+s_idle_connection_alive(db_t *self)
+{
+    if (PQstatus(self->conn) != CONNECTION_OK)
+        return 0;
+    struct pollfd pfd = {.fd = PQsocket(self->conn), .events = POLLIN};
+    if (pfd.fd < 0)
+        return 0;
+    if (poll(&pfd, 1, 0) > 0) {
+        if (!PQconsumeInput(self->conn))
+            return 0;
+        PGnotify *note;
+        while ((note = PQnotifies(self->conn)))
+            PQfreemem(note);
+    }
+    return PQstatus(self->conn) == CONNECTION_OK;
+}
+
+/*  SQLSTATE classes where the request was not applied because the database
+    could not serve it (connection, shutdown, resources, conflicts, timeouts). */
+static int
+s_sqlstate_unavailable(const char *state)
+{
+    return strncmp(state, "08", 2) == 0     /* connection exception */
+           || strncmp(state, "53", 2) == 0  /* insufficient resources */
+           || strncmp(state, "57P", 3) == 0 /* shutdown, cannot connect now */
+           || strcmp(state, "57014") == 0   /* statement timeout / cancel */
+           || strncmp(state, "40", 2) == 0; /* serialization failure, deadlock */
+}
+
+/*  Turn a finished result into db_exec's answer. */
+static PGresult *
+s_check_result(db_t *self, PGresult *res, const char *what, err_t *err)
+{
+    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        self->in_transaction = PQtransactionStatus(self->conn) != PQTRANS_IDLE;
+        return res;
+    }
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    snprintf(self->sqlstate, sizeof self->sqlstate, "%s", state ? state : "");
+    snprintf(self->constraint, sizeof self->constraint, "%s", constraint ? constraint : "");
+
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char line[200];
+    s_first_line(line, sizeof line, primary ? primary : PQerrorMessage(self->conn));
+    int lost = PQstatus(self->conn) != CONNECTION_OK;
+    int unavailable = lost || !state || s_sqlstate_unavailable(self->sqlstate);
+    PQclear(res);
+
+    /* Constraint violations are the caller's business (409s): not errors here. */
+    json_t *fields = json_pack("{s:s,s:s,s:s}", "statement", what, "sqlstate", self->sqlstate,
+                               "error", line);
+    if (*self->constraint)
+        json_object_set_new(fields, "constraint", json_string(self->constraint));
+    if (strncmp(self->sqlstate, "23", 2) == 0)
+        log_debug("db.exec_failed", NULL, fields);
+    else
+        log_warn("db.exec_failed", NULL, fields);
+
+    if (lost)
+        s_drop(self, DB_FAILED, line);
+    else
+        self->in_transaction = PQtransactionStatus(self->conn) != PQTRANS_IDLE;
+    if (unavailable)
+        return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable"), NULL;
+    return err_set(err, ERR_INTERNAL, "database error"), NULL;
+}
+
+static const db_statement_t *
+s_find(const db_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (strcmp(self->statements[i].name, name) == 0)
+            return &self->statements[i];
+    return NULL;
+}
+
+/*  Make sure there is a live connection to send on. */
+static int
+s_ready(db_t *self, err_t *err)
+{
+    self->sqlstate[0] = '\0';
+    self->constraint[0] = '\0';
+    if (self->conn && !s_idle_connection_alive(self))
+        s_drop(self, DB_FAILED, "server closed the connection");
+    if (self->broken_transaction)
+        return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
+    return db_connect(self, err);
+}
+
+PGresult *
+db_exec(db_t *self, const char *name, const char *const *params, int nparams, err_t *err)
+{
+    const db_statement_t *st = s_find(self, name);
+    assert(st && "db_exec: statement not in the table given to db_new");
+    assert(st->nparams == nparams && "db_exec: wrong parameter count");
+    if (!st)
+        return err_set(err, ERR_INTERNAL, "unknown statement"), NULL;
+    if (s_ready(self, err) != 0)
+        return NULL;
+    PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
+    return s_check_result(self, res, name, err);
+}
+
+int
+db_command(db_t *self, const char *sql, err_t *err)
+{
+    /* After a link died inside a transaction, only ending it makes sense:
+       ROLLBACK succeeds (the server already discarded it), anything else fails. */
+    if (self->broken_transaction) {
+        if (strcasecmp(sql, "ROLLBACK") == 0) {
+            self->broken_transaction = 0;
+            return 0;
+        }
+        if (strcasecmp(sql, "BEGIN") != 0)
+            return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
+        self->broken_transaction = 0;
+    }
+    if (s_ready(self, err) != 0)
+        return -1;
+    PGresult *res = PQexec(self->conn, sql);
+    res = s_check_result(self, res, sql, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+const char *
+db_last_sqlstate(const db_t *self)
+{
+    return self->sqlstate;
+}
+
+const char *
+db_last_constraint(const db_t *self)
+{
+    return self->constraint;
+}
+
+int
+db_is_connected(const db_t *self)
+{
+    return self->conn && PQstatus(self->conn) == CONNECTION_OK;
+}
