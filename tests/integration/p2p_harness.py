@@ -337,7 +337,8 @@ class Stack:
     env: overrides for every process (e.g. {"P2P_REQUEST_TIMEOUT_MS": "1500"}).
     """
 
-    def __init__(self, name="stack", workers=2, env=None, start=True, workers_first=False):
+    def __init__(self, name="stack", workers=2, env=None, start=True, workers_first=False,
+                 probe="ready"):
         self.name = name
         self.gateway_bin = bin_path(GATEWAY_BIN)
         self.worker_bin = bin_path(PROFILE_SVC_BIN)
@@ -347,6 +348,9 @@ class Stack:
         self.log_dir = tempfile.mkdtemp(prefix=f"p2p-it-{name}-")
         self.overrides = dict(env or {})
         self.n_workers = workers
+        # "ready": poll GET /p2p/ready. "user": poll GET /api/p2p/profile/check as a fresh
+        # user each time, for stacks whose rate limit could count anonymous probes.
+        self.probe = probe
         self.gateway = None
         self.old_gateways = []
         self.workers = []
@@ -398,7 +402,9 @@ class Stack:
             self.start_gateway()
             for _ in range(self.n_workers):
                 self.add_worker()
-        if self.n_workers > 0:
+        if self.n_workers > 0 and self.probe == "user":
+            self.wait_served()
+        elif self.n_workers > 0:
             self.wait_ready()
         else:
             self.wait_health()
@@ -448,17 +454,18 @@ class Stack:
             raise HarnessError(f"[{self.name}] gateway exited (code {code}) while waiting "
                                f"for {what}\n{self.log_tail()}")
 
-    def _wait_status(self, path, want, timeout):
+    def _wait_status(self, path, want, timeout, fresh_user=False):
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:
             self._check_gateway_alive(path)
             for w in self.workers:
-                if not w.alive() and w.popen.returncode not in (None,):
+                if not w.alive():
                     raise HarnessError(f"[{self.name}] worker {w.name} exited with code "
                                        f"{w.popen.returncode}\n{self.log_tail()}")
+            token = self.token(new_user_id()) if fresh_user else None
             try:
-                r = http_request(self, "GET", path, timeout=2)
+                r = http_request(self, "GET", path, token=token, timeout=2)
                 if r.status == want:
                     return r
                 last = f"HTTP {r.status} {r.body[:200]!r}"
@@ -470,6 +477,10 @@ class Stack:
 
     def wait_ready(self, timeout=READY_TIMEOUT_S):
         return self._wait_status("/p2p/ready", 200, timeout)
+
+    def wait_served(self, timeout=READY_TIMEOUT_S):
+        """Wait until a profile request is answered (200) for a fresh user."""
+        return self._wait_status("/api/p2p/profile/check", 200, timeout, fresh_user=True)
 
     def wait_health(self, timeout=READY_TIMEOUT_S):
         return self._wait_status("/p2p/health", 200, timeout)
