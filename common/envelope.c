@@ -41,7 +41,7 @@ envelope_unpack(const uint8_t *data, size_t size, envelope_t *env)
     P2p__Envelope *pb = p2p__envelope__unpack(NULL, size, data);
     if (!pb)
         return -1;
-    if (pb->kind < ENVELOPE_HEARTBEAT || pb->kind > ENVELOPE_EVENT
+    if ((int) pb->kind < ENVELOPE_HEARTBEAT || (int) pb->kind > ENVELOPE_EVENT
         || pb->body.len > ENVELOPE_MAX_BODY) {
         p2p__envelope__free_unpacked(pb, NULL);
         return -1;

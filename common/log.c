@@ -9,13 +9,13 @@
 
 static const char *s_levels[] = {"debug", "info", "warn", "error"};
 static char s_service[32] = "p2p";
-static log_level_t s_min_level = LOG_INFO;
+static log_level_t s_min_level = P2P_LOG_INFO;
 
 void
 log_init(const char *service, const char *level)
 {
     snprintf(s_service, sizeof s_service, "%s", service ? service : "p2p");
-    s_min_level = LOG_INFO;
+    s_min_level = P2P_LOG_INFO;
     for (int i = 0; level && i < 4; i++)
         if (strcmp(level, s_levels[i]) == 0)
             s_min_level = (log_level_t) i;

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
+typedef enum { P2P_LOG_DEBUG, P2P_LOG_INFO, P2P_LOG_WARN, P2P_LOG_ERROR } log_level_t;
 
 /*  Set the process's service name and minimum level ("debug", "info", "warn",
     "error"; unknown text means info). Call once from main. */
@@ -21,9 +21,9 @@ bool log_enabled(log_level_t level);
     reference is stolen (may be NULL). */
 void log_emit(log_level_t level, const char *event, const char *request_id, json_t *fields);
 
-#define log_debug(event, rid, fields) log_emit(LOG_DEBUG, event, rid, fields)
-#define log_info(event, rid, fields) log_emit(LOG_INFO, event, rid, fields)
-#define log_warn(event, rid, fields) log_emit(LOG_WARN, event, rid, fields)
-#define log_error(event, rid, fields) log_emit(LOG_ERROR, event, rid, fields)
+#define log_debug(event, rid, fields) log_emit(P2P_LOG_DEBUG, event, rid, fields)
+#define log_info(event, rid, fields) log_emit(P2P_LOG_INFO, event, rid, fields)
+#define log_warn(event, rid, fields) log_emit(P2P_LOG_WARN, event, rid, fields)
+#define log_error(event, rid, fields) log_emit(P2P_LOG_ERROR, event, rid, fields)
 
 #endif

@@ -20,4 +20,10 @@ char *reply_error_body(const err_t *err);
 /*  Failure body with an explicit error text and code. */
 char *reply_error_text(err_code_t code, const char *text);
 
+/*  Failure body for errors of the plumbing rather than of the request (auth,
+    limits, timeouts, unavailable workers): {"success":false,"error":"<WIRE_CODE>",
+    "message":text,"code":"<WIRE_CODE>"}, the seed's connection_error style.
+    ERR_INVALID keeps the reason in "error", as every 400 names its field. */
+char *reply_gateway_error(err_code_t code, const char *text);
+
 #endif

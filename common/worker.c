@@ -1,0 +1,273 @@
+/*  worker.c - the worker side of the gateway <-> worker protocol.
+
+    One DEALER per gateway endpoint (every gateway must hear this worker's
+    heartbeats and events). Requests are served one at a time in arrival
+    order; the reply goes back on the socket the request came in on. */
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "reply.h"
+
+#define WORKER_MAX_GATEWAYS 16
+
+struct worker {
+    const worker_spec_t *spec;
+    worker_handler_fn *dispatch[MSG_TYPE_COUNT]; /* type -> handler; NULL: not ours */
+    zsock_t *gateways[WORKER_MAX_GATEWAYS];      /* owned */
+    char *endpoints[WORKER_MAX_GATEWAYS];        /* owned, for logs */
+    size_t gateway_count;
+    int heartbeat_ms;
+    uint64_t served;
+};
+
+/*  The only mutable global: set by the signal handler, read by the loop. */
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+void
+worker_reply_ok(worker_reply_t *reply, int status, json_t *data, const char *message)
+{
+    reply->status = status;
+    reply->body = reply_ok_body(data, message);
+}
+
+void
+worker_reply_error(worker_reply_t *reply, const err_t *err)
+{
+    reply->status = err_http_status(err->code);
+    reply->body = reply_error_body(err);
+}
+
+json_t *
+worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len, err_t *err)
+{
+    if (len == 0)
+        return json_object();
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *) body, len, 0, &jerr);
+    if (!root) {
+        err_set(err, ERR_INVALID, "request body is not valid JSON: %s", jerr.text);
+        return NULL;
+    }
+    json_t *data = root;
+    if (channel == CHANNEL_WEBSOCKET) {
+        /* the gateway forwards the whole frame; handlers want its "data" */
+        if (!json_is_object(root)) {
+            json_decref(root);
+            err_set(err, ERR_INVALID, "Invalid message format");
+            return NULL;
+        }
+        data = json_object_get(root, "data");
+        data = (data && !json_is_null(data)) ? json_incref(data) : json_object();
+        json_decref(root);
+    }
+    if (!json_is_object(data)) {
+        json_decref(data);
+        err_set(err, ERR_INVALID, channel == CHANNEL_WEBSOCKET ? "data must be a JSON object"
+                                                               : "request body must be a JSON object");
+        return NULL;
+    }
+    return data;
+}
+
+static void
+s_send(worker_t *self, size_t gw, const envelope_t *env)
+{
+    if (envelope_send(self->gateways[gw], NULL, 0, env) != 0 && env->kind != ENVELOPE_HEARTBEAT)
+        log_warn("worker.send_failed", NULL,
+                 json_pack("{s:s, s:s}", "endpoint", self->endpoints[gw], "reason", zmq_strerror(errno)));
+}
+
+static void
+s_heartbeat(worker_t *self, envelope_kind_t kind)
+{
+    envelope_t beat = {.kind = kind, .service = service_name(self->spec->service)};
+    for (size_t i = 0; i < self->gateway_count; i++)
+        s_send(self, i, &beat);
+}
+
+/*  Serve one request and send its reply on the socket it came from. */
+static void
+s_serve(worker_t *self, size_t gw, const envelope_t *env)
+{
+    char rid[24];
+    snprintf(rid, sizeof rid, "%016llx", (unsigned long long) env->request_id);
+    if (env->deadline_ms && clock_wall_ms() > env->deadline_ms) {
+        /* the gateway already told the client it timed out: applying it now
+           would make that answer a lie */
+        log_warn("request.expired", rid, json_pack("{s:s}", "type", env->msg_type));
+        return;
+    }
+    int64_t started = clock_mono_ms();
+    msg_type_t type = msg_type_from_name(env->msg_type);
+    worker_handler_fn *handler = (type == MSG_UNKNOWN) ? NULL : self->dispatch[type];
+    worker_reply_t reply = {0};
+    err_t err = {0};
+    json_t *data = NULL;
+    if (!handler) {
+        err_set(&err, ERR_INVALID, "Unknown message type: %s", env->msg_type);
+        worker_reply_error(&reply, &err);
+    }
+    else if (!(data = worker_request_data(env->channel, env->body, env->body_len, &err)))
+        worker_reply_error(&reply, &err);
+    else {
+        worker_request_t req = {
+            .type = type,
+            .channel = env->channel,
+            .user_id = env->user_id,
+            .role = env->role,
+            .data = data,
+            .request_id = rid,
+            .deadline_ms = env->deadline_ms,
+        };
+        handler(self->spec->app, &req, &reply);
+    }
+    json_decref(data);
+    if (!reply.body) {
+        err_set(&err, ERR_INTERNAL, "internal error");
+        worker_reply_error(&reply, &err);
+    }
+    envelope_t out = {
+        .kind = ENVELOPE_REPLY,
+        .request_id = env->request_id,
+        .msg_type = env->msg_type,
+        .status = reply.status,
+        .body = (const uint8_t *) reply.body,
+        .body_len = strlen(reply.body),
+    };
+    s_send(self, gw, &out);
+    self->served++;
+    if (log_enabled(P2P_LOG_DEBUG))
+        log_debug("request.served", rid,
+                  json_pack("{s:s, s:i, s:I}", "type", env->msg_type, "status", reply.status,
+                            "ms", (json_int_t) (clock_mono_ms() - started)));
+    free(reply.body);
+}
+
+/*  Read everything waiting on one gateway socket. */
+static void
+s_drain(worker_t *self, size_t gw)
+{
+    envelope_t env;
+    while (!s_stop) {
+        if (envelope_recv(self->gateways[gw], NULL, &env) != 0) {
+            if (errno == EPROTO)
+                continue; /* malformed: dropped, keep reading */
+            break;
+        }
+        if (env.kind == ENVELOPE_REQUEST)
+            s_serve(self, gw, &env);
+        envelope_release(&env);
+    }
+}
+
+static int
+s_open_gateways(worker_t *self, const char *endpoints)
+{
+    char *list = strdup(endpoints);
+    char *save = NULL;
+    for (char *ep = strtok_r(list, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
+        if (self->gateway_count == WORKER_MAX_GATEWAYS)
+            break;
+        zsock_t *sock = zsock_new(ZMQ_DEALER);
+        if (!sock)
+            break;
+        zsock_set_linger(sock, 500); /* let DISCONNECT leave on shutdown */
+        zsock_set_sndhwm(sock, 10000);
+        zsock_set_rcvhwm(sock, 10000);
+        zsock_set_maxmsgsize(sock, ENVELOPE_MAX_BODY + 4096);
+        /* ZMTP heartbeats find dead TCP links; application heartbeats find dead peers */
+        zsock_set_heartbeat_ivl(sock, self->heartbeat_ms);
+        zsock_set_heartbeat_timeout(sock, self->heartbeat_ms * 3);
+        zsock_set_reconnect_ivl(sock, 100);
+        zsock_set_reconnect_ivl_max(sock, 1000);
+        if (zsock_connect(sock, "%s", ep) != 0) {
+            log_error("worker.bad_endpoint", NULL, json_pack("{s:s}", "endpoint", ep));
+            zsock_destroy(&sock);
+            free(list);
+            return -1;
+        }
+        self->gateways[self->gateway_count] = sock;
+        self->endpoints[self->gateway_count++] = strdup(ep);
+    }
+    free(list);
+    return self->gateway_count ? 0 : -1;
+}
+
+static void
+s_close_gateways(worker_t *self)
+{
+    for (size_t i = 0; i < self->gateway_count; i++) {
+        zsock_destroy(&self->gateways[i]);
+        free(self->endpoints[i]);
+    }
+    self->gateway_count = 0;
+}
+
+int
+worker_run(const config_t *cfg, const worker_spec_t *spec)
+{
+    /* czmq would install its own SIGINT/SIGTERM handlers; ours finish the
+       current request first */
+    zsys_handler_set(NULL);
+    struct sigaction sa = {.sa_handler = s_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    worker_t self = {.spec = spec, .heartbeat_ms = cfg->heartbeat_ms};
+    for (size_t i = 0; i < spec->route_count; i++)
+        self.dispatch[spec->routes[i].type] = spec->routes[i].handler;
+    if (s_open_gateways(&self, cfg->gateway_endpoints) != 0) {
+        s_close_gateways(&self);
+        return 1;
+    }
+    log_info("worker.started", NULL,
+             json_pack("{s:s, s:s, s:i}", "kind", service_name(spec->service), "gateways",
+                       cfg->gateway_endpoints, "pid", (int) getpid()));
+
+    zmq_pollitem_t items[WORKER_MAX_GATEWAYS];
+    for (size_t i = 0; i < self.gateway_count; i++)
+        items[i] = (zmq_pollitem_t){.socket = zsock_resolve(self.gateways[i]), .events = ZMQ_POLLIN};
+
+    int64_t next_beat = 0;
+    while (!s_stop) {
+        int64_t now = clock_mono_ms();
+        if (now >= next_beat) {
+            s_heartbeat(&self, ENVELOPE_HEARTBEAT);
+            if (spec->tick)
+                spec->tick(spec->app);
+            next_beat = now + self.heartbeat_ms;
+        }
+        int rc = zmq_poll(items, (int) self.gateway_count, next_beat - clock_mono_ms());
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("worker.poll_failed", NULL, json_pack("{s:s}", "reason", zmq_strerror(errno)));
+            break;
+        }
+        for (size_t i = 0; i < self.gateway_count; i++)
+            if (items[i].revents & ZMQ_POLLIN)
+                s_drain(&self, i);
+    }
+    if (spec->tick)
+        spec->tick(spec->app); /* flush what is batched before leaving */
+    s_heartbeat(&self, ENVELOPE_DISCONNECT);
+    log_info("worker.stopped", NULL, json_pack("{s:I}", "served", (json_int_t) self.served));
+    s_close_gateways(&self);
+    return 0;
+}

@@ -1,0 +1,162 @@
+/*  auth.c - JWT verification on libjwt 1.10.2.
+
+    libjwt checks the signature when given the key; everything else (the
+    algorithm, exp, nbf, the identity claims) is checked here, on the claims
+    as JSON, because 1.10.2 has no claim validation of its own and its integer
+    getter cannot tell a missing claim from a zero. */
+#include "auth.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <jwt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/*  Tokens larger than this are refused before any parsing. */
+#define AUTH_TOKEN_MAX 8192
+
+struct auth {
+    unsigned char *key;
+    size_t key_len;
+};
+
+auth_t *
+auth_new(const char *secret)
+{
+    if (!secret || !*secret)
+        return NULL;
+    auth_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->key_len = strlen(secret);
+    self->key = (unsigned char *) strdup(secret);
+    if (!self->key) {
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+auth_destroy(auth_t **self_p)
+{
+    if (self_p && *self_p) {
+        free((*self_p)->key);
+        free(*self_p);
+        *self_p = NULL;
+    }
+}
+
+const char *
+auth_bearer_token(const char *header, size_t *len)
+{
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+        return NULL;
+    const char *token = header + 7;
+    while (*token == ' ')
+        token++;
+    size_t n = strlen(token);
+    while (n && isspace((unsigned char) token[n - 1]))
+        n--;
+    if (n == 0)
+        return NULL;
+    *len = n;
+    return token;
+}
+
+/*  A NumericDate claim: integer or real; -1 when missing, -2 when malformed. */
+static double
+s_numeric_date(json_t *claims, const char *name)
+{
+    json_t *value = json_object_get(claims, name);
+    if (!value)
+        return -1;
+    if (!json_is_number(value))
+        return -2;
+    return json_number_value(value);
+}
+
+static int
+s_identity(json_t *claims, auth_identity_t *identity, err_t *err)
+{
+    json_t *id = json_object_get(claims, "user_id");
+    if (!id || json_is_null(id))
+        id = json_object_get(claims, "sub");
+    char buf[32];
+    const char *text = NULL;
+    size_t len = 0;
+    if (json_is_string(id)) {
+        text = json_string_value(id);
+        len = json_string_length(id);
+    }
+    else if (json_is_integer(id)) {
+        /* numeric user ids are common in upstream auth services */
+        len = (size_t) snprintf(buf, sizeof buf, "%lld", (long long) json_integer_value(id));
+        text = buf;
+    }
+    if (!text || len == 0)
+        return err_set(err, ERR_UNAUTHORIZED, "token has no user_id or sub claim");
+    if (len > AUTH_USER_ID_MAX || memchr(text, 0, len))
+        return err_set(err, ERR_UNAUTHORIZED, "token user id is invalid");
+    memcpy(identity->user_id, text, len);
+    identity->user_id[len] = 0;
+    json_t *role = json_object_get(claims, "role");
+    identity->is_admin = json_is_string(role) && strcmp(json_string_value(role), "admin") == 0;
+    return 0;
+}
+
+int
+auth_verify(const auth_t *self, const char *token, size_t len, long now, auth_identity_t *identity,
+            err_t *err)
+{
+    memset(identity, 0, sizeof *identity);
+    if (!token || len == 0)
+        return err_set(err, ERR_UNAUTHORIZED, "missing token");
+    if (len > AUTH_TOKEN_MAX || memchr(token, 0, len))
+        return err_set(err, ERR_UNAUTHORIZED, "malformed token");
+    char *text = strndup(token, len);
+    if (!text)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+
+    int rc = -1;
+    jwt_t *jwt = NULL;
+    char *grants = NULL;
+    json_t *claims = NULL;
+    /* the key is always passed: without it libjwt accepts alg "none" */
+    if (jwt_decode(&jwt, text, self->key, (int) self->key_len) != 0 || !jwt) {
+        err_set(err, ERR_UNAUTHORIZED, "invalid token");
+        goto done;
+    }
+    if (jwt_get_alg(jwt) != JWT_ALG_HS256) {
+        err_set(err, ERR_UNAUTHORIZED, "token algorithm must be HS256");
+        goto done;
+    }
+    grants = jwt_get_grants_json(jwt, NULL);
+    claims = grants ? json_loads(grants, 0, NULL) : NULL;
+    if (!json_is_object(claims)) {
+        err_set(err, ERR_UNAUTHORIZED, "invalid token claims");
+        goto done;
+    }
+    double exp = s_numeric_date(claims, "exp");
+    if (exp < 0) {
+        err_set(err, ERR_UNAUTHORIZED, exp == -1 ? "token has no exp claim" : "token exp is invalid");
+        goto done;
+    }
+    if (exp <= (double) now) {
+        err_set(err, ERR_UNAUTHORIZED, "token expired");
+        goto done;
+    }
+    double nbf = s_numeric_date(claims, "nbf");
+    if (nbf == -2 || nbf > (double) now) {
+        err_set(err, ERR_UNAUTHORIZED, "token not valid yet");
+        goto done;
+    }
+    rc = s_identity(claims, identity, err);
+done:
+    json_decref(claims);
+    free(grants);
+    jwt_free(jwt);
+    free(text);
+    return rc;
+}

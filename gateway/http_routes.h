@@ -1,0 +1,29 @@
+/*  http_routes.h - the REST surface: one table of routes (method, path, what
+    serves it, auth), the lws HTTP protocol callback that reads requests and
+    writes responses, and the WebSocket upgrade gate (path, Origin, token). */
+#ifndef P2P_HTTP_ROUTES_H
+#define P2P_HTTP_ROUTES_H
+
+#include "gateway.h"
+
+/*  lws protocol callback for protocols[0] (plain HTTP). */
+int http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+
+/*  Per-connection memory lws allocates for http_routes_callback. */
+size_t http_routes_session_size(void);
+
+/*  Deliver a worker's outcome to the HTTP request behind handle. */
+void http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body, size_t len);
+
+/*  Write a small response directly on wsi. For refusing a WebSocket upgrade
+    inside LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, where lws expects it. Returns 0 or -1. */
+int http_routes_write_now(struct lws *wsi, int status, const char *body, int retry_after);
+
+/*  Find the caller's token (Authorization: Bearer, or ?token= when allow_query)
+    and verify it. Returns 0 with identity, or -1 with err ERR_UNAUTHORIZED. */
+int http_routes_authenticate(struct lws *wsi, bool allow_query, auth_identity_t *identity, err_t *err);
+
+/*  The client's address as text into buf. */
+void http_routes_peer(struct lws *wsi, char *buf, size_t len);
+
+#endif

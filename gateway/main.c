@@ -1,0 +1,214 @@
+/*  main.c - the gateway process: read config, build the gateway object, run
+    the lws loop (HTTP, WebSocket and the workers' ZeroMQ socket all on one
+    thread), shut down cleanly on SIGINT/SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "gateway.h"
+#include "http_routes.h"
+#include "log.h"
+#include "pending.h"
+#include "worker_pool.h"
+#include "ws_session.h"
+
+#define SAFETY_DRAIN_US (20 * LWS_US_PER_MS)
+#define SHUTDOWN_GRACE_MS 3000
+
+/*  The only mutable global: set by the signal handler. */
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+void
+gateway_deliver(gateway_t *self, origin_t origin, uint64_t origin_handle, msg_type_t type,
+                const char *client_request_id, int status, const char *body, size_t body_len)
+{
+    if (origin == ORIGIN_HTTP)
+        http_routes_deliver(self, origin_handle, status, body, body_len);
+    else
+        ws_session_deliver(self, origin_handle, type, client_request_id, status, body, body_len);
+}
+
+/*  The adopted ZMQ_FD: readable means "look at ZMQ_EVENTS", nothing more. */
+static int
+s_zmq_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    (void) user;
+    (void) in;
+    (void) len;
+    if (reason == LWS_CALLBACK_RAW_RX_FILE)
+        worker_pool_drain(gateway_of(wsi)->pool);
+    return 0;
+}
+
+static void
+s_on_tick(lws_sorted_usec_list_t *sul)
+{
+    gateway_t *self = lws_container_of(sul, gateway_t, tick);
+    worker_pool_tick(self->pool);
+    rate_limit_sweep(self->limits, clock_mono_ms());
+    lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, self->cfg.heartbeat_ms * LWS_US_PER_MS);
+}
+
+/*  ZMQ_FD can miss an edge after a send made the socket readable; a cheap
+    periodic look makes a stall impossible rather than unlikely. */
+static void
+s_on_safety_drain(lws_sorted_usec_list_t *sul)
+{
+    gateway_t *self = lws_container_of(sul, gateway_t, safety_drain);
+    worker_pool_drain(self->pool);
+    lws_sul_schedule(self->lws, 0, &self->safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
+}
+
+static void
+s_lws_log(int level, const char *line)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s", line);
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = 0;
+    log_emit(level == LLL_ERR ? P2P_LOG_ERROR : P2P_LOG_WARN, "lws.log", NULL, json_pack("{s:s}", "line", text));
+}
+
+static int
+s_start(gateway_t *self)
+{
+    err_t err;
+    if (config_load(&self->cfg, &err) != 0) {
+        log_init("gateway", "info");
+        log_error("config.invalid", NULL, json_pack("{s:s}", "reason", err.msg));
+        return -1;
+    }
+    log_init("gateway", self->cfg.log_level);
+    self->auth = auth_new(self->cfg.jwt_secret);
+    if (!self->auth) {
+        log_error("config.invalid", NULL, json_pack("{s:s}", "reason", "JWT_SECRET is required"));
+        return -1;
+    }
+    if (strlen(self->cfg.jwt_secret) < 32)
+        log_warn("config.weak_secret", NULL,
+                 json_pack("{s:s}", "reason", "JWT_SECRET is shorter than 32 bytes; use a longer random key"));
+
+    uint64_t seed[3];
+    if (getrandom(seed, sizeof seed, 0) != sizeof seed)
+        seed[0] = seed[1] = seed[2] = (uint64_t) clock_wall_ms();
+    self->pending = handle_table_new(seed[0]);
+    self->sessions = handle_table_new(seed[1]);
+    self->http = handle_table_new(seed[2]);
+    self->limits = rate_limit_new(self->cfg.rate_limit_per_min);
+    self->pool = worker_pool_new(self, &err);
+    if (!self->pool) {
+        log_error("zmq.bind_failed", NULL, json_pack("{s:s}", "reason", err.msg));
+        return -1;
+    }
+    return 0;
+}
+
+int
+main(void)
+{
+    zsys_handler_set(NULL); /* czmq must not take over SIGINT/SIGTERM */
+    struct sigaction sa = {.sa_handler = s_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    gateway_t self = {.started_ms = clock_mono_ms()};
+    int rc = 1;
+    if (s_start(&self) != 0)
+        goto done;
+
+    lws_set_log_level(LLL_ERR | LLL_WARN, s_lws_log);
+    /* pings after ping_interval of silence; hang up after idle_timeout of it */
+    self.ws_policy.secs_since_valid_ping = (uint16_t) self.cfg.ws_ping_interval_s;
+    self.ws_policy.secs_since_valid_hangup = (uint16_t) self.cfg.ws_idle_timeout_s;
+
+    struct lws_protocols protocols[] = {
+        {"http", http_routes_callback, http_routes_session_size(), 0, 0, NULL, 0},
+        {"p2p", ws_session_callback, ws_session_size(), 4096, 0, NULL, 0},
+        {"p2p-zmq", s_zmq_callback, 0, 0, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0},
+    };
+    /* a WebSocket upgrade without a subprotocol binds to "p2p" */
+    static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
+    static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "p2p", ""};
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = self.cfg.http_port;
+    info.protocols = protocols;
+    info.pvo = &pvo;
+    info.user = &self;
+    info.vhost_name = "default";
+    info.max_http_header_data = 16384; /* a JWT plus cookies outgrows the 4 KiB default */
+    info.max_http_header_pool = 256;
+    info.retry_and_idle_policy = &self.ws_policy;
+    info.timeout_secs = 10;
+    info.keepalive_timeout = 30;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+
+    self.lws = lws_create_context(&info);
+    if (!self.lws) {
+        log_error("http.listen_failed", NULL, json_pack("{s:i}", "port", self.cfg.http_port));
+        goto done;
+    }
+    self.vhost = lws_get_vhost_by_name(self.lws, "default");
+    lws_sock_file_fd_type fd;
+    fd.filefd = worker_pool_fd(self.pool);
+    if (!self.vhost
+        || !lws_adopt_descriptor_vhost(self.vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "p2p-zmq", NULL)) {
+        log_error("zmq.adopt_failed", NULL, NULL);
+        goto done;
+    }
+    lws_sul_schedule(self.lws, 0, &self.tick, s_on_tick, 1);
+    lws_sul_schedule(self.lws, 0, &self.safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
+    log_info("gateway.started", NULL,
+             json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind,
+                       "pid", (int) getpid()));
+
+    while (!s_stop)
+        if (lws_service(self.lws, 0) < 0)
+            break;
+
+    /* graceful stop: refuse new work, tell sessions we are going away, let
+       requests in flight finish for a bounded time */
+    self.stopping = true;
+    log_info("gateway.stopping", NULL,
+             json_pack("{s:I, s:I}", "pending", (json_int_t) handle_table_size(self.pending), "sessions",
+                       (json_int_t) handle_table_size(self.sessions)));
+    int64_t give_up = clock_mono_ms() + SHUTDOWN_GRACE_MS;
+    while (handle_table_size(self.pending) > 0 && clock_mono_ms() < give_up)
+        lws_service(self.lws, 0);
+    ws_session_close_all(&self, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+    give_up = clock_mono_ms() + 1000;
+    while (handle_table_size(self.sessions) > 0 && clock_mono_ms() < give_up)
+        lws_service(self.lws, 0);
+    pending_fail_all(&self);
+    rc = 0;
+
+done:
+    if (self.lws) {
+        lws_sul_cancel(&self.tick);
+        lws_sul_cancel(&self.safety_drain);
+        lws_context_destroy(self.lws);
+    }
+    worker_pool_destroy(&self.pool);
+    rate_limit_destroy(&self.limits);
+    handle_table_destroy(&self.pending);
+    handle_table_destroy(&self.sessions);
+    handle_table_destroy(&self.http);
+    auth_destroy(&self.auth);
+    config_free(&self.cfg);
+    log_info("gateway.stopped", NULL, NULL);
+    return rc;
+}

@@ -1,0 +1,253 @@
+/*  worker_pool.c - live workers by kind, least-loaded dispatch, heartbeats.
+
+    A worker is registered by its first heartbeat (it names its kind), so
+    workers and gateways may start in any order; a worker silent for three
+    heartbeat intervals is purged and its in-flight requests fail at once. */
+#include "worker_pool.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "pending.h"
+
+#define WORKER_LIVENESS 3
+
+typedef struct {
+    char key[WORKER_KEY_MAX + 1]; /* hex of the ROUTER identity */
+    unsigned char identity[32];
+    size_t identity_len;
+    service_t service;
+    int64_t last_heard_ms;
+    int inflight;
+} s_worker_t;
+
+struct worker_pool {
+    gateway_t *gw;
+    zsock_t *router;
+    zhashx_t *workers; /* key -> s_worker_t, owned */
+    int live[SERVICE_COUNT];
+};
+
+static void
+s_worker_free(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+worker_pool_t *
+worker_pool_new(gateway_t *gw, err_t *err)
+{
+    worker_pool_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        err_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    self->gw = gw;
+    self->workers = zhashx_new();
+    zhashx_set_destructor(self->workers, s_worker_free);
+    self->router = zsock_new(ZMQ_ROUTER);
+    if (self->router) {
+        /* without it a reply to a vanished worker would vanish silently */
+        zsock_set_router_mandatory(self->router, 1);
+        zsock_set_sndhwm(self->router, 100000);
+        zsock_set_rcvhwm(self->router, 100000);
+        zsock_set_linger(self->router, 0);
+        zsock_set_maxmsgsize(self->router, ENVELOPE_MAX_BODY + 4096);
+        zsock_set_heartbeat_ivl(self->router, gw->cfg.heartbeat_ms);
+        zsock_set_heartbeat_timeout(self->router, gw->cfg.heartbeat_ms * WORKER_LIVENESS);
+    }
+    if (!self->router || zsock_bind(self->router, "%s", gw->cfg.worker_bind) < 0) {
+        err_set(err, ERR_INTERNAL, "cannot bind worker endpoint %s: %s", gw->cfg.worker_bind,
+                zmq_strerror(errno));
+        worker_pool_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+worker_pool_destroy(worker_pool_t **self_p)
+{
+    if (self_p && *self_p) {
+        worker_pool_t *self = *self_p;
+        zsock_destroy(&self->router);
+        zhashx_destroy(&self->workers);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+int
+worker_pool_fd(worker_pool_t *self)
+{
+    return dup(zsock_fd(self->router));
+}
+
+int
+worker_pool_live(const worker_pool_t *self, service_t service)
+{
+    return (unsigned) service < SERVICE_COUNT ? self->live[service] : 0;
+}
+
+static void
+s_log_worker(const char *event, const s_worker_t *worker)
+{
+    log_info(event, NULL,
+             json_pack("{s:s, s:s}", "worker", worker->key, "kind", service_name(worker->service)));
+}
+
+/*  Forget a worker: its in-flight requests can no longer be answered. */
+static void
+s_remove(worker_pool_t *self, s_worker_t *worker, const char *event)
+{
+    s_log_worker(event, worker);
+    self->live[worker->service]--;
+    char key[WORKER_KEY_MAX + 1];
+    memcpy(key, worker->key, sizeof key);
+    zhashx_delete(self->workers, key); /* frees worker */
+    pending_fail_worker(self->gw, key);
+}
+
+static void
+s_key_of(const unsigned char *identity, size_t len, char *key)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = len > WORKER_KEY_MAX / 2 ? WORKER_KEY_MAX / 2 : len;
+    for (size_t i = 0; i < n; i++) {
+        key[2 * i] = hex[identity[i] >> 4];
+        key[2 * i + 1] = hex[identity[i] & 15];
+    }
+    key[2 * n] = 0;
+}
+
+static void
+s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const envelope_t *env)
+{
+    s_worker_t *worker = zhashx_lookup(self->workers, key);
+    service_t service = service_from_name(env->service);
+    if (!worker) {
+        if (service == SERVICE_NONE || zframe_size(identity) > sizeof worker->identity)
+            return;
+        worker = calloc(1, sizeof *worker);
+        if (!worker)
+            return;
+        memcpy(worker->key, key, strlen(key) + 1);
+        memcpy(worker->identity, zframe_data(identity), zframe_size(identity));
+        worker->identity_len = zframe_size(identity);
+        worker->service = service;
+        zhashx_insert(self->workers, key, worker);
+        self->live[service]++;
+        s_log_worker("worker.joined", worker);
+    }
+    worker->last_heard_ms = clock_mono_ms();
+}
+
+/*  Every message from a worker proves it alive. */
+static void
+s_on_message(worker_pool_t *self, zframe_t *identity, const envelope_t *env)
+{
+    char key[WORKER_KEY_MAX + 1];
+    s_key_of(zframe_data(identity), zframe_size(identity), key);
+    s_worker_t *worker = zhashx_lookup(self->workers, key);
+    switch (env->kind) {
+    case ENVELOPE_HEARTBEAT:
+        s_on_heartbeat(self, identity, key, env);
+        break;
+    case ENVELOPE_DISCONNECT:
+        if (worker)
+            s_remove(self, worker, "worker.left");
+        break;
+    case ENVELOPE_REPLY:
+        if (worker)
+            worker->last_heard_ms = clock_mono_ms();
+        pending_complete(self->gw, env->request_id, key, env->status, (const char *) env->body,
+                         env->body_len);
+        break;
+    default:
+        log_warn("worker.unexpected", NULL, json_pack("{s:s, s:i}", "worker", key, "kind", env->kind));
+        break;
+    }
+}
+
+void
+worker_pool_drain(worker_pool_t *self)
+{
+    /* ZMQ_FD only signals an edge: read until ZMQ_EVENTS says nothing is left */
+    while (zsock_events(self->router) & ZMQ_POLLIN) {
+        zframe_t *identity = NULL;
+        envelope_t env;
+        if (envelope_recv(self->router, &identity, &env) != 0) {
+            if (errno == EPROTO)
+                continue;
+            break;
+        }
+        s_on_message(self, identity, &env);
+        envelope_release(&env);
+        zframe_destroy(&identity);
+    }
+}
+
+int
+worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key,
+                 err_t *err)
+{
+    /* try workers in order of load; a full one is skipped, a vanished one forgotten */
+    s_worker_t *busy[4];
+    int busy_count = 0;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        s_worker_t *best = NULL;
+        for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+            bool skip = w->service != service;
+            for (int i = 0; i < busy_count && !skip; i++)
+                skip = busy[i] == w;
+            if (!skip && (!best || w->inflight < best->inflight))
+                best = w;
+        }
+        if (!best)
+            break;
+        if (envelope_send(self->router, best->identity, best->identity_len, env) == 0) {
+            best->inflight++;
+            memcpy(worker_key, best->key, strlen(best->key) + 1);
+            return 0;
+        }
+        if (errno == EHOSTUNREACH)
+            s_remove(self, best, "worker.unreachable");
+        else {
+            log_warn("worker.busy", NULL, json_pack("{s:s}", "worker", best->key));
+            busy[busy_count++] = best;
+        }
+    }
+    return err_set(err, ERR_UNAVAILABLE, "no %s worker is available", service_name(service));
+}
+
+void
+worker_pool_release(worker_pool_t *self, const char *worker_key)
+{
+    s_worker_t *worker = zhashx_lookup(self->workers, worker_key);
+    if (worker && worker->inflight > 0)
+        worker->inflight--;
+}
+
+void
+worker_pool_tick(worker_pool_t *self)
+{
+    int64_t now = clock_mono_ms();
+    int64_t limit = (int64_t) self->gw->cfg.heartbeat_ms * WORKER_LIVENESS;
+    envelope_t beat = {.kind = ENVELOPE_HEARTBEAT};
+    zlistx_t *keys = zhashx_keys(self->workers);
+    for (const char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
+        s_worker_t *worker = zhashx_lookup(self->workers, key);
+        if (now - worker->last_heard_ms > limit)
+            s_remove(self, worker, "worker.expired");
+        else if (envelope_send(self->router, worker->identity, worker->identity_len, &beat) != 0
+                 && errno == EHOSTUNREACH)
+            s_remove(self, worker, "worker.unreachable");
+    }
+    zlistx_destroy(&keys);
+    worker_pool_drain(self);
+}

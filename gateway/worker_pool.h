@@ -1,0 +1,43 @@
+/*  worker_pool.h - the gateway's side of the worker protocol: a ROUTER that
+    workers connect to, the live workers of each kind (learned from their
+    heartbeats), least-loaded selection, and purging of the silent.
+
+    The ROUTER's ZMQ_FD is adopted into the lws loop; worker_pool_drain must
+    run whenever it signals and after every send (it is edge-triggered). */
+#ifndef P2P_WORKER_POOL_H
+#define P2P_WORKER_POOL_H
+
+#include "err.h"
+#include "gateway.h"
+
+#define WORKER_KEY_MAX 64
+
+/*  Bind a ROUTER on gw->cfg.worker_bind. Returns NULL with err when it cannot bind. */
+worker_pool_t *worker_pool_new(gateway_t *gw, err_t *err);
+
+/*  Close the socket and forget every worker; NULL-safe, NULLs *self_p. */
+void worker_pool_destroy(worker_pool_t **self_p);
+
+/*  A dup of the ROUTER's ZMQ_FD for lws to poll (lws closes it). */
+int worker_pool_fd(worker_pool_t *self);
+
+/*  Send a request to the least-loaded live worker of service. Fills
+    worker_key (WORKER_KEY_MAX + 1 bytes) with the worker chosen. The caller
+    must run worker_pool_drain afterwards (sends can hide read edges). Returns 0,
+    or -1 with err ERR_UNAVAILABLE when no live worker could take it. */
+int worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key,
+                     err_t *err);
+
+/*  A request sent to worker_key finished (replied, timed out or failed). */
+void worker_pool_release(worker_pool_t *self, const char *worker_key);
+
+/*  Read every message waiting on the ROUTER and act on it. */
+void worker_pool_drain(worker_pool_t *self);
+
+/*  Heartbeat live workers and purge those silent for 3 intervals. */
+void worker_pool_tick(worker_pool_t *self);
+
+/*  Live workers of service. */
+int worker_pool_live(const worker_pool_t *self, service_t service);
+
+#endif
