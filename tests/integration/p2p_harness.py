@@ -393,6 +393,14 @@ class Stack:
     # -- lifecycle
 
     def start(self, workers_first=False):
+        try:
+            self._start(workers_first)
+        except BaseException:
+            self.stop()  # never leave half a stack running behind a failed start
+            raise
+        return self
+
+    def _start(self, workers_first):
         if workers_first:
             for _ in range(self.n_workers):
                 self.add_worker()
@@ -408,7 +416,6 @@ class Stack:
             self.wait_ready()
         else:
             self.wait_health()
-        return self
 
     def _next_name(self, kind):
         self._seq += 1
