@@ -357,38 +357,29 @@ s_write_response(struct lws *wsi, s_http_t *req)
     return 0;
 }
 
-int
-http_routes_write_now(struct lws *wsi, int status, const char *body, int retry_after)
-{
-    size_t len = strlen(body);
-    unsigned char buf[LWS_PRE + 2048];
-    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-    if (lws_add_http_common_headers(wsi, (unsigned int) status, "application/json", len, &p, end))
-        return -1;
-    if (retry_after) {
-        char value[16];
-        int n = snprintf(value, sizeof value, "%d", retry_after);
-        if (lws_add_http_header_by_name(wsi, (const unsigned char *) "retry-after:",
-                                        (const unsigned char *) value, n, &p, end))
-            return -1;
-    }
-    if (lws_finalize_write_http_header(wsi, start, &p, end))
-        return -1;
-    unsigned char payload[LWS_PRE + 1024];
-    if (len > sizeof payload - LWS_PRE)
-        return -1;
-    memcpy(payload + LWS_PRE, body, len);
-    return lws_write(wsi, payload + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) == (int) len ? 0 : -1;
-}
-
-/*  Refuse an upgrade: the response is written here, lws completes the transaction. */
+/*  Refuse an upgrade: the response is written here, lws completes the
+    transaction. The status line is written by hand because lws has not parsed
+    the request version yet at this point and would answer "HTTP/1.0", which
+    WebSocket clients reject as malformed. */
 static int
 s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text)
 {
+    static const char *reasons[] = {[401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found"};
+    int status = err_http_status(code);
+    const char *phrase = status < 405 && reasons[status] ? reasons[status] : "Error";
     char *body = reply_gateway_error(code, text);
-    int rc = body ? http_routes_write_now(wsi, err_http_status(code), body, 0) : -1;
+    if (!body)
+        return -1;
+    unsigned char buf[LWS_PRE + 1536];
+    char *p = (char *) buf + LWS_PRE;
+    int n = snprintf(p, sizeof buf - LWS_PRE,
+                     "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n"
+                     "connection: close\r\n\r\n%s",
+                     status, phrase, strlen(body), body);
     free(body);
-    return rc == 0 ? 1 : -1;
+    if (n < 0 || (size_t) n >= sizeof buf - LWS_PRE)
+        return -1;
+    return lws_write(wsi, (unsigned char *) p, (size_t) n, LWS_WRITE_HTTP) == n ? 1 : -1;
 }
 
 static bool
@@ -419,9 +410,10 @@ s_origin_allowed(gateway_t *gw, struct lws *wsi)
 
 /*  The WebSocket gate: right path, allowed Origin, valid token. The identity
     rides to the WebSocket protocol as the wsi's opaque user data. */
-static int
-s_confirm_upgrade(gateway_t *gw, struct lws *wsi)
+int
+http_routes_confirm_upgrade(struct lws *wsi)
 {
+    gateway_t *gw = gateway_of(wsi);
     char path[1024];
     if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0 || strcmp(path, WS_PATH) != 0)
         return s_refuse_upgrade(wsi, ERR_NOT_FOUND, "no such endpoint");
@@ -448,7 +440,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     s_http_t *req = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return s_confirm_upgrade(gw, wsi);
+        return http_routes_confirm_upgrade(wsi);
 
     case LWS_CALLBACK_HTTP:
         s_forget(gw, req);

@@ -9,15 +9,17 @@
 /*  lws protocol callback for protocols[0] (plain HTTP). */
 int http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
+/*  The WebSocket gate, for LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: path, Origin and
+    token. Returns 0 to let the upgrade proceed (the identity then rides as the
+    wsi's opaque user data, malloc'd, for the session to take), 1 when a
+    refusal (404/403/401) was written, -1 to hang up. */
+int http_routes_confirm_upgrade(struct lws *wsi);
+
 /*  Per-connection memory lws allocates for http_routes_callback. */
 size_t http_routes_session_size(void);
 
 /*  Deliver a worker's outcome to the HTTP request behind handle. */
 void http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body, size_t len);
-
-/*  Write a small response directly on wsi. For refusing a WebSocket upgrade
-    inside LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, where lws expects it. Returns 0 or -1. */
-int http_routes_write_now(struct lws *wsi, int status, const char *body, int retry_after);
 
 /*  Find the caller's token (Authorization: Bearer, or ?token= when allow_query)
     and verify it. Returns 0 with identity, or -1 with err ERR_UNAUTHORIZED. */

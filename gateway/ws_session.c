@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "http_routes.h"
 #include "log.h"
 #include "pending.h"
 #include "reply.h"
@@ -409,6 +410,10 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     gateway_t *gw = gateway_of(wsi);
     s_session_t *s = user;
     switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* lws binds the upgrading wsi to this (default) protocol first */
+        return http_routes_confirm_upgrade(wsi);
+
     case LWS_CALLBACK_ESTABLISHED:
         s_on_open(gw, s, wsi);
         return 0;
