@@ -1,0 +1,57 @@
+/*  main.c - p2p-profile-svc: the profile worker. Reads the configuration,
+    builds the process object (database handle + activity batcher), runs the
+    worker loop until SIGINT/SIGTERM, destroys what it built. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "profile_activity.h"
+#include "profile_handlers.h"
+#include "profile_repo.h"
+#include "worker.h"
+
+int
+main(void)
+{
+    config_t cfg;
+    err_t err;
+    if (config_load(&cfg, &err) != 0) {
+        fprintf(stderr, "p2p-profile-svc: %s\n", err.msg);
+        return 1;
+    }
+    log_init("profile-svc", cfg.log_level);
+
+    size_t statement_count;
+    const db_statement_t *statements = profile_repo_statements(&statement_count);
+    profile_app_t app = {
+        .db = db_new(cfg.database_url, statements, statement_count),
+        .activity = profile_activity_new(PROFILE_ACTIVITY_MAX_PENDING, PROFILE_ACTIVITY_QUIET_MS),
+    };
+    int rc = 1;
+    if (!app.db || !app.activity) {
+        log_error("profile_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
+        goto done;
+    }
+    /* Connect now so a bad DATABASE_URL shows up in the log at start; the
+       worker still runs (and answers 503) until the database is reachable. */
+    if (db_connect(app.db, &err) != 0)
+        log_warn("profile_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
+
+    worker_spec_t spec = {
+        .service = SERVICE_PROFILE,
+        .app = &app,
+        .tick = profile_handlers_tick,
+    };
+    spec.routes = profile_handlers_routes(&spec.route_count);
+    rc = worker_run(&cfg, &spec);
+    /* Last activity of this run, best effort. */
+    profile_handlers_tick(&app);
+
+done:
+    profile_activity_destroy(&app.activity);
+    db_destroy(&app.db);
+    config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,375 @@
+/*  profile_handlers.c - one handler per profile message type (see
+    profile_handlers.h). Each one: validate the body, one repository call
+    (two on rare paths), build the reply. Replies follow the seed: REST wraps
+    a profile as data.profile, WebSocket sends it as data itself. */
+#include "profile_handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "profile_json.h"
+#include "profile_repo.h"
+#include "profile_validate.h"
+
+#define S_MSG_NOT_JOINED_CHECK "You have not joined P2P trading yet."
+#define S_MSG_NOT_JOINED "You have not joined P2P trading yet. Please create a P2P profile first."
+#define S_MSG_CONSENT "You must accept the P2P trading terms and conditions before connecting."
+#define S_MSG_CREATED \
+    "P2P profile created successfully. You can now connect to the P2P trading platform."
+#define S_MSG_UPDATED "Profile updated successfully"
+#define S_MSG_OWN_NOT_FOUND "P2P profile not found"
+#define S_MSG_NOT_FOUND "Profile not found"
+#define S_MSG_SUSPENDED "Your account is suspended"
+#define S_MSG_WS_UPDATE_FAILED "Failed to update profile: "
+
+static const worker_route_t s_routes[] = {
+    {MSG_PROFILE_GET, profile_handlers_get},
+    {MSG_PROFILE_UPDATE, profile_handlers_update},
+    {MSG_PROFILE_STATS, profile_handlers_stats},
+    {MSG_PROFILE_SEARCH, profile_handlers_search},
+    {MSG_PROFILE_CHECK, profile_handlers_check},
+    {MSG_PROFILE_CREATE, profile_handlers_create},
+    {MSG_PROFILE_ME, profile_handlers_me},
+    {MSG_PROFILE_PUT, profile_handlers_put},
+    {MSG_SESSION_OPEN, profile_handlers_session_open},
+};
+
+const worker_route_t *
+profile_handlers_routes(size_t *count)
+{
+    *count = sizeof s_routes / sizeof s_routes[0];
+    return s_routes;
+}
+
+/*  Every request counts as activity; the tick writes it in batches. */
+static void
+s_seen(profile_app_t *app, const worker_request_t *req)
+{
+    profile_activity_seen(app->activity, req->user_id, clock_mono_ms());
+}
+
+static void
+s_reply_error(worker_reply_t *reply, err_code_t code, const char *text)
+{
+    err_t err;
+    err_set(&err, code, "%s", text);
+    worker_reply_error(reply, &err);
+}
+
+/*  The first row of rows (rows has at least one). */
+static profile_row_t
+s_first(const profile_rows_t *rows)
+{
+    profile_row_t row;
+    profile_rows_get(rows, 0, &row);
+    return row;
+}
+
+/*  {"profile": profile} for REST, the profile itself for WebSocket. */
+static json_t *
+s_profile_data(const worker_request_t *req, json_t *profile)
+{
+    if (req->channel == CHANNEL_WEBSOCKET)
+        return profile;
+    json_t *data = json_object();
+    json_object_set_new(data, "profile", profile);
+    return data;
+}
+
+/*  The profile profile.get / profile.stats are about: the caller's own when
+    *profile_id is 0. Replies (and returns NULL) on failure. */
+static profile_rows_t *
+s_lookup(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    err_t err;
+    int64_t profile_id;
+    if (profile_validate_profile_id(req->data, &profile_id, &err) != 0) {
+        worker_reply_error(reply, &err);
+        return NULL;
+    }
+    profile_rows_t *rows = profile_id ? profile_repo_by_id(app->db, profile_id, &err)
+                                      : profile_repo_by_user(app->db, req->user_id, &err);
+    if (!rows) {
+        worker_reply_error(reply, &err);
+        return NULL;
+    }
+    if (profile_rows_count(rows) == 0) {
+        profile_rows_destroy(&rows);
+        s_reply_error(reply, ERR_NOT_FOUND, profile_id ? S_MSG_NOT_FOUND : S_MSG_OWN_NOT_FOUND);
+    }
+    return rows;
+}
+
+void
+profile_handlers_get(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    s_seen(app, req);
+    profile_rows_t *rows = s_lookup(app, req, reply);
+    if (!rows)
+        return;
+    profile_row_t row = s_first(rows);
+    const char *owner = row.values[PROFILE_COL_USER_ID];
+    bool own = owner && strcmp(owner, req->user_id) == 0;
+    worker_reply_ok(reply, 200, own ? profile_json_own(&row) : profile_json_public(&row), NULL);
+    profile_rows_destroy(&rows);
+}
+
+void
+profile_handlers_stats(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    s_seen(app, req);
+    profile_rows_t *rows = s_lookup(app, req, reply);
+    if (!rows)
+        return;
+    profile_row_t row = s_first(rows);
+    worker_reply_ok(reply, 200, profile_json_stats(&row), NULL);
+    profile_rows_destroy(&rows);
+}
+
+/*  Why an update changed no row: no profile (404) or suspended (403). */
+static void
+s_reply_not_updated(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    err_t err;
+    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    if (!rows) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    if (profile_rows_count(rows) == 0) {
+        s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
+    } else {
+        profile_row_t row = s_first(rows);
+        if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
+            s_reply_error(reply, ERR_SUSPENDED, S_MSG_SUSPENDED);
+        else /* the suspension ended between the two statements */
+            s_reply_error(reply, ERR_UNAVAILABLE, "Profile changed during the update, try again");
+    }
+    profile_rows_destroy(&rows);
+}
+
+/*  profile.update (WebSocket) and PUT /api/p2p/profile (REST). */
+static void
+s_update(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    s_seen(app, req);
+    err_t err;
+    profile_changes_t changes;
+    if (profile_validate_update(req->data, &changes, &err) != 0) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    /* Nothing to change: answer with the current profile and write nothing. */
+    bool writing = changes.set != 0;
+    profile_rows_t *rows = writing ? profile_repo_update(app->db, req->user_id, &changes, &err)
+                                   : profile_repo_by_user(app->db, req->user_id, &err);
+    profile_changes_reset(&changes);
+    if (!rows) {
+        if (err.code == ERR_USERNAME_TAKEN && req->channel == CHANNEL_WEBSOCKET) {
+            char text[ERR_MSG_MAX + 32];
+            snprintf(text, sizeof text, S_MSG_WS_UPDATE_FAILED "%s", err.msg);
+            s_reply_error(reply, err.code, text);
+        } else {
+            worker_reply_error(reply, &err);
+        }
+        return;
+    }
+    if (profile_rows_count(rows) == 0) {
+        profile_rows_destroy(&rows);
+        if (writing)
+            s_reply_not_updated(app, req, reply);
+        else
+            s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
+        return;
+    }
+    profile_row_t row = s_first(rows);
+    worker_reply_ok(reply, 200, s_profile_data(req, profile_json_own(&row)), S_MSG_UPDATED);
+    profile_rows_destroy(&rows);
+}
+
+void
+profile_handlers_update(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    s_update(app, req, reply);
+}
+
+void
+profile_handlers_put(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    s_update(app, req, reply);
+}
+
+void
+profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    s_seen(app, req);
+    err_t err;
+    profile_search_t search;
+    if (profile_validate_search(req->data, &search, &err) != 0) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    profile_rows_t *rows;
+    int64_t total;
+    if (profile_repo_search(app->db, &search, &rows, &total, &err) != 0) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    json_t *profiles = json_array();
+    for (size_t i = 0; i < profile_rows_count(rows); i++) {
+        profile_row_t row;
+        profile_rows_get(rows, i, &row);
+        json_array_append_new(profiles, profile_json_public(&row));
+    }
+    profile_rows_destroy(&rows);
+    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total",
+                                          (json_int_t) total), NULL);
+}
+
+void
+profile_handlers_check(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    s_seen(app, req);
+    err_t err;
+    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    if (!rows) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    json_t *data;
+    if (profile_rows_count(rows) == 0) {
+        data = json_pack("{s:b,s:b,s:b,s:s}", "exists", 0, "has_consent", 0, "can_connect", 0,
+                         "message", S_MSG_NOT_JOINED_CHECK);
+    } else {
+        profile_row_t row = s_first(rows);
+        bool consent = profile_row_bool(&row, PROFILE_COL_HAS_CONSENT);
+        bool suspended = profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED);
+        data = json_pack("{s:b,s:I,s:b,s:b,s:b,s:o}", "exists", 1, "profile_id",
+                         (json_int_t) profile_row_int(&row, PROFILE_COL_ID), "has_consent",
+                         consent, "is_suspended", suspended, "can_connect", consent && !suspended,
+                         "profile", profile_json_summary(&row));
+    }
+    profile_rows_destroy(&rows);
+    worker_reply_ok(reply, 200, data, NULL);
+}
+
+void
+profile_handlers_create(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    err_t err;
+    profile_changes_t changes;
+    if (profile_validate_create(req->data, &changes, &err) != 0) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    /* The INSERT sets last_active_at itself: no s_seen. */
+    profile_rows_t *rows = profile_repo_create(app->db, req->user_id, &changes, &err);
+    profile_changes_reset(&changes);
+    if (!rows) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    profile_row_t row = s_first(rows);
+    log_info("profile.created", req->request_id,
+             json_pack("{s:I}", "profile_id", (json_int_t) profile_row_int(&row, PROFILE_COL_ID)));
+    worker_reply_ok(reply, 201, json_pack("{s:o}", "profile", profile_json_own(&row)),
+                    S_MSG_CREATED);
+    profile_rows_destroy(&rows);
+}
+
+void
+profile_handlers_me(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    s_seen(app, req);
+    err_t err;
+    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    if (!rows) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    if (profile_rows_count(rows) == 0) {
+        s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
+    } else {
+        profile_row_t row = s_first(rows);
+        worker_reply_ok(reply, 200, json_pack("{s:o}", "profile", profile_json_own(&row)), NULL);
+    }
+    profile_rows_destroy(&rows);
+}
+
+/*  The suspended connect reply: the usual failure body plus suspended_until,
+    which the gateway copies into its connection_error message. */
+static void
+s_reply_suspended(worker_reply_t *reply, const profile_row_t *row)
+{
+    const char *reason = row->values[PROFILE_COL_SUSPENSION_REASON];
+    const char *until = row->values[PROFILE_COL_SUSPENDED_UNTIL];
+    json_t *text = reason && *reason ? json_sprintf("Your P2P account is suspended: %s", reason)
+                                     : json_string("Your P2P account is suspended");
+    json_t *body = json_pack("{s:b,s:o,s:s}", "success", 0, "error", text, "code",
+                             err_wire_code(ERR_SUSPENDED));
+    if (until)
+        json_object_set_new(body, "suspended_until", json_string(until));
+    reply->status = err_http_status(ERR_SUSPENDED);
+    reply->body = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!reply->body)
+        s_reply_error(reply, ERR_SUSPENDED, "Your P2P account is suspended");
+}
+
+void
+profile_handlers_session_open(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    err_t err;
+    /* Sets last_active_at in the same statement: no s_seen. */
+    profile_rows_t *rows = profile_repo_session_open(app->db, req->user_id, &err);
+    if (!rows) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    if (profile_rows_count(rows) == 0) {
+        s_reply_error(reply, ERR_NOT_JOINED, S_MSG_NOT_JOINED);
+        profile_rows_destroy(&rows);
+        return;
+    }
+    profile_row_t row = s_first(rows);
+    if (!profile_row_bool(&row, PROFILE_COL_HAS_CONSENT))
+        s_reply_error(reply, ERR_CONSENT_REQUIRED, S_MSG_CONSENT);
+    else if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
+        s_reply_suspended(reply, &row);
+    else
+        worker_reply_ok(reply, 200,
+                        json_pack("{s:I,s:s,s:o}", "profile_id",
+                                  (json_int_t) profile_row_int(&row, PROFILE_COL_ID), "user_id",
+                                  req->user_id, "username",
+                                  row.values[PROFILE_COL_USERNAME]
+                                      ? json_string(row.values[PROFILE_COL_USERNAME])
+                                      : json_null()),
+                        NULL);
+    profile_rows_destroy(&rows);
+}
+
+void
+profile_handlers_tick(void *app_)
+{
+    profile_app_t *app = app_;
+    if (profile_activity_pending(app->activity) == 0)
+        return;
+    size_t count;
+    char **batch = profile_activity_take(app->activity, &count);
+    err_t err;
+    if (profile_repo_touch(app->db, (const char *const *) batch, count, &err) == 0)
+        profile_activity_flushed(app->activity, batch, count, clock_mono_ms());
+    else /* idempotent (last_active_at = now()), so trying again later is safe */
+        profile_activity_requeue(app->activity, batch, count);
+    profile_activity_batch_free(batch, count);
+}

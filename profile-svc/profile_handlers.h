@@ -1,0 +1,44 @@
+/*  profile_handlers.h - profile-svc's message handlers (one per message type)
+    and its dispatch table for worker_run. Handlers validate, call the
+    repository, shape the reply for REST or WebSocket; they hold no SQL and
+    no sockets. */
+#ifndef P2P_PROFILE_HANDLERS_H
+#define P2P_PROFILE_HANDLERS_H
+
+#include <stddef.h>
+
+#include "db.h"
+#include "profile_activity.h"
+#include "worker.h"
+
+/*  The process object handed to every handler and to the tick (a plain value;
+    main owns and destroys its members). */
+typedef struct {
+    db_t *db;
+    profile_activity_t *activity;
+} profile_app_t;
+
+/*  last_active_at batching: skip users flushed this recently, queue at most
+    this many between flushes. */
+#define PROFILE_ACTIVITY_QUIET_MS 60000
+#define PROFILE_ACTIVITY_MAX_PENDING 10000
+
+/*  The route table (static; do not free). *count receives its length. */
+const worker_route_t *profile_handlers_routes(size_t *count);
+
+/*  worker_spec_t.tick: flush the users seen since the last flush to
+    last_active_at in one statement. app is a profile_app_t. */
+void profile_handlers_tick(void *app);
+
+/*  The handlers, exposed for the route table and tests. app is a profile_app_t. */
+worker_handler_fn profile_handlers_get;
+worker_handler_fn profile_handlers_update;
+worker_handler_fn profile_handlers_stats;
+worker_handler_fn profile_handlers_search;
+worker_handler_fn profile_handlers_check;
+worker_handler_fn profile_handlers_create;
+worker_handler_fn profile_handlers_me;
+worker_handler_fn profile_handlers_put;
+worker_handler_fn profile_handlers_session_open;
+
+#endif
