@@ -32,22 +32,32 @@
 #define S_SET(col, bit, param) \
     col " = CASE WHEN ($2::int & " #bit ") <> 0 THEN " param " ELSE " col " END, "
 
-/*  Search: the listable profiles are split so that the common case (never
-    suspended) uses the partial index idx_p2p_profiles_search_order, ordered,
-    and the rare expired suspensions come from idx_p2p_profiles_suspended;
-    the planner merges both in order. $1 is_verified IN, $2 is_merchant IN
-    (boolean[]), $3 min_rating; `text` adds the username condition. */
+/*  Search. The listable profiles are split in two so that the common case
+    (never suspended) can walk the partial index idx_p2p_profiles_search_order
+    in order and stop early, while the rare expired suspensions come from
+    idx_p2p_profiles_suspended. Each branch keeps only its best limit+offset
+    rows, the merge sorts at most twice that, and only the final page is
+    formatted (to_char). $1 is_verified IN, $2 is_merchant IN (boolean[]),
+    $3 min_rating, $4 limit, $5 offset; `text` adds the username condition. */
+#define S_ORDER " ORDER BY avg_rating DESC, completed_trades DESC, id"
 #define S_FILTER(text) \
     " AND is_verified = ANY($1::boolean[]) AND is_merchant = ANY($2::boolean[])" \
     " AND avg_rating >= $3::numeric" text
-#define S_LISTABLE(text)                                                                   \
-    "SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text)     \
+#define S_LISTABLE_BEST(text)                                                              \
+    "(SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text)    \
+    S_ORDER " LIMIT $4::int + $5::int)"                                                    \
     " UNION ALL "                                                                          \
-    "SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended"                        \
+    "(SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended"                       \
+    " AND suspended_until <= now()" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"
+#define S_SEARCH_PAGE(text)                                                              \
+    "SELECT " S_COLUMNS " FROM ("                                                        \
+    "SELECT * FROM (" S_LISTABLE_BEST(text) ") best" S_ORDER " LIMIT $4::int OFFSET $5::int" \
+    ") p" S_ORDER
+#define S_LISTABLE(text)                                                                   \
+    "SELECT 1 FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text)     \
+    " UNION ALL "                                                                          \
+    "SELECT 1 FROM p2p_profiles WHERE has_consent AND is_suspended"                        \
     " AND suspended_until <= now()" S_FILTER(text)
-#define S_SEARCH_PAGE(text)                                                          \
-    "SELECT " S_COLUMNS " FROM (" S_LISTABLE(text) ") p"                             \
-    " ORDER BY avg_rating DESC, completed_trades DESC, id LIMIT $4::int OFFSET $5::int"
 #define S_SEARCH_COUNT(text) "SELECT count(*) FROM (" S_LISTABLE(text) ") p"
 
 /*  Constraint names (migrations 001 and 002) that mean "username taken". */
