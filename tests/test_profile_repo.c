@@ -1,0 +1,50 @@
+/*  test_profile_repo.c - profile-svc/profile_repo.h, the parts that need no
+    database: LIKE escaping, text[] literals, and the statement table. The SQL
+    itself runs in the integration tests against a real PostgreSQL. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "profile_repo.h"
+
+Test(profile_repo, like_pattern_escapes_wildcards)
+{
+    char *p = profile_repo_like_pattern("trader");
+    cr_assert_str_eq(p, "%trader%");
+    free(p);
+    p = profile_repo_like_pattern("50%_off\\");
+    cr_assert_str_eq(p, "%50\\%\\_off\\\\%");
+    free(p);
+    p = profile_repo_like_pattern("");
+    cr_assert_str_eq(p, "%%");
+    free(p);
+}
+
+Test(profile_repo, text_array_quotes_every_element)
+{
+    const char *ids[] = {"user_1", "a\"b", "c\\d", "x,y", "{z}", ""};
+    char *a = profile_repo_text_array(ids, 6);
+    cr_assert_str_eq(a, "{\"user_1\",\"a\\\"b\",\"c\\\\d\",\"x,y\",\"{z}\",\"\"}");
+    free(a);
+    a = profile_repo_text_array(ids, 0);
+    cr_assert_str_eq(a, "{}");
+    free(a);
+}
+
+Test(profile_repo, statements_are_named_and_parameterised)
+{
+    size_t n;
+    const db_statement_t *st = profile_repo_statements(&n);
+    cr_assert_gt(n, 0);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_not_null(st[i].name);
+        cr_assert_not_null(st[i].sql);
+        char last[16];
+        snprintf(last, sizeof last, "$%d", st[i].nparams);
+        cr_assert_not_null(strstr(st[i].sql, last), "%s lacks %s", st[i].name, last);
+        snprintf(last, sizeof last, "$%d", st[i].nparams + 1);
+        cr_assert_null(strstr(st[i].sql, last), "%s uses %s", st[i].name, last);
+        for (size_t j = 0; j < i; j++)
+            cr_assert_str_neq(st[i].name, st[j].name);
+    }
+}
