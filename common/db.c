@@ -45,6 +45,7 @@ struct db {
     int64_t next_attempt_ms; /* monotonic; no connection attempt before it */
     int in_transaction;      /* the server reported an open transaction */
     int broken_transaction;  /* the link died inside a transaction: refuse until ROLLBACK */
+    int fatal_notice;        /* the server sent FATAL while we were idle: it is closing */
     char sqlstate[6];
     char constraint[64]; /* NAMEDATALEN */
 };
@@ -73,7 +74,9 @@ s_set_state(db_t *self, db_state_t state, const char *reason)
 static void
 s_notice(void *arg, const char *message)
 {
-    (void) arg;
+    db_t *self = arg;
+    if (strncmp(message, "FATAL", 5) == 0 || strncmp(message, "PANIC", 5) == 0)
+        self->fatal_notice = 1;
     char text[512];
     snprintf(text, sizeof text, "%s", message);
     size_t n = strlen(text);
@@ -94,6 +97,7 @@ s_drop(db_t *self, db_state_t state, const char *reason)
         PQfinish(self->conn);
         self->conn = NULL;
     }
+    self->fatal_notice = 0;
 }
 
 /*  Copy the first line of libpq's error text (no DETAIL: it can hold user data). */
@@ -166,10 +170,13 @@ db_connect(db_t *self, err_t *err)
     if (self->conn)
         s_drop(self, DB_FAILED, "connection lost");
 
+    /* The back-off starts at a failed attempt, so a connection the server
+       closed is replaced at once, and a database that is down is tried at
+       most every DB_RETRY_MS. */
     int64_t now = clock_mono_ms();
     if (now < self->next_attempt_ms)
         return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
-    self->next_attempt_ms = now + DB_RETRY_MS;
+    self->next_attempt_ms = 0;
 
     /* Our defaults come before dbname so that a value in DATABASE_URL wins
        (libpq keeps the last value of a repeated keyword). */
@@ -184,6 +191,7 @@ db_connect(db_t *self, err_t *err)
         s_first_line(why, sizeof why,
                      self->conn ? PQerrorMessage(self->conn) : "out of memory");
         s_drop(self, DB_FAILED, why);
+        self->next_attempt_ms = clock_mono_ms() + DB_RETRY_MS;
         return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
     }
     PQsetNoticeProcessor(self->conn, s_notice, self);
@@ -191,6 +199,7 @@ db_connect(db_t *self, err_t *err)
     char why[300] = "";
     if (s_prepare_all(self, why, sizeof why) != 0) {
         s_drop(self, DB_FAILED, why);
+        self->next_attempt_ms = clock_mono_ms() + DB_RETRY_MS;
         return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
     }
     s_set_state(self, DB_CONNECTED, NULL);
@@ -198,24 +207,28 @@ db_connect(db_t *self, err_t *err)
 }
 
 /*  True when an idle connection is still usable. The server may have closed
-    it while we were idle; reading what it sent (a FATAL, then EOF) tells us
-    before we send anything on it. */
+    it while we were idle (restart, pg_terminate_backend, idle timeout): it
+    sends a FATAL, then EOF. Reading what is waiting tells us before we send
+    anything on a dead link. A few rounds, because the EOF can arrive just
+    after the FATAL. */
 static int
 s_idle_connection_alive(db_t *self)
 {
-    if (PQstatus(self->conn) != CONNECTION_OK)
-        return 0;
-    struct pollfd pfd = {.fd = PQsocket(self->conn), .events = POLLIN};
-    if (pfd.fd < 0)
-        return 0;
-    if (poll(&pfd, 1, 0) > 0) {
+    for (int round = 0; round < 4; round++) {
+        if (PQstatus(self->conn) != CONNECTION_OK || self->fatal_notice)
+            return 0;
+        struct pollfd pfd = {.fd = PQsocket(self->conn), .events = POLLIN};
+        if (pfd.fd < 0)
+            return 0;
+        if (poll(&pfd, 1, 0) <= 0)
+            return 1;
         if (!PQconsumeInput(self->conn))
             return 0;
         PGnotify *note;
         while ((note = PQnotifies(self->conn)))
             PQfreemem(note);
     }
-    return PQstatus(self->conn) == CONNECTION_OK;
+    return PQstatus(self->conn) == CONNECTION_OK && !self->fatal_notice;
 }
 
 /*  SQLSTATE classes where the request was not applied because the database
