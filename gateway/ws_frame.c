@@ -58,11 +58,18 @@ s_quoted(const char *value)
     return text;
 }
 
+/*  JSON's insignificant whitespace (RFC 8259): space, tab, LF, CR. */
+static bool
+s_is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 unsigned char *
 ws_frame_compose(size_t headroom, const char *type, const char *request_id, const char *body,
                  size_t body_len, size_t *len)
 {
-    while (body_len && (*body == ' ' || *body == '\n'))
+    while (body_len && s_is_json_space(*body))
         body++, body_len--;
     if (body_len < 2 || body[0] != '{')
         return NULL;
@@ -76,7 +83,11 @@ ws_frame_compose(size_t headroom, const char *type, const char *request_id, cons
     /* body without its opening brace; is there a member after it? */
     const char *rest = body + 1;
     size_t rest_len = body_len - 1;
-    bool empty = rest_len >= 1 && rest[0] == '}';
+    /* "{ }" is empty too: a comma after the spliced members would break the JSON */
+    size_t skip = 0;
+    while (skip < rest_len && s_is_json_space(rest[skip]))
+        skip++;
+    bool empty = skip < rest_len && rest[skip] == '}';
     size_t need = strlen("{\"type\":") + strlen(qtype)
                   + (qrid ? strlen(",\"request_id\":") + strlen(qrid) : 0) + 1 + rest_len;
     unsigned char *buf = malloc(headroom + need + 1);
