@@ -2,10 +2,15 @@
 #include "rate_limit.h"
 
 #include <czmq.h>
-#include <math.h>
+
+/*  Tokens are counted in 1/60000ths so that refilling per_minute tokens a
+    minute is exact integer arithmetic: with doubles, many small refills (one
+    per take, one per sweep) sum to a hair under a whole token and refuse a
+    caller whose token is due. */
+#define TOKEN 60000
 
 typedef struct {
-    double tokens;
+    int64_t credit; /* tokens * TOKEN */
     int64_t updated_ms;
 } s_bucket_t;
 
@@ -48,10 +53,14 @@ rate_limit_destroy(rate_limit_t **self_p)
 static void
 s_refill(const rate_limit_t *self, s_bucket_t *bucket, int64_t now_ms)
 {
-    double per_ms = self->per_minute / 60000.0;
-    bucket->tokens += (double) (now_ms - bucket->updated_ms) * per_ms;
-    if (bucket->tokens > self->per_minute)
-        bucket->tokens = self->per_minute;
+    int64_t full = (int64_t) self->per_minute * TOKEN;
+    int64_t elapsed = now_ms - bucket->updated_ms;
+    /* an hour of refill already fills any bucket; clamping keeps the product in range */
+    if (elapsed > 3600000)
+        elapsed = 3600000;
+    bucket->credit += elapsed * self->per_minute;
+    if (bucket->credit > full)
+        bucket->credit = full;
     bucket->updated_ms = now_ms;
 }
 
@@ -65,19 +74,20 @@ rate_limit_take(rate_limit_t *self, const char *key, int64_t now_ms)
         bucket = malloc(sizeof *bucket);
         if (!bucket)
             return 0; /* fail open: memory pressure must not lock users out */
-        *bucket = (s_bucket_t){.tokens = self->per_minute, .updated_ms = now_ms};
+        *bucket = (s_bucket_t){.credit = (int64_t) self->per_minute * TOKEN, .updated_ms = now_ms};
         zhashx_insert(self->buckets, key, bucket);
     }
     else
         s_refill(self, bucket, now_ms);
-    if (bucket->tokens >= 1.0) {
-        bucket->tokens -= 1.0;
+    if (bucket->credit >= TOKEN) {
+        bucket->credit -= TOKEN;
         return 0;
     }
     self->refusals++;
-    double wait_ms = (1.0 - bucket->tokens) * 60000.0 / self->per_minute;
-    int secs = (int) ceil(wait_ms / 1000.0);
-    return secs < 1 ? 1 : secs;
+    /* credit grows by per_minute each ms: round the wait up to whole ms, then seconds */
+    int64_t wait_ms = (TOKEN - bucket->credit + self->per_minute - 1) / self->per_minute;
+    int64_t secs = (wait_ms + 999) / 1000;
+    return secs < 1 ? 1 : (int) secs;
 }
 
 void
@@ -89,7 +99,7 @@ rate_limit_sweep(rate_limit_t *self, int64_t now_ms)
     for (const char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
         s_bucket_t *bucket = zhashx_lookup(self->buckets, key);
         s_refill(self, bucket, now_ms);
-        if (bucket->tokens >= self->per_minute)
+        if (bucket->credit >= (int64_t) self->per_minute * TOKEN)
             zhashx_delete(self->buckets, key);
     }
     zlistx_destroy(&keys);
