@@ -10,7 +10,7 @@ reply_ok_body(json_t *data, const char *message)
         json_object_set_new(root, "data", data);
     if (message)
         json_object_set_new(root, "message", json_string(message));
-    char *text = json_dumps(root, JSON_COMPACT);
+    char *text = json_dumps(root, REPLY_JSON_FLAGS);
     json_decref(root);
     return text;
 }
@@ -22,7 +22,7 @@ reply_error_text(err_code_t code, const char *text)
     json_object_set_new(root, "success", json_false());
     json_object_set_new(root, "error", json_string(text && *text ? text : err_wire_code(code)));
     json_object_set_new(root, "code", json_string(err_wire_code(code)));
-    char *body = json_dumps(root, JSON_COMPACT);
+    char *body = json_dumps(root, REPLY_JSON_FLAGS);
     json_decref(root);
     return body;
 }
@@ -44,7 +44,7 @@ reply_gateway_error(err_code_t code, const char *text)
     if (text && *text)
         json_object_set_new(root, "message", json_string(text));
     json_object_set_new(root, "code", json_string(err_wire_code(code)));
-    char *body = json_dumps(root, JSON_COMPACT);
+    char *body = json_dumps(root, REPLY_JSON_FLAGS);
     json_decref(root);
     return body;
 }

@@ -10,6 +10,10 @@
 
 #include "err.h"
 
+/*  How reply JSON is printed: compact, and reals with 15 significant digits
+    so 4.8 prints as 4.8, not 4.7999999999999998. */
+#define REPLY_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 /*  Success body. data is stolen (NULL: no "data" key); message may be NULL.
     Returns a new string (caller frees) or NULL when out of memory. */
 char *reply_ok_body(json_t *data, const char *message);

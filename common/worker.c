@@ -59,7 +59,10 @@ worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len,
     json_error_t jerr;
     json_t *root = json_loadb((const char *) body, len, 0, &jerr);
     if (!root) {
-        err_set(err, ERR_INVALID, "request body is not valid JSON: %s", jerr.text);
+        if (strstr(jerr.text, "\\u0000"))
+            err_set(err, ERR_INVALID, "strings must not contain NUL (\\u0000) characters");
+        else
+            err_set(err, ERR_INVALID, "request body is not valid JSON: %s", jerr.text);
         return NULL;
     }
     json_t *data = root;

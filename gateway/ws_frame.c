@@ -1,6 +1,8 @@
 /*  ws_frame.c - client frame parsing and reply composition. */
 #include "ws_frame.h"
 
+#include "reply.h"
+
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,10 @@ ws_frame_parse(const char *text, size_t len, ws_frame_t *frame, err_t *err)
     memset(frame, 0, sizeof *frame);
     frame->type = MSG_UNKNOWN;
     json_error_t jerr;
-    /* jansson refuses invalid UTF-8 and \u0000 by default: both are errors here */
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* \u0000 is let through here so the reply can carry the message's type and
+       request_id; the worker refuses it, naming the problem. jansson still
+       refuses invalid UTF-8. */
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!json_is_object(root)) {
         json_decref(root);
         return err_set(err, ERR_INVALID, s_invalid);
@@ -27,12 +31,17 @@ ws_frame_parse(const char *text, size_t len, ws_frame_t *frame, err_t *err)
                     WS_REQUEST_ID_MAX);
             goto done;
         }
+        if (strlen(json_string_value(rid)) != json_string_length(rid)) {
+            err_set(err, ERR_INVALID, "request_id must not contain NUL characters");
+            goto done;
+        }
         memcpy(frame->request_id, json_string_value(rid), json_string_length(rid) + 1);
         frame->has_request_id = true;
     }
     json_t *type = json_object_get(root, "type");
     json_t *data = json_object_get(root, "data");
     if (!json_is_string(type) || json_string_length(type) == 0
+        || strlen(json_string_value(type)) != json_string_length(type)
         || (data && !json_is_object(data) && !json_is_null(data))) {
         err_set(err, ERR_INVALID, s_invalid);
         goto done;
@@ -112,7 +121,7 @@ unsigned char *
 ws_frame_compose_json(size_t headroom, const char *type, const char *request_id, const void *json_object,
                       size_t *len)
 {
-    char *body = json_dumps((const json_t *) json_object, JSON_COMPACT);
+    char *body = json_dumps((const json_t *) json_object, REPLY_JSON_FLAGS);
     if (!body)
         return NULL;
     unsigned char *frame = ws_frame_compose(headroom, type, request_id, body, strlen(body), len);

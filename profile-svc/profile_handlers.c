@@ -13,6 +13,7 @@
 #include "profile_json.h"
 #include "profile_repo.h"
 #include "profile_validate.h"
+#include "reply.h"
 
 #define S_MSG_NOT_JOINED_CHECK "You have not joined P2P trading yet."
 #define S_MSG_NOT_JOINED "You have not joined P2P trading yet. Please create a P2P profile first."
@@ -319,7 +320,7 @@ s_reply_suspended(worker_reply_t *reply, const profile_row_t *row)
     if (until)
         json_object_set_new(body, "suspended_until", json_string(until));
     reply->status = err_http_status(ERR_SUSPENDED);
-    reply->body = json_dumps(body, JSON_COMPACT);
+    reply->body = json_dumps(body, REPLY_JSON_FLAGS);
     json_decref(body);
     if (!reply->body)
         s_reply_error(reply, ERR_SUSPENDED, "Your P2P account is suspended");
