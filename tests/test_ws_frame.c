@@ -253,14 +253,25 @@ Test(ws_frame, invalid_utf8_is_invalid)
     s_assert_invalid(in_type, sizeof in_type - 1);
 }
 
-Test(ws_frame, nul_escape_in_a_string_is_invalid)
+Test(ws_frame, nul_escape_in_data_passes_so_the_worker_can_answer_with_type_and_request_id)
 {
-    const char *frames[] = {
-        "{\"type\":\"profile.update\",\"data\":{\"username\":\"a\\u0000b\"}}",
-        "{\"type\":\"profile.get\\u0000x\"}",
-    };
-    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
-        s_assert_invalid(frames[i], strlen(frames[i]));
+    const char *text = "{\"type\":\"profile.update\",\"request_id\":\"r1\",\"data\":{\"username\":\"a\\u0000b\"}}";
+    ws_frame_t frame;
+    err_t err = {0};
+    cr_assert_eq(ws_frame_parse(text, strlen(text), &frame, &err), 0);
+    cr_assert_eq(frame.type, MSG_PROFILE_UPDATE);
+    cr_assert_str_eq(frame.request_id, "r1");
+}
+
+Test(ws_frame, nul_escape_in_type_or_request_id_is_invalid)
+{
+    const char *text = "{\"type\":\"profile.get\\u0000x\"}";
+    s_assert_invalid(text, strlen(text));
+    ws_frame_t frame;
+    err_t err = {0};
+    const char *rid = "{\"type\":\"profile.get\",\"request_id\":\"a\\u0000\"}";
+    cr_assert_eq(ws_frame_parse(rid, strlen(rid), &frame, &err), -1);
+    cr_assert_eq(err.code, ERR_INVALID);
 }
 
 Test(ws_frame, raw_nul_byte_is_invalid)
