@@ -124,7 +124,8 @@ s_respond(s_http_t *req, int status, const char *content_type, const char *body,
     free(req->response);
     req->response = malloc(LWS_PRE + len + 1);
     if (req->response) {
-        memcpy(req->response + LWS_PRE, body, len);
+        if (len)
+            memcpy(req->response + LWS_PRE, body, len);
         req->response_len = len;
     }
     else
@@ -312,7 +313,7 @@ s_on_request(gateway_t *gw, s_http_t *req)
 static void
 s_on_body(s_http_t *req, const char *in, size_t len)
 {
-    if (req->responding)
+    if (req->responding || len == 0)
         return;
     if (req->body_len + len > GATEWAY_MAX_BODY) {
         req->close_after = true;
