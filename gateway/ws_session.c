@@ -107,9 +107,9 @@ static void
 s_queue_error(s_session_t *s, const char *type, const char *request_id, err_code_t code, const char *text)
 {
     char *body = reply_gateway_error(code, text);
-    size_t len;
-    if (body)
-        s_queue(s, ws_frame_compose(LWS_PRE, type, request_id, body, strlen(body), &len), len);
+    size_t len = 0;
+    unsigned char *frame = body ? ws_frame_compose(LWS_PRE, type, request_id, body, strlen(body), &len) : NULL;
+    s_queue(s, frame, len);
     free(body);
 }
 
