@@ -1,0 +1,647 @@
+/*  ws_load.c - the WebSocket load generator of the bench (bench/run drives it).
+
+    One process, one libwebsockets client context, one thread, many
+    connections. Each connection authenticates as its own seeded user (a
+    HS256 token minted here with libjwt, passed as ?token=), waits for the
+    gateway's "connected" message, then, by mode:
+
+      get     closed loop: one profile.get (own profile) in flight, the next
+              sent as soon as the reply arrives;
+      search  the same with profile.search for a random username fragment;
+      idle    sends nothing; answers the gateway's pings (lws does that) and
+              holds the session until SIGTERM/SIGINT.
+
+    Latencies (send -> whole reply, monotonic clock) are recorded only inside
+    the measuring window [--start-ms, --end-ms) (unix ms, so several
+    processes measure the same window) in a log-bucket histogram (HdrHistogram
+    style: 64 sub-buckets per power of two, < 1.6% error). The result is one
+    JSON line on stdout, with the histogram as [upper bound ns, count] pairs,
+    so bench/run can merge several processes.
+
+    Client source addresses are spread over 127.0.0.0/8 (--src-net 127.0.3
+    binds connection i to 127.0.3.(1 + i % 250)) so that many sessions do not
+    run out of ephemeral ports on one address pair. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jwt.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------------ */
+/*  Histogram: values in ns. Below 128 one bucket per ns; above, 64 buckets
+    per power of two. 2^40 ns (18 min) is far beyond any latency we see. */
+
+#define H_SUB 64
+#define H_MAX_EXP 40
+#define H_BUCKETS (128 + (H_MAX_EXP - 7 + 1) * H_SUB)
+
+typedef struct {
+    uint64_t counts[H_BUCKETS];
+    uint64_t total;
+    uint64_t max;
+} hist_t;
+
+static int
+s_hist_index(uint64_t v)
+{
+    if (v < 128)
+        return (int) v;
+    int e = 63 - __builtin_clzll(v);
+    if (e > H_MAX_EXP)
+        return H_BUCKETS - 1;
+    int shift = e - 6;
+    int sub = (int) (v >> shift); /* 64..127 */
+    return 128 + (e - 7) * H_SUB + (sub - H_SUB);
+}
+
+/*  The largest value that falls in bucket i (reported, so percentiles err high). */
+static uint64_t
+s_hist_upper(int i)
+{
+    if (i < 128)
+        return (uint64_t) i;
+    int e = (i - 128) / H_SUB + 7;
+    int sub = (i - 128) % H_SUB + H_SUB;
+    int shift = e - 6;
+    return (((uint64_t) sub + 1) << shift) - 1;
+}
+
+static void
+s_hist_add(hist_t *h, uint64_t v)
+{
+    h->counts[s_hist_index(v)]++;
+    h->total++;
+    if (v > h->max)
+        h->max = v;
+}
+
+static uint64_t
+s_hist_percentile(const hist_t *h, double p)
+{
+    if (!h->total)
+        return 0;
+    uint64_t want = (uint64_t) (p / 100.0 * (double) h->total + 0.5);
+    if (want < 1)
+        want = 1;
+    uint64_t seen = 0;
+    for (int i = 0; i < H_BUCKETS; i++) {
+        seen += h->counts[i];
+        if (seen >= want)
+            return s_hist_upper(i) < h->max ? s_hist_upper(i) : h->max;
+    }
+    return h->max;
+}
+
+/* ------------------------------------------------------------------------ */
+
+typedef enum { MODE_GET, MODE_SEARCH, MODE_IDLE } mode_t_;
+
+typedef enum {
+    C_WAITING,    /* not started yet */
+    C_CONNECTING, /* TCP + upgrade + "connected" pending */
+    C_READY,      /* authenticated; request in flight or idle */
+    C_FAILED,     /* never got "connected" */
+    C_CLOSED      /* was ready, then closed */
+} conn_state_t;
+
+typedef struct {
+    struct lws *wsi;
+    int index;
+    conn_state_t state;
+    uint64_t sent_ns;
+    uint64_t seq;
+    bool in_flight;
+    char *rx;
+    size_t rx_len, rx_cap;
+} conn_t;
+
+typedef struct {
+    /* options */
+    const char *host;
+    int port;
+    int conns;
+    mode_t_ mode;
+    const char *secret;
+    long users;
+    long user_offset;
+    int64_t start_ms, end_ms;
+    const char *src_net;
+    int connect_concurrency;
+    const char *ready_file;
+    int ready_timeout_s;
+    /* state */
+    struct lws_context *lws;
+    conn_t *c;
+    int next_to_start;
+    int connecting;
+    int ready_now;
+    int ever_ready;
+    int failed;
+    int closed_after_ready;
+    bool ready_announced;
+    uint64_t ok, errors, sent_in_window;
+    hist_t hist;
+    uint64_t mono_at_wall0_ns; /* monotonic ns at wall-clock ms 0 (approx.) */
+    int64_t started_wall_ms;
+    lws_sorted_usec_list_t tick;
+    uint64_t rng;
+} load_t;
+
+static volatile sig_atomic_t s_stop = 0;
+static load_t *s_load; /* for the lws callback only; lws gives no user pointer for the context here */
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+static uint64_t
+s_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static int64_t
+s_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+s_rand(load_t *self)
+{
+    /* xorshift64*: plenty for picking search fragments */
+    self->rng ^= self->rng >> 12;
+    self->rng ^= self->rng << 25;
+    self->rng ^= self->rng >> 27;
+    return self->rng * 2685821657736338717ull;
+}
+
+static bool
+s_in_window(const load_t *self, uint64_t mono_ns)
+{
+    int64_t wall_ms = (int64_t) ((mono_ns - self->mono_at_wall0_ns) / 1000000ull);
+    return wall_ms >= self->start_ms && wall_ms < self->end_ms;
+}
+
+/*  The user a connection authenticates as: 1..users, as text (the seed's user_id). */
+static long
+s_user_of(const load_t *self, int index)
+{
+    return (self->user_offset + index) % self->users + 1;
+}
+
+/*  A HS256 token for user_id (caller frees), or NULL. */
+static char *
+s_mint(const char *secret, const char *user_id)
+{
+    jwt_t *jwt = NULL;
+    char *out = NULL;
+    if (jwt_new(&jwt) != 0)
+        return NULL;
+    time_t now = time(NULL);
+    if (jwt_add_grant(jwt, "user_id", user_id) == 0 && jwt_add_grant(jwt, "sub", user_id) == 0
+        && jwt_add_grant_int(jwt, "iat", now) == 0 && jwt_add_grant_int(jwt, "exp", now + 24 * 3600) == 0
+        && jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *) secret, (int) strlen(secret)) == 0)
+        out = jwt_encode_str(jwt);
+    jwt_free(jwt);
+    return out;
+}
+
+static void
+s_start_one(load_t *self, conn_t *c)
+{
+    char user_id[32], path[1024], iface[32];
+    snprintf(user_id, sizeof user_id, "%ld", s_user_of(self, c->index));
+    char *token = s_mint(self->secret, user_id);
+    if (!token) {
+        c->state = C_FAILED;
+        self->failed++;
+        return;
+    }
+    snprintf(path, sizeof path, "/api/p2p/ws?token=%s", token);
+    free(token);
+
+    struct lws_client_connect_info cc;
+    memset(&cc, 0, sizeof cc);
+    cc.context = self->lws;
+    cc.address = self->host;
+    cc.port = self->port;
+    cc.path = path;
+    cc.host = self->host;
+    cc.origin = NULL;
+    cc.protocol = NULL;
+    cc.local_protocol_name = "load";
+    cc.opaque_user_data = c;
+    cc.pwsi = &c->wsi;
+    if (self->src_net && *self->src_net) {
+        snprintf(iface, sizeof iface, "%s.%d", self->src_net, 1 + c->index % 250);
+        cc.iface = iface;
+    }
+    c->state = C_CONNECTING;
+    self->connecting++;
+    if (!lws_client_connect_via_info(&cc) && c->state == C_CONNECTING) {
+        /* failed synchronously without a CONNECTION_ERROR callback */
+        c->state = C_FAILED;
+        self->connecting--;
+        self->failed++;
+    }
+}
+
+static void
+s_send_next(load_t *self, conn_t *c)
+{
+    (void) self;
+    if (c->state == C_READY && !c->in_flight && !s_stop)
+        lws_callback_on_writable(c->wsi);
+}
+
+static int
+s_write_request(load_t *self, conn_t *c)
+{
+    unsigned char buf[LWS_PRE + 512];
+    char *p = (char *) buf + LWS_PRE;
+    int n;
+    c->seq++;
+    if (self->mode == MODE_GET)
+        n = snprintf(p, 512, "{\"type\":\"profile.get\",\"request_id\":\"%" PRIu64 "\",\"data\":{}}", c->seq);
+    else {
+        /* a username fragment: trader_<n> for a random seeded n, cut to 1-6 digits */
+        char frag[32];
+        unsigned long long who = s_rand(self) % (unsigned long long) self->users + 1;
+        int digits = 1 + (int) (s_rand(self) % 6);
+        snprintf(frag, sizeof frag, "%llu", who);
+        frag[digits < (int) strlen(frag) ? digits : (int) strlen(frag)] = '\0';
+        n = snprintf(p, 512,
+                     "{\"type\":\"profile.search\",\"request_id\":\"%" PRIu64
+                     "\",\"data\":{\"search\":\"%s\",\"limit\":20,\"offset\":0}}",
+                     c->seq, frag);
+    }
+    c->in_flight = true;
+    c->sent_ns = s_mono_ns();
+    if (s_in_window(self, c->sent_ns))
+        self->sent_in_window++;
+    if (lws_write(c->wsi, buf + LWS_PRE, (size_t) n, LWS_WRITE_TEXT) < n)
+        return -1;
+    return 0;
+}
+
+/*  A whole message from the gateway. */
+static void
+s_on_message(load_t *self, conn_t *c, const char *text, size_t len)
+{
+    (void) len;
+    if (c->state == C_CONNECTING) {
+        if (strstr(text, "\"type\":\"connected\"")) {
+            c->state = C_READY;
+            self->connecting--;
+            self->ready_now++;
+            self->ever_ready++;
+            if (self->mode != MODE_IDLE)
+                s_send_next(self, c);
+        }
+        else {
+            /* connection_error: the gateway closes next */
+            c->state = C_FAILED;
+            self->connecting--;
+            self->failed++;
+        }
+        return;
+    }
+    if (!c->in_flight)
+        return; /* an event we did not ask for */
+    uint64_t now = s_mono_ns();
+    char want[48];
+    snprintf(want, sizeof want, "\"request_id\":\"%" PRIu64 "\"", c->seq);
+    if (!strstr(text, want))
+        return; /* not our reply */
+    c->in_flight = false;
+    if (s_in_window(self, now)) {
+        if (strstr(text, "\"success\":true")) {
+            self->ok++;
+            s_hist_add(&self->hist, now - c->sent_ns);
+        }
+        else {
+            self->errors++;
+            if (self->errors <= 3)
+                fprintf(stderr, "ws_load: error reply: %.300s\n", text);
+        }
+    }
+    s_send_next(self, c);
+}
+
+static void
+s_conn_gone(load_t *self, conn_t *c, bool error)
+{
+    if (c->state == C_CONNECTING) {
+        self->connecting--;
+        self->failed++;
+        c->state = C_FAILED;
+    }
+    else if (c->state == C_READY) {
+        self->ready_now--;
+        self->closed_after_ready++;
+        c->state = C_CLOSED;
+    }
+    (void) error;
+    c->wsi = NULL;
+    free(c->rx);
+    c->rx = NULL;
+    c->rx_len = c->rx_cap = 0;
+}
+
+static int
+s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    (void) user;
+    load_t *self = s_load;
+    conn_t *c = lws_get_opaque_user_data(wsi);
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (c) {
+            if (self->failed < 5)
+                fprintf(stderr, "ws_load: connection %d failed: %s\n", c->index,
+                        in ? (const char *) in : "(no reason)");
+            s_conn_gone(self, c, true);
+        }
+        return 0;
+
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        return 0; /* wait for the gateway's "connected" */
+
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+        if (!c)
+            return -1;
+        bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+        if (final && !c->rx_len) {
+            /* one-frame message: lws leaves room after it? not promised; copy */
+            char stack[8192];
+            if (len < sizeof stack) {
+                memcpy(stack, in, len);
+                stack[len] = '\0';
+                s_on_message(self, c, stack, len);
+                return 0;
+            }
+        }
+        if (c->rx_len + len + 1 > c->rx_cap) {
+            size_t cap = (c->rx_len + len + 1) * 2;
+            char *grown = realloc(c->rx, cap);
+            if (!grown)
+                return -1;
+            c->rx = grown;
+            c->rx_cap = cap;
+        }
+        memcpy(c->rx + c->rx_len, in, len);
+        c->rx_len += len;
+        c->rx[c->rx_len] = '\0';
+        if (final) {
+            s_on_message(self, c, c->rx, c->rx_len);
+            c->rx_len = 0;
+        }
+        return 0;
+    }
+
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        if (!c || c->state != C_READY || c->in_flight || s_stop)
+            return 0;
+        return s_write_request(self, c);
+
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (c)
+            s_conn_gone(self, c, false);
+        return 0;
+
+    default:
+        break;
+    }
+    return 0;
+}
+
+static void
+s_announce_ready(load_t *self)
+{
+    if (self->ready_announced || !self->ready_file)
+        return;
+    self->ready_announced = true;
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s.tmp", self->ready_file);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%d %d\n", self->ever_ready, self->failed);
+        fclose(f);
+        rename(tmp, self->ready_file);
+    }
+}
+
+/*  Every 5 ms: start more connections (bounded concurrency), check the clock. */
+static void
+s_on_tick(lws_sorted_usec_list_t *sul)
+{
+    load_t *self = lws_container_of(sul, load_t, tick);
+    while (self->next_to_start < self->conns && self->connecting < self->connect_concurrency)
+        s_start_one(self, &self->c[self->next_to_start++]);
+    bool all_started = self->next_to_start == self->conns && self->connecting == 0;
+    if (all_started)
+        s_announce_ready(self);
+    else if (self->ready_timeout_s > 0
+             && s_wall_ms() - self->started_wall_ms > (int64_t) self->ready_timeout_s * 1000) {
+        fprintf(stderr, "ws_load: %d connections still connecting after %d s\n", self->connecting,
+                self->ready_timeout_s);
+        s_announce_ready(self);
+    }
+    if (self->mode != MODE_IDLE && s_wall_ms() >= self->end_ms)
+        s_stop = 1;
+    if (s_stop)
+        lws_cancel_service(self->lws);
+    else
+        lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, 5 * LWS_US_PER_MS);
+}
+
+static void
+s_print_result(load_t *self)
+{
+    double window_s = self->mode == MODE_IDLE ? 0.0 : (double) (self->end_ms - self->start_ms) / 1000.0;
+    printf("{\"mode\":\"%s\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"open_at_end\":%d,"
+           "\"closed_after_ready\":%d,\"ok\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"window_s\":%.3f,"
+           "\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,\"hist\":[",
+           self->mode == MODE_GET ? "get" : self->mode == MODE_SEARCH ? "search" : "idle", self->conns,
+           self->ever_ready, self->failed, self->ready_now, self->closed_after_ready, self->ok, self->errors,
+           window_s, window_s > 0 ? (double) self->ok / window_s : 0.0,
+           (double) s_hist_percentile(&self->hist, 50) / 1e3, (double) s_hist_percentile(&self->hist, 90) / 1e3,
+           (double) s_hist_percentile(&self->hist, 99) / 1e3, (double) self->hist.max / 1e3);
+    bool first = true;
+    for (int i = 0; i < H_BUCKETS; i++)
+        if (self->hist.counts[i]) {
+            printf("%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", s_hist_upper(i), self->hist.counts[i]);
+            first = false;
+        }
+    printf("],\"max_ns\":%" PRIu64 "}\n", self->hist.max);
+    fflush(stdout);
+}
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: p2p-ws-load --port P --conns N --mode get|search|idle [options]\n"
+            "  --host H             gateway address (127.0.0.1)\n"
+            "  --secret-file F      file holding JWT_SECRET (else $JWT_SECRET)\n"
+            "  --users N            seeded users are \"1\"..\"N\" (10000)\n"
+            "  --user-offset K      connection i is user (K + i) %% N + 1 (0)\n"
+            "  --start-ms T         measuring window start, unix ms (get/search; default now+1s)\n"
+            "  --end-ms T           measuring window end, unix ms (default start+10s)\n"
+            "  --src-net A.B.C      bind connection i to A.B.C.(1 + i %% 250)\n"
+            "  --connect-concurrency N  connections being opened at once (64)\n"
+            "  --ready-file F       write \"connected failed\" here once every connection is settled\n"
+            "  --ready-timeout S    give up waiting for slow connects after S s (120)\n"
+            "idle mode holds the sessions until SIGTERM/SIGINT; every mode prints one JSON line.\n");
+}
+
+static char *
+s_read_secret(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char buf[1024];
+    char *line = fgets(buf, sizeof buf, f);
+    fclose(f);
+    if (!line)
+        return NULL;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return strdup(buf);
+}
+
+int
+main(int argc, char **argv)
+{
+    load_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return 1;
+    s_load = self;
+    self->host = "127.0.0.1";
+    self->users = 10000;
+    self->connect_concurrency = 64;
+    self->ready_timeout_s = 120;
+    self->mode = MODE_GET;
+    self->start_ms = self->end_ms = -1;
+    char *secret = NULL;
+
+    static const struct option opts[] = {
+        {"host", required_argument, 0, 'h'},         {"port", required_argument, 0, 'p'},
+        {"conns", required_argument, 0, 'c'},        {"mode", required_argument, 0, 'm'},
+        {"secret-file", required_argument, 0, 's'},  {"users", required_argument, 0, 'u'},
+        {"user-offset", required_argument, 0, 'o'},  {"start-ms", required_argument, 0, 'S'},
+        {"end-ms", required_argument, 0, 'E'},       {"src-net", required_argument, 0, 'n'},
+        {"connect-concurrency", required_argument, 0, 'C'},
+        {"ready-file", required_argument, 0, 'r'},   {"ready-timeout", required_argument, 0, 'T'},
+        {"help", no_argument, 0, '?'},               {0, 0, 0, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'h': self->host = optarg; break;
+        case 'p': self->port = atoi(optarg); break;
+        case 'c': self->conns = atoi(optarg); break;
+        case 'm':
+            if (strcmp(optarg, "get") == 0)
+                self->mode = MODE_GET;
+            else if (strcmp(optarg, "search") == 0)
+                self->mode = MODE_SEARCH;
+            else if (strcmp(optarg, "idle") == 0)
+                self->mode = MODE_IDLE;
+            else {
+                s_usage(stderr);
+                return 2;
+            }
+            break;
+        case 's':
+            secret = s_read_secret(optarg);
+            if (!secret) {
+                fprintf(stderr, "ws_load: cannot read %s: %s\n", optarg, strerror(errno));
+                return 2;
+            }
+            break;
+        case 'u': self->users = atol(optarg); break;
+        case 'o': self->user_offset = atol(optarg); break;
+        case 'S': self->start_ms = atoll(optarg); break;
+        case 'E': self->end_ms = atoll(optarg); break;
+        case 'n': self->src_net = optarg; break;
+        case 'C': self->connect_concurrency = atoi(optarg); break;
+        case 'r': self->ready_file = optarg; break;
+        case 'T': self->ready_timeout_s = atoi(optarg); break;
+        default: s_usage(opt == '?' ? stdout : stderr); return 2;
+        }
+    }
+    if (!secret && getenv("JWT_SECRET"))
+        secret = strdup(getenv("JWT_SECRET"));
+    if (!secret || !*secret || self->port <= 0 || self->conns <= 0 || self->users <= 0
+        || self->connect_concurrency <= 0) {
+        s_usage(stderr);
+        return 2;
+    }
+    self->secret = secret;
+    self->started_wall_ms = s_wall_ms();
+    if (self->start_ms < 0)
+        self->start_ms = self->started_wall_ms + 1000;
+    if (self->end_ms < 0)
+        self->end_ms = self->start_ms + 10000;
+    self->mono_at_wall0_ns = s_mono_ns() - (uint64_t) self->started_wall_ms * 1000000ull;
+    self->rng = (uint64_t) s_mono_ns() | 1;
+    self->c = calloc((size_t) self->conns, sizeof *self->c);
+    if (!self->c)
+        return 1;
+    for (int i = 0; i < self->conns; i++)
+        self->c[i].index = i;
+
+    struct sigaction sa = {.sa_handler = s_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    lws_set_log_level(LLL_ERR, NULL);
+    static const struct lws_protocols protocols[] = {
+        {"load", s_callback, 0, 65536, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0},
+    };
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.fd_limit_per_thread = (unsigned int) self->conns + 64;
+    info.timeout_secs = 60;
+    info.connect_timeout_secs = 60;
+    self->lws = lws_create_context(&info);
+    if (!self->lws) {
+        fprintf(stderr, "ws_load: lws_create_context failed\n");
+        return 1;
+    }
+    lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, 1);
+    while (!s_stop)
+        if (lws_service(self->lws, 0) < 0)
+            break;
+    /* the count of open sessions is taken before lws tears them down */
+    s_print_result(self);
+    lws_sul_cancel(&self->tick);
+    lws_context_destroy(self->lws);
+    for (int i = 0; i < self->conns; i++)
+        free(self->c[i].rx);
+    free(self->c);
+    free(secret);
+    free(self);
+    return 0;
+}
