@@ -29,7 +29,10 @@
     X(heartbeat_ms, "P2P_HEARTBEAT_MS", INT, "1000", 50, 60000,                                    \
       "heartbeat interval between gateway and workers; 3 missed beats = dead")                     \
     X(ws_allowed_origins, "P2P_WS_ALLOWED_ORIGINS", STR, "", 0, 0,                                 \
-      "comma-separated Origin values allowed to open a WebSocket; empty allows any")
+      "comma-separated Origin values allowed to open a WebSocket; empty allows any")               \
+    X(web_dir, "P2P_WEB_DIR", STR, "web", 0, 0, "directory of the browser client the gateway serves at /") \
+    X(dev_tokens, "P2P_DEV_TOKENS", INT, "0", 0, 1,                                                \
+      "1 enables POST /dev/token (mints tokens for anyone: local development only)")
 
 #define CONFIG_FIELD_STR(field) char *field;
 #define CONFIG_FIELD_INT(field) int field;

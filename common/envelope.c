@@ -21,6 +21,7 @@ envelope_pack(const envelope_t *env, size_t *size)
     pb.role = (char *) (env->role ? env->role : "");
     pb.msg_type = (char *) (env->msg_type ? env->msg_type : "");
     pb.event = (char *) (env->event ? env->event : "");
+    pb.params = (char *) (env->params ? env->params : "");
     pb.deadline_ms = env->deadline_ms;
     pb.status = env->status;
     pb.channel = (P2p__Channel) env->channel;
@@ -53,6 +54,7 @@ envelope_unpack(const uint8_t *data, size_t size, envelope_t *env)
     env->role = pb->role;
     env->msg_type = pb->msg_type;
     env->event = pb->event;
+    env->params = pb->params;
     env->deadline_ms = pb->deadline_ms;
     env->status = pb->status;
     env->channel = (envelope_channel_t) pb->channel;

@@ -38,6 +38,7 @@ typedef struct {
     const char *role;
     const char *msg_type;
     const char *event;
+    const char *params; /* JSON object text of REST path/query parameters, may be "" */
     int64_t deadline_ms;
     int status;
     envelope_channel_t channel;

@@ -40,6 +40,14 @@ typedef enum {
     X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, 0, NULL)                                      \
     X(MSG_PROFILE_PUT, "profile.put", SERVICE_PROFILE, MSG_WRITE, NULL)                            \
     X(MSG_SESSION_OPEN, "session.open", SERVICE_PROFILE, 0, NULL)                                  \
+    /* admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                    \
+    X(MSG_ADMIN_LIST, "admin.list", SERVICE_ADMIN, 0, NULL)                                        \
+    X(MSG_ADMIN_GET, "admin.get", SERVICE_ADMIN, 0, NULL)                                          \
+    X(MSG_ADMIN_SUSPEND, "admin.suspend", SERVICE_ADMIN, MSG_WRITE, NULL)                          \
+    X(MSG_ADMIN_UNSUSPEND, "admin.unsuspend", SERVICE_ADMIN, MSG_WRITE, NULL)                      \
+    X(MSG_ADMIN_VERIFY, "admin.verify", SERVICE_ADMIN, MSG_WRITE, NULL)                            \
+    X(MSG_ADMIN_MERCHANT, "admin.merchant", SERVICE_ADMIN, MSG_WRITE, NULL)                        \
+    X(MSG_ADMIN_AUDIT, "admin.audit", SERVICE_ADMIN, 0, NULL)                                      \
     /* the seed's placeholders, answered by the gateway until a worker serves them */              \
     X(MSG_AD_CREATE, "ad.create", SERVICE_NONE, MSG_WS, "Ad creation not yet implemented")         \
     X(MSG_AD_LIST, "ad.list", SERVICE_NONE, MSG_WS, "Ad listing not yet implemented")              \

@@ -86,12 +86,50 @@ worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len,
     return data;
 }
 
+json_t *
+worker_request_params(const char *params, err_t *err)
+{
+    if (!params || !*params)
+        return json_object();
+    json_t *root = json_loads(params, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        err_set(err, ERR_INVALID, "malformed request parameters");
+        return NULL;
+    }
+    return root;
+}
+
 static void
 s_send(worker_t *self, size_t gw, const envelope_t *env)
 {
     if (envelope_send(self->gateways[gw], NULL, 0, env) != 0 && env->kind != ENVELOPE_HEARTBEAT)
         log_warn("worker.send_failed", NULL,
                  json_pack("{s:s, s:s}", "endpoint", self->endpoints[gw], "reason", zmq_strerror(errno)));
+}
+
+int
+worker_publish(worker_t *self, const char *event, const char *user_id, const char *body)
+{
+    envelope_t env = {
+        .kind = ENVELOPE_EVENT,
+        .service = service_name(self->spec->service),
+        .event = event,
+        .user_id = user_id,
+        .body = (const uint8_t *) body,
+        .body_len = body ? strlen(body) : 0,
+    };
+    int rc = 0;
+    for (size_t i = 0; i < self->gateway_count; i++)
+        if (envelope_send(self->gateways[i], NULL, 0, &env) != 0) {
+            log_error("event.not_sent", NULL,
+                      json_pack("{s:s, s:s, s:s}", "event", event, "endpoint", self->endpoints[i], "reason",
+                                zmq_strerror(errno)));
+            rc = -1;
+        }
+    log_info("event.published", NULL,
+             json_pack("{s:s, s:i}", "event", event, "gateways", (int) self->gateway_count));
+    return rc;
 }
 
 static void
@@ -119,12 +157,13 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
     worker_handler_fn *handler = (type == MSG_UNKNOWN) ? NULL : self->dispatch[type];
     worker_reply_t reply = {0};
     err_t err = {0};
-    json_t *data = NULL;
+    json_t *data = NULL, *params = NULL;
     if (!handler) {
         err_set(&err, ERR_INVALID, "Unknown message type: %s", env->msg_type);
         worker_reply_error(&reply, &err);
     }
-    else if (!(data = worker_request_data(env->channel, env->body, env->body_len, &err)))
+    else if (!(data = worker_request_data(env->channel, env->body, env->body_len, &err))
+             || !(params = worker_request_params(env->params, &err)))
         worker_reply_error(&reply, &err);
     else {
         worker_request_t req = {
@@ -133,12 +172,15 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
             .user_id = env->user_id,
             .role = env->role,
             .data = data,
+            .params = params,
+            .worker = self,
             .request_id = rid,
             .deadline_ms = env->deadline_ms,
         };
         handler(self->spec->app, &req, &reply);
     }
     json_decref(data);
+    json_decref(params);
     if (!reply.body) {
         err_set(&err, ERR_INTERNAL, "internal error");
         worker_reply_error(&reply, &err);
@@ -243,9 +285,12 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
              json_pack("{s:s, s:s, s:i}", "kind", service_name(spec->service), "gateways",
                        cfg->gateway_endpoints, "pid", (int) getpid()));
 
-    zmq_pollitem_t items[WORKER_MAX_GATEWAYS];
+    zmq_pollitem_t items[WORKER_MAX_GATEWAYS + 1];
     for (size_t i = 0; i < self.gateway_count; i++)
         items[i] = (zmq_pollitem_t){.socket = zsock_resolve(self.gateways[i]), .events = ZMQ_POLLIN};
+    int item_count = (int) self.gateway_count;
+    if (spec->side_socket && spec->on_side_socket)
+        items[item_count++] = (zmq_pollitem_t){.socket = zsock_resolve(spec->side_socket), .events = ZMQ_POLLIN};
 
     int64_t next_beat = 0;
     while (!s_stop) {
@@ -256,7 +301,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
                 spec->tick(spec->app);
             next_beat = now + self.heartbeat_ms;
         }
-        int rc = zmq_poll(items, (int) self.gateway_count, next_beat - clock_mono_ms());
+        int rc = zmq_poll(items, item_count, next_beat - clock_mono_ms());
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -266,6 +311,8 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         for (size_t i = 0; i < self.gateway_count; i++)
             if (items[i].revents & ZMQ_POLLIN)
                 s_drain(&self, i);
+        if (item_count > (int) self.gateway_count && (items[item_count - 1].revents & ZMQ_POLLIN))
+            spec->on_side_socket(spec->app, &self, spec->side_socket);
     }
     if (spec->tick)
         spec->tick(spec->app); /* flush what is batched before leaving */

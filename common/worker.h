@@ -25,6 +25,8 @@ typedef struct {
     const char *user_id;        /* verified caller; never NULL */
     const char *role;           /* "admin" or "" */
     json_t *data;               /* the request's fields: REST body or WS "data"; {} when absent. Borrowed */
+    json_t *params;             /* REST path and query parameters as strings, e.g. {"id":"12","limit":"5"}; {} when none. Borrowed */
+    worker_t *worker;           /* for worker_publish */
     const char *request_id;     /* for log lines */
     int64_t deadline_ms;        /* unix ms */
 } worker_request_t;
@@ -48,12 +50,17 @@ typedef struct {
     worker_handler_fn *handler;
 } worker_route_t;
 
+/*  Called when the side socket is readable (see worker_spec_t). */
+typedef void(worker_side_fn)(void *app, worker_t *worker, zsock_t *socket);
+
 typedef struct {
     service_t service;             /* the kind announced in heartbeats */
     const worker_route_t *routes;  /* the worker's dispatch table */
     size_t route_count;
     void *app;                     /* handed to every handler and to tick */
     void (*tick)(void *app);       /* called about once per heartbeat interval; may be NULL */
+    zsock_t *side_socket;          /* an extra socket to poll (e.g. an operator API), borrowed; may be NULL */
+    worker_side_fn *on_side_socket;
 } worker_spec_t;
 
 /*  Run the worker until SIGINT/SIGTERM: finish the current request, tell
@@ -61,8 +68,18 @@ typedef struct {
     (bad endpoint). */
 int worker_run(const config_t *cfg, const worker_spec_t *spec);
 
+/*  Tell every gateway about an event that live sessions must hear, e.g.
+    "account_suspended" for user_id with body {"reason":..,"suspended_until":..}.
+    body is a JSON object text (borrowed). Returns 0 when every gateway's
+    queue took it, -1 when at least one did not. */
+int worker_publish(worker_t *worker, const char *event, const char *user_id, const char *body);
+
 /*  Parse a request body into the JSON object handlers see. Exposed for tests.
     Returns a new reference, or NULL with err when the body is not an object. */
 json_t *worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len, err_t *err);
+
+/*  Parse REST parameters (envelope params text; NULL or "" -> {}). Returns a
+    new reference, or NULL with err when the text is not a JSON object. */
+json_t *worker_request_params(const char *params, err_t *err);
 
 #endif

@@ -160,3 +160,19 @@ done:
     free(text);
     return rc;
 }
+
+char *
+auth_mint(const auth_t *self, const char *user_id, const char *role, long ttl_s, long now)
+{
+    jwt_t *jwt = NULL;
+    char *token = NULL;
+    if (jwt_new(&jwt) != 0)
+        return NULL;
+    if (jwt_add_grant(jwt, "user_id", user_id) == 0 && jwt_add_grant(jwt, "sub", user_id) == 0
+        && jwt_add_grant_int(jwt, "iat", now) == 0 && jwt_add_grant_int(jwt, "exp", now + ttl_s) == 0
+        && (!role || !*role || jwt_add_grant(jwt, "role", role) == 0)
+        && jwt_set_alg(jwt, JWT_ALG_HS256, self->key, (int) self->key_len) == 0)
+        token = jwt_encode_str(jwt);
+    jwt_free(jwt);
+    return token;
+}

@@ -29,6 +29,11 @@ void auth_destroy(auth_t **self_p);
 int auth_verify(const auth_t *self, const char *token, size_t len, long now, auth_identity_t *identity,
                 err_t *err);
 
+/*  Mint an HS256 token for user_id (role may be NULL) valid for ttl_s seconds
+    from now. For development tooling only. Returns a new string (caller
+    frees) or NULL. */
+char *auth_mint(const auth_t *self, const char *user_id, const char *role, long ttl_s, long now);
+
 /*  Pull the token out of an "Authorization" header value ("Bearer <jwt>",
     scheme case-insensitive). Returns a pointer into header and sets *len, or
     NULL when the header is not a bearer token. */

@@ -18,24 +18,36 @@
 /*  A request body must arrive completely within this time, however it trickles. */
 #define HTTP_BODY_DEADLINE_S 10
 
-typedef enum { ROUTE_HEALTH, ROUTE_READY, ROUTE_WORKER } route_kind_t;
+typedef enum { ROUTE_HEALTH, ROUTE_READY, ROUTE_WORKER, ROUTE_WEB, ROUTE_DEV_TOKEN } route_kind_t;
+typedef enum { AUTH_NONE, AUTH_USER, AUTH_ADMIN } route_auth_t;
 
 typedef struct {
     const char *method;
-    const char *path;
+    const char *path;  /* "{id}" matches one segment and becomes params["id"] */
     route_kind_t kind;
-    msg_type_t type;  /* ROUTE_WORKER: what the worker is asked */
-    bool needs_body;  /* POST/PUT carry a JSON object */
+    msg_type_t type;   /* ROUTE_WORKER: what the worker is asked */
+    route_auth_t auth;
 } route_t;
 
-/*  Every REST route. The WebSocket path is handled by the upgrade gate. */
+/*  Every REST route. The WebSocket path is handled by the upgrade gate.
+    POST and PUT may carry a JSON object body (an empty body reads as {}). */
 static const route_t s_routes[] = {
-    {"GET", "/p2p/health", ROUTE_HEALTH, MSG_UNKNOWN, false},
-    {"GET", "/p2p/ready", ROUTE_READY, MSG_UNKNOWN, false},
-    {"GET", "/api/p2p/profile/check", ROUTE_WORKER, MSG_PROFILE_CHECK, false},
-    {"POST", "/api/p2p/profile/create", ROUTE_WORKER, MSG_PROFILE_CREATE, true},
-    {"GET", "/api/p2p/profile", ROUTE_WORKER, MSG_PROFILE_ME, false},
-    {"PUT", "/api/p2p/profile", ROUTE_WORKER, MSG_PROFILE_PUT, true},
+    {"GET", "/p2p/health", ROUTE_HEALTH, MSG_UNKNOWN, AUTH_NONE},
+    {"GET", "/p2p/ready", ROUTE_READY, MSG_UNKNOWN, AUTH_NONE},
+    {"GET", "/api/p2p/profile/check", ROUTE_WORKER, MSG_PROFILE_CHECK, AUTH_USER},
+    {"POST", "/api/p2p/profile/create", ROUTE_WORKER, MSG_PROFILE_CREATE, AUTH_USER},
+    {"GET", "/api/p2p/profile", ROUTE_WORKER, MSG_PROFILE_ME, AUTH_USER},
+    {"PUT", "/api/p2p/profile", ROUTE_WORKER, MSG_PROFILE_PUT, AUTH_USER},
+    {"GET", "/api/p2p/admin/profiles", ROUTE_WORKER, MSG_ADMIN_LIST, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/profiles/{id}", ROUTE_WORKER, MSG_ADMIN_GET, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/profiles/{id}/suspend", ROUTE_WORKER, MSG_ADMIN_SUSPEND, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/profiles/{id}/unsuspend", ROUTE_WORKER, MSG_ADMIN_UNSUSPEND, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/profiles/{id}/verify", ROUTE_WORKER, MSG_ADMIN_VERIFY, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/profiles/{id}/merchant", ROUTE_WORKER, MSG_ADMIN_MERCHANT, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/audit", ROUTE_WORKER, MSG_ADMIN_AUDIT, AUTH_ADMIN},
+    {"GET", "/", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
+    {"GET", "/static/{file}", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
+    {"POST", "/dev/token", ROUTE_DEV_TOKEN, MSG_UNKNOWN, AUTH_NONE},
 };
 
 #define WS_PATH "/api/p2p/ws"
@@ -44,11 +56,14 @@ typedef struct {
     struct lws *wsi;
     uint64_t handle;        /* in gw->http while waiting for a worker; 0 otherwise */
     const route_t *route;
+    json_t *params;         /* path and query parameters, owned */
     auth_identity_t identity;
     char *body;             /* collected request body, owned */
     size_t body_len;
     bool responding;        /* a response is queued; ignore the rest of the body */
     bool dispatched;        /* sent to a worker (at most once per request) */
+    bool expects_body;      /* dispatch waits for HTTP_BODY_COMPLETION */
+    bool serving_file;      /* lws is sending a file; finish on FILE_COMPLETION */
     /* the response, written in HTTP_WRITEABLE */
     int status;
     const char *content_type;
@@ -86,6 +101,17 @@ s_method(struct lws *wsi, char *path, size_t path_len)
         }
     path[0] = 0;
     return "";
+}
+
+json_t *
+http_routes_describe(void)
+{
+    static const char *auth_names[] = {"none", "user", "admin"};
+    json_t *routes = json_array();
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
+        json_array_append_new(routes, json_pack("{s:s, s:s, s:s}", "method", s_routes[i].method, "path",
+                                                s_routes[i].path, "auth", auth_names[s_routes[i].auth]));
+    return routes;
 }
 
 void
@@ -159,6 +185,8 @@ s_forget(gateway_t *gw, s_http_t *req)
     free(req->response);
     req->response = NULL;
     req->response_len = 0;
+    json_decref(req->params);
+    req->params = NULL;
 }
 
 void
@@ -185,11 +213,14 @@ s_dispatch(gateway_t *gw, s_http_t *req)
         bool object = json_is_object(root);
         json_decref(root);
         if (!object) {
-            s_respond_error(req, ERR_INVALID,
-                            root ? "request body must be a JSON object" : "request body is not valid JSON");
+            const char *why = root                             ? "request body must be a JSON object"
+                              : strstr(jerr.text, "\\u0000") ? "strings must not contain NUL (\\u0000) characters"
+                                                               : "request body is not valid JSON";
+            s_respond_error(req, ERR_INVALID, why);
             return;
         }
     }
+    char *params = json_object_size(req->params) ? json_dumps(req->params, JSON_COMPACT) : NULL;
     req->handle = handle_table_insert(gw->http, req);
     pending_request_t pending = {
         .origin = ORIGIN_HTTP,
@@ -200,14 +231,29 @@ s_dispatch(gateway_t *gw, s_http_t *req)
         .channel = CHANNEL_REST,
         .body = req->body,
         .body_len = req->body_len,
+        .params = params,
     };
     err_t err;
-    if (!req->handle || pending_dispatch(gw, &pending, &err) != 0) {
+    int sent = req->handle ? pending_dispatch(gw, &pending, &err) : -1;
+    free(params);
+    if (sent != 0) {
         if (req->handle)
             handle_table_remove(gw->http, req->handle);
         req->handle = 0;
         s_respond_error(req, ERR_UNAVAILABLE, "the service is temporarily unavailable; the request was not applied");
     }
+}
+
+static void s_dev_token(gateway_t *gw, s_http_t *req);
+
+/*  The whole request is in: act on it. */
+static void
+s_complete(gateway_t *gw, s_http_t *req)
+{
+    if (req->route->kind == ROUTE_DEV_TOKEN)
+        s_dev_token(gw, req);
+    else
+        s_dispatch(gw, req);
 }
 
 static void
@@ -219,28 +265,177 @@ s_on_body_deadline(lws_sorted_usec_list_t *sul)
     lws_set_timeout(req->wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
 }
 
+/*  Does path match pattern? "{name}" matches one non-empty segment, captured
+    into params (created on the first capture; caller decrefs). */
+static bool
+s_match(const char *pattern, const char *path, json_t **params)
+{
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            const char *close = strchr(pattern, '}');
+            const char *slash = strchr(path, '/');
+            size_t len = slash ? (size_t) (slash - path) : strlen(path);
+            if (!close || len == 0)
+                return false;
+            if (!*params)
+                *params = json_object();
+            char name[32];
+            snprintf(name, sizeof name, "%.*s", (int) (close - pattern - 1), pattern + 1);
+            json_object_set_new(*params, name, json_stringn(path, len));
+            pattern = close + 1;
+            path += len;
+            continue;
+        }
+        if (*pattern++ != *path++)
+            return false;
+    }
+    return *pattern == 0 && *path == 0;
+}
+
 static const route_t *
-s_find_route(const char *method, const char *path, bool *path_known)
+s_find_route(const char *method, const char *path, bool *path_known, json_t **params)
 {
     *path_known = false;
-    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
-        if (strcmp(s_routes[i].path, path) == 0) {
-            *path_known = true;
-            if (strcmp(s_routes[i].method, method) == 0)
-                return &s_routes[i];
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
+        json_t *captured = NULL;
+        if (!s_match(s_routes[i].path, path, &captured)) {
+            json_decref(captured);
+            continue;
         }
+        *path_known = true;
+        if (strcmp(s_routes[i].method, method) == 0) {
+            *params = captured;
+            return &s_routes[i];
+        }
+        json_decref(captured);
+    }
     return NULL;
 }
 
-/*  A new request: route, authenticate, rate-limit; then answer at once, wait
-    for the body, or dispatch. */
+/*  Add the query string's arguments (already URL-decoded by lws) to params. */
 static void
+s_add_query(struct lws *wsi, json_t *params)
+{
+    char arg[1024];
+    for (int i = 0; lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+        char *eq = strchr(arg, '=');
+        if (eq)
+            *eq = 0;
+        if (strcmp(arg, "token") == 0 || !*arg)
+            continue;
+        json_t *value = json_string(eq ? eq + 1 : "");
+        if (value) /* not UTF-8: the worker reports the parameter as missing */
+            json_object_set_new(params, arg, value);
+    }
+}
+
+static const char *
+s_mime_type(const char *file)
+{
+    static const struct {
+        const char *ext, *mime;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+        {".png", "image/png"},                 {".ico", "image/x-icon"},
+        {".json", "application/json"},
+    };
+    const char *dot = strrchr(file, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].mime;
+    return "application/octet-stream";
+}
+
+/*  The browser client: GET / is index.html, GET /static/<file> a file of the
+    web directory. File names are restricted so nothing outside it is reachable. */
+static int
+s_serve_web(gateway_t *gw, s_http_t *req)
+{
+    const char *file = "index.html";
+    json_t *name = json_object_get(req->params, "file");
+    if (name)
+        file = json_string_value(name);
+    bool safe = file && *file && file[0] != '.' && strlen(file) < 128;
+    for (const char *c = file; safe && *c; c++)
+        safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
+               || *c == '.' || *c == '_' || *c == '-';
+    if (!safe) {
+        s_respond_error(req, ERR_NOT_FOUND, "no such file");
+        return 0;
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", gw->cfg.web_dir, file);
+    int rc = lws_serve_http_file(req->wsi, path, s_mime_type(file), NULL, 0);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) /* lws wrote a 404 itself and finished the transaction */
+        return lws_http_transaction_completed(req->wsi) ? -1 : 0;
+    req->serving_file = true;
+    return 0;
+}
+
+/*  Development only (P2P_DEV_TOKENS=1): mint a token for a user id, so the
+    browser client can be tried without an identity provider. */
+static void
+s_dev_token(gateway_t *gw, s_http_t *req)
+{
+    json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : NULL;
+    const char *user_id = json_string_value(json_object_get(body, "user_id"));
+    const char *role = json_string_value(json_object_get(body, "role"));
+    if (!user_id || !*user_id || strlen(user_id) > AUTH_USER_ID_MAX) {
+        s_respond_error(req, ERR_INVALID, "user_id must be a string of 1-255 characters");
+        json_decref(body);
+        return;
+    }
+    char *token = auth_mint(gw->auth, user_id, role, 3600, (long) (clock_wall_ms() / 1000));
+    json_decref(body);
+    if (!token) {
+        s_respond_error(req, ERR_INTERNAL, "could not mint a token");
+        return;
+    }
+    char *reply = reply_ok_body(json_pack("{s:s, s:i}", "token", token, "expires_in", 3600), NULL);
+    free(token);
+    s_respond(req, 200, "application/json", reply, reply ? strlen(reply) : 0);
+    free(reply);
+}
+
+static void
+s_ready(gateway_t *gw, s_http_t *req)
+{
+    bool ready = true;
+    json_t *workers = json_object();
+    for (int kind = SERVICE_NONE + 1; kind < SERVICE_COUNT; kind++) {
+        int live = worker_pool_live(gw->pool, (service_t) kind);
+        json_object_set_new(workers, service_name((service_t) kind), json_integer(live));
+        ready = ready && (live > 0 || kind == SERVICE_ADMIN);
+    }
+    json_t *root = json_pack("{s:b, s:{s:b, s:o}}", "success", ready, "data", "ready", ready, "workers", workers);
+    if (!ready) {
+        json_object_set_new(root, "error", json_string("SERVICE_UNAVAILABLE"));
+        json_object_set_new(root, "message", json_string("no live worker for every service"));
+    }
+    char *body = json_dumps(root, REPLY_JSON_FLAGS);
+    json_decref(root);
+    s_respond(req, ready ? 200 : 503, "application/json", body, body ? strlen(body) : 0);
+    free(body);
+}
+
+static bool
+s_has_body(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
+}
+
+/*  A new request: route, authenticate, rate-limit; then answer at once, wait
+    for the body, or dispatch. Returns -1 to close the connection. */
+static int
 s_on_request(gateway_t *gw, s_http_t *req)
 {
     char path[1024];
     const char *method = s_method(req->wsi, path, sizeof path);
     bool path_known;
-    req->route = s_find_route(method, path, &path_known);
+    req->route = s_find_route(method, path, &path_known, &req->params);
     const route_t *route = req->route;
     if (!route) {
         req->close_after = true; /* an unread body must not be parsed as the next request */
@@ -248,66 +443,81 @@ s_on_request(gateway_t *gw, s_http_t *req)
             s_respond_error(req, ERR_METHOD, "method not allowed");
         else
             s_respond_error(req, ERR_NOT_FOUND, "no such endpoint");
-        return;
+        return 0;
     }
-    if (route->kind == ROUTE_HEALTH) {
+    if (!req->params)
+        req->params = json_object();
+    switch (route->kind) {
+    case ROUTE_HEALTH: {
         static const char ok[] = "P2P service is running";
-        s_respond(req, 200, "text/plain", ok, sizeof ok - 1);
-        return;
+        s_respond(req, 200, "text/plain; charset=utf-8", ok, sizeof ok - 1);
+        return 0;
     }
-    if (route->kind == ROUTE_READY) {
-        bool ready = worker_pool_live(gw->pool, SERVICE_PROFILE) > 0;
-        json_t *data = json_pack("{s:b, s:{s:i, s:i}}", "ready", ready, "workers", "profile",
-                                 worker_pool_live(gw->pool, SERVICE_PROFILE), "admin",
-                                 worker_pool_live(gw->pool, SERVICE_ADMIN));
-        char *body = ready ? reply_ok_body(data, "ready") : NULL;
-        if (!ready) {
-            json_t *root = json_pack("{s:b, s:o, s:s, s:s}", "success", 0, "data", data, "error",
-                                     "no live worker for every service", "code", "SERVICE_UNAVAILABLE");
-            body = json_dumps(root, JSON_COMPACT);
-            json_decref(root);
+    case ROUTE_READY:
+        s_ready(gw, req);
+        return 0;
+    case ROUTE_WEB:
+        return s_serve_web(gw, req);
+    case ROUTE_DEV_TOKEN:
+        if (!gw->cfg.dev_tokens) {
+            req->close_after = true;
+            s_respond_error(req, ERR_NOT_FOUND, "no such endpoint");
+            return 0;
         }
-        s_respond(req, ready ? 200 : 503, "application/json", body, body ? strlen(body) : 0);
-        free(body);
-        return;
+        break;
+    case ROUTE_WORKER:
+        break;
     }
+    bool has_body = s_has_body(method);
     err_t err;
     char key[300];
-    if (http_routes_authenticate(req->wsi, false, &req->identity, &err) != 0) {
-        req->close_after = route->needs_body;
-        s_respond_error(req, ERR_UNAUTHORIZED, err.msg);
-        log_info("http.unauthorized", NULL, json_pack("{s:s, s:s}", "path", path, "reason", err.msg));
-        return;
+    if (route->auth != AUTH_NONE) {
+        if (http_routes_authenticate(req->wsi, false, &req->identity, &err) != 0) {
+            req->close_after = has_body;
+            s_respond_error(req, ERR_UNAUTHORIZED, err.msg);
+            log_info("http.unauthorized", NULL, json_pack("{s:s, s:s}", "path", path, "reason", err.msg));
+            return 0;
+        }
+        if (route->auth == AUTH_ADMIN && !req->identity.is_admin) {
+            req->close_after = has_body;
+            s_respond_error(req, ERR_FORBIDDEN, "the admin API needs a token with role \"admin\"");
+            return 0;
+        }
+        snprintf(key, sizeof key, "user:%s", req->identity.user_id);
     }
-    snprintf(key, sizeof key, "user:%s", req->identity.user_id);
+    else {
+        char peer[64];
+        http_routes_peer(req->wsi, peer, sizeof peer);
+        snprintf(key, sizeof key, "ip:%s", peer);
+    }
     int wait_s = rate_limit_take(gw->limits, key, clock_mono_ms());
     if (wait_s) {
         req->retry_after = wait_s;
-        req->close_after = route->needs_body;
+        req->close_after = has_body;
         s_respond_error(req, ERR_RATE_LIMITED, "too many requests; retry later");
-        return;
+        return 0;
     }
-    if (!route->needs_body) {
-        s_dispatch(gw, req);
-        return;
-    }
+    s_add_query(req->wsi, req->params);
     char clen[32];
     long declared = -1;
-    if (lws_hdr_copy(req->wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+    if (has_body && lws_hdr_copy(req->wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         declared = strtol(clen, NULL, 10);
     if (declared > GATEWAY_MAX_BODY) {
         req->close_after = true;
         s_respond_error(req, ERR_TOO_LARGE, "request body is larger than 64 KiB");
-        return;
+        return 0;
     }
-    if (declared == 0) {
-        s_dispatch(gw, req);
-        return;
+    bool chunked = has_body && lws_hdr_total_length(req->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    if (!has_body || (declared <= 0 && !chunked)) {
+        s_complete(gw, req);
+        return 0;
     }
     /* lws re-arms its own body timeout on every chunk; this one is absolute */
+    req->expects_body = true;
     req->armed = true;
     lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline,
                      HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC);
+    return 0;
 }
 
 static void
@@ -452,8 +662,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             s_respond_error(req, ERR_UNAVAILABLE, "the gateway is shutting down");
             return 0;
         }
-        s_on_request(gw, req);
-        return 0;
+        return s_on_request(gw, req);
 
     case LWS_CALLBACK_HTTP_BODY:
         if (req->route)
@@ -464,11 +673,17 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         if (req->armed)
             lws_sul_cancel(&req->body_deadline);
         req->armed = false;
-        if (req->route && req->route->needs_body && !req->responding && !req->dispatched)
-            s_dispatch(gw, req);
+        if (req->route && req->expects_body && !req->responding && !req->dispatched)
+            s_complete(gw, req);
         return 0;
 
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        req->serving_file = false;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+
     case LWS_CALLBACK_HTTP_WRITEABLE: {
+        if (req->serving_file)
+            break; /* lws's own file transfer uses this callback too */
         if (!req->responding || req->handle)
             return 0; /* nothing to write yet */
         int rc = s_write_response(wsi, req);

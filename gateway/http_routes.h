@@ -4,6 +4,8 @@
 #ifndef P2P_HTTP_ROUTES_H
 #define P2P_HTTP_ROUTES_H
 
+#include <jansson.h>
+
 #include "gateway.h"
 
 /*  lws protocol callback for protocols[0] (plain HTTP). */
@@ -24,6 +26,10 @@ void http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char 
 /*  Find the caller's token (Authorization: Bearer, or ?token= when allow_query)
     and verify it. Returns 0 with identity, or -1 with err ERR_UNAUTHORIZED. */
 int http_routes_authenticate(struct lws *wsi, bool allow_query, auth_identity_t *identity, err_t *err);
+
+/*  The REST routes as a JSON array of {"method","path","auth"} (new reference),
+    for `p2p-gateway --routes` and the API-description tests. */
+json_t *http_routes_describe(void);
 
 /*  The client's address as text into buf. */
 void http_routes_peer(struct lws *wsi, char *buf, size_t len);

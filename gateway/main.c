@@ -113,9 +113,38 @@ s_start(gateway_t *self)
     return 0;
 }
 
-int
-main(void)
+/*  `p2p-gateway --routes`: what this build serves, as JSON, for API-spec tests. */
+static int
+s_print_routes(void)
 {
+    json_t *ws = json_array();
+    for (int t = 0; t < MSG_TYPE_COUNT; t++)
+        if (msg_type_is_ws((msg_type_t) t))
+            json_array_append_new(ws, json_string(msg_type_name((msg_type_t) t)));
+    json_t *root = json_pack("{s:o, s:o, s:[s,s,s,s], s:s}", "rest", http_routes_describe(), "ws", ws,
+                             "server_events", "connected", "connection_error", "account_suspended", "error",
+                             "websocket_path", "/api/p2p/ws");
+    char *text = json_dumps(root, JSON_INDENT(2));
+    puts(text);
+    free(text);
+    json_decref(root);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--routes") == 0)
+        return s_print_routes();
+    if (argc > 1 && strcmp(argv[1], "--env-example") == 0) {
+        config_print_example();
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "usage: p2p-gateway [--routes | --env-example]\n"
+                        "Configured by environment variables; see .env.example.\n");
+        return 2;
+    }
     zsys_handler_set(NULL); /* czmq must not take over SIGINT/SIGTERM */
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigemptyset(&sa.sa_mask);

@@ -77,6 +77,7 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
         .channel = req->channel,
         .body = (const uint8_t *) req->body,
         .body_len = req->body_len,
+        .params = req->params,
     };
     if (worker_pool_send(gw->pool, msg_type_service(req->type), &env, p->worker_key, err) != 0) {
         handle_table_remove(gw->pending, p->id);

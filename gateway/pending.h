@@ -16,6 +16,7 @@ typedef struct {
     envelope_channel_t channel;
     const char *body; /* forwarded as is; borrowed */
     size_t body_len;
+    const char *params; /* REST path/query parameters as JSON object text, may be NULL; borrowed */
 } pending_request_t;
 
 /*  Send req to a worker of its type's service. Returns 0 when sent (the

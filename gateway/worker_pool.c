@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pending.h"
+#include "ws_session.h"
 
 #define WORKER_LIVENESS 3
 
@@ -167,6 +168,9 @@ s_on_message(worker_pool_t *self, zframe_t *identity, const envelope_t *env)
             worker->last_heard_ms = clock_mono_ms();
         pending_complete(self->gw, env->request_id, key, env->status, (const char *) env->body,
                          env->body_len);
+        break;
+    case ENVELOPE_EVENT:
+        ws_session_on_event(self->gw, env->event, env->user_id, (const char *) env->body, env->body_len);
         break;
     default:
         log_warn("worker.unexpected", NULL, json_pack("{s:s, s:i}", "worker", key, "kind", env->kind));

@@ -47,7 +47,16 @@ ws_frame_parse(const char *text, size_t len, ws_frame_t *frame, err_t *err)
         goto done;
     }
     const char *name = json_string_value(type);
-    snprintf(frame->type_name, sizeof frame->type_name, "%s", name);
+    /* echoed in replies, which must be valid UTF-8 JSON: cut a long name at
+       a code point boundary, never inside one */
+    size_t echo = json_string_length(type);
+    if (echo > WS_TYPE_ECHO_MAX) {
+        echo = WS_TYPE_ECHO_MAX;
+        while (echo && ((unsigned char) name[echo] & 0xC0) == 0x80)
+            echo--;
+    }
+    memcpy(frame->type_name, name, echo);
+    frame->type_name[echo] = 0;
     msg_type_t found = msg_type_from_name(name);
     /* internal types (REST-only, connect check) are not the client's to send */
     frame->type = msg_type_is_ws(found) ? found : MSG_UNKNOWN;

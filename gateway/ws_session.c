@@ -446,6 +446,52 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return 0;
 }
 
+typedef struct {
+    const char *user_id;
+    json_t *message; /* the frame's members besides "type" */
+    int told;
+} s_notice_t;
+
+static void
+s_suspend_one(uint64_t handle, void *item, void *arg)
+{
+    (void) handle;
+    s_session_t *s = item;
+    s_notice_t *notice = arg;
+    if (s->state == WS_CLOSING || strcmp(s->identity.user_id, notice->user_id) != 0)
+        return;
+    s_queue_json(s, "account_suspended", NULL, json_incref(notice->message));
+    s_close_after(s, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+    notice->told++;
+}
+
+void
+ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len)
+{
+    if (strcmp(event, "account_suspended") != 0 || !user_id || !*user_id) {
+        log_warn("event.unknown", NULL, json_pack("{s:s}", "event", event));
+        return;
+    }
+    json_t *details = json_loadb(body, len, 0, NULL);
+    const char *reason = json_string_value(json_object_get(details, "reason"));
+    char text[700];
+    snprintf(text, sizeof text, "Your P2P account has been suspended%s%s", reason && *reason ? ": " : ".",
+             reason && *reason ? reason : "");
+    s_notice_t notice = {
+        .user_id = user_id,
+        .message = json_pack("{s:b, s:s, s:s}", "success", 0, "error", "ACCOUNT_SUSPENDED", "message", text),
+    };
+    json_t *until = json_object_get(details, "suspended_until");
+    json_object_set(notice.message, "suspended_until", until ? until : json_null());
+    if (reason)
+        json_object_set_new(notice.message, "reason", json_string(reason));
+    /* suspensions are rare: a scan of the sessions beats keeping an index */
+    handle_table_foreach(gw->sessions, s_suspend_one, &notice);
+    log_info("ws.suspended", NULL, json_pack("{s:i}", "sessions", notice.told));
+    json_decref(notice.message);
+    json_decref(details);
+}
+
 static void
 s_close_one(uint64_t handle, void *item, void *arg)
 {

@@ -18,6 +18,11 @@ size_t ws_session_size(void);
 void ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const char *client_request_id,
                         int status, const char *body, size_t len);
 
+/*  A worker's event about user_id reached this gateway ("account_suspended":
+    tell each of the user's sessions and close it). body is the event's JSON
+    object text, borrowed. */
+void ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len);
+
 /*  Close every session with status code and reason (shutdown: 1001). */
 void ws_session_close_all(gateway_t *gw, int code, const char *reason);
 
