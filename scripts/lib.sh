@@ -24,6 +24,7 @@ P2P_PACKAGES=(
     libjansson-dev libprotobuf-c-dev protobuf-c-compiler libcriterion-dev libpq-dev
     postgresql postgresql-contrib python3 python3-pytest python3-websockets curl
     ca-certificates clang libclang-rt-14-dev
+    docker-compose python3-yaml chromium nodejs
 )
 
 p2p_log () { printf '[p2p] %s\n' "$*" >&2; }
@@ -88,6 +89,13 @@ p2p_install_deps () {
             missing+=("$pkg")
         fi
     done
+    # npm: NodeSource's nodejs (Node 20) bundles it and conflicts with Debian's npm
+    # package; Debian's nodejs (18) needs the separate package.
+    local extra=()
+    if ! command -v npm >/dev/null 2>&1; then
+        extra+=(npm)
+        missing+=(npm)
+    fi
     if [ "${#missing[@]}" = 0 ]; then
         return 0
     fi
@@ -95,7 +103,7 @@ p2p_install_deps () {
     p2p_as_root apt-get update
     # Install the whole list so versions stay consistent with each other.
     p2p_as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends "${P2P_PACKAGES[@]}"
+        apt-get install -y --no-install-recommends "${P2P_PACKAGES[@]}" "${extra[@]}"
 }
 
 # --------------------------------------------------------------------------

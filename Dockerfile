@@ -1,0 +1,68 @@
+# syntax=docker/dockerfile:1
+# One image with every binary (p2p-gateway, p2p-profile-svc, p2p-admin-svc when it is
+# built, p2p-migrate); docker-compose.yml picks the command per service.
+#
+#   docker build -t p2p-service .
+#   docker run --rm -e JWT_SECRET=... -p 8030:8030 p2p-service p2p-gateway
+#
+# Debian 12 (bookworm) in both stages, so the runtime libraries are exactly the
+# versions the build linked against.
+
+ARG DEBIAN_IMAGE=debian:bookworm-slim
+
+# ---------------------------------------------------------------- build
+FROM ${DEBIAN_IMAGE} AS build
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        build-essential cmake pkg-config \
+        libwebsockets-dev libczmq-dev libzmq3-dev libjwt-dev libjansson-dev \
+        libprotobuf-c-dev protobuf-c-compiler libpq-dev \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY . .
+
+# No unit tests (Criterion) and no sanitizers in the shipped binaries.
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2P_TESTS=OFF -DP2P_SANITIZE=OFF \
+ && cmake --build /build -j"$(nproc)" \
+ && strip --strip-unneeded /build/bin/* \
+ && mkdir -p /out/bin /out/share/p2p \
+ && cp /build/bin/* /out/bin/ \
+ && cp -r migrations /out/share/p2p/migrations \
+ && rm -f /out/share/p2p/migrations/*.c /out/share/p2p/migrations/CMakeLists.txt \
+ && cp -r web /out/share/p2p/web
+
+# ---------------------------------------------------------------- runtime
+FROM ${DEBIAN_IMAGE} AS runtime
+
+# Runtime libraries only (Debian 12 names): libwebsockets 4.1 is libwebsockets17.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libwebsockets17 libczmq4 libzmq5 libjwt0 libjansson4 libprotobuf-c1 libpq5 \
+        ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 p2p \
+ && useradd --system --uid 10001 --gid p2p --home-dir /nonexistent --no-create-home \
+        --shell /usr/sbin/nologin p2p
+
+COPY --from=build /out/bin/ /usr/local/bin/
+COPY --from=build /out/share/p2p/ /usr/share/p2p/
+
+# Fail the build, not the first start, when a runtime library is missing.
+RUN if ldd /usr/local/bin/p2p-* | grep 'not found'; then exit 1; fi
+
+# Defaults for a container; docker-compose.yml overrides the wiring.
+ENV P2P_MIGRATIONS_DIR=/usr/share/p2p/migrations \
+    P2P_WEB_DIR=/usr/share/p2p/web \
+    P2P_HTTP_PORT=8030 \
+    P2P_WORKER_BIND=tcp://0.0.0.0:5555 \
+    LOG_LEVEL=info
+
+USER p2p:p2p
+WORKDIR /usr/share/p2p
+EXPOSE 8030
+
+# tini is PID 1: forwards SIGTERM to the service and reaps zombies.
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["p2p-gateway"]
