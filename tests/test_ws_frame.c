@@ -312,6 +312,32 @@ Test(ws_frame, long_unknown_type_name_is_truncated)
     cr_assert_eq(strncmp(frame.type_name, name, WS_TYPE_ECHO_MAX), 0);
 }
 
+/*  Found by tests/fuzz/fuzz_ws_frame: a cut inside a multi-byte character left
+    invalid UTF-8 in type_name, so the "Unknown message type" reply could not be
+    composed and the client never got an answer. */
+Test(ws_frame, long_type_name_is_cut_at_a_character_boundary)
+{
+    for (int ascii = WS_TYPE_ECHO_MAX - 3; ascii <= WS_TYPE_ECHO_MAX; ascii++) {
+        char text[400];
+        int n = snprintf(text, sizeof text, "{\"type\":\"");
+        memset(text + n, 'x', (size_t) ascii);
+        n += ascii;
+        n += snprintf(text + n, sizeof text - (size_t) n, "\xf0\x9f\x98\x80\xc3\xa9yyyy\",\"request_id\":\"r\"}");
+        ws_frame_t frame;
+        err_t err;
+        cr_assert_eq(ws_frame_parse(text, (size_t) n, &frame, &err), 0);
+        cr_assert_eq(frame.type, MSG_UNKNOWN);
+        cr_assert_leq(strlen(frame.type_name), WS_TYPE_ECHO_MAX);
+        cr_assert_geq(strlen(frame.type_name), (size_t) ascii, "cut more than the partial character");
+        size_t len = 0;
+        const char body[] = "{\"success\":false}";
+        unsigned char *reply = ws_frame_compose(0, frame.type_name, frame.request_id, body, sizeof body - 1, &len);
+        cr_assert_not_null(reply, "no reply for a type name cut after %d ASCII bytes", ascii);
+        json_decref(s_load(reply, len));
+        free(reply);
+    }
+}
+
 Test(ws_frame, internal_types_are_unknown_to_clients)
 {
     const msg_type_t internal[] = {MSG_PROFILE_CHECK, MSG_PROFILE_CREATE, MSG_PROFILE_ME, MSG_PROFILE_PUT,
