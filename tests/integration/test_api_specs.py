@@ -1,0 +1,359 @@
+"""docs/api/openapi.yaml and docs/api/asyncapi.yaml against the code.
+
+A route or message type that exists in the code but not in a spec fails, and so does
+the reverse. "The code" is read twice, so a stale binary or a parser slip cannot hide a
+difference:
+  - `$P2P_BIN_DIR/p2p-gateway --routes` (what the built gateway serves), and
+  - the sources, textually: s_routes[] in gateway/http_routes.c, the MSG_WS lines of
+    MSG_TYPE_LIST in common/msg_type.h, ERR_LIST in common/err.h.
+No server is started.
+"""
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OPENAPI = os.path.join(ROOT, "docs", "api", "openapi.yaml")
+ASYNCAPI = os.path.join(ROOT, "docs", "api", "asyncapi.yaml")
+HTTP_ROUTES_C = os.path.join(ROOT, "gateway", "http_routes.c")
+MSG_TYPE_H = os.path.join(ROOT, "common", "msg_type.h")
+ERR_H = os.path.join(ROOT, "common", "err.h")
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+SERVER_EVENTS = ("connected", "connection_error", "account_suspended", "error")
+WS_PATH = "/api/p2p/ws"
+
+
+def _read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def _x_macro_body(text, name):
+    start = text.index(f"#define {name}(X)")
+    end = text.index("\n\n", start)
+    return text[start:end].replace("\\\n", " ")
+
+
+# ----------------------------------------------------------------- the code
+
+@pytest.fixture(scope="module")
+def gateway_routes():
+    """`p2p-gateway --routes`, parsed."""
+    bin_dir = os.environ.get("P2P_BIN_DIR")
+    assert bin_dir, "P2P_BIN_DIR is not set"
+    exe = os.path.join(bin_dir, "p2p-gateway")
+    done = subprocess.run([exe, "--routes"], capture_output=True, text=True, timeout=30,
+                          env={k: v for k, v in os.environ.items() if k != "JWT_SECRET"})
+    assert done.returncode == 0, f"{exe} --routes failed ({done.returncode}): {done.stderr}"
+    routes = json.loads(done.stdout)
+    for key in ("rest", "ws", "server_events"):
+        assert key in routes, f"--routes output lacks {key!r}"
+    return routes
+
+
+def source_rest_routes():
+    """{(METHOD, path): auth} from s_routes[] in gateway/http_routes.c."""
+    text = _read(HTTP_ROUTES_C)
+    start = text.index("s_routes[] = {")
+    table = text[start:text.index("};", start)]
+    rows = re.findall(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*ROUTE_\w+\s*,\s*\w+\s*,\s*AUTH_(\w+)\s*\}',
+                      table)
+    assert len(rows) >= 6, f"could not parse s_routes[] in {HTTP_ROUTES_C}"
+    return {(m, p): a.lower() for m, p, a in rows}
+
+
+def source_msg_types():
+    """[(wire name, flags, todo text or None)] from MSG_TYPE_LIST in common/msg_type.h."""
+    body = _x_macro_body(_read(MSG_TYPE_H), "MSG_TYPE_LIST")
+    rows = re.findall(r'X\(\s*MSG_\w+\s*,\s*"([^"]+)"\s*,\s*SERVICE_\w+\s*,\s*([^,]+?)\s*,\s*'
+                      r'("(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*|NULL)\s*\)', body)
+    assert len(rows) >= 20, f"could not parse MSG_TYPE_LIST in {MSG_TYPE_H}"
+    out = []
+    for name, flags, todo in rows:
+        text = None if todo == "NULL" else "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', todo))
+        out.append((name, flags, text))
+    return out
+
+
+def source_ws_types():
+    return [name for name, flags, _ in source_msg_types() if "MSG_WS" in flags]
+
+
+def source_error_codes():
+    body = _x_macro_body(_read(ERR_H), "ERR_LIST")
+    codes = re.findall(r'X\(\s*ERR_\w+\s*,\s*\d+\s*,\s*"([A-Z0-9_]+)"\s*\)', body)
+    assert len(codes) >= 10, f"could not parse ERR_LIST in {ERR_H}"
+    return [c for c in codes if c != "OK"]
+
+
+# ----------------------------------------------------------------- the specs
+
+@pytest.fixture(scope="module")
+def openapi():
+    return yaml.safe_load(_read(OPENAPI))
+
+
+@pytest.fixture(scope="module")
+def asyncapi():
+    return yaml.safe_load(_read(ASYNCAPI))
+
+
+def resolve(doc, node):
+    """Follow local $refs ("#/a/b") until node is not a reference."""
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), f"non-local $ref {ref}"
+        node = doc
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            assert isinstance(node, dict) and part in node, f"unresolvable $ref {ref}"
+            node = node[part]
+        seen += 1
+        assert seen < 20, f"$ref loop at {ref}"
+    return node
+
+
+def all_refs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                yield v
+            else:
+                yield from all_refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from all_refs(v)
+
+
+def spec_operations(doc):
+    """{(METHOD, path): operation} of an OpenAPI document."""
+    ops = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method in HTTP_METHODS:
+                ops[(method.upper(), path)] = op
+    return ops
+
+
+def schema_properties(doc, schema):
+    """Union of properties of a schema and everything it allOf-includes."""
+    schema = resolve(doc, schema)
+    props = dict(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        props.update(schema_properties(doc, part))
+    return props
+
+
+def _diff(what, code, spec):
+    code, spec = set(code), set(spec)
+    problems = []
+    if code - spec:
+        problems.append(f"in the code but not in {what}: {sorted(code - spec)}")
+    if spec - code:
+        problems.append(f"in {what} but not in the code: {sorted(spec - code)}")
+    return problems
+
+
+# ----------------------------------------------------------------- OpenAPI
+
+def test_openapi_document_shape(openapi):
+    assert str(openapi["openapi"]).startswith("3.0.")
+    assert openapi["info"]["title"] and openapi["info"]["version"]
+    scheme = openapi["components"]["securitySchemes"]["bearerAuth"]
+    assert scheme == {**scheme, "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert openapi["security"] == [{"bearerAuth": []}]
+
+
+@pytest.mark.parametrize("path", [OPENAPI, ASYNCAPI], ids=["openapi", "asyncapi"])
+def test_every_ref_resolves(path):
+    doc = yaml.safe_load(_read(path))
+    for ref in all_refs(doc):
+        resolve(doc, {"$ref": ref})
+
+
+def test_openapi_matches_gateway_routes(openapi, gateway_routes):
+    code = {(r["method"], r["path"]) for r in gateway_routes["rest"]}
+    problems = _diff("openapi.yaml", code, spec_operations(openapi))
+    assert not problems, "REST routes differ (p2p-gateway --routes):\n  " + "\n  ".join(problems)
+
+
+def test_openapi_matches_route_table_source(openapi):
+    problems = _diff("openapi.yaml", source_rest_routes(), spec_operations(openapi))
+    assert not problems, ("REST routes differ (s_routes[] in gateway/http_routes.c):\n  " +
+                          "\n  ".join(problems))
+
+
+def test_route_table_source_matches_binary(gateway_routes):
+    """The built gateway is the one the sources describe (else rebuild)."""
+    binary = {(r["method"], r["path"]): r.get("auth") for r in gateway_routes["rest"]}
+    assert binary == source_rest_routes()
+
+
+def test_openapi_security_matches_route_auth(openapi):
+    ops = spec_operations(openapi)
+    for (method, path), auth in source_rest_routes().items():
+        op = ops.get((method, path))
+        if op is None:
+            continue  # reported by test_openapi_matches_route_table_source
+        security = op.get("security", openapi.get("security"))
+        where = f"{method} {path} (auth {auth})"
+        if auth == "none":
+            assert security == [], f"{where}: the spec asks for a token"
+        else:
+            assert {"bearerAuth": []} in security, f"{where}: the spec asks for no token"
+            statuses = set(op["responses"])
+            assert {"401", "429", "503", "504"} <= statuses, f"{where}: {sorted(statuses)}"
+        if auth == "admin":
+            assert "403" in op["responses"], f"{where}: no 403 for non-admins"
+            assert path.startswith("/api/p2p/admin/") and "admin" in op.get("tags", [])
+
+
+def test_openapi_path_parameters_are_declared(openapi):
+    for path, item in openapi["paths"].items():
+        wanted = set(re.findall(r"\{(\w+)\}", path))
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            params = [resolve(openapi, p) for p in item.get("parameters", []) + op.get("parameters", [])]
+            declared = {p["name"] for p in params if p["in"] == "path"}
+            assert declared == wanted, f"{method.upper()} {path}: path parameters {declared}"
+            for p in params:
+                if p["in"] == "path":
+                    assert p.get("required") is True
+
+
+def test_openapi_bodies_and_statuses(openapi):
+    """Every status of the contract's table appears; writes document 400 and 413."""
+    ops = spec_operations(openapi)
+    seen = set()
+    for (method, path), op in ops.items():
+        seen |= set(op["responses"])
+        for status, response in op["responses"].items():
+            assert re.fullmatch(r"[1-5]\d\d", status), f"{method} {path}: status {status}"
+            assert resolve(openapi, response).get("description"), f"{method} {path} {status}"
+        if method in ("POST", "PUT") and "requestBody" in op:
+            body = op["requestBody"]["content"]["application/json"]["schema"]
+            assert resolve(openapi, body), f"{method} {path}: no request schema"
+            assert {"400", "413"} <= set(op["responses"]), f"{method} {path}"
+    assert {"200", "201", "400", "401", "403", "404", "409", "413", "429", "503"} <= seen
+    assert "201" in ops[("POST", "/api/p2p/profile/create")]["responses"]
+    retry = resolve(openapi, {"$ref": "#/components/responses/TooManyRequests"})
+    assert "Retry-After" in retry["headers"]
+
+
+def test_openapi_envelope(openapi):
+    props = schema_properties(openapi, {"$ref": "#/components/schemas/Envelope"})
+    assert {"success", "data", "message", "error", "code"} <= set(props)
+
+
+def test_openapi_error_codes_match_err_h(openapi):
+    enum = openapi["components"]["schemas"]["ErrorCode"]["enum"]
+    problems = _diff("openapi.yaml ErrorCode", source_error_codes(), enum)
+    assert not problems, "\n".join(problems)
+
+
+def test_openapi_admin_api_covers_the_contract(openapi):
+    ops = spec_operations(openapi)
+    for key in [("GET", "/api/p2p/admin/profiles"), ("GET", "/api/p2p/admin/profiles/{id}"),
+                ("POST", "/api/p2p/admin/profiles/{id}/suspend"),
+                ("POST", "/api/p2p/admin/profiles/{id}/unsuspend"),
+                ("POST", "/api/p2p/admin/profiles/{id}/verify"),
+                ("POST", "/api/p2p/admin/profiles/{id}/merchant"),
+                ("GET", "/api/p2p/admin/audit")]:
+        assert key in ops, key
+    listed = {resolve(openapi, p)["name"] for p in ops[("GET", "/api/p2p/admin/profiles")]["parameters"]}
+    assert listed == {"search", "is_suspended", "is_verified", "is_merchant", "limit", "offset"}
+    audit = {resolve(openapi, p)["name"] for p in ops[("GET", "/api/p2p/admin/audit")]["parameters"]}
+    assert audit == {"profile_id", "limit", "offset"}
+
+
+# ----------------------------------------------------------------- AsyncAPI
+
+def _channel(asyncapi):
+    assert str(asyncapi["asyncapi"]).startswith("2.6")
+    assert list(asyncapi["channels"]) == [WS_PATH]
+    return asyncapi["channels"][WS_PATH]
+
+
+def _messages(asyncapi, operation):
+    msg = _channel(asyncapi)[operation]["message"]
+    msgs = msg.get("oneOf", [msg])
+    return [resolve(asyncapi, m) for m in msgs]
+
+
+def _type_const(asyncapi, message):
+    props = schema_properties(asyncapi, message["payload"])
+    return props.get("type", {}).get("const")
+
+
+def test_asyncapi_channel_is_the_gateway_path(asyncapi, gateway_routes):
+    _channel(asyncapi)
+    assert gateway_routes.get("websocket_path", WS_PATH) == WS_PATH
+    server = asyncapi["servers"]["local"]
+    assert server["protocol"] == "ws"
+
+
+def test_asyncapi_client_messages_match_gateway(asyncapi, gateway_routes):
+    names = [m["name"] for m in _messages(asyncapi, "publish")]
+    assert len(names) == len(set(names)), "a client message is listed twice"
+    problems = _diff("asyncapi.yaml (publish)", gateway_routes["ws"], names)
+    assert not problems, "WebSocket types differ (p2p-gateway --routes):\n  " + "\n  ".join(problems)
+
+
+def test_asyncapi_client_messages_match_msg_type_h(asyncapi):
+    names = [m["name"] for m in _messages(asyncapi, "publish")]
+    problems = _diff("asyncapi.yaml (publish)", source_ws_types(), names)
+    assert not problems, ("WebSocket types differ (MSG_WS in common/msg_type.h):\n  " +
+                          "\n  ".join(problems))
+
+
+def test_msg_type_h_matches_binary(gateway_routes):
+    assert gateway_routes["ws"] == source_ws_types(), "rebuild: the gateway is stale"
+
+
+def test_asyncapi_every_request_has_a_reply_and_server_events(asyncapi, gateway_routes):
+    replies = [m["name"] for m in _messages(asyncapi, "subscribe")]
+    assert len(replies) == len(set(replies)), "a server message is listed twice"
+    want = list(gateway_routes["ws"]) + list(gateway_routes["server_events"])
+    problems = _diff("asyncapi.yaml (subscribe)", want, replies)
+    assert not problems, "\n  ".join(problems)
+    assert set(gateway_routes["server_events"]) == set(SERVER_EVENTS)
+
+
+def test_asyncapi_payloads_name_their_type_and_request_id(asyncapi):
+    for op in ("publish", "subscribe"):
+        for m in _messages(asyncapi, op):
+            assert _type_const(asyncapi, m) == m["name"], f"{op} {m['name']}: type const"
+            props = schema_properties(asyncapi, m["payload"])
+            if m["name"] not in ("connected", "connection_error", "account_suspended"):
+                assert "request_id" in props, f"{op} {m['name']}: no request_id"
+                rid = resolve(asyncapi, props["request_id"])
+                assert rid["type"] == "string" and rid["maxLength"] == 64
+            if op == "subscribe":
+                assert "success" in props, f"reply {m['name']} has no success"
+
+
+def test_asyncapi_connection_errors(asyncapi):
+    msgs = {m["name"]: m for m in _messages(asyncapi, "subscribe")}
+    props = schema_properties(asyncapi, msgs["connection_error"]["payload"])
+    assert {"NOT_JOINED_P2P", "CONSENT_REQUIRED", "ACCOUNT_SUSPENDED"} <= set(props["error"]["enum"])
+    props = schema_properties(asyncapi, msgs["account_suspended"]["payload"])
+    assert props["error"]["const"] == "ACCOUNT_SUSPENDED"
+
+
+def test_asyncapi_placeholder_texts_match_msg_type_h(asyncapi):
+    msgs = {}
+    for m in _messages(asyncapi, "subscribe"):
+        msgs[m["name"]] = m
+    for name, flags, todo in source_msg_types():
+        if "MSG_WS" not in flags or todo is None or name not in msgs:
+            continue
+        props = schema_properties(asyncapi, msgs[name]["payload"])
+        assert props.get("message", {}).get("const") == todo, name
