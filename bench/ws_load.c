@@ -196,11 +196,13 @@ s_in_window(const load_t *self, uint64_t mono_ns)
     return wall_ms >= self->start_ms && wall_ms < self->end_ms;
 }
 
-/*  The user a connection authenticates as: 1..users, as text (the seed's user_id). */
+/*  The user a connection authenticates as: 1..users, as text (the seed's
+    user_id), spread evenly over the seeded users. */
 static long
 s_user_of(const load_t *self, int index)
 {
-    return (self->user_offset + index) % self->users + 1;
+    long stride = self->conns < self->users ? self->users / self->conns : 1;
+    return (self->user_offset + (long) index * stride) % self->users + 1;
 }
 
 /*  A HS256 token for user_id (caller frees), or NULL. */
@@ -506,6 +508,7 @@ s_usage(FILE *out)
             "  --connect-concurrency N  connections being opened at once (64)\n"
             "  --ready-file F       write \"connected failed\" here once every connection is settled\n"
             "  --ready-timeout S    give up waiting for slow connects after S s (120)\n"
+            "  --print-tokens       print the --conns tokens (one a line) and exit\n"
             "idle mode holds the sessions until SIGTERM/SIGINT; every mode prints one JSON line.\n");
 }
 
@@ -547,8 +550,10 @@ main(int argc, char **argv)
         {"end-ms", required_argument, 0, 'E'},       {"src-net", required_argument, 0, 'n'},
         {"connect-concurrency", required_argument, 0, 'C'},
         {"ready-file", required_argument, 0, 'r'},   {"ready-timeout", required_argument, 0, 'T'},
+        {"print-tokens", no_argument, 0, 'P'},
         {"help", no_argument, 0, '?'},               {0, 0, 0, 0},
     };
+    bool print_tokens = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
@@ -582,6 +587,7 @@ main(int argc, char **argv)
         case 'C': self->connect_concurrency = atoi(optarg); break;
         case 'r': self->ready_file = optarg; break;
         case 'T': self->ready_timeout_s = atoi(optarg); break;
+        case 'P': print_tokens = true; break;
         default: s_usage(opt == '?' ? stdout : stderr); return 2;
         }
     }
@@ -593,6 +599,19 @@ main(int argc, char **argv)
         return 2;
     }
     self->secret = secret;
+    if (print_tokens) {
+        /* for wrk's Lua script: connection i's token on line i + 1 */
+        for (int i = 0; i < self->conns; i++) {
+            char user_id[32];
+            snprintf(user_id, sizeof user_id, "%ld", s_user_of(self, i));
+            char *token = s_mint(secret, user_id);
+            if (!token)
+                return 1;
+            printf("%s\n", token);
+            free(token);
+        }
+        return 0;
+    }
     self->started_wall_ms = s_wall_ms();
     if (self->start_ms < 0)
         self->start_ms = self->started_wall_ms + 1000;
