@@ -202,12 +202,13 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
     free(reply.body);
 }
 
-/*  Read everything waiting on one gateway socket. */
+/*  Read what is waiting on one gateway socket, a bounded batch at a time so
+    heartbeats still leave on time under a constant stream of requests. */
 static void
 s_drain(worker_t *self, size_t gw)
 {
     envelope_t env;
-    while (!s_stop) {
+    for (int batch = 0; batch < 32 && !s_stop; batch++) {
         if (envelope_recv(self->gateways[gw], NULL, &env) != 0) {
             if (errno == EPROTO)
                 continue; /* malformed: dropped, keep reading */

@@ -1,4 +1,8 @@
-/*  pending.c - the table of requests in flight and their deadlines. */
+/*  pending.c - the table of requests in flight and their deadlines.
+
+    A read whose worker dies is sent again to another live worker (it is
+    idempotent); a write never is, because it may already have been applied:
+    its client is told so. */
 #include "pending.h"
 
 #include <stddef.h>
@@ -10,8 +14,11 @@
 #include "worker_pool.h"
 #include "ws_frame.h"
 
+/*  A read is tried on at most this many workers. */
+#define PENDING_MAX_ATTEMPTS 3
+
 typedef struct {
-    lws_sorted_usec_list_t deadline; /* first: the timer callback gets this pointer */
+    lws_sorted_usec_list_t deadline; /* the timer; lws_container_of finds the rest */
     gateway_t *gw;
     uint64_t id;
     origin_t origin;
@@ -19,7 +26,19 @@ typedef struct {
     msg_type_t type;
     char client_request_id[WS_REQUEST_ID_MAX + 1];
     char worker_key[WORKER_KEY_MAX + 1];
+    int64_t deadline_ms; /* unix ms, as told to workers */
+    int attempts;
+    /* what a retry needs; reads only (writes are never sent twice) */
+    envelope_t retry;   /* borrowed pointers into the copies below */
+    char *retry_copy;   /* user_id \0 params \0 body, owned */
 } s_pending_t;
+
+static void
+s_free(s_pending_t *p)
+{
+    free(p->retry_copy);
+    free(p);
+}
 
 static void
 s_finish(s_pending_t *p, int status, const char *body, size_t len)
@@ -29,7 +48,7 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len)
     lws_sul_cancel(&p->deadline);
     worker_pool_release(gw->pool, p->worker_key);
     gateway_deliver(gw, p->origin, p->origin_handle, p->type, p->client_request_id, status, body, len);
-    free(p);
+    s_free(p);
 }
 
 static void
@@ -47,6 +66,29 @@ s_on_deadline(lws_sorted_usec_list_t *sul)
     log_warn("request.timeout", NULL,
              json_pack("{s:s, s:s}", "type", msg_type_name(p->type), "worker", p->worker_key));
     s_fail(p, ERR_TIMEOUT, "the service did not answer in time; the request may or may not have been applied");
+}
+
+/*  Keep a copy of a read's request so it can be sent again. */
+static int
+s_keep_for_retry(s_pending_t *p, const envelope_t *env)
+{
+    size_t user_len = strlen(env->user_id), params_len = env->params ? strlen(env->params) : 0;
+    p->retry_copy = malloc(user_len + params_len + env->body_len + 3);
+    if (!p->retry_copy)
+        return -1;
+    char *at = p->retry_copy;
+    p->retry = *env;
+    p->retry.user_id = memcpy(at, env->user_id, user_len + 1);
+    at += user_len + 1;
+    p->retry.params = at;
+    if (params_len)
+        memcpy(at, env->params, params_len);
+    at[params_len] = 0;
+    at += params_len + 1;
+    if (env->body_len)
+        memcpy(at, env->body, env->body_len);
+    p->retry.body = (const uint8_t *) at;
+    return 0;
 }
 
 int
@@ -67,22 +109,25 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
         return err_set(err, ERR_UNAVAILABLE, "out of memory");
     }
     int64_t timeout_ms = gw->cfg.request_timeout_ms;
+    p->deadline_ms = clock_wall_ms() + timeout_ms;
     envelope_t env = {
         .kind = ENVELOPE_REQUEST,
         .request_id = p->id,
         .user_id = req->user_id,
         .role = req->is_admin ? "admin" : "",
         .msg_type = msg_type_name(req->type),
-        .deadline_ms = clock_wall_ms() + timeout_ms,
+        .deadline_ms = p->deadline_ms,
         .channel = req->channel,
         .body = (const uint8_t *) req->body,
         .body_len = req->body_len,
         .params = req->params,
     };
-    if (worker_pool_send(gw->pool, msg_type_service(req->type), &env, p->worker_key, err) != 0) {
+    p->attempts = 1;
+    if ((!msg_type_is_write(req->type) && s_keep_for_retry(p, &env) != 0)
+        || worker_pool_send(gw->pool, msg_type_service(req->type), &env, p->worker_key, err) != 0) {
         handle_table_remove(gw->pending, p->id);
-        free(p);
-        return -1;
+        s_free(p);
+        return err_set(err, ERR_UNAVAILABLE, "no worker could take the request");
     }
     lws_sul_schedule(gw->lws, 0, &p->deadline, s_on_deadline, timeout_ms * LWS_US_PER_MS);
     /* p may be completed by the drain below; do not touch it afterwards */
@@ -102,23 +147,51 @@ pending_complete(gateway_t *gw, uint64_t request_id, const char *worker_key, int
     s_finish(p, status, body, body_len);
 }
 
+/*  The worker of p is gone: try a read elsewhere, fail anything else. */
 static void
-s_fail_if_on(uint64_t handle, void *item, void *arg)
+s_on_worker_lost(s_pending_t *p)
+{
+    err_t err;
+    if (p->retry_copy && p->attempts < PENDING_MAX_ATTEMPTS && clock_wall_ms() < p->deadline_ms) {
+        p->attempts++;
+        p->worker_key[0] = 0;
+        if (worker_pool_send(p->gw->pool, msg_type_service(p->type), &p->retry, p->worker_key, &err) == 0) {
+            log_info("request.retried", NULL,
+                     json_pack("{s:s, s:s, s:i}", "type", msg_type_name(p->type), "worker", p->worker_key,
+                               "attempt", p->attempts));
+            return;
+        }
+    }
+    s_fail(p, ERR_UNAVAILABLE,
+           p->retry_copy ? "no worker is available to serve the request"
+                         : "the worker serving this request stopped; the request may or may not have been applied");
+}
+
+static void
+s_on_worker_gone(uint64_t handle, void *item, void *arg)
 {
     (void) handle;
     s_pending_t *p = item;
-    if (!arg || strcmp(p->worker_key, (const char *) arg) == 0)
-        s_fail(p, ERR_UNAVAILABLE, "the worker serving this request stopped; the request may or may not have been applied");
+    if (strcmp(p->worker_key, (const char *) arg) == 0)
+        s_on_worker_lost(p);
 }
 
 void
 pending_fail_worker(gateway_t *gw, const char *worker_key)
 {
-    handle_table_foreach(gw->pending, s_fail_if_on, (void *) worker_key);
+    handle_table_foreach(gw->pending, s_on_worker_gone, (void *) worker_key);
+}
+
+static void
+s_fail_any(uint64_t handle, void *item, void *arg)
+{
+    (void) handle;
+    (void) arg;
+    s_fail(item, ERR_UNAVAILABLE, "the gateway is shutting down");
 }
 
 void
 pending_fail_all(gateway_t *gw)
 {
-    handle_table_foreach(gw->pending, s_fail_if_on, NULL);
+    handle_table_foreach(gw->pending, s_fail_any, NULL);
 }
