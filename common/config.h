@@ -31,6 +31,7 @@
     X(ws_allowed_origins, "P2P_WS_ALLOWED_ORIGINS", STR, "", 0, 0,                                 \
       "comma-separated Origin values allowed to open a WebSocket; empty allows any")               \
     X(web_dir, "P2P_WEB_DIR", STR, "web", 0, 0, "directory of the browser client the gateway serves at /") \
+    X(metrics, "P2P_METRICS", INT, "0", 0, 1, "1 serves Prometheus metrics at GET /metrics on the gateway port") \
     X(dev_tokens, "P2P_DEV_TOKENS", INT, "0", 0, 1,                                                \
       "1 enables POST /dev/token (mints tokens for anyone: local development only)")
 

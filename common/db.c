@@ -48,7 +48,16 @@ struct db {
     int fatal_notice;        /* the server sent FATAL while we were idle: it is closing */
     char sqlstate[6];
     char constraint[64]; /* NAMEDATALEN */
+    db_stats_t stats;
 };
+
+static int64_t
+s_now_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /*  The one place the connection state changes; logs only real changes. */
 static void
@@ -315,8 +324,20 @@ db_exec(db_t *self, const char *name, const char *const *params, int nparams, er
         return err_set(err, ERR_INTERNAL, "unknown statement"), NULL;
     if (s_ready(self, err) != 0)
         return NULL;
+    int64_t started = s_now_usec();
     PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
-    return s_check_result(self, res, name, err);
+    res = s_check_result(self, res, name, err);
+    self->stats.queries++;
+    self->stats.usec += (uint64_t) (s_now_usec() - started);
+    if (!res)
+        self->stats.failures++;
+    return res;
+}
+
+void
+db_stats(const db_t *self, db_stats_t *stats)
+{
+    *stats = self->stats;
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -46,6 +47,15 @@ const char *db_last_sqlstate(const db_t *self);
 
 /*  Constraint named by the last failed db_exec ("" when none). Do not free. */
 const char *db_last_constraint(const db_t *self);
+
+typedef struct {
+    uint64_t queries;  /* prepared statements run */
+    uint64_t failures; /* of which failed */
+    uint64_t usec;     /* time spent waiting for them */
+} db_stats_t;
+
+/*  Cumulative counters since db_new. */
+void db_stats(const db_t *self, db_stats_t *stats);
 
 /*  True when the connection is currently up. */
 int db_is_connected(const db_t *self);

@@ -25,6 +25,8 @@ struct worker {
     size_t gateway_count;
     int heartbeat_ms;
     uint64_t served;
+    uint64_t errors;  /* replies with a 5xx status */
+    uint64_t expired; /* requests dropped past their deadline */
 };
 
 /*  The only mutable global: set by the signal handler, read by the loop. */
@@ -132,12 +134,30 @@ worker_publish(worker_t *self, const char *event, const char *user_id, const cha
     return rc;
 }
 
+/*  Heartbeats carry the worker's counters, so gateways can expose them
+    without every worker running an HTTP server. */
 static void
 s_heartbeat(worker_t *self, envelope_kind_t kind)
 {
-    envelope_t beat = {.kind = kind, .service = service_name(self->spec->service)};
+    json_t *stats = self->spec->stats ? self->spec->stats(self->spec->app) : NULL;
+    if (!json_is_object(stats)) {
+        json_decref(stats);
+        stats = json_object();
+    }
+    json_object_set_new(stats, "served", json_integer((json_int_t) self->served));
+    json_object_set_new(stats, "errors", json_integer((json_int_t) self->errors));
+    json_object_set_new(stats, "expired", json_integer((json_int_t) self->expired));
+    char *body = json_dumps(stats, JSON_COMPACT);
+    json_decref(stats);
+    envelope_t beat = {
+        .kind = kind,
+        .service = service_name(self->spec->service),
+        .body = (const uint8_t *) body,
+        .body_len = body ? strlen(body) : 0,
+    };
     for (size_t i = 0; i < self->gateway_count; i++)
         s_send(self, i, &beat);
+    free(body);
 }
 
 /*  Serve one request and send its reply on the socket it came from. */
@@ -150,6 +170,7 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
         /* the gateway already told the client it timed out: applying it now
            would make that answer a lie */
         log_warn("request.expired", rid, json_pack("{s:s}", "type", env->msg_type));
+        self->expired++;
         return;
     }
     int64_t started = clock_mono_ms();
@@ -195,6 +216,8 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
     };
     s_send(self, gw, &out);
     self->served++;
+    if (reply.status >= 500)
+        self->errors++;
     if (log_enabled(P2P_LOG_DEBUG))
         log_debug("request.served", rid,
                   json_pack("{s:s, s:i, s:I}", "type", env->msg_type, "status", reply.status,

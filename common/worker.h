@@ -59,6 +59,7 @@ typedef struct {
     size_t route_count;
     void *app;                     /* handed to every handler and to tick */
     void (*tick)(void *app);       /* called about once per heartbeat interval; may be NULL */
+    json_t *(*stats)(void *app);   /* counters to report in heartbeats (new object, e.g. db_queries); may be NULL */
     zsock_t *side_socket;          /* an extra socket to poll (e.g. an operator API), borrowed; may be NULL */
     worker_side_fn *on_side_socket;
 } worker_spec_t;

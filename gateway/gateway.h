@@ -16,6 +16,7 @@
 #include "rate_limit.h"
 
 typedef struct worker_pool worker_pool_t;
+typedef struct metrics metrics_t;
 
 /*  Bodies larger than this are refused: REST 413, WebSocket close 1009. */
 #define GATEWAY_MAX_BODY (64 * 1024)
@@ -30,6 +31,7 @@ typedef struct gateway {
     auth_t *auth;
     rate_limit_t *limits;
     worker_pool_t *pool;
+    metrics_t *metrics;
     handle_table_t *pending;  /* request id -> pending_t (owned by pending.c) */
     handle_table_t *sessions; /* session handle -> ws_session_t (lws-owned memory) */
     handle_table_t *http;     /* request handle -> http_request_t (lws-owned memory) */

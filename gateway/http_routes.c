@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "pending.h"
 #include "reply.h"
 #include "worker_pool.h"
@@ -18,7 +19,7 @@
 /*  A request body must arrive completely within this time, however it trickles. */
 #define HTTP_BODY_DEADLINE_S 10
 
-typedef enum { ROUTE_HEALTH, ROUTE_READY, ROUTE_WORKER, ROUTE_WEB, ROUTE_DEV_TOKEN } route_kind_t;
+typedef enum { ROUTE_HEALTH, ROUTE_READY, ROUTE_WORKER, ROUTE_WEB, ROUTE_DEV_TOKEN, ROUTE_METRICS } route_kind_t;
 typedef enum { AUTH_NONE, AUTH_USER, AUTH_ADMIN } route_auth_t;
 
 typedef struct {
@@ -48,6 +49,7 @@ static const route_t s_routes[] = {
     {"GET", "/", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
     {"GET", "/static/{file}", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
     {"POST", "/dev/token", ROUTE_DEV_TOKEN, MSG_UNKNOWN, AUTH_NONE},
+    {"GET", "/metrics", ROUTE_METRICS, MSG_UNKNOWN, AUTH_NONE},
 };
 
 #define WS_PATH "/api/p2p/ws"
@@ -421,6 +423,32 @@ s_ready(gateway_t *gw, s_http_t *req)
     free(body);
 }
 
+/*  GET /metrics: the counters plus gauges sampled now. */
+static void
+s_metrics(gateway_t *gw, s_http_t *req)
+{
+    json_t *workers = worker_pool_describe(gw->pool);
+    json_t *live = json_object();
+    for (int kind = SERVICE_NONE + 1; kind < SERVICE_COUNT; kind++)
+        json_object_set_new(live, service_name((service_t) kind),
+                            json_integer(worker_pool_live(gw->pool, (service_t) kind)));
+    json_t *gauges = json_pack(
+        "{s:{s:s, s:s, s:I}, s:{s:s, s:s, s:I}, s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:I}}",
+        "p2p_ws_sessions", "help", "Open WebSocket sessions.", "type", "gauge", "values",
+        (json_int_t) handle_table_size(gw->sessions),
+        "p2p_requests_in_flight", "help", "Requests sent to workers and not answered yet.", "type", "gauge",
+        "values", (json_int_t) handle_table_size(gw->pending),
+        "p2p_workers_live", "help", "Live workers by kind.", "type", "gauge", "label", "kind", "values", live,
+        "p2p_rate_limited_total", "help", "Requests refused by the rate limit.", "type", "counter", "values",
+        (json_int_t) rate_limit_refusals(gw->limits));
+    size_t len = 0;
+    char *text = metrics_render(gw->metrics, gauges, workers, &len);
+    s_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text ? text : "", len);
+    free(text);
+    json_decref(gauges);
+    json_decref(workers);
+}
+
 static bool
 s_has_body(const char *method)
 {
@@ -458,6 +486,13 @@ s_on_request(gateway_t *gw, s_http_t *req)
         return 0;
     case ROUTE_WEB:
         return s_serve_web(gw, req);
+    case ROUTE_METRICS:
+        if (!gw->cfg.metrics) {
+            s_respond_error(req, ERR_NOT_FOUND, "no such endpoint");
+            return 0;
+        }
+        s_metrics(gw, req);
+        return 0;
     case ROUTE_DEV_TOKEN:
         if (!gw->cfg.dev_tokens) {
             req->close_after = true;
@@ -561,6 +596,7 @@ s_write_response(struct lws *wsi, s_http_t *req)
         return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
+    metrics_http_response(gateway_of(wsi)->metrics, req->status);
     if (req->response_len
         && lws_write(wsi, req->response + LWS_PRE, req->response_len, LWS_WRITE_HTTP_FINAL)
                != (int) req->response_len)

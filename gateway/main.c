@@ -10,6 +10,7 @@
 #include "gateway.h"
 #include "http_routes.h"
 #include "log.h"
+#include "metrics.h"
 #include "pending.h"
 #include "worker_pool.h"
 #include "ws_session.h"
@@ -105,6 +106,7 @@ s_start(gateway_t *self)
     self->sessions = handle_table_new(seed[1]);
     self->http = handle_table_new(seed[2]);
     self->limits = rate_limit_new(self->cfg.rate_limit_per_min);
+    self->metrics = metrics_new();
     self->pool = worker_pool_new(self, &err);
     if (!self->pool) {
         log_error("zmq.bind_failed", NULL, json_pack("{s:s}", "reason", err.msg));
@@ -233,6 +235,7 @@ done:
     }
     worker_pool_destroy(&self.pool);
     rate_limit_destroy(&self.limits);
+    metrics_destroy(&self.metrics);
     handle_table_destroy(&self.pending);
     handle_table_destroy(&self.sessions);
     handle_table_destroy(&self.http);

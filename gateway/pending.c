@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "worker_pool.h"
 #include "ws_frame.h"
@@ -27,6 +28,8 @@ typedef struct {
     char client_request_id[WS_REQUEST_ID_MAX + 1];
     char worker_key[WORKER_KEY_MAX + 1];
     int64_t deadline_ms; /* unix ms, as told to workers */
+    int64_t started_us;  /* monotonic, for the latency histogram */
+    envelope_channel_t channel;
     int attempts;
     /* what a retry needs; reads only (writes are never sent twice) */
     envelope_t retry;   /* borrowed pointers into the copies below */
@@ -47,6 +50,7 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len)
     handle_table_remove(gw->pending, p->id);
     lws_sul_cancel(&p->deadline);
     worker_pool_release(gw->pool, p->worker_key);
+    metrics_request(gw->metrics, p->type, p->channel, status, lws_now_usecs() - p->started_us);
     gateway_deliver(gw, p->origin, p->origin_handle, p->type, p->client_request_id, status, body, len);
     s_free(p);
 }
@@ -101,6 +105,8 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
     p->origin = req->origin;
     p->origin_handle = req->origin_handle;
     p->type = req->type;
+    p->channel = req->channel;
+    p->started_us = lws_now_usecs();
     if (req->client_request_id)
         snprintf(p->client_request_id, sizeof p->client_request_id, "%s", req->client_request_id);
     p->id = handle_table_insert(gw->pending, p);

@@ -24,6 +24,7 @@ typedef struct {
     service_t service;
     int64_t last_heard_ms;
     int inflight;
+    json_t *stats; /* the counters of its last heartbeat, owned */
 } s_worker_t;
 
 struct worker_pool {
@@ -36,7 +37,10 @@ struct worker_pool {
 static void
 s_worker_free(void **item)
 {
-    free(*item);
+    s_worker_t *worker = *item;
+    if (worker)
+        json_decref(worker->stats);
+    free(worker);
     *item = NULL;
 }
 
@@ -146,6 +150,15 @@ s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const e
         s_log_worker("worker.joined", worker);
     }
     worker->last_heard_ms = clock_mono_ms();
+    if (env->body_len) {
+        json_t *stats = json_loadb((const char *) env->body, env->body_len, 0, NULL);
+        if (json_is_object(stats)) {
+            json_decref(worker->stats);
+            worker->stats = stats;
+        }
+        else
+            json_decref(stats);
+    }
 }
 
 /*  Every message from a worker proves it alive. */
@@ -254,4 +267,15 @@ worker_pool_tick(worker_pool_t *self)
     }
     zlistx_destroy(&keys);
     worker_pool_drain(self);
+}
+
+json_t *
+worker_pool_describe(worker_pool_t *self)
+{
+    json_t *list = json_array();
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:O?}", "worker", w->key, "kind",
+                                              service_name(w->service), "inflight", w->inflight, "stats",
+                                              w->stats));
+    return list;
 }

@@ -7,6 +7,8 @@
 #ifndef P2P_WORKER_POOL_H
 #define P2P_WORKER_POOL_H
 
+#include <jansson.h>
+
 #include "err.h"
 #include "gateway.h"
 
@@ -36,6 +38,9 @@ void worker_pool_drain(worker_pool_t *self);
 
 /*  Heartbeat live workers and purge those silent for 3 intervals. */
 void worker_pool_tick(worker_pool_t *self);
+
+/*  Every live worker as {"worker","kind","inflight","stats"} (new reference). */
+json_t *worker_pool_describe(worker_pool_t *self);
 
 /*  Live workers of service. */
 int worker_pool_live(const worker_pool_t *self, service_t service);

@@ -12,6 +12,16 @@
 #include "profile_repo.h"
 #include "worker.h"
 
+/*  Counters for the heartbeats (and so the gateway's /metrics). */
+static json_t *
+s_stats(void *app)
+{
+    db_stats_t stats;
+    db_stats(((profile_app_t *) app)->db, &stats);
+    return json_pack("{s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
+                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec);
+}
+
 int
 main(void)
 {
@@ -43,6 +53,7 @@ main(void)
         .service = SERVICE_PROFILE,
         .app = &app,
         .tick = profile_handlers_tick,
+        .stats = s_stats,
     };
     spec.routes = profile_handlers_routes(&spec.route_count);
     rc = worker_run(&cfg, &spec);
