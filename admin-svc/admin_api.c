@@ -1,0 +1,540 @@
+/*  admin_api.c - the operator API (see admin_api.h): the ROUTER socket and
+    its CURVE/zauth guard, the request -> admin_ops -> reply path, and the
+    protobuf <-> JSON mapping driven by protobuf-c's field descriptors (one
+    mapping for every message, so the CLI's --json output is the REST shape
+    without a hand-written converter per field). */
+#include "admin_api.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin_json.h"
+#include "log.h"
+#include "profile_json.h"
+
+/*  Requests answered per wake-up before the gateways get their turn. */
+#define S_MAX_BATCH 16
+
+#define S_JSON_SUFFIX "_json"
+
+struct admin_api {
+    zsock_t *socket;
+    zactor_t *auth; /* zauth; NULL without CURVE */
+    bool curve;
+};
+
+/* ------------------------------------------------------------------ JSON mapping */
+
+/*  The JSON key of a field: "before_json" -> "before" (*is_json true). */
+static void
+s_json_key(const ProtobufCFieldDescriptor *field, char *key, size_t size, bool *is_json)
+{
+    size_t len = strlen(field->name), suffix = strlen(S_JSON_SUFFIX);
+    *is_json = field->type == PROTOBUF_C_TYPE_STRING && len > suffix &&
+               strcmp(field->name + len - suffix, S_JSON_SUFFIX) == 0;
+    snprintf(key, size, "%.*s", (int) (*is_json ? len - suffix : len), field->name);
+}
+
+/*  Address of a field inside message. */
+static void *
+s_member(const ProtobufCMessage *message, size_t offset)
+{
+    return (char *) message + offset;
+}
+
+/*  True when an optional field is set. */
+static bool
+s_present(const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field)
+{
+    if (field->type == PROTOBUF_C_TYPE_STRING || field->type == PROTOBUF_C_TYPE_MESSAGE)
+        return *(void **) s_member(message, field->offset) != NULL;
+    return *(protobuf_c_boolean *) s_member(message, field->quantifier_offset);
+}
+
+static json_t *
+s_scalar_to_json(const ProtobufCFieldDescriptor *field, const void *value, bool is_json)
+{
+    switch (field->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_ENUM:
+        return json_integer(*(const int32_t *) value);
+    case PROTOBUF_C_TYPE_INT64:
+        return json_integer(*(const int64_t *) value);
+    case PROTOBUF_C_TYPE_BOOL:
+        return json_boolean(*(const protobuf_c_boolean *) value);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return json_real(*(const double *) value);
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *text = *(char *const *) value;
+        json_t *out = is_json ? json_loads(text, JSON_DECODE_ANY, NULL) : json_string(text);
+        return out ? out : json_null();
+    }
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return admin_api_message_to_json(*(ProtobufCMessage *const *) value);
+    default:
+        return json_null();
+    }
+}
+
+/*  Element size of a repeated field of type. */
+static size_t
+s_element_size(ProtobufCType type)
+{
+    switch (type) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return 8;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(void *);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    default:
+        return 4;
+    }
+}
+
+json_t *
+admin_api_message_to_json(const ProtobufCMessage *message)
+{
+    json_t *obj = json_object();
+    const ProtobufCMessageDescriptor *desc = message->descriptor;
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields[i];
+        char key[128];
+        bool is_json;
+        s_json_key(field, key, sizeof key, &is_json);
+        json_t *value;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *) s_member(message, field->quantifier_offset);
+            const char *items = *(char *const *) s_member(message, field->offset);
+            value = json_array();
+            for (size_t k = 0; k < n; k++)
+                json_array_append_new(value, s_scalar_to_json(field, items + k * s_element_size(field->type),
+                                                              is_json));
+        } else if (field->label == PROTOBUF_C_LABEL_OPTIONAL && !s_present(message, field)) {
+            value = json_null();
+        } else {
+            value = s_scalar_to_json(field, s_member(message, field->offset), is_json);
+        }
+        json_object_set_new(obj, key, value);
+    }
+    return obj;
+}
+
+int
+admin_api_message_from_json(const json_t *object, ProtobufCMessage *message)
+{
+    const ProtobufCMessageDescriptor *desc = message->descriptor;
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields[i];
+        if (field->label == PROTOBUF_C_LABEL_REPEATED || field->type == PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        char key[128];
+        bool is_json;
+        s_json_key(field, key, sizeof key, &is_json);
+        const json_t *value = json_object_get(object, key);
+        if (!value || json_is_null(value))
+            continue;
+        void *member = s_member(message, field->offset);
+        switch (field->type) {
+        case PROTOBUF_C_TYPE_INT32:
+            if (!json_is_integer(value))
+                return -1;
+            *(int32_t *) member = (int32_t) json_integer_value(value);
+            break;
+        case PROTOBUF_C_TYPE_INT64:
+            if (!json_is_integer(value))
+                return -1;
+            *(int64_t *) member = json_integer_value(value);
+            break;
+        case PROTOBUF_C_TYPE_BOOL:
+            if (!json_is_boolean(value))
+                return -1;
+            *(protobuf_c_boolean *) member = json_is_true(value);
+            break;
+        case PROTOBUF_C_TYPE_DOUBLE:
+            if (!json_is_number(value))
+                return -1;
+            *(double *) member = json_number_value(value);
+            break;
+        case PROTOBUF_C_TYPE_STRING: {
+            char *text = is_json ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)
+                         : json_is_string(value) ? strdup(json_string_value(value))
+                                                 : NULL;
+            if (!text)
+                return -1;
+            free(*(char **) member);
+            *(char **) member = text;
+            continue; /* strings have no has_ flag */
+        }
+        default:
+            continue;
+        }
+        if (field->label == PROTOBUF_C_LABEL_OPTIONAL)
+            *(protobuf_c_boolean *) s_member(message, field->quantifier_offset) = 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ requests */
+
+static void
+s_reply_error(P2p__AdminReply *reply, const err_t *err)
+{
+    reply->has_status = 1;
+    reply->status = err_http_status(err->code);
+    reply->error = strdup(err->msg);
+    reply->code = strdup(err_wire_code(err->code));
+}
+
+static void
+s_reply_ok(P2p__AdminReply *reply, const char *message)
+{
+    reply->has_status = 1;
+    reply->status = 200;
+    if (message)
+        reply->message = strdup(message);
+}
+
+/*  Append every profile of rows to reply->profiles. -1 when out of memory. */
+static int
+s_add_profiles(P2p__AdminReply *reply, const admin_rows_t *rows)
+{
+    size_t n = admin_rows_count(rows);
+    reply->profiles = calloc(n ? n : 1, sizeof *reply->profiles);
+    if (!reply->profiles)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        P2p__AdminProfile *profile = malloc(sizeof *profile);
+        if (!profile)
+            return -1;
+        p2p__admin_profile__init(profile);
+        reply->profiles[reply->n_profiles++] = profile;
+        profile_row_t row;
+        admin_rows_profile(rows, i, &row);
+        json_t *obj = profile_json_own(&row);
+        int rc = admin_api_message_from_json(obj, &profile->base);
+        json_decref(obj);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+s_add_entries(P2p__AdminReply *reply, const admin_rows_t *rows)
+{
+    size_t n = admin_rows_count(rows);
+    reply->entries = calloc(n ? n : 1, sizeof *reply->entries);
+    if (!reply->entries)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        P2p__AdminAuditEntry *entry = malloc(sizeof *entry);
+        if (!entry)
+            return -1;
+        p2p__admin_audit_entry__init(entry);
+        reply->entries[reply->n_entries++] = entry;
+        admin_audit_row_t row;
+        admin_rows_audit(rows, i, &row);
+        json_t *obj = admin_json_audit_entry(&row);
+        int rc = admin_api_message_from_json(obj, &entry->base);
+        json_decref(obj);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+s_tristate(protobuf_c_boolean has, protobuf_c_boolean value)
+{
+    return has ? (value ? 1 : 0) : ADMIN_ANY;
+}
+
+static admin_change_kind_t
+s_change_kind(P2p__AdminAction action)
+{
+    switch (action) {
+    case P2P__ADMIN_ACTION__SUSPEND:
+        return ADMIN_CHANGE_SUSPEND;
+    case P2P__ADMIN_ACTION__UNSUSPEND:
+        return ADMIN_CHANGE_UNSUSPEND;
+    case P2P__ADMIN_ACTION__VERIFY:
+        return ADMIN_CHANGE_VERIFY;
+    default:
+        return ADMIN_CHANGE_MERCHANT;
+    }
+}
+
+/*  Run req's operation into reply. Returns -1 when out of memory. */
+static int
+s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__AdminReply *reply)
+{
+    err_t err;
+    admin_rows_t *rows = NULL;
+    int64_t total = 0;
+    int rc = 0;
+    P2p__AdminAction action = req->has_action ? req->action : P2P__ADMIN_ACTION__ADMIN_ACTION_UNSPECIFIED;
+    switch (action) {
+    case P2P__ADMIN_ACTION__LIST: {
+        admin_list_query_t query;
+        admin_list_query_init(&query);
+        query.search = req->search;
+        query.is_suspended = s_tristate(req->has_is_suspended, req->is_suspended);
+        query.is_verified = s_tristate(req->has_is_verified, req->is_verified);
+        query.is_merchant = s_tristate(req->has_is_merchant, req->is_merchant);
+        if (req->has_limit)
+            query.limit = req->limit;
+        if (req->has_offset)
+            query.offset = req->offset;
+        if (admin_ops_list(app, &query, &rows, &total, &err) != 0)
+            break;
+        s_reply_ok(reply, NULL);
+        rc = s_add_profiles(reply, rows);
+        reply->has_total = 1;
+        reply->total = total;
+        admin_rows_destroy(&rows);
+        return rc;
+    }
+    case P2P__ADMIN_ACTION__GET:
+        if (!(rows = admin_ops_get(app, req->has_profile_id ? req->profile_id : 0, &err)))
+            break;
+        s_reply_ok(reply, NULL);
+        rc = s_add_profiles(reply, rows);
+        admin_rows_destroy(&rows);
+        return rc;
+    case P2P__ADMIN_ACTION__SUSPEND:
+    case P2P__ADMIN_ACTION__UNSUSPEND:
+    case P2P__ADMIN_ACTION__VERIFY:
+    case P2P__ADMIN_ACTION__MERCHANT: {
+        admin_change_t change;
+        admin_change_init(&change, s_change_kind(action));
+        change.profile_id = req->has_profile_id ? req->profile_id : 0;
+        change.reason = req->reason;
+        change.until = req->until;
+        change.flag = req->has_flag && req->flag;
+        if ((change.kind == ADMIN_CHANGE_VERIFY || change.kind == ADMIN_CHANGE_MERCHANT) &&
+            !req->has_flag) {
+            err_set(&err, ERR_INVALID, "'flag' is required (the new value)");
+            break;
+        }
+        if (!(rows = admin_ops_change(app, worker, req->operator_, &change, NULL, &err)))
+            break;
+        s_reply_ok(reply, admin_ops_message(&change));
+        rc = s_add_profiles(reply, rows);
+        admin_rows_destroy(&rows);
+        return rc;
+    }
+    case P2P__ADMIN_ACTION__AUDIT: {
+        admin_audit_query_t query;
+        admin_audit_query_init(&query);
+        query.profile_id = req->has_profile_id ? req->profile_id : 0;
+        if (req->has_limit)
+            query.limit = req->limit;
+        if (req->has_offset)
+            query.offset = req->offset;
+        if (admin_ops_audit(app, &query, &rows, &total, &err) != 0)
+            break;
+        s_reply_ok(reply, NULL);
+        rc = s_add_entries(reply, rows);
+        reply->has_total = 1;
+        reply->total = total;
+        admin_rows_destroy(&rows);
+        return rc;
+    }
+    default:
+        err_set(&err, ERR_INVALID, "'action' is missing or unknown");
+        break;
+    }
+    s_reply_error(reply, &err);
+    return 0;
+}
+
+uint8_t *
+admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, size_t len,
+                 size_t *reply_len)
+{
+    P2p__AdminReply *reply = malloc(sizeof *reply);
+    if (!reply)
+        return NULL;
+    p2p__admin_reply__init(reply);
+    P2p__AdminRequest *req = p2p__admin_request__unpack(NULL, len, request);
+    err_t err;
+    if (!req) {
+        err_set(&err, ERR_INVALID, "malformed AdminRequest");
+        s_reply_error(reply, &err);
+    } else {
+        const ProtobufCEnumValue *action =
+            req->has_action
+                ? protobuf_c_enum_descriptor_get_value(&p2p__admin_action__descriptor, req->action)
+                : NULL;
+        log_info("admin_api.request", NULL,
+                 json_pack("{s:s,s:s,s:I}", "action", action ? action->name : "?",
+                           "operator", req->operator_ ? req->operator_ : "", "profile_id",
+                           (json_int_t) (req->has_profile_id ? req->profile_id : 0)));
+        if (s_serve(app, worker, req, reply) != 0) {
+            /* out of memory half-way: answer with the failure, not half a list */
+            protobuf_c_message_free_unpacked(&reply->base, NULL);
+            reply = malloc(sizeof *reply);
+            if (!reply) {
+                p2p__admin_request__free_unpacked(req, NULL);
+                return NULL;
+            }
+            p2p__admin_reply__init(reply);
+            err_set(&err, ERR_INTERNAL, "out of memory");
+            s_reply_error(reply, &err);
+        }
+        p2p__admin_request__free_unpacked(req, NULL);
+    }
+    *reply_len = p2p__admin_reply__get_packed_size(reply);
+    uint8_t *out = malloc(*reply_len ? *reply_len : 1);
+    if (out)
+        p2p__admin_reply__pack(reply, out);
+    protobuf_c_message_free_unpacked(&reply->base, NULL);
+    return out;
+}
+
+/* ------------------------------------------------------------------ socket */
+
+/*  Make socket a CURVE server admitting only the certificates in clients_dir. */
+static int
+s_setup_curve(admin_api_t *self, const char *secret_file, const char *clients_dir, err_t *err)
+{
+    if (!zsys_has_curve())
+        return err_set(err, ERR_INVALID, "this libzmq has no CURVE support");
+    DIR *dir = opendir(clients_dir);
+    if (!dir)
+        return err_set(err, ERR_INVALID, "%s: cannot open directory %s: %s",
+                       ADMIN_API_ENV_CURVE_CLIENTS_DIR, clients_dir, strerror(errno));
+    closedir(dir);
+    zcert_t *cert = zcert_load(secret_file);
+    if (!cert)
+        return err_set(err, ERR_INVALID, "%s: cannot load certificate %s",
+                       ADMIN_API_ENV_CURVE_SECRET_FILE, secret_file);
+    /* a public certificate has a secret key of zeros: not a server key */
+    static const char zeros[] = "0000000000000000000000000000000000000000";
+    if (strcmp(zcert_secret_txt(cert), zeros) == 0) {
+        zcert_destroy(&cert);
+        return err_set(err, ERR_INVALID, "%s: %s holds no secret key",
+                       ADMIN_API_ENV_CURVE_SECRET_FILE, secret_file);
+    }
+    /* zauth answers every CURVE handshake (ZAP): only known clients pass */
+    self->auth = zactor_new(zauth, NULL);
+    if (!self->auth) {
+        zcert_destroy(&cert);
+        return err_set(err, ERR_INVALID, "cannot start zauth");
+    }
+    zstr_sendx(self->auth, "CURVE", clients_dir, NULL);
+    zsock_wait(self->auth);
+    zcert_apply(cert, self->socket);
+    zcert_destroy(&cert);
+    zsock_set_curve_server(self->socket, 1);
+    zsock_set_zap_domain(self->socket, "p2p-admin");
+    self->curve = true;
+    return 0;
+}
+
+admin_api_t *
+admin_api_new(const char *endpoint, const char *curve_secret_file, const char *curve_clients_dir,
+              err_t *err)
+{
+    bool has_secret = curve_secret_file && *curve_secret_file;
+    bool has_clients = curve_clients_dir && *curve_clients_dir;
+    if (has_secret != has_clients) {
+        err_set(err, ERR_INVALID, "%s and %s must be set together (CURVE without an allow-list "
+                                  "would let anyone in)",
+                ADMIN_API_ENV_CURVE_SECRET_FILE, ADMIN_API_ENV_CURVE_CLIENTS_DIR);
+        return NULL;
+    }
+    admin_api_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->socket = zsock_new(ZMQ_ROUTER))) {
+        free(self);
+        err_set(err, ERR_INVALID, "cannot create the API socket");
+        return NULL;
+    }
+    zsock_set_router_mandatory(self->socket, 1); /* a vanished client is an error, not silence */
+    zsock_set_maxmsgsize(self->socket, ADMIN_API_MAX_MESSAGE);
+    zsock_set_rcvtimeo(self->socket, 0);
+    zsock_set_sndtimeo(self->socket, 0);
+    zsock_set_linger(self->socket, 200);
+    if (has_secret && s_setup_curve(self, curve_secret_file, curve_clients_dir, err) != 0) {
+        admin_api_destroy(&self);
+        return NULL;
+    }
+    if (zmq_bind(zsock_resolve(self->socket), endpoint) != 0) {
+        int e = errno;
+        err_set(err, e == EADDRINUSE ? ERR_UNAVAILABLE : ERR_INVALID, "%s=%s: %s",
+                ADMIN_API_ENV_BIND, endpoint, zmq_strerror(e));
+        admin_api_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+admin_api_destroy(admin_api_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    admin_api_t *self = *self_p;
+    zsock_destroy(&self->socket);
+    zactor_destroy(&self->auth);
+    free(self);
+    *self_p = NULL;
+}
+
+zsock_t *
+admin_api_socket(admin_api_t *self)
+{
+    return self->socket;
+}
+
+bool
+admin_api_is_curve(const admin_api_t *self)
+{
+    return self->curve;
+}
+
+void
+admin_api_on_readable(void *app, worker_t *worker, zsock_t *socket)
+{
+    for (int i = 0; i < S_MAX_BATCH; i++) {
+        zmsg_t *msg = zmsg_recv(socket);
+        if (!msg)
+            return; /* nothing more waiting (receive timeout 0) */
+        /* [identity][payload] from a DEALER, [identity][][payload] from a REQ */
+        size_t frames = zmsg_size(msg);
+        zframe_t *identity = zmsg_pop(msg);
+        zframe_t *delimiter = frames == 3 ? zmsg_pop(msg) : NULL;
+        zframe_t *payload = zmsg_pop(msg);
+        zmsg_destroy(&msg);
+        if (!identity || !payload || frames < 2 || frames > 3 ||
+            (delimiter && zframe_size(delimiter) != 0)) {
+            log_warn("admin_api.malformed", NULL, json_pack("{s:i}", "frames", (int) frames));
+            zframe_destroy(&identity);
+            zframe_destroy(&delimiter);
+            zframe_destroy(&payload);
+            continue;
+        }
+        size_t reply_len = 0;
+        uint8_t *reply = admin_api_handle(app, worker, zframe_data(payload), zframe_size(payload),
+                                          &reply_len);
+        zframe_destroy(&payload);
+        zmsg_t *out = zmsg_new();
+        zmsg_append(out, &identity);
+        if (delimiter)
+            zmsg_append(out, &delimiter);
+        bool built = reply != NULL;
+        if (built)
+            zmsg_addmem(out, reply, reply_len);
+        free(reply);
+        if (!built || zmsg_send(&out, socket) != 0) {
+            log_warn("admin_api.reply_not_sent", NULL,
+                     json_pack("{s:s}", "reason", built ? zmq_strerror(errno) : "out of memory"));
+            zmsg_destroy(&out);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+/*  admin_handlers.c - the admin REST API (see admin_handlers.h). Replies:
+      admin.list   {"profiles": [profile...], "total": n}
+      admin.get    {"profile": profile}
+      admin.<change> {"profile": profile} with a message
+      admin.audit  {"entries": [entry...], "total": n}
+    A profile shows every field (profile_json_own). */
+#include "admin_handlers.h"
+
+#include <string.h>
+
+#include "admin_json.h"
+#include "profile_json.h"
+
+#define S_MSG_FORBIDDEN "Admin access required"
+
+static const worker_route_t s_routes[] = {
+    {MSG_ADMIN_LIST, admin_handlers_list},
+    {MSG_ADMIN_GET, admin_handlers_get},
+    {MSG_ADMIN_SUSPEND, admin_handlers_suspend},
+    {MSG_ADMIN_UNSUSPEND, admin_handlers_unsuspend},
+    {MSG_ADMIN_VERIFY, admin_handlers_verify},
+    {MSG_ADMIN_MERCHANT, admin_handlers_merchant},
+    {MSG_ADMIN_AUDIT, admin_handlers_audit},
+};
+
+const worker_route_t *
+admin_handlers_routes(size_t *count)
+{
+    *count = sizeof s_routes / sizeof s_routes[0];
+    return s_routes;
+}
+
+/*  The gateway already refuses non-admin tokens; a worker does not trust
+    that alone (a routing mistake must not open the admin API). Replies 403
+    and returns false when the caller is not an admin. */
+static bool
+s_admin(const worker_request_t *req, worker_reply_t *reply)
+{
+    if (req->role && strcmp(req->role, "admin") == 0 && req->user_id && *req->user_id)
+        return true;
+    err_t err;
+    err_set(&err, ERR_FORBIDDEN, S_MSG_FORBIDDEN);
+    worker_reply_error(reply, &err);
+    return false;
+}
+
+/*  {"profile": row 0 of rows}; destroys rows. */
+static json_t *
+s_profile_data(admin_rows_t **rows)
+{
+    profile_row_t row;
+    admin_rows_profile(*rows, 0, &row);
+    json_t *data = json_pack("{s:o}", "profile", profile_json_own(&row));
+    admin_rows_destroy(rows);
+    return data;
+}
+
+void
+admin_handlers_list(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    if (!s_admin(req, reply))
+        return;
+    err_t err;
+    admin_list_query_t query;
+    admin_rows_t *rows;
+    int64_t total;
+    if (admin_validate_list_params(req->params, &query, &err) != 0 ||
+        admin_ops_list(app, &query, &rows, &total, &err) != 0) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    json_t *profiles = json_array();
+    for (size_t i = 0; i < admin_rows_count(rows); i++) {
+        profile_row_t row;
+        admin_rows_profile(rows, i, &row);
+        json_array_append_new(profiles, profile_json_own(&row));
+    }
+    admin_rows_destroy(&rows);
+    worker_reply_ok(reply, 200,
+                    json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
+                    NULL);
+}
+
+void
+admin_handlers_get(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    if (!s_admin(req, reply))
+        return;
+    err_t err;
+    int64_t id;
+    admin_rows_t *rows = NULL;
+    if (admin_validate_id_param(req->params, &id, &err) != 0 ||
+        !(rows = admin_ops_get(app, id, &err))) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    worker_reply_ok(reply, 200, s_profile_data(&rows), NULL);
+}
+
+static void
+s_change(void *app, const worker_request_t *req, worker_reply_t *reply, admin_change_kind_t kind)
+{
+    if (!s_admin(req, reply))
+        return;
+    err_t err;
+    admin_change_t change;
+    admin_rows_t *rows = NULL;
+    if (admin_validate_change_body(kind, req->params, req->data, &change, &err) != 0 ||
+        !(rows = admin_ops_change(app, req->worker, req->user_id, &change, req->request_id,
+                                  &err))) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    worker_reply_ok(reply, 200, s_profile_data(&rows), admin_ops_message(&change));
+}
+
+void
+admin_handlers_suspend(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    s_change(app, req, reply, ADMIN_CHANGE_SUSPEND);
+}
+
+void
+admin_handlers_unsuspend(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    s_change(app, req, reply, ADMIN_CHANGE_UNSUSPEND);
+}
+
+void
+admin_handlers_verify(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    s_change(app, req, reply, ADMIN_CHANGE_VERIFY);
+}
+
+void
+admin_handlers_merchant(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    s_change(app, req, reply, ADMIN_CHANGE_MERCHANT);
+}
+
+void
+admin_handlers_audit(void *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    if (!s_admin(req, reply))
+        return;
+    err_t err;
+    admin_audit_query_t query;
+    admin_rows_t *rows;
+    int64_t total;
+    if (admin_validate_audit_params(req->params, &query, &err) != 0 ||
+        admin_ops_audit(app, &query, &rows, &total, &err) != 0) {
+        worker_reply_error(reply, &err);
+        return;
+    }
+    json_t *entries = json_array();
+    for (size_t i = 0; i < admin_rows_count(rows); i++) {
+        admin_audit_row_t row;
+        admin_rows_audit(rows, i, &row);
+        json_array_append_new(entries, admin_json_audit_entry(&row));
+    }
+    admin_rows_destroy(&rows);
+    worker_reply_ok(reply, 200,
+                    json_pack("{s:o,s:I}", "entries", entries, "total", (json_int_t) total), NULL);
+}

@@ -1,0 +1,87 @@
+/*  main.c - p2p-admin-svc: the admin worker. Reads the configuration, builds
+    the process object (database handle) and the operator API socket, runs
+    the worker loop (gateway requests and API requests) until SIGINT/SIGTERM,
+    destroys what it built.
+
+    Environment: common/config.h's keys (DATABASE_URL, P2P_GATEWAY_ENDPOINTS,
+    P2P_HEARTBEAT_MS, LOG_LEVEL) plus the API's (admin_api.h):
+      P2P_ADMIN_API_BIND           default tcp://127.0.0.1:5570
+      P2P_ADMIN_CURVE_SECRET_FILE  server certificate (zcert); with
+      P2P_ADMIN_CURVE_CLIENTS_DIR  the allowed client certificates */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "admin_api.h"
+#include "admin_handlers.h"
+#include "admin_ops.h"
+#include "admin_repo.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "worker.h"
+
+static const char *
+s_env(const char *name, const char *fallback)
+{
+    const char *value = getenv(name);
+    return value && *value ? value : fallback;
+}
+
+int
+main(void)
+{
+    config_t cfg;
+    err_t err;
+    if (config_load(&cfg, &err) != 0) {
+        fprintf(stderr, "p2p-admin-svc: %s\n", err.msg);
+        return 1;
+    }
+    log_init("admin-svc", cfg.log_level);
+    /* czmq must not install its signal handlers: worker_run installs ours */
+    zsys_handler_set(NULL);
+
+    size_t statement_count;
+    const db_statement_t *statements = admin_repo_statements(&statement_count);
+    admin_app_t app = {.db = db_new(cfg.database_url, statements, statement_count)};
+    admin_api_t *api = NULL;
+    int rc = 1;
+    if (!app.db) {
+        log_error("admin_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
+        goto done;
+    }
+    /* Connect now so a bad DATABASE_URL shows up in the log at start; the
+       worker still runs (and answers 503) until the database is reachable. */
+    if (db_connect(app.db, &err) != 0)
+        log_warn("admin_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
+
+    const char *bind = s_env(ADMIN_API_ENV_BIND, ADMIN_API_DEFAULT_BIND);
+    api = admin_api_new(bind, getenv(ADMIN_API_ENV_CURVE_SECRET_FILE),
+                        getenv(ADMIN_API_ENV_CURVE_CLIENTS_DIR), &err);
+    if (api) {
+        log_info("admin_api.listening", NULL,
+                 json_pack("{s:s,s:b}", "endpoint", bind, "curve", admin_api_is_curve(api)));
+    } else if (err.code == ERR_UNAVAILABLE) {
+        /* another admin-svc on this host serves the API; this one still
+           serves the gateways */
+        log_warn("admin_api.not_listening", NULL, json_pack("{s:s}", "reason", err.msg));
+    } else {
+        log_error("admin_svc.bad_config", NULL, json_pack("{s:s}", "error", err.msg));
+        fprintf(stderr, "p2p-admin-svc: %s\n", err.msg);
+        goto done;
+    }
+
+    worker_spec_t spec = {
+        .service = SERVICE_ADMIN,
+        .app = &app,
+        .side_socket = api ? admin_api_socket(api) : NULL,
+        .on_side_socket = api ? admin_api_on_readable : NULL,
+    };
+    spec.routes = admin_handlers_routes(&spec.route_count);
+    rc = worker_run(&cfg, &spec);
+
+done:
+    admin_api_destroy(&api);
+    db_destroy(&app.db);
+    config_free(&cfg);
+    return rc;
+}
