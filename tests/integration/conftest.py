@@ -46,8 +46,13 @@ def make_stack():
         return s
 
     yield _make
+    # Stop every stack before failing on any one's sanitizer findings.
+    problems = []
     for s in built:
-        s.stop()
+        s.stop(check=False)
+        problems.extend(s.sanitizer_problems())
+    if problems:
+        pytest.fail("sanitizer findings:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
@@ -65,6 +70,23 @@ def other_user(stack):
 def stranger(stack):
     """A fresh user with no profile."""
     return h.User(stack)
+
+
+# ---------------------------------------------------------------- sanitizers
+
+@pytest.fixture(autouse=True)
+def _sanitizer_clean(request):
+    """Fail the test during which a running stack (the shared one) logged a sanitizer
+    finding. Stacks stopped by a test or fixture are checked by Stack.stop itself."""
+    yield
+    if _env_error is not None:
+        return
+    problems = []
+    for s in h.ALL_STACKS:
+        problems.extend(s.sanitizer_problems())
+    if problems:
+        pytest.fail("sanitizer findings while this test ran:\n" + "\n".join(problems),
+                    pytrace=False)
 
 
 # ---------------------------------------------------------------- logs on failure

@@ -5,7 +5,8 @@ them the way an outside client would.
 Only the standard library plus `websockets` (10.x, legacy asyncio API) is used.
 
 Environment (required, never defaulted, never skipped):
-    P2P_BIN_DIR   directory holding p2p-gateway, p2p-profile-svc, p2p-migrate
+    P2P_BIN_DIR   directory holding p2p-gateway, p2p-profile-svc, p2p-admin-svc, p2p-admin,
+                  p2p-migrate
     DATABASE_URL  a migrated PostgreSQL the workers and the tests share
 """
 
@@ -30,7 +31,19 @@ import websockets.exceptions
 JWT_SECRET = "it-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ZYXW"
 GATEWAY_BIN = "p2p-gateway"
 PROFILE_SVC_BIN = "p2p-profile-svc"
+ADMIN_SVC_BIN = "p2p-admin-svc"
+ADMIN_CLI_BIN = "p2p-admin"
 MIGRATE_BIN = "p2p-migrate"
+
+# What the ASan+UBSan builds (scripts/test: -DP2P_SANITIZE=ON) print when they find
+# something. Any of these in a process's logs fails the test that stopped the stack.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+# Leak checking happens at exit, so processes must exit by themselves on SIGTERM; UBSan
+# keeps going (where the build lets it) and prints a stack so the report is in the log.
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1",
+    "UBSAN_OPTIONS": "halt_on_error=0:print_stacktrace=1",
+}
 
 READY_TIMEOUT_S = 15.0
 HTTP_TIMEOUT_S = 10.0
@@ -71,7 +84,7 @@ def env_problems():
         problems.append("P2P_BIN_DIR is not set (it must name the directory holding "
                         "p2p-gateway, p2p-profile-svc and p2p-migrate)")
     else:
-        for name in (GATEWAY_BIN, PROFILE_SVC_BIN, MIGRATE_BIN):
+        for name in (GATEWAY_BIN, PROFILE_SVC_BIN, ADMIN_SVC_BIN, ADMIN_CLI_BIN, MIGRATE_BIN):
             path = os.path.join(bin_dir, name)
             if not os.path.isfile(path):
                 problems.append(f"missing binary: {path}")
@@ -257,6 +270,9 @@ class Proc:
         self._out = open(self.out_path, "ab")
         self._err = open(self.err_path, "ab")
         self.started_at = time.monotonic()
+        self.sigterm_timed_out = False  # SIGTERM was ignored and SIGKILL had to follow
+        self.sanitizer_seen = 0  # findings already raised by new_sanitizer_reports
+        self.sigterm_reported = False
         try:
             self.popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
                                           stdout=self._out, stderr=self._err,
@@ -284,12 +300,43 @@ class Proc:
                 self.popen.send_signal(signal.SIGTERM)
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
+                self.sigterm_timed_out = True
                 self.popen.kill()
                 self.popen.wait(timeout=timeout)
             except ProcessLookupError:
                 pass
         self._close_files()
         return self.popen.returncode
+
+    def sanitizer_reports(self, context=25):
+        """Sanitizer findings in this process's logs: a list of report excerpts.
+
+        JSON log lines (our own logger, which may quote client text) never count."""
+        reports = []
+        for path in (self.out_path, self.err_path):
+            try:
+                with open(path, "rb") as f:
+                    lines = f.read().decode("utf-8", "replace").splitlines()
+            except OSError:
+                continue
+            i = 0
+            while i < len(lines):
+                line = lines[i]
+                if not line.lstrip().startswith("{") and any(m in line for m in SANITIZER_MARKERS):
+                    excerpt = lines[i:i + context]
+                    reports.append(f"{self.name} ({os.path.basename(path)}):\n  " +
+                                   "\n  ".join(excerpt))
+                    i += context
+                else:
+                    i += 1
+        return reports
+
+    def new_sanitizer_reports(self):
+        """The findings not returned by an earlier call (each is raised once)."""
+        reports = self.sanitizer_reports()
+        fresh = reports[self.sanitizer_seen:]
+        self.sanitizer_seen = len(reports)
+        return fresh
 
     def kill(self):
         if self.alive():
@@ -332,16 +379,23 @@ ALL_STACKS = []  # every Stack ever built, so conftest can print logs of failed 
 
 
 class Stack:
-    """One gateway and N profile workers, wired together on free ports.
+    """One gateway, N profile workers and M admin workers, wired together on free ports.
 
     env: overrides for every process (e.g. {"P2P_REQUEST_TIMEOUT_MS": "1500"}).
+    admin_workers: p2p-admin-svc processes, each with its own operator API port.
+    extra_endpoints: more gateway endpoints (another Stack's worker_endpoint) that this
+    stack's workers connect to as well, e.g. two gateways sharing one set of workers.
     """
 
     def __init__(self, name="stack", workers=2, env=None, start=True, workers_first=False,
-                 probe="ready"):
+                 probe="ready", admin_workers=1, extra_endpoints=()):
         self.name = name
         self.gateway_bin = bin_path(GATEWAY_BIN)
         self.worker_bin = bin_path(PROFILE_SVC_BIN)
+        self.admin_bin = bin_path(ADMIN_SVC_BIN)
+        self.n_admin_workers = admin_workers
+        self.extra_endpoints = list(extra_endpoints)
+        self.admin_workers = []
         self.port = free_port()
         self.worker_endpoint = f"tcp://127.0.0.1:{free_port()}"
         self.secret = JWT_SECRET
@@ -370,11 +424,14 @@ class Stack:
             "JWT_SECRET": self.secret,
             "P2P_HTTP_PORT": str(self.port),
             "P2P_WORKER_BIND": self.worker_endpoint,
-            "P2P_GATEWAY_ENDPOINTS": self.worker_endpoint,
+            "P2P_GATEWAY_ENDPOINTS": ",".join([self.worker_endpoint] + self.extra_endpoints),
             "DATABASE_URL": os.environ["DATABASE_URL"],
             "LOG_LEVEL": "debug",
             "P2P_RATE_LIMIT_PER_MIN": "0",
         })
+        for key, value in SANITIZER_ENV.items():
+            # ours win over a caller's for the same option; the caller's others stay
+            env[key] = ":".join(x for x in (env.get(key, ""), value) if x)
         env.update({k: str(v) for k, v in self.overrides.items()})
         return env
 
@@ -390,13 +447,22 @@ class Stack:
         kw.setdefault("secret", self.secret)
         return make_token(user_id, **kw)
 
+    def admin_token(self, user_id=None):
+        """A token with role "admin" (the admin API)."""
+        return self.token(user_id or new_user_id(), extra={"role": "admin"})
+
+    @property
+    def admin_endpoint(self):
+        """The operator API of the first live admin worker (for the p2p-admin CLI)."""
+        return next(p.admin_endpoint for p in self.admin_workers if p.alive())
+
     # -- lifecycle
 
     def start(self, workers_first=False):
         try:
             self._start(workers_first)
         except BaseException:
-            self.stop()  # never leave half a stack running behind a failed start
+            self.stop(check=False)  # never leave half a stack running behind a failed start
             raise
         return self
 
@@ -404,13 +470,19 @@ class Stack:
         if workers_first:
             for _ in range(self.n_workers):
                 self.add_worker()
+            for _ in range(self.n_admin_workers):
+                self.add_admin_worker()
             time.sleep(0.3)
             self.start_gateway()
         else:
             self.start_gateway()
             for _ in range(self.n_workers):
                 self.add_worker()
-        if self.n_workers > 0 and self.probe == "user":
+            for _ in range(self.n_admin_workers):
+                self.add_admin_worker()
+        # /p2p/ready needs a live worker of each kind: without admin workers, wait until
+        # a profile request is served instead.
+        if self.n_workers > 0 and (self.probe == "user" or self.n_admin_workers == 0):
             self.wait_served()
         elif self.n_workers > 0:
             self.wait_ready()
@@ -439,6 +511,16 @@ class Stack:
         self.workers.append(proc)
         return proc
 
+    def add_admin_worker(self):
+        """Start one p2p-admin-svc with its operator API on a free loopback port."""
+        endpoint = f"tcp://127.0.0.1:{free_port()}"
+        env = self.env()
+        env.setdefault("P2P_ADMIN_API_BIND", endpoint)
+        proc = Proc(self._next_name("admin-svc"), [self.admin_bin], env, self.log_dir)
+        proc.admin_endpoint = env["P2P_ADMIN_API_BIND"]
+        self.admin_workers.append(proc)
+        return proc
+
     def remove_worker(self, proc, kill=False):
         """Stop (SIGTERM) or kill (SIGKILL) one worker and forget it."""
         if kill:
@@ -447,13 +529,15 @@ class Stack:
             proc.stop()
         if proc in self.workers:
             self.workers.remove(proc)
+        if proc in self.admin_workers:
+            self.admin_workers.remove(proc)
         self.retired_workers.append(proc)
 
     def processes(self):
         procs = list(self.old_gateways)
         if self.gateway is not None:
             procs.append(self.gateway)
-        return procs + self.workers + self.retired_workers
+        return procs + self.workers + self.admin_workers + self.retired_workers
 
     def _check_gateway_alive(self, what):
         if self.gateway is None or not self.gateway.alive():
@@ -466,7 +550,7 @@ class Stack:
         last = "no answer"
         while time.monotonic() < deadline:
             self._check_gateway_alive(path)
-            for w in self.workers:
+            for w in self.workers + self.admin_workers:
                 if not w.alive():
                     raise HarnessError(f"[{self.name}] worker {w.name} exited with code "
                                        f"{w.popen.returncode}\n{self.log_tail()}")
@@ -492,15 +576,39 @@ class Stack:
     def wait_health(self, timeout=READY_TIMEOUT_S):
         return self._wait_status("/p2p/health", 200, timeout)
 
-    def stop(self):
+    def stop(self, check=True):
+        """SIGTERM every process (SIGKILL after 5 s). With check, then fail (AssertionError)
+        when any process of this stack, past or present, reported a sanitizer finding, or
+        ignored SIGTERM (so LeakSanitizer never got to run)."""
         for proc in reversed(self.processes()):
             proc.stop()
+        if check:
+            self.assert_sanitizer_clean()
+
+    def sanitizer_problems(self):
+        """Findings in any process's logs not reported before (leak reports appear only
+        once a process has exited), plus processes that had to be SIGKILLed after
+        ignoring SIGTERM."""
+        problems = []
+        for proc in self.processes():
+            problems.extend(proc.new_sanitizer_reports())
+            if proc.sigterm_timed_out and not proc.sigterm_reported:
+                proc.sigterm_reported = True
+                problems.append(f"{proc.name}: did not exit within 5 s of SIGTERM and was "
+                                f"killed (LeakSanitizer could not report)")
+        return problems
+
+    def assert_sanitizer_clean(self):
+        problems = self.sanitizer_problems()
+        if problems:
+            raise AssertionError(f"[{self.name}] sanitizer findings (logs in {self.log_dir}):"
+                                 "\n" + "\n".join(problems))
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        self.stop(check=exc_type is None)
 
     def log_tail(self, lines=80):
         return (f"[{self.name}] logs in {self.log_dir}\n" +
