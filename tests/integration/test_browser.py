@@ -1,0 +1,68 @@
+"""The browser client (web/) end to end in headless Chromium.
+
+Starts a stack (gateway + 2 profile workers) with P2P_DEV_TOKENS=1 and
+P2P_WEB_DIR=<repo>/web, then runs the node:test suite in tests/e2e against it
+(playwright-core driving Debian's /usr/bin/chromium; no browser download). The
+node side starts nothing; it reads P2P_E2E_URL.
+
+Needs: chromium, node (>= 18) and npm (scripts/lib.sh installs them). `npm ci` runs here
+when tests/e2e/node_modules lacks the pinned playwright-core.
+"""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+
+import p2p_harness as h
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+E2E = os.path.join(ROOT, "tests", "e2e")
+CHROMIUM = os.environ.get("P2P_CHROMIUM", "/usr/bin/chromium")
+
+
+def _pinned_playwright():
+    with open(os.path.join(E2E, "package.json")) as f:
+        return json.load(f)["devDependencies"]["playwright-core"]
+
+
+def _installed_playwright():
+    try:
+        with open(os.path.join(E2E, "node_modules", "playwright-core", "package.json")) as f:
+            return json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _npm_ci():
+    if _installed_playwright() == _pinned_playwright():
+        return
+    npm = shutil.which("npm")
+    assert npm, "npm is not installed (scripts/lib.sh p2p_install_deps installs it)"
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=E2E,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    assert _installed_playwright() == _pinned_playwright()
+
+
+def test_browser_client_end_to_end(make_stack):
+    node = shutil.which("node")
+    assert node, "node is not installed (scripts/lib.sh p2p_install_deps installs nodejs)"
+    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing (Debian package chromium)"
+    _npm_ci()
+
+    stack = make_stack("browser", workers=2, env={
+        "P2P_DEV_TOKENS": "1",
+        "P2P_WEB_DIR": os.path.join(ROOT, "web"),
+        "LOG_LEVEL": "info",
+    })
+    tests = sorted(glob.glob(os.path.join(E2E, "*.test.mjs")))
+    assert tests, f"no *.test.mjs in {E2E}"
+    env = dict(os.environ, P2P_E2E_URL=stack.base_url, P2P_CHROMIUM=CHROMIUM)
+    # Files, not the directory: node 18/20 search a directory, node >= 21 takes globs.
+    done = subprocess.run([node, "--test", *tests], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, (
+        f"node --test failed ({done.returncode}); screenshots in {E2E}/artifacts\n"
+        f"--- stdout\n{done.stdout[-6000:]}\n--- stderr\n{done.stderr[-3000:]}")
