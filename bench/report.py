@@ -65,6 +65,7 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
     if kind == "ws":
         merged = {}
         ok = errors = connected = conns = failed = 0
+        load_cpu = 0.0
         window = 0.0
         max_ns = 0
         with open(raw) as f:
@@ -79,6 +80,7 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
                 conns += r["conns"]
                 failed += r["failed"]
                 window = max(window, r["window_s"])
+                load_cpu = load_cpu + r.get("cpu_s", 0.0)
                 max_ns = max(max_ns, r["max_ns"])
                 for value, count in r["hist"]:
                     merged[value] = merged.get(value, 0) + count
@@ -89,7 +91,8 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
                    p50_ms=min(pct(hist, total, 50), max_ns) / 1e6,
                    p90_ms=min(pct(hist, total, 90), max_ns) / 1e6,
                    p99_ms=min(pct(hist, total, 99), max_ns) / 1e6,
-                   max_ms=max_ns / 1e6, conns=conns, connected=connected, failed=failed)
+                   max_ms=max_ns / 1e6, conns=conns, connected=connected, failed=failed,
+                   load_cpu_s=load_cpu)
     elif kind == "wrk":
         r = None
         with open(raw) as f:
@@ -131,9 +134,15 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
     else:
         raise SystemExit("report.py: unknown kind " + kind)
 
+    if kind != "ws":
+        path = os.path.join(raw if kind == "pgbench" else os.path.dirname(raw), "load.cpu")
+        with open(path) as f:
+            res["load_cpu_s"] = float(f.read().strip() or 0)
     before, after = read_cpu(cpu_before), read_cpu(cpu_after)
     cpu = {}
-    for key in ("gateway", "workers", "pg", "load"):
+    if res["requests"]:
+        cpu["load_us"] = res["load_cpu_s"] * 1e6 / res["requests"]
+    for key in ("gateway", "workers", "pg"):
         if key in before and key in after:
             ticks = after[key] - before[key]
             cpu[key + "_us"] = ticks * 1e6 / TICK / res["requests"] if res["requests"] else 0.0
@@ -174,8 +183,10 @@ def idle(out, raw, rss_before, rss_connected, rss_after, sessions, hold_s):
 LABELS = {
     "pgbench": "pgbench custom (service's SELECT, -M prepared)",
     "ws": "WebSocket profile.get",
-    "rest": "REST GET /api/p2p/profile",
+    "rest": "REST GET /api/p2p/profile (wrk, a thread per connection)",
+    "rest2": "REST GET /api/p2p/profile (wrk, 2 threads)",
     "ws1": "WebSocket profile.get, 1 worker",
+    "ws_perf": "WebSocket profile.get under perf record (disturbed)",
     "search": "WebSocket profile.search",
     "pgbench_big": "pgbench custom, large table",
     "ws_big": "WebSocket profile.get, large table",
@@ -197,9 +208,9 @@ def table(out, baseline="pgbench"):
     base = phases.get(baseline)
     lines = []
     lines.append("| phase | req/s | × pgbench | p50 ms | p90 ms | p99 ms | max ms | gateway µs/req "
-                 "| workers µs/req | PostgreSQL µs/req | PG statements/req | errors |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = ["pgbench", "ws", "rest", "ws1", "search", "pgbench_big", "ws_big", "search_big"]
+                 "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    order = ["pgbench", "ws", "rest", "rest2", "ws1", "search", "ws_perf", "pgbench_big", "ws_big", "search_big"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:
@@ -213,10 +224,10 @@ def table(out, baseline="pgbench"):
         def us(key):
             return "%.0f" % cpu[key] if key in cpu and (key != "gateway_us" or r["kind"] != "pgbench") \
                 and (key != "workers_us" or r["kind"] != "pgbench") else "-"
-        lines.append("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %d |" % (
+        lines.append("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %s | %d |" % (
             LABELS.get(name, name), r["rps"], ratio, r["p50_ms"], r["p90_ms"], r["p99_ms"],
             r["max_ms"], us("gateway_us"), us("workers_us"), us("pg_us"),
-            r["pg_statements_per_request"], r["errors"]))
+            r["pg_statements_per_request"], us("load_us"), r["errors"]))
     i = phases.get("idle")
     if i:
         lines.append("")

@@ -2,7 +2,8 @@
 --
 -- wrk 4.1 has no per-connection hook, so bench/run runs wrk with as many threads as
 -- connections (-t C -c C): each thread owns exactly one connection, and setup() gives
--- each thread its own token (line i of $BENCH_TOKENS). done() prints one JSON line.
+-- each thread its own token (line i of $BENCH_TOKENS). With fewer threads than
+-- connections it is one user per thread. done() prints one JSON line.
 local tokens = {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do
     tokens[#tokens + 1] = line
@@ -26,5 +27,5 @@ function done(summary, latency, requests)
         '"p99_us":%d,"max_us":%d,"threads":%d,"connections":%d}\n',
         summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
         latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-        #tokens, #tokens))
+        tonumber(os.getenv("BENCH_THREADS")), tonumber(os.getenv("BENCH_CONNS"))))
 end

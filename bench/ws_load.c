@@ -25,6 +25,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jwt.h>
+#include <sys/resource.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -150,6 +151,8 @@ typedef struct {
     uint64_t mono_at_wall0_ns; /* monotonic ns at wall-clock ms 0 (approx.) */
     int64_t started_wall_ms;
     lws_sorted_usec_list_t tick;
+    double cpu_at_start_s, cpu_at_end_s; /* this process's CPU at the window's ends */
+    bool window_started, window_ended;
     uint64_t rng;
 } load_t;
 
@@ -431,6 +434,15 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
     return 0;
 }
 
+static double
+s_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6 + (double) ru.ru_stime.tv_sec
+           + (double) ru.ru_stime.tv_usec / 1e6;
+}
+
 static void
 s_announce_ready(load_t *self)
 {
@@ -463,8 +475,18 @@ s_on_tick(lws_sorted_usec_list_t *sul)
                 self->ready_timeout_s);
         s_announce_ready(self);
     }
-    if (self->mode != MODE_IDLE && s_wall_ms() >= self->end_ms)
+    int64_t now_ms = s_wall_ms();
+    if (!self->window_started && now_ms >= self->start_ms) {
+        self->window_started = true;
+        self->cpu_at_start_s = s_cpu_s();
+    }
+    if (self->mode != MODE_IDLE && now_ms >= self->end_ms) {
+        if (!self->window_ended) {
+            self->window_ended = true;
+            self->cpu_at_end_s = s_cpu_s();
+        }
         s_stop = 1;
+    }
     if (s_stop)
         lws_cancel_service(self->lws);
     else
@@ -489,7 +511,8 @@ s_print_result(load_t *self)
             printf("%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", s_hist_upper(i), self->hist.counts[i]);
             first = false;
         }
-    printf("],\"max_ns\":%" PRIu64 "}\n", self->hist.max);
+    printf("],\"max_ns\":%" PRIu64 ",\"cpu_s\":%.3f}\n", self->hist.max,
+           self->window_ended ? self->cpu_at_end_s - self->cpu_at_start_s : 0.0);
     fflush(stdout);
 }
 
