@@ -410,7 +410,7 @@ s_ready(gateway_t *gw, s_http_t *req)
     for (int kind = SERVICE_NONE + 1; kind < SERVICE_COUNT; kind++) {
         int live = worker_pool_live(gw->pool, (service_t) kind);
         json_object_set_new(workers, service_name((service_t) kind), json_integer(live));
-        ready = ready && (live > 0 || kind == SERVICE_ADMIN);
+        ready = ready && live > 0;
     }
     json_t *root = json_pack("{s:b, s:{s:b, s:o}}", "success", ready, "data", "ready", ready, "workers", workers);
     if (!ready) {
