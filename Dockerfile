@@ -23,8 +23,8 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 
-# No unit tests (Criterion) and no sanitizers in the shipped binaries.
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2P_TESTS=OFF -DP2P_SANITIZE=OFF \
+# No unit tests (Criterion), load generator or sanitizers in the shipped binaries.
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2P_TESTS=OFF -DP2P_BENCH=OFF -DP2P_SANITIZE=OFF \
  && cmake --build /build -j"$(nproc)" \
  && strip --strip-unneeded /build/bin/* \
  && mkdir -p /out/bin /out/share/p2p \
@@ -42,8 +42,8 @@ RUN apt-get update \
         libwebsockets17 libczmq4 libzmq5 libjwt0 libjansson4 libprotobuf-c1 libpq5 \
         ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 p2p \
- && useradd --system --uid 10001 --gid p2p --home-dir /nonexistent --no-create-home \
+ && groupadd --gid 10001 p2p \
+ && useradd --uid 10001 --gid p2p --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin p2p
 
 COPY --from=build /out/bin/ /usr/local/bin/

@@ -259,7 +259,9 @@ def test_dockerfile():
     assert len(stages) == 2, stages
     assert "ARG DEBIAN_IMAGE=debian:bookworm-slim" in text
     build, runtime = text.split("AS runtime", 1)
-    assert "cmake --build" in build and "-DP2P_TESTS=OFF" in build
+    assert "cmake --build" in build
+    for flag in ("-DP2P_TESTS=OFF", "-DP2P_BENCH=OFF", "-DP2P_SANITIZE=OFF"):
+        assert flag in build, flag
     assert "-dev" not in runtime, "the runtime stage installs a -dev package"
     for pkg in ("libwebsockets17", "libczmq4", "libzmq5", "libjwt0", "libjansson4",
                 "libprotobuf-c1", "libpq5", "tini"):
