@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (env.kind < ENVELOPE_HEARTBEAT || env.kind > ENVELOPE_EVENT || env.body_len > ENVELOPE_MAX_BODY)
         abort();
-    if (!env.service || !env.user_id || !env.role || !env.msg_type || !env.event)
+    if (!env.service || !env.user_id || !env.role || !env.msg_type || !env.event || !env.params)
         abort(); /* "" when unset, never NULL after decode */
     size_t packed_size = 0;
     uint8_t *packed = envelope_pack(&env, &packed_size);
@@ -45,6 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s_same_string(again.role, env.role);
     s_same_string(again.msg_type, env.msg_type);
     s_same_string(again.event, env.event);
+    s_same_string(again.params, env.params);
     envelope_release(&again);
     free(packed);
     envelope_release(&env);

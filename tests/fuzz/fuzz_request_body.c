@@ -1,6 +1,7 @@
 /*  fuzz_request_body.c - a request body as a worker sees it: common/worker.h
     worker_request_data for the REST and the WebSocket channel, then every
-    profile-svc validator (profile_validate.h) on the result.
+    profile-svc validator (profile_validate.h) on the result; and the same
+    bytes as an envelope's REST parameters (worker_request_params).
 
     Bad input must end in a clear ERR_INVALID that says something, never a
     crash or a leak; what validates must be storable (no NUL, valid UTF-8 for
@@ -97,5 +98,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s_validate(body);
         json_decref(body);
     }
+    /* the same bytes as the REST parameters text an envelope carries */
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = 0;
+    err_t err = {0};
+    json_t *params = worker_request_params(text, &err);
+    if (params ? !json_is_object(params) : err.code != ERR_INVALID)
+        abort();
+    if (!params)
+        s_check_err(&err);
+    json_decref(params);
+    free(text);
     return 0;
 }
