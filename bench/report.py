@@ -7,7 +7,7 @@ phases into the results table. Standard library only.
   report.py phase OUT NAME KIND RAW CPU_BEFORE CPU_AFTER STMTS
       KIND: ws (RAW holds one JSON line per load process), wrk, pgbench (RAW is
       a directory of pgbench logs plus pgbench's stdout in RAW/stdout)
-  report.py idle OUT RAW RSS_BEFORE RSS_CONNECTED RSS_AFTER SESSIONS HOLD_S
+  report.py idle OUT RAW RSS_BEFORE RSS_CONNECTED RSS_AFTER SESSIONS HOLD_S HOLD_TICKS
   report.py table OUT [BASELINE_PHASE]
   report.py check OUT      exit 1 unless every phase produced numbers
   report.py pgbench-script < SQL   the baseline's pgbench script for the statement
@@ -157,7 +157,7 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
         json.dump(res, f, indent=1)
 
 
-def idle(out, raw, rss_before, rss_connected, rss_after, sessions, hold_s):
+def idle(out, raw, rss_before, rss_connected, rss_after, sessions, hold_s, hold_ticks):
     connected = failed = open_at_end = closed = 0
     with open(raw) as f:
         for line in f:
@@ -174,6 +174,7 @@ def idle(out, raw, rss_before, rss_connected, rss_after, sessions, hold_s):
            "closed_during_hold": closed, "hold_s": float(hold_s),
            "rss_before_kb": rss_before, "rss_connected_kb": rss_connected,
            "rss_after_kb": rss_after,
+           "gateway_cores_during_hold": int(hold_ticks) / TICK / float(hold_s),
            "kb_per_session": (max(rss_connected, rss_after) - rss_before) / sessions
            if sessions else 0.0}
     with open(os.path.join(out, "phase-idle.json"), "w") as f:
@@ -231,11 +232,12 @@ def table(out, baseline="pgbench"):
     i = phases.get("idle")
     if i:
         lines.append("")
-        lines.append("| idle sessions | connected | dropped during hold | hold s | gateway RSS before → connected → after hold (KB) | KB per session |")
-        lines.append("|---:|---:|---:|---:|---|---:|")
-        lines.append("| %d | %d | %d | %.0f | %d → %d → %d | %.2f |" % (
+        lines.append("| idle sessions | connected | dropped during hold | hold s | gateway RSS before → connected → after hold (KB) | KB per session | gateway CPU during hold (cores) |")
+        lines.append("|---:|---:|---:|---:|---|---:|---:|")
+        lines.append("| %d | %d | %d | %.0f | %d → %d → %d | %.2f | %.3f |" % (
             i["sessions"], i["connected"], i["dropped"], i["hold_s"], i["rss_before_kb"],
-            i["rss_connected_kb"], i["rss_after_kb"], i["kb_per_session"]))
+            i["rss_connected_kb"], i["rss_after_kb"], i["kb_per_session"],
+            i["gateway_cores_during_hold"]))
     notes = []
     for name in order:
         r = phases.get(name)
@@ -291,7 +293,7 @@ def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "phase" and len(sys.argv) == 9:
         phase(*sys.argv[2:])
-    elif cmd == "idle" and len(sys.argv) == 9:
+    elif cmd == "idle" and len(sys.argv) == 10:
         idle(*sys.argv[2:])
     elif cmd == "table" and len(sys.argv) in (3, 4):
         table(*sys.argv[2:])

@@ -419,7 +419,9 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
     }
 
     case LWS_CALLBACK_CLIENT_WRITEABLE:
-        if (!c || c->state != C_READY || c->in_flight || s_stop)
+        /* lws also calls this on its own (after the handshake, after a pong):
+           an idle session must stay silent */
+        if (!c || self->mode == MODE_IDLE || c->state != C_READY || c->in_flight || s_stop)
             return 0;
         return s_write_request(self, c);
 
