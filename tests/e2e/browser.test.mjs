@@ -153,3 +153,20 @@ test('a pasted token that is not a JWT is refused in the page', async () => {
     assert.equal(await page.locator('#who').textContent(), 'Not signed in');
   });
 });
+
+test('a pasted JWT signs in (the token path, without /dev/token in the page)', async () => {
+  const userId = fresh('e2e_paste');
+  const r = await fetch(BASE + '/dev/token', {
+    method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({user_id: userId}),
+  });
+  const {data: {token}} = await r.json();
+  await withPage('paste-token', async (page) => {
+    await page.goto(BASE + '/');
+    await page.getByLabel('Token (JWT)').fill(token);
+    await page.getByRole('button', {name: 'Sign in with token'}).click();
+    await page.getByText('Signed in as ' + userId).waitFor();
+    await page.getByRole('button', {name: 'Create profile'}).waitFor();
+  });
+});
