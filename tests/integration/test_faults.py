@@ -14,6 +14,7 @@ exactly the acknowledged values (503 means "not applied", CONTRACT.md).
 """
 
 import asyncio
+import http.client
 import json
 import os
 import shutil
@@ -80,8 +81,15 @@ class Writer(threading.Thread):
         self.results = []
         self.wrong = []
         self.stop_flag = threading.Event()
+        self.error = None
 
     def run(self):
+        try:
+            self._loop()
+        except BaseException as e:  # reported by halt(): a dead writer proves nothing
+            self.error = e
+
+    def _loop(self):
         n = 0
         while not self.stop_flag.is_set():
             n += 1
@@ -89,7 +97,8 @@ class Writer(threading.Thread):
             t0 = time.monotonic()
             try:
                 r = self.user.put(PROFILE, {"auto_reply_message": value})
-            except OSError as e:
+            except (OSError, http.client.HTTPException) as e:
+                # the connection broke (e.g. the gateway died mid-reply): outcome unknown
                 self.results.append((t0, time.monotonic(), repr(e), value, None))
                 time.sleep(0.05)
                 continue
@@ -106,6 +115,7 @@ class Writer(threading.Thread):
         self.stop_flag.set()
         self.join(timeout=20)
         assert not self.is_alive(), f"writer {self.tag} still blocked in a request"
+        assert self.error is None, f"writer {self.tag} failed: {self.error!r}"
 
     def acked(self):
         return [x for x in self.results if x[2] == 200]
@@ -410,8 +420,10 @@ def test_gateway_killed_and_restarted_under_load(make_stack):
             # must be an answer or a clear error.
             if isinstance(status, int) and status != 200:
                 assert_clear_error(r, value)
-        assert [x for x in w.results if x[0] > t_start + t_ready and x[2] == 200], \
-            f"{w.tag}: no successful write after the restart"
+        assert [x for x in w.results if x[0] > t_start + t_ready and x[2] == 200], (
+            f"{w.tag}: no successful write after the restart (ready {t_ready:.2f}s after "
+            f"the start); its requests from the kill on: "
+            f"{[(round(a - t_start, 2), round(b - t_start, 2), st) for a, b, st, _, _ in w.results if b > t_start - 1.2]}")
     check_db_matches_writers(writers)
 
 
@@ -525,7 +537,7 @@ def test_postgres_stopped_and_started_while_busy(make_stack, own_pg):
             try:
                 r = u.post(CREATE, {"has_consent": True, "username": h.new_username("pc")})
                 creates.append((t0, time.monotonic(), r.status, u.user_id, r))
-            except OSError as e:
+            except (OSError, http.client.HTTPException) as e:
                 creates.append((t0, time.monotonic(), repr(e), u.user_id, None))
     creator_thread = threading.Thread(target=creator, daemon=True)
     for w in writers:
