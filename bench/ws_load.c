@@ -249,6 +249,11 @@ s_start_one(load_t *self, conn_t *c)
     cc.origin = NULL;
     cc.protocol = NULL;
     cc.local_protocol_name = "load";
+    /* The client never pings and never hangs up on its own (lws's default
+       client policy pings after 300 s and drops at 310 s): only the gateway
+       decides when a session dies, which is what the idle phase measures. */
+    static const lws_retry_bo_t quiet = {.secs_since_valid_ping = 0xffff, .secs_since_valid_hangup = 0xffff};
+    cc.retry_and_idle_policy = &quiet;
     cc.opaque_user_data = c;
     cc.pwsi = &c->wsi;
     if (self->src_net && *self->src_net) {
