@@ -17,6 +17,7 @@ import hmac
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -115,7 +116,36 @@ def bin_path(name):
     return os.path.join(os.environ["P2P_BIN_DIR"], name)
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
+    """A port nothing listens on, outside the kernel's ephemeral range.
+
+    A port from bind(0) is an ephemeral one: under load (thousands of short client
+    connections, each leaving a TIME_WAIT) an outgoing connection can take it before the
+    gateway binds it, and the gateway then fails with EADDRINUSE. Ports outside the
+    ephemeral range are never handed to outgoing connections."""
+    lo, hi = _ephemeral_range()
+    candidates = [(10000, lo - 1)] if lo > 11000 else []
+    if hi < 64535:
+        candidates.append((hi + 1, 65535))
+    rng = random.Random()
+    for _ in range(200 if candidates else 0):
+        a, b = rng.choice(candidates)
+        port = rng.randint(a, b)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
