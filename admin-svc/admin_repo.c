@@ -16,21 +16,10 @@
 #include "log.h"
 #include "profile_repo.h"
 
-#define S_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS " col
-
-/*  "Effectively suspended": a suspension whose until has passed no longer applies. */
-#define S_SUSPENDED_NOW "(is_suspended AND (suspended_until IS NULL OR suspended_until > now()))"
-
-/*  PROFILE_COLUMN_LIST's order (profile_json.h). */
-#define S_COLUMNS                                                                         \
-    "id, user_id, username, phone_number, email, profile_picture_url, "                   \
-    "total_trades, completed_trades, cancelled_trades, avg_rating, total_reviews, "       \
-    "is_verified, is_merchant, " S_SUSPENDED_NOW " AS is_suspended, "                     \
-    "suspension_reason, " S_TIME("suspended_until") ", "                                  \
-    "has_consent, " S_TIME("consented_at") ", "                                           \
-    "preferred_currency, preferred_payment_methods, auto_reply_message, metadata, "       \
-    S_TIME("last_active_at") ", " S_TIME("joined_at") ", " S_TIME("created_at") ", "      \
-    S_TIME("updated_at")
+#define S_TIME PROFILE_REPO_TIME
+#define S_SUSPENDED_NOW PROFILE_REPO_SUSPENDED_NOW
+/*  PROFILE_COLUMN_LIST's order (profile_json.h), shared with profile-svc. */
+#define S_COLUMNS PROFILE_REPO_COLUMNS
 
 /*  ADMIN_AUDIT_COLUMN_LIST's order (admin_json.h). */
 #define S_AUDIT_COLUMNS \

@@ -14,6 +14,23 @@
 #include "profile_json.h"
 #include "profile_validate.h"
 
+/*  SQL fragments shared by every repository that reads profiles (admin-svc
+    too), so a row always has profile_json.h's columns in its order. */
+#define PROFILE_REPO_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS " col
+
+/*  "Effectively suspended": a suspension whose until has passed no longer applies. */
+#define PROFILE_REPO_SUSPENDED_NOW "(is_suspended AND (suspended_until IS NULL OR suspended_until > now()))"
+
+#define PROFILE_REPO_COLUMNS                                                                         \
+    "id, user_id, username, phone_number, email, profile_picture_url, "                   \
+    "total_trades, completed_trades, cancelled_trades, avg_rating, total_reviews, "       \
+    "is_verified, is_merchant, " PROFILE_REPO_SUSPENDED_NOW " AS is_suspended, "                     \
+    "suspension_reason, " PROFILE_REPO_TIME("suspended_until") ", "                                  \
+    "has_consent, " PROFILE_REPO_TIME("consented_at") ", "                                           \
+    "preferred_currency, preferred_payment_methods, auto_reply_message, metadata, "       \
+    PROFILE_REPO_TIME("last_active_at") ", " PROFILE_REPO_TIME("joined_at") ", " PROFILE_REPO_TIME("created_at") ", "      \
+    PROFILE_REPO_TIME("updated_at")
+
 /*  A result set of profile rows. Rows point into it. */
 typedef struct profile_rows profile_rows_t;
 
