@@ -611,9 +611,12 @@ s_write_response(struct lws *wsi, s_http_t *req)
 static int
 s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text)
 {
-    static const char *reasons[] = {[401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found"};
     int status = err_http_status(code);
-    const char *phrase = status < 405 && reasons[status] ? reasons[status] : "Error";
+    const char *phrase = status == 401   ? "Unauthorized"
+                         : status == 403 ? "Forbidden"
+                         : status == 404 ? "Not Found"
+                         : status == 503 ? "Service Unavailable"
+                                         : "Error";
     char *body = reply_gateway_error(code, text);
     if (!body)
         return -1;
@@ -661,6 +664,8 @@ int
 http_routes_confirm_upgrade(struct lws *wsi)
 {
     gateway_t *gw = gateway_of(wsi);
+    if (gw->stopping)
+        return s_refuse_upgrade(wsi, ERR_UNAVAILABLE, "the gateway is shutting down");
     char path[1024];
     if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0 || strcmp(path, WS_PATH) != 0)
         return s_refuse_upgrade(wsi, ERR_NOT_FOUND, "no such endpoint");
