@@ -232,7 +232,7 @@ def table(out, baseline="pgbench"):
     i = phases.get("idle")
     if i:
         lines.append("")
-        lines.append("| idle sessions | connected | dropped during hold | hold s | gateway RSS before → connected → after hold (KB) | KB per session | gateway CPU during hold (cores) |")
+        lines.append("| idle sessions | connected | closed by the gateway after connecting | hold s | gateway RSS before → connected → after hold (KB) | KB per session (RSS growth / sessions) | gateway CPU during hold (cores) |")
         lines.append("|---:|---:|---:|---:|---|---:|---:|")
         lines.append("| %d | %d | %d | %.0f | %d → %d → %d | %.2f | %.3f |" % (
             i["sessions"], i["connected"], i["dropped"], i["hold_s"], i["rss_before_kb"],
