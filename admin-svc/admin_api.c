@@ -32,8 +32,8 @@ static void
 s_json_key(const ProtobufCFieldDescriptor *field, char *key, size_t size, bool *is_json)
 {
     size_t len = strlen(field->name), suffix = strlen(S_JSON_SUFFIX);
-    *is_json = field->type == PROTOBUF_C_TYPE_STRING && len > suffix &&
-               strcmp(field->name + len - suffix, S_JSON_SUFFIX) == 0;
+    *is_json = field->type == PROTOBUF_C_TYPE_STRING && len > suffix
+               && strcmp(field->name + len - suffix, S_JSON_SUFFIX) == 0;
     snprintf(key, size, "%.*s", (int) (*is_json ? len - suffix : len), field->name);
 }
 
@@ -112,11 +112,13 @@ admin_api_message_to_json(const ProtobufCMessage *message)
             const char *items = *(char *const *) s_member(message, field->offset);
             value = json_array();
             for (size_t k = 0; k < n; k++)
-                json_array_append_new(value, s_scalar_to_json(field, items + k * s_element_size(field->type),
-                                                              is_json));
-        } else if (field->label == PROTOBUF_C_LABEL_OPTIONAL && !s_present(message, field)) {
+                json_array_append_new(
+                    value, s_scalar_to_json(field, items + k * s_element_size(field->type), is_json));
+        }
+        else if (field->label == PROTOBUF_C_LABEL_OPTIONAL && !s_present(message, field)) {
             value = json_null();
-        } else {
+        }
+        else {
             value = s_scalar_to_json(field, s_member(message, field->offset), is_json);
         }
         json_object_set_new(obj, key, value);
@@ -161,7 +163,7 @@ admin_api_message_from_json(const json_t *object, ProtobufCMessage *message)
             *(double *) member = json_number_value(value);
             break;
         case PROTOBUF_C_TYPE_STRING: {
-            char *text = is_json ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)
+            char *text = is_json                 ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)
                          : json_is_string(value) ? strdup(json_string_value(value))
                                                  : NULL;
             if (!text)
@@ -316,8 +318,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
         change.reason = req->reason;
         change.until = req->until;
         change.flag = req->has_flag && req->flag;
-        if ((change.kind == ADMIN_CHANGE_VERIFY || change.kind == ADMIN_CHANGE_MERCHANT) &&
-            !req->has_flag) {
+        if ((change.kind == ADMIN_CHANGE_VERIFY || change.kind == ADMIN_CHANGE_MERCHANT) && !req->has_flag) {
             err_set(&err, ERR_INVALID, "'flag' is required (the new value)");
             break;
         }
@@ -354,8 +355,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
 }
 
 uint8_t *
-admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, size_t len,
-                 size_t *reply_len)
+admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, size_t len, size_t *reply_len)
 {
     P2p__AdminReply *reply = malloc(sizeof *reply);
     if (!reply)
@@ -366,14 +366,15 @@ admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, siz
     if (!req) {
         err_set(&err, ERR_INVALID, "malformed AdminRequest");
         s_reply_error(reply, &err);
-    } else {
+    }
+    else {
         const ProtobufCEnumValue *action =
             req->has_action
                 ? protobuf_c_enum_descriptor_get_value(&p2p__admin_action__descriptor, req->action)
                 : NULL;
         log_info("admin_api.request", NULL,
-                 json_pack("{s:s,s:s,s:I}", "action", action ? action->name : "?",
-                           "operator", req->operator_ ? req->operator_ : "", "profile_id",
+                 json_pack("{s:s,s:s,s:I}", "action", action ? action->name : "?", "operator",
+                           req->operator_ ? req->operator_ : "", "profile_id",
                            (json_int_t) (req->has_profile_id ? req->profile_id : 0)));
         if (s_serve(app, worker, req, reply) != 0) {
             /* out of memory half-way: answer with the failure, not half a list */
@@ -407,19 +408,19 @@ s_setup_curve(admin_api_t *self, const char *secret_file, const char *clients_di
         return err_set(err, ERR_INVALID, "this libzmq has no CURVE support");
     DIR *dir = opendir(clients_dir);
     if (!dir)
-        return err_set(err, ERR_INVALID, "%s: cannot open directory %s: %s",
-                       ADMIN_API_ENV_CURVE_CLIENTS_DIR, clients_dir, strerror(errno));
+        return err_set(err, ERR_INVALID, "%s: cannot open directory %s: %s", ADMIN_API_ENV_CURVE_CLIENTS_DIR,
+                       clients_dir, strerror(errno));
     closedir(dir);
     zcert_t *cert = zcert_load(secret_file);
     if (!cert)
-        return err_set(err, ERR_INVALID, "%s: cannot load certificate %s",
-                       ADMIN_API_ENV_CURVE_SECRET_FILE, secret_file);
+        return err_set(err, ERR_INVALID, "%s: cannot load certificate %s", ADMIN_API_ENV_CURVE_SECRET_FILE,
+                       secret_file);
     /* a public certificate has a secret key of zeros: not a server key */
     static const char zeros[] = "0000000000000000000000000000000000000000";
     if (strcmp(zcert_secret_txt(cert), zeros) == 0) {
         zcert_destroy(&cert);
-        return err_set(err, ERR_INVALID, "%s: %s holds no secret key",
-                       ADMIN_API_ENV_CURVE_SECRET_FILE, secret_file);
+        return err_set(err, ERR_INVALID, "%s: %s holds no secret key", ADMIN_API_ENV_CURVE_SECRET_FILE,
+                       secret_file);
     }
     /* zauth answers every CURVE handshake (ZAP): only known clients pass */
     self->auth = zactor_new(zauth, NULL);
@@ -438,14 +439,14 @@ s_setup_curve(admin_api_t *self, const char *secret_file, const char *clients_di
 }
 
 admin_api_t *
-admin_api_new(const char *endpoint, const char *curve_secret_file, const char *curve_clients_dir,
-              err_t *err)
+admin_api_new(const char *endpoint, const char *curve_secret_file, const char *curve_clients_dir, err_t *err)
 {
     bool has_secret = curve_secret_file && *curve_secret_file;
     bool has_clients = curve_clients_dir && *curve_clients_dir;
     if (has_secret != has_clients) {
-        err_set(err, ERR_INVALID, "%s and %s must be set together (CURVE without an allow-list "
-                                  "would let anyone in)",
+        err_set(err, ERR_INVALID,
+                "%s and %s must be set together (CURVE without an allow-list "
+                "would let anyone in)",
                 ADMIN_API_ENV_CURVE_SECRET_FILE, ADMIN_API_ENV_CURVE_CLIENTS_DIR);
         return NULL;
     }
@@ -466,8 +467,8 @@ admin_api_new(const char *endpoint, const char *curve_secret_file, const char *c
     }
     if (zmq_bind(zsock_resolve(self->socket), endpoint) != 0) {
         int e = errno;
-        err_set(err, e == EADDRINUSE ? ERR_UNAVAILABLE : ERR_INVALID, "%s=%s: %s",
-                ADMIN_API_ENV_BIND, endpoint, zmq_strerror(e));
+        err_set(err, e == EADDRINUSE ? ERR_UNAVAILABLE : ERR_INVALID, "%s=%s: %s", ADMIN_API_ENV_BIND,
+                endpoint, zmq_strerror(e));
         admin_api_destroy(&self);
         return NULL;
     }
@@ -511,8 +512,7 @@ admin_api_on_readable(void *app, worker_t *worker, zsock_t *socket)
         zframe_t *delimiter = frames == 3 ? zmsg_pop(msg) : NULL;
         zframe_t *payload = zmsg_pop(msg);
         zmsg_destroy(&msg);
-        if (!identity || !payload || frames < 2 || frames > 3 ||
-            (delimiter && zframe_size(delimiter) != 0)) {
+        if (!identity || !payload || frames < 2 || frames > 3 || (delimiter && zframe_size(delimiter) != 0)) {
             log_warn("admin_api.malformed", NULL, json_pack("{s:i}", "frames", (int) frames));
             zframe_destroy(&identity);
             zframe_destroy(&delimiter);
@@ -520,8 +520,8 @@ admin_api_on_readable(void *app, worker_t *worker, zsock_t *socket)
             continue;
         }
         size_t reply_len = 0;
-        uint8_t *reply = admin_api_handle(app, worker, zframe_data(payload), zframe_size(payload),
-                                          &reply_len);
+        uint8_t *reply =
+            admin_api_handle(app, worker, zframe_data(payload), zframe_size(payload), &reply_len);
         zframe_destroy(&payload);
         zmsg_t *out = zmsg_new();
         zmsg_append(out, &identity);

@@ -42,8 +42,8 @@ typedef struct admin_api admin_api_t;
     Returns the API (caller destroys), or NULL with err: ERR_UNAVAILABLE when
     the endpoint is already taken (another admin-svc holds it), ERR_INVALID
     for bad configuration. */
-admin_api_t *admin_api_new(const char *endpoint, const char *curve_secret_file,
-                           const char *curve_clients_dir, err_t *err);
+admin_api_t *admin_api_new(const char *endpoint, const char *curve_secret_file, const char *curve_clients_dir,
+                           err_t *err);
 
 /*  Close the socket and stop zauth; NULL-safe, NULLs *self_p. */
 void admin_api_destroy(admin_api_t **self_p);

@@ -14,12 +14,9 @@
 #define S_MSG_FORBIDDEN "Admin access required"
 
 static const worker_route_t s_routes[] = {
-    {MSG_ADMIN_LIST, admin_handlers_list},
-    {MSG_ADMIN_GET, admin_handlers_get},
-    {MSG_ADMIN_SUSPEND, admin_handlers_suspend},
-    {MSG_ADMIN_UNSUSPEND, admin_handlers_unsuspend},
-    {MSG_ADMIN_VERIFY, admin_handlers_verify},
-    {MSG_ADMIN_MERCHANT, admin_handlers_merchant},
+    {MSG_ADMIN_LIST, admin_handlers_list},       {MSG_ADMIN_GET, admin_handlers_get},
+    {MSG_ADMIN_SUSPEND, admin_handlers_suspend}, {MSG_ADMIN_UNSUSPEND, admin_handlers_unsuspend},
+    {MSG_ADMIN_VERIFY, admin_handlers_verify},   {MSG_ADMIN_MERCHANT, admin_handlers_merchant},
     {MSG_ADMIN_AUDIT, admin_handlers_audit},
 };
 
@@ -64,8 +61,8 @@ admin_handlers_list(void *app, const worker_request_t *req, worker_reply_t *repl
     admin_list_query_t query;
     admin_rows_t *rows;
     int64_t total;
-    if (admin_validate_list_params(req->params, &query, &err) != 0 ||
-        admin_ops_list(app, &query, &rows, &total, &err) != 0) {
+    if (admin_validate_list_params(req->params, &query, &err) != 0
+        || admin_ops_list(app, &query, &rows, &total, &err) != 0) {
         worker_reply_error(reply, &err);
         return;
     }
@@ -76,8 +73,7 @@ admin_handlers_list(void *app, const worker_request_t *req, worker_reply_t *repl
         json_array_append_new(profiles, profile_json_own(&row));
     }
     admin_rows_destroy(&rows);
-    worker_reply_ok(reply, 200,
-                    json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
+    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
                     NULL);
 }
 
@@ -89,8 +85,7 @@ admin_handlers_get(void *app, const worker_request_t *req, worker_reply_t *reply
     err_t err;
     int64_t id;
     admin_rows_t *rows = NULL;
-    if (admin_validate_id_param(req->params, &id, &err) != 0 ||
-        !(rows = admin_ops_get(app, id, &err))) {
+    if (admin_validate_id_param(req->params, &id, &err) != 0 || !(rows = admin_ops_get(app, id, &err))) {
         worker_reply_error(reply, &err);
         return;
     }
@@ -105,9 +100,8 @@ s_change(void *app, const worker_request_t *req, worker_reply_t *reply, admin_ch
     err_t err;
     admin_change_t change;
     admin_rows_t *rows = NULL;
-    if (admin_validate_change_body(kind, req->params, req->data, &change, &err) != 0 ||
-        !(rows = admin_ops_change(app, req->worker, req->user_id, &change, req->request_id,
-                                  &err))) {
+    if (admin_validate_change_body(kind, req->params, req->data, &change, &err) != 0
+        || !(rows = admin_ops_change(app, req->worker, req->user_id, &change, req->request_id, &err))) {
         worker_reply_error(reply, &err);
         return;
     }
@@ -147,8 +141,8 @@ admin_handlers_audit(void *app, const worker_request_t *req, worker_reply_t *rep
     admin_audit_query_t query;
     admin_rows_t *rows;
     int64_t total;
-    if (admin_validate_audit_params(req->params, &query, &err) != 0 ||
-        admin_ops_audit(app, &query, &rows, &total, &err) != 0) {
+    if (admin_validate_audit_params(req->params, &query, &err) != 0
+        || admin_ops_audit(app, &query, &rows, &total, &err) != 0) {
         worker_reply_error(reply, &err);
         return;
     }
@@ -159,6 +153,6 @@ admin_handlers_audit(void *app, const worker_request_t *req, worker_reply_t *rep
         json_array_append_new(entries, admin_json_audit_entry(&row));
     }
     admin_rows_destroy(&rows);
-    worker_reply_ok(reply, 200,
-                    json_pack("{s:o,s:I}", "entries", entries, "total", (json_int_t) total), NULL);
+    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "entries", entries, "total", (json_int_t) total),
+                    NULL);
 }

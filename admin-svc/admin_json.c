@@ -18,8 +18,8 @@ static const struct {
 };
 
 /*  The profile columns each change touches. */
-static const char *const s_suspension_fields[] = {"is_suspended", "suspension_reason",
-                                                  "suspended_until", NULL};
+static const char *const s_suspension_fields[] = {"is_suspended", "suspension_reason", "suspended_until",
+                                                  NULL};
 static const char *const s_verify_fields[] = {"is_verified", NULL};
 static const char *const s_merchant_fields[] = {"is_merchant", NULL};
 
@@ -38,11 +38,14 @@ admin_json_audit_entry(const admin_audit_row_t *row)
         json_t *value = NULL;
         if (!text) {
             value = json_null();
-        } else if (s_audit_columns[i].kind == PROFILE_KIND_INT) {
+        }
+        else if (s_audit_columns[i].kind == PROFILE_KIND_INT) {
             value = json_integer(strtoll(text, NULL, 10));
-        } else if (s_audit_columns[i].kind == PROFILE_KIND_JSON) {
+        }
+        else if (s_audit_columns[i].kind == PROFILE_KIND_JSON) {
             value = json_loads(text, JSON_DECODE_ANY, NULL);
-        } else {
+        }
+        else {
             value = json_string(text);
         }
         json_object_set_new(obj, s_audit_columns[i].name, value ? value : json_null());
@@ -72,8 +75,8 @@ admin_json_suspended_event(const profile_row_t *row)
     const char *reason = row->values[PROFILE_COL_SUSPENSION_REASON];
     const char *until = row->values[PROFILE_COL_SUSPENDED_UNTIL];
     json_t *body = json_pack("{s:o,s:o,s:I}", "reason", reason ? json_string(reason) : json_null(),
-                             "suspended_until", until ? json_string(until) : json_null(),
-                             "profile_id", (json_int_t) profile_row_int(row, PROFILE_COL_ID));
+                             "suspended_until", until ? json_string(until) : json_null(), "profile_id",
+                             (json_int_t) profile_row_int(row, PROFILE_COL_ID));
     char *text = body ? json_dumps(body, REPLY_JSON_FLAGS) : NULL;
     json_decref(body);
     return text;

@@ -14,14 +14,14 @@
 #include "profile_json.h"
 
 /*  X(enum, column name, kind). The repository selects them in this order. */
-#define ADMIN_AUDIT_COLUMN_LIST(X)                               \
-    X(ADMIN_AUDIT_COL_ID, "id", PROFILE_KIND_INT)                \
+#define ADMIN_AUDIT_COLUMN_LIST(X)                                       \
+    X(ADMIN_AUDIT_COL_ID, "id", PROFILE_KIND_INT)                        \
     X(ADMIN_AUDIT_COL_ADMIN_USER_ID, "admin_user_id", PROFILE_KIND_TEXT) \
-    X(ADMIN_AUDIT_COL_ACTION, "action", PROFILE_KIND_TEXT)       \
-    X(ADMIN_AUDIT_COL_PROFILE_ID, "profile_id", PROFILE_KIND_INT) \
-    X(ADMIN_AUDIT_COL_REASON, "reason", PROFILE_KIND_TEXT)       \
-    X(ADMIN_AUDIT_COL_BEFORE, "before", PROFILE_KIND_JSON)       \
-    X(ADMIN_AUDIT_COL_AFTER, "after", PROFILE_KIND_JSON)         \
+    X(ADMIN_AUDIT_COL_ACTION, "action", PROFILE_KIND_TEXT)               \
+    X(ADMIN_AUDIT_COL_PROFILE_ID, "profile_id", PROFILE_KIND_INT)        \
+    X(ADMIN_AUDIT_COL_REASON, "reason", PROFILE_KIND_TEXT)               \
+    X(ADMIN_AUDIT_COL_BEFORE, "before", PROFILE_KIND_JSON)               \
+    X(ADMIN_AUDIT_COL_AFTER, "after", PROFILE_KIND_JSON)                 \
     X(ADMIN_AUDIT_COL_CREATED_AT, "created_at", PROFILE_KIND_TIME)
 
 typedef enum {

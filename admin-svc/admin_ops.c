@@ -26,8 +26,8 @@ admin_ops_get(admin_app_t *app, int64_t profile_id, err_t *err)
 }
 
 int
-admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t **rows,
-               int64_t *total, err_t *err)
+admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total,
+               err_t *err)
 {
     *rows = NULL;
     *total = 0;
@@ -37,8 +37,8 @@ admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t *
 }
 
 int
-admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, admin_rows_t **rows,
-                int64_t *total, err_t *err)
+admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total,
+                err_t *err)
 {
     *rows = NULL;
     *total = 0;
@@ -56,7 +56,8 @@ s_publish_suspended(worker_t *worker, const profile_row_t *row, const char *requ
     char *body = admin_json_suspended_event(row);
     if (!user_id || !body) {
         log_error("admin.event_not_built", request_id, NULL);
-    } else if (worker_publish(worker, ADMIN_EVENT_SUSPENDED, user_id, body) != 0) {
+    }
+    else if (worker_publish(worker, ADMIN_EVENT_SUSPENDED, user_id, body) != 0) {
         /* the suspension stands (new connections and writes are refused);
            only the live sessions on some gateway were not told */
         log_error("admin.event_not_delivered", request_id,
@@ -66,11 +67,11 @@ s_publish_suspended(worker_t *worker, const profile_row_t *row, const char *requ
 }
 
 admin_rows_t *
-admin_ops_change(admin_app_t *app, worker_t *worker, const char *admin_user_id,
-                 admin_change_t *change, const char *request_id, err_t *err)
+admin_ops_change(admin_app_t *app, worker_t *worker, const char *admin_user_id, admin_change_t *change,
+                 const char *request_id, err_t *err)
 {
-    if (admin_validate_operator(admin_user_id, err) != 0 ||
-        admin_validate_change(change, clock_wall_ms(), err) != 0)
+    if (admin_validate_operator(admin_user_id, err) != 0
+        || admin_validate_change(change, clock_wall_ms(), err) != 0)
         return NULL;
     admin_rows_t *rows = admin_repo_change(app->db, admin_user_id, change, err);
     if (!rows)
@@ -78,9 +79,8 @@ admin_ops_change(admin_app_t *app, worker_t *worker, const char *admin_user_id,
     profile_row_t row;
     admin_rows_profile(rows, 0, &row);
     log_info("admin.changed", request_id,
-             json_pack("{s:s,s:s,s:I}", "admin_user_id", admin_user_id, "action",
-                       admin_change_action(change), "profile_id",
-                       (json_int_t) change->profile_id));
+             json_pack("{s:s,s:s,s:I}", "admin_user_id", admin_user_id, "action", admin_change_action(change),
+                       "profile_id", (json_int_t) change->profile_id));
     if (change->kind == ADMIN_CHANGE_SUSPEND && worker)
         s_publish_suspended(worker, &row, request_id);
     return rows;

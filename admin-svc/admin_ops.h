@@ -29,8 +29,8 @@ typedef struct {
 admin_rows_t *admin_ops_get(admin_app_t *app, int64_t profile_id, err_t *err);
 
 /*  A page of profiles and the number of all matches. 0, or -1 with err. */
-int admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t **rows,
-                   int64_t *total, err_t *err);
+int admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total,
+                   err_t *err);
 
 /*  Apply change as admin_user_id with its audit row; for a suspension, tell
     every gateway (worker may be NULL: then nobody is told, for tests).
@@ -40,8 +40,8 @@ admin_rows_t *admin_ops_change(admin_app_t *app, worker_t *worker, const char *a
                                admin_change_t *change, const char *request_id, err_t *err);
 
 /*  A page of the audit log and the number of all matches. 0, or -1 with err. */
-int admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, admin_rows_t **rows,
-                    int64_t *total, err_t *err);
+int admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total,
+                    err_t *err);
 
 /*  The success message of a change, e.g. "Profile suspended". Static. */
 const char *admin_ops_message(const admin_change_t *change);

@@ -22,19 +22,18 @@
 #define S_COLUMNS PROFILE_REPO_COLUMNS
 
 /*  ADMIN_AUDIT_COLUMN_LIST's order (admin_json.h). */
-#define S_AUDIT_COLUMNS \
-    "id, admin_user_id, action, profile_id, reason, before, after, " S_TIME("created_at")
+#define S_AUDIT_COLUMNS "id, admin_user_id, action, profile_id, reason, before, after, " S_TIME("created_at")
 
 /*  The listing: $1 is_suspended, $2 is_verified, $3 is_merchant (boolean[] of
     allowed values), then limit and offset for a page; `text` adds the search:
     username contains it (any case) or user_id is it. A separate statement for
     "no search" lets the planner ignore the username index. */
-#define S_LIST_WHERE(text)                                                        \
-    " WHERE " S_SUSPENDED_NOW " = ANY($1::boolean[])"                             \
+#define S_LIST_WHERE(text)                            \
+    " WHERE " S_SUSPENDED_NOW " = ANY($1::boolean[])" \
     " AND is_verified = ANY($2::boolean[]) AND is_merchant = ANY($3::boolean[])" text
 #define S_LIST_PAGE(text) \
-    "SELECT " S_COLUMNS " FROM p2p_profiles" S_LIST_WHERE(text) \
-    " ORDER BY id DESC LIMIT $4::int OFFSET $5::bigint"
+    "SELECT " S_COLUMNS   \
+    " FROM p2p_profiles" S_LIST_WHERE(text) " ORDER BY id DESC LIMIT $4::int OFFSET $5::bigint"
 #define S_LIST_COUNT(text) "SELECT count(*) FROM p2p_profiles" S_LIST_WHERE(text)
 
 #define S_UPDATE(set) \
@@ -63,8 +62,7 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
     [S_GET] = {"admin_get", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE id = $1::bigint", 1},
     /* The row lock makes "before" the truth: no other change to this profile
        can commit between reading it and writing the audit row. */
-    [S_LOCK] = {"admin_lock",
-                "SELECT " S_COLUMNS " FROM p2p_profiles WHERE id = $1::bigint FOR UPDATE", 1},
+    [S_LOCK] = {"admin_lock", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE id = $1::bigint FOR UPDATE", 1},
     [S_SUSPEND] = {"admin_suspend",
                    S_UPDATE("is_suspended = TRUE, suspension_reason = $2,"
                             " suspended_until = $3::timestamptz"),
@@ -85,8 +83,7 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                           S_LIST_PAGE(" AND (lower(username) LIKE lower($6) OR user_id = $7)"), 7},
     [S_LIST_COUNT_ALL] = {"admin_list_count", S_LIST_COUNT(""), 3},
     [S_LIST_COUNT_TEXT] = {"admin_list_count_text",
-                           S_LIST_COUNT(" AND (lower(username) LIKE lower($4) OR user_id = $5)"),
-                           5},
+                           S_LIST_COUNT(" AND (lower(username) LIKE lower($4) OR user_id = $5)"), 5},
     [S_AUDIT_PAGE_ALL] = {"admin_audit_page",
                           "SELECT " S_AUDIT_COLUMNS " FROM p2p_admin_audit"
                           " ORDER BY created_at DESC, id DESC LIMIT $1::int OFFSET $2::bigint",
@@ -99,8 +96,7 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                               3},
     [S_AUDIT_COUNT_ALL] = {"admin_audit_count", "SELECT count(*) FROM p2p_admin_audit", 0},
     [S_AUDIT_COUNT_PROFILE] = {"admin_audit_count_profile",
-                               "SELECT count(*) FROM p2p_admin_audit WHERE profile_id = $1::bigint",
-                               1},
+                               "SELECT count(*) FROM p2p_admin_audit WHERE profile_id = $1::bigint", 1},
 };
 
 typedef enum { S_ROWS_PROFILE, S_ROWS_AUDIT } s_layout_t;
@@ -164,9 +160,8 @@ s_rows_from(PGresult *res, s_layout_t layout, err_t *err)
     int count = layout == S_ROWS_PROFILE ? PROFILE_COL_COUNT : ADMIN_AUDIT_COL_COUNT;
     bool ok = PQnfields(res) == count;
     for (int c = 0; ok && c < count; c++) {
-        const char *want = layout == S_ROWS_PROFILE
-                               ? profile_json_column_name((profile_col_t) c)
-                               : admin_json_audit_column_name((admin_audit_col_t) c);
+        const char *want = layout == S_ROWS_PROFILE ? profile_json_column_name((profile_col_t) c)
+                                                    : admin_json_audit_column_name((admin_audit_col_t) c);
         ok = strcmp(PQfname(res, c), want) == 0;
     }
     admin_rows_t *rows = ok ? malloc(sizeof *rows) : NULL;
@@ -220,8 +215,7 @@ s_bool_set(int tristate)
 }
 
 int
-admin_repo_list(db_t *db, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total,
-                err_t *err)
+admin_repo_list(db_t *db, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total, err_t *err)
 {
     *rows = NULL;
     *total = 0;
@@ -233,11 +227,14 @@ admin_repo_list(db_t *db, const admin_list_query_t *query, admin_rows_t **rows, 
     if (text && !pattern)
         return err_set(err, ERR_INTERNAL, "out of memory");
 
-    const char *page_params[] = {s_bool_set(query->is_suspended), s_bool_set(query->is_verified),
-                                 s_bool_set(query->is_merchant), limit, offset, pattern,
+    const char *page_params[] = {s_bool_set(query->is_suspended),
+                                 s_bool_set(query->is_verified),
+                                 s_bool_set(query->is_merchant),
+                                 limit,
+                                 offset,
+                                 pattern,
                                  query->search};
-    *rows = s_profiles(db, text ? S_LIST_PAGE_TEXT : S_LIST_PAGE_ALL, page_params, text ? 7 : 5,
-                       err);
+    *rows = s_profiles(db, text ? S_LIST_PAGE_TEXT : S_LIST_PAGE_ALL, page_params, text ? 7 : 5, err);
     int rc = -1;
     if (*rows) {
         /* a short, non-empty page (or a short first page) tells the total */
@@ -245,11 +242,12 @@ admin_repo_list(db_t *db, const admin_list_query_t *query, admin_rows_t **rows, 
         if (n < (size_t) query->limit && (n > 0 || query->offset == 0)) {
             *total = query->offset + (int64_t) n;
             rc = 0;
-        } else {
+        }
+        else {
             const char *count_params[] = {page_params[0], page_params[1], page_params[2], pattern,
                                           query->search};
-            rc = s_count(db, text ? S_LIST_COUNT_TEXT : S_LIST_COUNT_ALL, count_params,
-                         text ? 5 : 3, total, err);
+            rc = s_count(db, text ? S_LIST_COUNT_TEXT : S_LIST_COUNT_ALL, count_params, text ? 5 : 3, total,
+                         err);
             if (rc != 0)
                 admin_rows_destroy(rows);
         }
@@ -284,8 +282,7 @@ s_apply(db_t *db, const char *id, const admin_change_t *change, err_t *err)
     case ADMIN_CHANGE_VERIFY:
     case ADMIN_CHANGE_MERCHANT: {
         const char *params[] = {id, change->flag ? "true" : "false"};
-        return s_profiles(db, change->kind == ADMIN_CHANGE_VERIFY ? S_VERIFY : S_MERCHANT, params,
-                          2, err);
+        return s_profiles(db, change->kind == ADMIN_CHANGE_VERIFY ? S_VERIFY : S_MERCHANT, params, 2, err);
     }
     }
     err_set(err, ERR_INTERNAL, "unknown change");
@@ -309,9 +306,10 @@ s_audit(db_t *db, const char *admin_user_id, const char *id, const admin_change_
     int rc = -1;
     if (!before_text || !after_text) {
         err_set(err, ERR_INTERNAL, "out of memory");
-    } else {
-        const char *params[] = {admin_user_id, admin_change_action(change), id, change->reason,
-                                before_text, after_text};
+    }
+    else {
+        const char *params[] = {admin_user_id, admin_change_action(change), id, change->reason, before_text,
+                                after_text};
         PGresult *res = db_exec(db, s_statements[S_AUDIT_INSERT].name, params, 6, err);
         PQclear(res);
         rc = res ? 0 : -1;
@@ -335,8 +333,8 @@ admin_repo_change(db_t *db, const char *admin_user_id, const admin_change_t *cha
         err_set(err, ERR_NOT_FOUND, "Profile not found");
     else if (before && (after = s_apply(db, id, change, err)) && admin_rows_count(after) != 1)
         err_set(err, ERR_INTERNAL, "internal error"); /* the locked row vanished: cannot be */
-    else if (after && s_audit(db, admin_user_id, id, change, before, after, err) == 0 &&
-             db_command(db, "COMMIT", err) == 0) {
+    else if (after && s_audit(db, admin_user_id, id, change, before, after, err) == 0
+             && db_command(db, "COMMIT", err) == 0) {
         admin_rows_destroy(&before);
         return after;
     }
@@ -348,8 +346,7 @@ admin_repo_change(db_t *db, const char *admin_user_id, const admin_change_t *cha
 }
 
 int
-admin_repo_audit(db_t *db, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total,
-                 err_t *err)
+admin_repo_audit(db_t *db, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total, err_t *err)
 {
     *rows = NULL;
     *total = 0;
@@ -359,8 +356,8 @@ admin_repo_audit(db_t *db, const admin_audit_query_t *query, admin_rows_t **rows
     snprintf(profile, sizeof profile, "%" PRId64, query->profile_id);
     bool one = query->profile_id > 0;
     const char *params[] = {limit, offset, profile};
-    *rows = s_rows_from(db_exec(db, s_statements[one ? S_AUDIT_PAGE_PROFILE : S_AUDIT_PAGE_ALL].name,
-                                params, one ? 3 : 2, err),
+    *rows = s_rows_from(db_exec(db, s_statements[one ? S_AUDIT_PAGE_PROFILE : S_AUDIT_PAGE_ALL].name, params,
+                                one ? 3 : 2, err),
                         S_ROWS_AUDIT, err);
     if (!*rows)
         return -1;
@@ -370,8 +367,8 @@ admin_repo_audit(db_t *db, const admin_audit_query_t *query, admin_rows_t **rows
         return 0;
     }
     const char *count_params[] = {profile};
-    if (s_count(db, one ? S_AUDIT_COUNT_PROFILE : S_AUDIT_COUNT_ALL, count_params, one ? 1 : 0,
-                total, err) != 0) {
+    if (s_count(db, one ? S_AUDIT_COUNT_PROFILE : S_AUDIT_COUNT_ALL, count_params, one ? 1 : 0, total, err)
+        != 0) {
         admin_rows_destroy(rows);
         return -1;
     }

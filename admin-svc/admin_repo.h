@@ -39,8 +39,8 @@ admin_rows_t *admin_repo_get(db_t *db, int64_t id, err_t *err);
 
 /*  One page of profiles matching query (newest first) into *rows (caller
     destroys) and the number of all matches into *total. 0, or -1 with err. */
-int admin_repo_list(db_t *db, const admin_list_query_t *query, admin_rows_t **rows,
-                    int64_t *total, err_t *err);
+int admin_repo_list(db_t *db, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total,
+                    err_t *err);
 
 /*  Apply a validated change as admin_user_id, with its audit row, in one
     transaction. Returns the updated profile (1 row; caller destroys), or NULL
@@ -51,7 +51,7 @@ admin_rows_t *admin_repo_change(db_t *db, const char *admin_user_id, const admin
 
 /*  One page of audit entries (newest first) into *rows and the number of all
     matches into *total. 0, or -1 with err. */
-int admin_repo_audit(db_t *db, const admin_audit_query_t *query, admin_rows_t **rows,
-                     int64_t *total, err_t *err);
+int admin_repo_audit(db_t *db, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total,
+                     err_t *err);
 
 #endif

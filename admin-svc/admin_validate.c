@@ -64,8 +64,7 @@ s_check_page(int64_t limit, int64_t offset, err_t *err)
     if (limit < 1 || limit > ADMIN_MAX_LIMIT)
         return err_set(err, ERR_INVALID, "'limit' must be between 1 and %d", ADMIN_MAX_LIMIT);
     if (offset < 0 || offset > ADMIN_MAX_OFFSET)
-        return err_set(err, ERR_INVALID, "'offset' must be between 0 and %lld",
-                       (long long) ADMIN_MAX_OFFSET);
+        return err_set(err, ERR_INVALID, "'offset' must be between 0 and %lld", (long long) ADMIN_MAX_OFFSET);
     return 0;
 }
 
@@ -73,8 +72,7 @@ int
 admin_validate_list_query(const admin_list_query_t *query, err_t *err)
 {
     if (query->search && admin_validate_utf8_length(query->search) > ADMIN_SEARCH_MAX)
-        return err_set(err, ERR_INVALID, "'search' must be at most %d characters",
-                       ADMIN_SEARCH_MAX);
+        return err_set(err, ERR_INVALID, "'search' must be at most %d characters", ADMIN_SEARCH_MAX);
     return s_check_page(query->limit, query->offset, err);
 }
 
@@ -93,12 +91,12 @@ admin_validate_change(admin_change_t *change, int64_t now_ms, err_t *err)
     if (change->profile_id <= 0)
         return err_set(err, ERR_INVALID, "profile 'id' must be a positive integer");
     if (change->reason && admin_validate_utf8_length(change->reason) > ADMIN_REASON_MAX)
-        return err_set(err, ERR_INVALID, "'reason' must be at most %d characters",
-                       ADMIN_REASON_MAX);
+        return err_set(err, ERR_INVALID, "'reason' must be at most %d characters", ADMIN_REASON_MAX);
     if (change->kind == ADMIN_CHANGE_SUSPEND) {
         if (!change->reason || s_blank(change->reason))
             return err_set(err, ERR_INVALID, "'reason' is required to suspend a profile");
-    } else if (change->reason && s_blank(change->reason)) {
+    }
+    else if (change->reason && s_blank(change->reason)) {
         change->reason = NULL; /* an optional reason left blank is no reason */
     }
     if (change->until && change->kind != ADMIN_CHANGE_SUSPEND)
@@ -121,8 +119,7 @@ admin_validate_operator(const char *admin_user_id, err_t *err)
     if (!admin_user_id || !*admin_user_id)
         return err_set(err, ERR_INVALID, "'operator' is required (who is acting)");
     if (admin_validate_utf8_length(admin_user_id) > ADMIN_OPERATOR_MAX)
-        return err_set(err, ERR_INVALID, "'operator' must be at most %d characters",
-                       ADMIN_OPERATOR_MAX);
+        return err_set(err, ERR_INVALID, "'operator' must be at most %d characters", ADMIN_OPERATOR_MAX);
     for (const char *p = admin_user_id; *p; p++)
         if ((unsigned char) *p < 0x20 || *p == 0x7f)
             return err_set(err, ERR_INVALID, "'operator' must not contain control characters");
@@ -239,7 +236,8 @@ admin_validate_rfc3339(const char *text, int64_t *unix_ms)
     int64_t offset_min = 0;
     if (*p == 'Z' || *p == 'z') {
         p++;
-    } else if (*p == '+' || *p == '-') {
+    }
+    else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1;
         int oh = s_digits(&p, 2);
         if (oh < 0 || oh > 23 || *p++ != ':')
@@ -248,13 +246,14 @@ admin_validate_rfc3339(const char *text, int64_t *unix_ms)
         if (om < 0 || om > 59)
             return -1;
         offset_min = sign * (oh * 60 + om);
-    } else {
+    }
+    else {
         return -1;
     }
     if (*p)
         return -1;
-    int64_t seconds = s_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
-                      second - offset_min * 60;
+    int64_t seconds =
+        s_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_min * 60;
     *unix_ms = seconds * 1000 + ms;
     return 0;
 }
@@ -271,8 +270,8 @@ admin_validate_format_utc(int64_t unix_ms, char *buf, size_t size)
     time_t t = (time_t) seconds;
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ms);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ms);
 }
 
 const char *
@@ -341,7 +340,8 @@ s_only(const json_t *object, const char *const *names, const char *what, err_t *
 {
     const char *key;
     const json_t *value;
-    json_object_foreach((json_t *) object, key, value) {
+    json_object_foreach((json_t *) object, key, value)
+    {
         bool known = false;
         for (const char *const *n = names; *n && !known; n++)
             known = strcmp(key, *n) == 0;
@@ -366,15 +366,14 @@ int
 admin_validate_list_params(const json_t *params, admin_list_query_t *query, err_t *err)
 {
     static const char *const names[] = {"search", "is_suspended", "is_verified", "is_merchant",
-                                        "limit", "offset", NULL};
+                                        "limit",  "offset",       NULL};
     admin_list_query_init(query);
-    if (s_only(params, names, "parameter", err) != 0 ||
-        s_param(params, "search", &query->search, err) != 0 ||
-        s_param_tristate(params, "is_suspended", &query->is_suspended, err) != 0 ||
-        s_param_tristate(params, "is_verified", &query->is_verified, err) != 0 ||
-        s_param_tristate(params, "is_merchant", &query->is_merchant, err) != 0 ||
-        s_param_int(params, "limit", &query->limit, err) != 0 ||
-        s_param_int(params, "offset", &query->offset, err) != 0)
+    if (s_only(params, names, "parameter", err) != 0 || s_param(params, "search", &query->search, err) != 0
+        || s_param_tristate(params, "is_suspended", &query->is_suspended, err) != 0
+        || s_param_tristate(params, "is_verified", &query->is_verified, err) != 0
+        || s_param_tristate(params, "is_merchant", &query->is_merchant, err) != 0
+        || s_param_int(params, "limit", &query->limit, err) != 0
+        || s_param_int(params, "offset", &query->offset, err) != 0)
         return -1;
     return 0;
 }
@@ -384,10 +383,10 @@ admin_validate_audit_params(const json_t *params, admin_audit_query_t *query, er
 {
     static const char *const names[] = {"profile_id", "limit", "offset", NULL};
     admin_audit_query_init(query);
-    if (s_only(params, names, "parameter", err) != 0 ||
-        s_param_int(params, "profile_id", &query->profile_id, err) != 0 ||
-        s_param_int(params, "limit", &query->limit, err) != 0 ||
-        s_param_int(params, "offset", &query->offset, err) != 0)
+    if (s_only(params, names, "parameter", err) != 0
+        || s_param_int(params, "profile_id", &query->profile_id, err) != 0
+        || s_param_int(params, "limit", &query->limit, err) != 0
+        || s_param_int(params, "offset", &query->offset, err) != 0)
         return -1;
     /* given, it must name a profile; 0 is this struct's "every profile" */
     const char *text;
@@ -430,8 +429,7 @@ admin_validate_change_body(admin_change_kind_t kind, const json_t *params, const
         return -1;
     if (!json_is_object(data))
         return err_set(err, ERR_INVALID, "request body must be a JSON object");
-    if (s_only(data, fields, "field", err) != 0 ||
-        s_body_string(data, "reason", &change->reason, err) != 0)
+    if (s_only(data, fields, "field", err) != 0 || s_body_string(data, "reason", &change->reason, err) != 0)
         return -1;
     if (kind == ADMIN_CHANGE_SUSPEND && s_body_string(data, "until", &change->until, err) != 0)
         return -1;
@@ -439,8 +437,7 @@ admin_validate_change_body(admin_change_kind_t kind, const json_t *params, const
         const char *name = kind == ADMIN_CHANGE_VERIFY ? "verified" : "merchant";
         const json_t *value = json_object_get(data, name);
         if (!json_is_boolean(value))
-            return err_set(err, ERR_INVALID, "field '%s' is required and must be true or false",
-                           name);
+            return err_set(err, ERR_INVALID, "field '%s' is required and must be true or false", name);
         change->flag = json_is_true(value);
     }
     return 0;

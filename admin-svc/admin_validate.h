@@ -16,13 +16,13 @@
 
 #include "err.h"
 
-#define ADMIN_REASON_MAX 500     /* characters */
-#define ADMIN_SEARCH_MAX 100     /* characters */
-#define ADMIN_OPERATOR_MAX 255   /* characters: p2p_admin_audit.admin_user_id */
+#define ADMIN_REASON_MAX 500   /* characters */
+#define ADMIN_SEARCH_MAX 100   /* characters */
+#define ADMIN_OPERATOR_MAX 255 /* characters: p2p_admin_audit.admin_user_id */
 #define ADMIN_DEFAULT_LIMIT 20
 #define ADMIN_MAX_LIMIT 100
 #define ADMIN_MAX_OFFSET 1000000000LL
-#define ADMIN_TIME_TEXT_MAX 32   /* "YYYY-MM-DDTHH:MM:SS.mmmZ" and its NUL */
+#define ADMIN_TIME_TEXT_MAX 32 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" and its NUL */
 
 /*  Tri-state filter values. */
 #define ADMIN_ANY (-1)
@@ -33,8 +33,8 @@ typedef struct {
     int is_suspended;   /* ADMIN_ANY, 0 or 1 (the effective suspension) */
     int is_verified;
     int is_merchant;
-    int64_t limit;      /* 1..ADMIN_MAX_LIMIT */
-    int64_t offset;     /* 0..ADMIN_MAX_OFFSET */
+    int64_t limit;  /* 1..ADMIN_MAX_LIMIT */
+    int64_t offset; /* 0..ADMIN_MAX_OFFSET */
 } admin_list_query_t;
 
 /*  admin.audit: whose entries, which page. */

@@ -60,11 +60,13 @@ main(void)
     if (api) {
         log_info("admin_api.listening", NULL,
                  json_pack("{s:s,s:b}", "endpoint", bind, "curve", admin_api_is_curve(api)));
-    } else if (err.code == ERR_UNAVAILABLE) {
+    }
+    else if (err.code == ERR_UNAVAILABLE) {
         /* another admin-svc on this host serves the API; this one still
            serves the gateways */
         log_warn("admin_api.not_listening", NULL, json_pack("{s:s}", "reason", err.msg));
-    } else {
+    }
+    else {
         log_error("admin_svc.bad_config", NULL, json_pack("{s:s}", "error", err.msg));
         fprintf(stderr, "p2p-admin-svc: %s\n", err.msg);
         goto done;

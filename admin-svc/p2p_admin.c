@@ -79,8 +79,8 @@ static int
 s_int_arg(const char *text, const char *what, int64_t min, int64_t max, int64_t *value)
 {
     if (admin_validate_int_text(text, value) != 0 || *value < min || *value > max) {
-        fprintf(stderr, "p2p-admin: %s must be an integer between %lld and %lld, not '%s'\n",
-                what, (long long) min, (long long) max, text);
+        fprintf(stderr, "p2p-admin: %s must be an integer between %lld and %lld, not '%s'\n", what,
+                (long long) min, (long long) max, text);
         return -1;
     }
     return 0;
@@ -91,8 +91,7 @@ s_on_off(const char *text, protobuf_c_boolean *value)
 {
     if (text && (strcmp(text, "on") == 0 || strcmp(text, "true") == 0 || strcmp(text, "yes") == 0))
         *value = 1;
-    else if (text && (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 ||
-                      strcmp(text, "no") == 0))
+    else if (text && (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 || strcmp(text, "no") == 0))
         *value = 0;
     else
         return -1;
@@ -103,14 +102,14 @@ s_on_off(const char *text, protobuf_c_boolean *value)
 
 /*  The options every command takes, before or after the command word. */
 enum { G_ENDPOINT = 1, G_JSON, G_OPERATOR, G_TIMEOUT, G_SERVER_KEY, G_CLIENT_CERT };
-#define S_GLOBAL_OPTIONS                                              \
-    {"endpoint", required_argument, NULL, G_ENDPOINT},                \
-    {"json", no_argument, NULL, G_JSON},                              \
-    {"operator", required_argument, NULL, G_OPERATOR},                \
-    {"timeout", required_argument, NULL, G_TIMEOUT},                  \
-    {"curve-server-key", required_argument, NULL, G_SERVER_KEY},      \
-    {"curve-client-cert", required_argument, NULL, G_CLIENT_CERT},    \
-    {"help", no_argument, NULL, 'h'}
+#define S_GLOBAL_OPTIONS                                                                                    \
+    {"endpoint", required_argument, NULL, G_ENDPOINT}, {"json", no_argument, NULL, G_JSON},                 \
+        {"operator", required_argument, NULL, G_OPERATOR}, {"timeout", required_argument, NULL, G_TIMEOUT}, \
+        {"curve-server-key", required_argument, NULL, G_SERVER_KEY},                                        \
+        {"curve-client-cert", required_argument, NULL, G_CLIENT_CERT},                                      \
+    {                                                                                                       \
+        "help", no_argument, NULL, 'h'                                                                      \
+    }
 
 /*  Apply a global option. Returns 1 when opt was one, 0 when not, or
     S_EXIT_USAGE + 100 after printing why its value is bad. */
@@ -145,8 +144,18 @@ s_global_option(int opt, const char *arg, s_options_t *opts)
 }
 
 enum {
-    O_SEARCH = 1000, O_SUSPENDED, O_NOT_SUSPENDED, O_VERIFIED, O_NOT_VERIFIED, O_MERCHANT,
-    O_NOT_MERCHANT, O_LIMIT, O_OFFSET, O_REASON, O_UNTIL, O_PROFILE,
+    O_SEARCH = 1000,
+    O_SUSPENDED,
+    O_NOT_SUSPENDED,
+    O_VERIFIED,
+    O_NOT_VERIFIED,
+    O_MERCHANT,
+    O_NOT_MERCHANT,
+    O_LIMIT,
+    O_OFFSET,
+    O_REASON,
+    O_UNTIL,
+    O_PROFILE,
 };
 
 /*  Parse a command's arguments (argv[0] is the command) into req.
@@ -159,9 +168,9 @@ s_parse_command(int argc, char **argv, P2p__AdminRequest *req, s_options_t *opts
         P2p__AdminAction action;
         int positionals; /* ID, then on|off */
     } commands[] = {
-        {"list", P2P__ADMIN_ACTION__LIST, 0},         {"get", P2P__ADMIN_ACTION__GET, 1},
-        {"suspend", P2P__ADMIN_ACTION__SUSPEND, 1},   {"unsuspend", P2P__ADMIN_ACTION__UNSUSPEND, 1},
-        {"verify", P2P__ADMIN_ACTION__VERIFY, 2},     {"merchant", P2P__ADMIN_ACTION__MERCHANT, 2},
+        {"list", P2P__ADMIN_ACTION__LIST, 0},       {"get", P2P__ADMIN_ACTION__GET, 1},
+        {"suspend", P2P__ADMIN_ACTION__SUSPEND, 1}, {"unsuspend", P2P__ADMIN_ACTION__UNSUSPEND, 1},
+        {"verify", P2P__ADMIN_ACTION__VERIFY, 2},   {"merchant", P2P__ADMIN_ACTION__MERCHANT, 2},
         {"audit", P2P__ADMIN_ACTION__AUDIT, 0},
     };
     static const struct option options[] = {
@@ -186,8 +195,8 @@ s_parse_command(int argc, char **argv, P2p__AdminRequest *req, s_options_t *opts
         const int allowed[12];
     } allowed[] = {
         {P2P__ADMIN_ACTION__LIST,
-         {O_SEARCH, O_SUSPENDED, O_NOT_SUSPENDED, O_VERIFIED, O_NOT_VERIFIED, O_MERCHANT,
-          O_NOT_MERCHANT, O_LIMIT, O_OFFSET}},
+         {O_SEARCH, O_SUSPENDED, O_NOT_SUSPENDED, O_VERIFIED, O_NOT_VERIFIED, O_MERCHANT, O_NOT_MERCHANT,
+          O_LIMIT, O_OFFSET}},
         {P2P__ADMIN_ACTION__GET, {0}},
         {P2P__ADMIN_ACTION__SUSPEND, {O_REASON, O_UNTIL}},
         {P2P__ADMIN_ACTION__UNSUSPEND, {O_REASON}},
@@ -362,7 +371,8 @@ s_table(const json_t *rows, const char *const *keys, const char *const *headers,
                 s_cell(json_object_get(row, "before"), before, sizeof before);
                 s_cell(json_object_get(row, "after"), after, sizeof after);
                 snprintf(buf, sizeof buf, "%s -> %s", before, after);
-            } else {
+            }
+            else {
                 s_cell(value, buf, sizeof buf);
             }
             if (strcmp(keys[c], "change") != 0)
@@ -395,10 +405,9 @@ s_record(const json_t *profile)
     const char *key;
     const json_t *value;
     int width = 0;
+    json_object_foreach((json_t *) profile, key, value) if (s_width(key) > width) width = s_width(key);
     json_object_foreach((json_t *) profile, key, value)
-        if (s_width(key) > width)
-            width = s_width(key);
-    json_object_foreach((json_t *) profile, key, value) {
+    {
         char buf[2048];
         printf("%-*s  %s\n", width, key, s_cell(value, buf, sizeof buf));
     }
@@ -419,8 +428,8 @@ static json_t *
 s_envelope(const P2p__AdminReply *reply, P2p__AdminAction action)
 {
     if (reply->status != 200) {
-        return json_pack("{s:b,s:s,s:s,s:i}", "success", 0, "error", reply->error ? reply->error : "",
-                         "code", reply->code ? reply->code : "", "status", reply->status);
+        return json_pack("{s:b,s:s,s:s,s:i}", "success", 0, "error", reply->error ? reply->error : "", "code",
+                         reply->code ? reply->code : "", "status", reply->status);
     }
     json_t *data = json_object();
     if (action == P2P__ADMIN_ACTION__AUDIT) {
@@ -429,13 +438,15 @@ s_envelope(const P2p__AdminReply *reply, P2p__AdminAction action)
             json_array_append_new(entries, admin_api_message_to_json(&reply->entries[i]->base));
         json_object_set_new(data, "entries", entries);
         json_object_set_new(data, "total", json_integer(reply->total));
-    } else if (action == P2P__ADMIN_ACTION__LIST) {
+    }
+    else if (action == P2P__ADMIN_ACTION__LIST) {
         json_t *profiles = json_array();
         for (size_t i = 0; i < reply->n_profiles; i++)
             json_array_append_new(profiles, admin_api_message_to_json(&reply->profiles[i]->base));
         json_object_set_new(data, "profiles", profiles);
         json_object_set_new(data, "total", json_integer(reply->total));
-    } else if (reply->n_profiles == 1) {
+    }
+    else if (reply->n_profiles == 1) {
         json_object_set_new(data, "profile", admin_api_message_to_json(&reply->profiles[0]->base));
     }
     json_t *out = json_pack("{s:b,s:o}", "success", 1, "data", data);
@@ -453,35 +464,35 @@ s_print(const P2p__AdminReply *reply, const P2p__AdminRequest *req, bool as_json
         char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
         printf("%s\n", text ? text : "{}");
         free(text);
-    } else if (rc != S_EXIT_OK) {
-        fprintf(stderr, "p2p-admin: error: %s (%s, status %d)\n",
-                reply->error ? reply->error : "failed", reply->code ? reply->code : "?",
-                reply->status);
-    } else {
+    }
+    else if (rc != S_EXIT_OK) {
+        fprintf(stderr, "p2p-admin: error: %s (%s, status %d)\n", reply->error ? reply->error : "failed",
+                reply->code ? reply->code : "?", reply->status);
+    }
+    else {
         const json_t *data = json_object_get(doc, "data");
         if (reply->message)
             printf("%s\n\n", reply->message);
         if (req->action == P2P__ADMIN_ACTION__LIST) {
-            static const char *const keys[] = {"id", "user_id", "username", "is_verified",
-                                               "is_merchant", "is_suspended", "suspended_until",
-                                               "total_trades", "avg_rating"};
-            static const char *const headers[] = {"ID", "USER_ID", "USERNAME", "VERIFIED",
-                                                  "MERCHANT", "SUSPENDED", "UNTIL", "TRADES",
-                                                  "RATING"};
+            static const char *const keys[] = {
+                "id",           "user_id",         "username",     "is_verified", "is_merchant",
+                "is_suspended", "suspended_until", "total_trades", "avg_rating"};
+            static const char *const headers[] = {"ID",        "USER_ID", "USERNAME", "VERIFIED", "MERCHANT",
+                                                  "SUSPENDED", "UNTIL",   "TRADES",   "RATING"};
             const json_t *rows = json_object_get(data, "profiles");
             s_table(rows, keys, headers, 9);
-            s_print_page("profiles", json_array_size(rows), req->has_offset ? req->offset : 0,
-                         reply->total);
-        } else if (req->action == P2P__ADMIN_ACTION__AUDIT) {
-            static const char *const keys[] = {"id", "created_at", "admin_user_id", "action",
-                                               "profile_id", "reason", "change"};
-            static const char *const headers[] = {"ID", "TIME", "ADMIN", "ACTION", "PROFILE",
-                                                  "REASON", "CHANGE (BEFORE -> AFTER)"};
+            s_print_page("profiles", json_array_size(rows), req->has_offset ? req->offset : 0, reply->total);
+        }
+        else if (req->action == P2P__ADMIN_ACTION__AUDIT) {
+            static const char *const keys[] = {"id",         "created_at", "admin_user_id", "action",
+                                               "profile_id", "reason",     "change"};
+            static const char *const headers[] = {
+                "ID", "TIME", "ADMIN", "ACTION", "PROFILE", "REASON", "CHANGE (BEFORE -> AFTER)"};
             const json_t *rows = json_object_get(data, "entries");
             s_table(rows, keys, headers, 7);
-            s_print_page("entries", json_array_size(rows), req->has_offset ? req->offset : 0,
-                         reply->total);
-        } else {
+            s_print_page("entries", json_array_size(rows), req->has_offset ? req->offset : 0, reply->total);
+        }
+        else {
             s_record(json_object_get(data, "profile"));
         }
     }
@@ -496,13 +507,11 @@ s_keygen(const char *file)
 {
     zcert_t *cert = zcert_new();
     if (!cert || zcert_save(cert, file) != 0) {
-        fprintf(stderr, "p2p-admin: cannot write %s and %s_secret: %s\n", file, file,
-                strerror(errno));
+        fprintf(stderr, "p2p-admin: cannot write %s and %s_secret: %s\n", file, file, strerror(errno));
         zcert_destroy(&cert);
         return S_EXIT_FAILED;
     }
-    printf("wrote %s (public: give it to the other side) and %s_secret (keep it private)\n",
-           file, file);
+    printf("wrote %s (public: give it to the other side) and %s_secret (keep it private)\n", file, file);
     zcert_destroy(&cert);
     return S_EXIT_OK;
 }
@@ -565,18 +574,18 @@ s_call(const s_options_t *opts, const P2p__AdminRequest *req, int *rc)
     if (zframe_send(&frame, sock, 0) != 0) {
         fprintf(stderr, "p2p-admin: cannot send to %s: %s\n", opts->endpoint, zmq_strerror(errno));
         zframe_destroy(&frame);
-    } else {
+    }
+    else {
         zmq_pollitem_t item = {.socket = zsock_resolve(sock), .events = ZMQ_POLLIN};
         int ready = zmq_poll(&item, 1, opts->timeout_ms);
         zframe_t *answer = ready > 0 ? zframe_recv(sock) : NULL;
         if (!answer) {
-            fprintf(stderr,
-                    "p2p-admin: no reply from %s within %d ms (is p2p-admin-svc running there%s?)\n",
+            fprintf(stderr, "p2p-admin: no reply from %s within %d ms (is p2p-admin-svc running there%s?)\n",
                     opts->endpoint, opts->timeout_ms,
                     opts->curve_server_key ? ", and does it accept this certificate" : "");
             *rc = S_EXIT_NO_REPLY;
-        } else if (!(reply = p2p__admin_reply__unpack(NULL, zframe_size(answer),
-                                                       zframe_data(answer)))) {
+        }
+        else if (!(reply = p2p__admin_reply__unpack(NULL, zframe_size(answer), zframe_data(answer)))) {
             fprintf(stderr, "p2p-admin: malformed reply from %s\n", opts->endpoint);
         }
         zframe_destroy(&answer);

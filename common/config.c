@@ -46,8 +46,8 @@ config_load(config_t *cfg, err_t *err)
         long n = strtol(value, &end, 10);
         if (errno || end == value || *end || n < key->min || n > key->max) {
             config_free(cfg);
-            return err_set(err, ERR_INVALID, "%s must be an integer from %ld to %ld", key->env,
-                           key->min, key->max);
+            return err_set(err, ERR_INVALID, "%s must be an integer from %ld to %ld", key->env, key->min,
+                           key->max);
         }
         *(int *) slot = (int) n;
     }

@@ -65,8 +65,7 @@ s_set_state(db_t *self, db_state_t state, const char *reason)
 {
     if (self->state == state)
         return;
-    json_t *fields = json_pack("{s:s,s:s}", "from", s_state_names[self->state], "to",
-                               s_state_names[state]);
+    json_t *fields = json_pack("{s:s,s:s}", "from", s_state_names[self->state], "to", s_state_names[state]);
     if (reason && *reason)
         json_object_set_new(fields, "reason", json_string(reason));
     if (self->conn && PQhost(self->conn))
@@ -190,15 +189,13 @@ db_connect(db_t *self, err_t *err)
     /* Our defaults come before dbname so that a value in DATABASE_URL wins
        (libpq keeps the last value of a repeated keyword). */
     const char *timeout = getenv("PGCONNECT_TIMEOUT");
-    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name",
-                          "dbname", NULL};
-    const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT,
-                            DB_TCP_USER_TIMEOUT_MS, "p2p-worker", self->conninfo, NULL};
+    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name", "dbname", NULL};
+    const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT, DB_TCP_USER_TIMEOUT_MS,
+                            "p2p-worker", self->conninfo, NULL};
     self->conn = PQconnectdbParams(keys, values, 1);
     if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) {
         char why[200];
-        s_first_line(why, sizeof why,
-                     self->conn ? PQerrorMessage(self->conn) : "out of memory");
+        s_first_line(why, sizeof why, self->conn ? PQerrorMessage(self->conn) : "out of memory");
         s_drop(self, DB_FAILED, why);
         self->next_attempt_ms = clock_mono_ms() + DB_RETRY_MS;
         return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
@@ -274,8 +271,7 @@ s_check_result(db_t *self, PGresult *res, const char *what, err_t *err)
     PQclear(res);
 
     /* Constraint violations are the caller's business (409s): not errors here. */
-    json_t *fields = json_pack("{s:s,s:s,s:s}", "statement", what, "sqlstate", self->sqlstate,
-                               "error", line);
+    json_t *fields = json_pack("{s:s,s:s,s:s}", "statement", what, "sqlstate", self->sqlstate, "error", line);
     if (*self->constraint)
         json_object_set_new(fields, "constraint", json_string(self->constraint));
     if (strncmp(self->sqlstate, "23", 2) == 0)

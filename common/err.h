@@ -44,8 +44,7 @@ typedef struct {
 
 /*  Fill err (which may be NULL) with code and a printf-style message.
     Always returns -1 so callers can `return err_set(...)`. */
-int err_set(err_t *err, err_code_t code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int err_set(err_t *err, err_code_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*  HTTP status for code (500 for out-of-range codes). */
 int err_http_status(err_code_t code);

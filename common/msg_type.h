@@ -10,9 +10,9 @@
 #include <stdbool.h>
 
 /*  Which worker kind serves a type. SERVICE_NONE: nobody yet (placeholder). */
-#define SERVICE_LIST(X)            \
-    X(SERVICE_NONE, "none")        \
-    X(SERVICE_PROFILE, "profile")  \
+#define SERVICE_LIST(X)           \
+    X(SERVICE_NONE, "none")       \
+    X(SERVICE_PROFILE, "profile") \
     X(SERVICE_ADMIN, "admin")
 
 typedef enum {
@@ -28,50 +28,51 @@ typedef enum {
 #define MSG_WRITE 2u
 
 /*  X(enum, wire name, service, flags, "not yet implemented" text or NULL) */
-#define MSG_TYPE_LIST(X)                                                                           \
-    /* profile: WebSocket */                                                                       \
-    X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS, NULL)                               \
-    X(MSG_PROFILE_UPDATE, "profile.update", SERVICE_PROFILE, MSG_WS | MSG_WRITE, NULL)             \
-    X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS, NULL)                           \
-    X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS, NULL)                         \
-    /* profile: REST routes and the WebSocket connect check */                                     \
-    X(MSG_PROFILE_CHECK, "profile.check", SERVICE_PROFILE, 0, NULL)                                \
-    X(MSG_PROFILE_CREATE, "profile.create", SERVICE_PROFILE, MSG_WRITE, NULL)                      \
-    X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, 0, NULL)                                      \
-    X(MSG_PROFILE_PUT, "profile.put", SERVICE_PROFILE, MSG_WRITE, NULL)                            \
-    X(MSG_SESSION_OPEN, "session.open", SERVICE_PROFILE, 0, NULL)                                  \
-    /* admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                    \
-    X(MSG_ADMIN_LIST, "admin.list", SERVICE_ADMIN, 0, NULL)                                        \
-    X(MSG_ADMIN_GET, "admin.get", SERVICE_ADMIN, 0, NULL)                                          \
-    X(MSG_ADMIN_SUSPEND, "admin.suspend", SERVICE_ADMIN, MSG_WRITE, NULL)                          \
-    X(MSG_ADMIN_UNSUSPEND, "admin.unsuspend", SERVICE_ADMIN, MSG_WRITE, NULL)                      \
-    X(MSG_ADMIN_VERIFY, "admin.verify", SERVICE_ADMIN, MSG_WRITE, NULL)                            \
-    X(MSG_ADMIN_MERCHANT, "admin.merchant", SERVICE_ADMIN, MSG_WRITE, NULL)                        \
-    X(MSG_ADMIN_AUDIT, "admin.audit", SERVICE_ADMIN, 0, NULL)                                      \
-    /* the seed's placeholders, answered by the gateway until a worker serves them */              \
-    X(MSG_AD_CREATE, "ad.create", SERVICE_NONE, MSG_WS, "Ad creation not yet implemented")         \
-    X(MSG_AD_LIST, "ad.list", SERVICE_NONE, MSG_WS, "Ad listing not yet implemented")              \
-    X(MSG_AD_UPDATE, "ad.update", SERVICE_NONE, MSG_WS, "Ad update not yet implemented")           \
-    X(MSG_AD_DELETE, "ad.delete", SERVICE_NONE, MSG_WS, "Ad deletion not yet implemented")         \
-    X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_NONE, MSG_WS, "My ads not yet implemented")              \
-    X(MSG_ORDER_CREATE, "order.create", SERVICE_NONE, MSG_WS, "Order creation not yet implemented") \
-    X(MSG_ORDER_LIST, "order.list", SERVICE_NONE, MSG_WS, "Order listing not yet implemented")     \
-    X(MSG_ORDER_GET, "order.get", SERVICE_NONE, MSG_WS, "Order details not yet implemented")       \
-    X(MSG_ORDER_CANCEL, "order.cancel", SERVICE_NONE, MSG_WS, "Order cancellation not yet implemented") \
-    X(MSG_ORDER_CONFIRM_PAYMENT, "order.confirm_payment", SERVICE_NONE, MSG_WS,                    \
-      "Payment confirmation not yet implemented")                                                  \
-    X(MSG_ORDER_RELEASE_CRYPTO, "order.release_crypto", SERVICE_NONE, MSG_WS,                      \
-      "Crypto release not yet implemented")                                                        \
-    X(MSG_CHAT_SEND_MESSAGE, "chat.send_message", SERVICE_NONE, MSG_WS, "Chat messaging not yet implemented") \
+#define MSG_TYPE_LIST(X)                                                                                    \
+    /* profile: WebSocket */                                                                                \
+    X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS, NULL)                                        \
+    X(MSG_PROFILE_UPDATE, "profile.update", SERVICE_PROFILE, MSG_WS | MSG_WRITE, NULL)                      \
+    X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS, NULL)                                    \
+    X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS, NULL)                                  \
+    /* profile: REST routes and the WebSocket connect check */                                              \
+    X(MSG_PROFILE_CHECK, "profile.check", SERVICE_PROFILE, 0, NULL)                                         \
+    X(MSG_PROFILE_CREATE, "profile.create", SERVICE_PROFILE, MSG_WRITE, NULL)                               \
+    X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, 0, NULL)                                               \
+    X(MSG_PROFILE_PUT, "profile.put", SERVICE_PROFILE, MSG_WRITE, NULL)                                     \
+    X(MSG_SESSION_OPEN, "session.open", SERVICE_PROFILE, 0, NULL)                                           \
+    /* admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                             \
+    X(MSG_ADMIN_LIST, "admin.list", SERVICE_ADMIN, 0, NULL)                                                 \
+    X(MSG_ADMIN_GET, "admin.get", SERVICE_ADMIN, 0, NULL)                                                   \
+    X(MSG_ADMIN_SUSPEND, "admin.suspend", SERVICE_ADMIN, MSG_WRITE, NULL)                                   \
+    X(MSG_ADMIN_UNSUSPEND, "admin.unsuspend", SERVICE_ADMIN, MSG_WRITE, NULL)                               \
+    X(MSG_ADMIN_VERIFY, "admin.verify", SERVICE_ADMIN, MSG_WRITE, NULL)                                     \
+    X(MSG_ADMIN_MERCHANT, "admin.merchant", SERVICE_ADMIN, MSG_WRITE, NULL)                                 \
+    X(MSG_ADMIN_AUDIT, "admin.audit", SERVICE_ADMIN, 0, NULL)                                               \
+    /* the seed's placeholders, answered by the gateway until a worker serves them */                       \
+    X(MSG_AD_CREATE, "ad.create", SERVICE_NONE, MSG_WS, "Ad creation not yet implemented")                  \
+    X(MSG_AD_LIST, "ad.list", SERVICE_NONE, MSG_WS, "Ad listing not yet implemented")                       \
+    X(MSG_AD_UPDATE, "ad.update", SERVICE_NONE, MSG_WS, "Ad update not yet implemented")                    \
+    X(MSG_AD_DELETE, "ad.delete", SERVICE_NONE, MSG_WS, "Ad deletion not yet implemented")                  \
+    X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_NONE, MSG_WS, "My ads not yet implemented")                       \
+    X(MSG_ORDER_CREATE, "order.create", SERVICE_NONE, MSG_WS, "Order creation not yet implemented")         \
+    X(MSG_ORDER_LIST, "order.list", SERVICE_NONE, MSG_WS, "Order listing not yet implemented")              \
+    X(MSG_ORDER_GET, "order.get", SERVICE_NONE, MSG_WS, "Order details not yet implemented")                \
+    X(MSG_ORDER_CANCEL, "order.cancel", SERVICE_NONE, MSG_WS, "Order cancellation not yet implemented")     \
+    X(MSG_ORDER_CONFIRM_PAYMENT, "order.confirm_payment", SERVICE_NONE, MSG_WS,                             \
+      "Payment confirmation not yet implemented")                                                           \
+    X(MSG_ORDER_RELEASE_CRYPTO, "order.release_crypto", SERVICE_NONE, MSG_WS,                               \
+      "Crypto release not yet implemented")                                                                 \
+    X(MSG_CHAT_SEND_MESSAGE, "chat.send_message", SERVICE_NONE, MSG_WS,                                     \
+      "Chat messaging not yet implemented")                                                                 \
     X(MSG_CHAT_GET_MESSAGES, "chat.get_messages", SERVICE_NONE, MSG_WS, "Chat history not yet implemented") \
     X(MSG_CHAT_MARK_READ, "chat.mark_read", SERVICE_NONE, MSG_WS, "Chat read receipts not yet implemented") \
-    X(MSG_DISPUTE_RAISE, "dispute.raise", SERVICE_NONE, MSG_WS, "Dispute creation not yet implemented") \
-    X(MSG_DISPUTE_GET, "dispute.get", SERVICE_NONE, MSG_WS, "Dispute details not yet implemented") \
-    X(MSG_REVIEW_CREATE, "review.create", SERVICE_NONE, MSG_WS, "Review creation not yet implemented") \
-    X(MSG_REVIEW_LIST, "review.list", SERVICE_NONE, MSG_WS, "Review listing not yet implemented")  \
-    X(MSG_NOTIFICATION_LIST, "notification.list", SERVICE_NONE, MSG_WS,                           \
-      "Notification listing not yet implemented")                                                  \
-    X(MSG_NOTIFICATION_MARK_READ, "notification.mark_read", SERVICE_NONE, MSG_WS,                  \
+    X(MSG_DISPUTE_RAISE, "dispute.raise", SERVICE_NONE, MSG_WS, "Dispute creation not yet implemented")     \
+    X(MSG_DISPUTE_GET, "dispute.get", SERVICE_NONE, MSG_WS, "Dispute details not yet implemented")          \
+    X(MSG_REVIEW_CREATE, "review.create", SERVICE_NONE, MSG_WS, "Review creation not yet implemented")      \
+    X(MSG_REVIEW_LIST, "review.list", SERVICE_NONE, MSG_WS, "Review listing not yet implemented")           \
+    X(MSG_NOTIFICATION_LIST, "notification.list", SERVICE_NONE, MSG_WS,                                     \
+      "Notification listing not yet implemented")                                                           \
+    X(MSG_NOTIFICATION_MARK_READ, "notification.mark_read", SERVICE_NONE, MSG_WS,                           \
       "Notification read receipts not yet implemented")
 
 typedef enum {

@@ -81,8 +81,9 @@ worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len,
     }
     if (!json_is_object(data)) {
         json_decref(data);
-        err_set(err, ERR_INVALID, channel == CHANNEL_WEBSOCKET ? "data must be a JSON object"
-                                                               : "request body must be a JSON object");
+        err_set(err, ERR_INVALID,
+                channel == CHANNEL_WEBSOCKET ? "data must be a JSON object"
+                                             : "request body must be a JSON object");
         return NULL;
     }
     return data;
@@ -220,8 +221,8 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
         self->errors++;
     if (log_enabled(P2P_LOG_DEBUG))
         log_debug("request.served", rid,
-                  json_pack("{s:s, s:i, s:I}", "type", env->msg_type, "status", reply.status,
-                            "ms", (json_int_t) (clock_mono_ms() - started)));
+                  json_pack("{s:s, s:i, s:I}", "type", env->msg_type, "status", reply.status, "ms",
+                            (json_int_t) (clock_mono_ms() - started)));
     free(reply.body);
 }
 
@@ -314,7 +315,8 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         items[i] = (zmq_pollitem_t){.socket = zsock_resolve(self.gateways[i]), .events = ZMQ_POLLIN};
     int item_count = (int) self.gateway_count;
     if (spec->side_socket && spec->on_side_socket)
-        items[item_count++] = (zmq_pollitem_t){.socket = zsock_resolve(spec->side_socket), .events = ZMQ_POLLIN};
+        items[item_count++] =
+            (zmq_pollitem_t){.socket = zsock_resolve(spec->side_socket), .events = ZMQ_POLLIN};
 
     int64_t next_beat = 0;
     while (!s_stop) {

@@ -25,10 +25,11 @@ typedef struct {
     const char *user_id;        /* verified caller; never NULL */
     const char *role;           /* "admin" or "" */
     json_t *data;               /* the request's fields: REST body or WS "data"; {} when absent. Borrowed */
-    json_t *params;             /* REST path and query parameters as strings, e.g. {"id":"12","limit":"5"}; {} when none. Borrowed */
-    worker_t *worker;           /* for worker_publish */
-    const char *request_id;     /* for log lines */
-    int64_t deadline_ms;        /* unix ms */
+    json_t *
+        params; /* REST path and query parameters as strings, e.g. {"id":"12","limit":"5"}; {} when none. Borrowed */
+    worker_t *worker;       /* for worker_publish */
+    const char *request_id; /* for log lines */
+    int64_t deadline_ms;    /* unix ms */
 } worker_request_t;
 
 typedef struct {
@@ -54,13 +55,14 @@ typedef struct {
 typedef void(worker_side_fn)(void *app, worker_t *worker, zsock_t *socket);
 
 typedef struct {
-    service_t service;             /* the kind announced in heartbeats */
-    const worker_route_t *routes;  /* the worker's dispatch table */
+    service_t service;            /* the kind announced in heartbeats */
+    const worker_route_t *routes; /* the worker's dispatch table */
     size_t route_count;
-    void *app;                     /* handed to every handler and to tick */
-    void (*tick)(void *app);       /* called about once per heartbeat interval; may be NULL */
-    json_t *(*stats)(void *app);   /* counters to report in heartbeats (new object, e.g. db_queries); may be NULL */
-    zsock_t *side_socket;          /* an extra socket to poll (e.g. an operator API), borrowed; may be NULL */
+    void *app;               /* handed to every handler and to tick */
+    void (*tick)(void *app); /* called about once per heartbeat interval; may be NULL */
+    json_t *(*stats)(
+        void *app);       /* counters to report in heartbeats (new object, e.g. db_queries); may be NULL */
+    zsock_t *side_socket; /* an extra socket to poll (e.g. an operator API), borrowed; may be NULL */
     worker_side_fn *on_side_socket;
 } worker_spec_t;
 

@@ -32,9 +32,9 @@ typedef struct gateway {
     rate_limit_t *limits;
     worker_pool_t *pool;
     metrics_t *metrics;
-    handle_table_t *pending;  /* request id -> pending_t (owned by pending.c) */
-    handle_table_t *sessions; /* session handle -> ws_session_t (lws-owned memory) */
-    handle_table_t *http;     /* request handle -> http_request_t (lws-owned memory) */
+    handle_table_t *pending;     /* request id -> pending_t (owned by pending.c) */
+    handle_table_t *sessions;    /* session handle -> ws_session_t (lws-owned memory) */
+    handle_table_t *http;        /* request handle -> http_request_t (lws-owned memory) */
     lws_sorted_usec_list_t tick; /* heartbeats, purges, sweeps */
     lws_sorted_usec_list_t safety_drain;
     lws_retry_bo_t ws_policy;

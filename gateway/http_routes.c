@@ -19,14 +19,21 @@
 /*  A request body must arrive completely within this time, however it trickles. */
 #define HTTP_BODY_DEADLINE_S 10
 
-typedef enum { ROUTE_HEALTH, ROUTE_READY, ROUTE_WORKER, ROUTE_WEB, ROUTE_DEV_TOKEN, ROUTE_METRICS } route_kind_t;
+typedef enum {
+    ROUTE_HEALTH,
+    ROUTE_READY,
+    ROUTE_WORKER,
+    ROUTE_WEB,
+    ROUTE_DEV_TOKEN,
+    ROUTE_METRICS
+} route_kind_t;
 typedef enum { AUTH_NONE, AUTH_USER, AUTH_ADMIN } route_auth_t;
 
 typedef struct {
     const char *method;
-    const char *path;  /* "{id}" matches one segment and becomes params["id"] */
+    const char *path; /* "{id}" matches one segment and becomes params["id"] */
     route_kind_t kind;
-    msg_type_t type;   /* ROUTE_WORKER: what the worker is asked */
+    msg_type_t type; /* ROUTE_WORKER: what the worker is asked */
     route_auth_t auth;
 } route_t;
 
@@ -56,16 +63,16 @@ static const route_t s_routes[] = {
 
 typedef struct {
     struct lws *wsi;
-    uint64_t handle;        /* in gw->http while waiting for a worker; 0 otherwise */
+    uint64_t handle; /* in gw->http while waiting for a worker; 0 otherwise */
     const route_t *route;
-    json_t *params;         /* path and query parameters, owned */
+    json_t *params; /* path and query parameters, owned */
     auth_identity_t identity;
-    char *body;             /* collected request body, owned */
+    char *body; /* collected request body, owned */
     size_t body_len;
-    bool responding;        /* a response is queued; ignore the rest of the body */
-    bool dispatched;        /* sent to a worker (at most once per request) */
-    bool expects_body;      /* dispatch waits for HTTP_BODY_COMPLETION */
-    bool serving_file;      /* lws is sending a file; finish on FILE_COMPLETION */
+    bool responding;   /* a response is queued; ignore the rest of the body */
+    bool dispatched;   /* sent to a worker (at most once per request) */
+    bool expects_body; /* dispatch waits for HTTP_BODY_COMPLETION */
+    bool serving_file; /* lws is sending a file; finish on FILE_COMPLETION */
     /* the response, written in HTTP_WRITEABLE */
     int status;
     const char *content_type;
@@ -73,7 +80,7 @@ typedef struct {
     size_t response_len;
     int retry_after;
     bool close_after;
-    bool armed;              /* body_deadline is scheduled */
+    bool armed; /* body_deadline is scheduled */
     lws_sorted_usec_list_t body_deadline;
 } s_http_t;
 
@@ -90,9 +97,8 @@ s_method(struct lws *wsi, char *path, size_t path_len)
         enum lws_token_indexes token;
         const char *name;
     } methods[] = {
-        {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
-        {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_PATCH_URI, "PATCH"},
-        {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+        {WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},     {WSI_TOKEN_PUT_URI, "PUT"},
+        {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
         {WSI_TOKEN_HEAD_URI, "HEAD"},
     };
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
@@ -215,9 +221,10 @@ s_dispatch(gateway_t *gw, s_http_t *req)
         bool object = json_is_object(root);
         json_decref(root);
         if (!object) {
-            const char *why = root                             ? "request body must be a JSON object"
-                              : strstr(jerr.text, "\\u0000") ? "strings must not contain NUL (\\u0000) characters"
-                                                               : "request body is not valid JSON";
+            const char *why = root ? "request body must be a JSON object"
+                              : strstr(jerr.text, "\\u0000")
+                                  ? "strings must not contain NUL (\\u0000) characters"
+                                  : "request body is not valid JSON";
             s_respond_error(req, ERR_INVALID, why);
             return;
         }
@@ -242,7 +249,8 @@ s_dispatch(gateway_t *gw, s_http_t *req)
         if (req->handle)
             handle_table_remove(gw->http, req->handle);
         req->handle = 0;
-        s_respond_error(req, ERR_UNAVAILABLE, "the service is temporarily unavailable; the request was not applied");
+        s_respond_error(req, ERR_UNAVAILABLE,
+                        "the service is temporarily unavailable; the request was not applied");
     }
 }
 
@@ -337,9 +345,12 @@ s_mime_type(const char *file)
     static const struct {
         const char *ext, *mime;
     } types[] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-        {".png", "image/png"},                 {".ico", "image/x-icon"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
         {".json", "application/json"},
     };
     const char *dot = strrchr(file, '.');
@@ -360,8 +371,8 @@ s_serve_web(gateway_t *gw, s_http_t *req)
         file = json_string_value(name);
     bool safe = file && *file && file[0] != '.' && strlen(file) < 128;
     for (const char *c = file; safe && *c; c++)
-        safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
-               || *c == '.' || *c == '_' || *c == '-';
+        safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.'
+               || *c == '_' || *c == '-';
     if (!safe) {
         s_respond_error(req, ERR_NOT_FOUND, "no such file");
         return 0;
@@ -412,7 +423,8 @@ s_ready(gateway_t *gw, s_http_t *req)
         json_object_set_new(workers, service_name((service_t) kind), json_integer(live));
         ready = ready && live > 0;
     }
-    json_t *root = json_pack("{s:b, s:{s:b, s:o}}", "success", ready, "data", "ready", ready, "workers", workers);
+    json_t *root =
+        json_pack("{s:b, s:{s:b, s:o}}", "success", ready, "data", "ready", ready, "workers", workers);
     if (!ready) {
         json_object_set_new(root, "error", json_string("SERVICE_UNAVAILABLE"));
         json_object_set_new(root, "message", json_string("no live worker for every service"));
@@ -432,15 +444,15 @@ s_metrics(gateway_t *gw, s_http_t *req)
     for (int kind = SERVICE_NONE + 1; kind < SERVICE_COUNT; kind++)
         json_object_set_new(live, service_name((service_t) kind),
                             json_integer(worker_pool_live(gw->pool, (service_t) kind)));
-    json_t *gauges = json_pack(
-        "{s:{s:s, s:s, s:I}, s:{s:s, s:s, s:I}, s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:I}}",
-        "p2p_ws_sessions", "help", "Open WebSocket sessions.", "type", "gauge", "values",
-        (json_int_t) handle_table_size(gw->sessions),
-        "p2p_requests_in_flight", "help", "Requests sent to workers and not answered yet.", "type", "gauge",
-        "values", (json_int_t) handle_table_size(gw->pending),
-        "p2p_workers_live", "help", "Live workers by kind.", "type", "gauge", "label", "kind", "values", live,
-        "p2p_rate_limited_total", "help", "Requests refused by the rate limit.", "type", "counter", "values",
-        (json_int_t) rate_limit_refusals(gw->limits));
+    json_t *gauges =
+        json_pack("{s:{s:s, s:s, s:I}, s:{s:s, s:s, s:I}, s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:I}}",
+                  "p2p_ws_sessions", "help", "Open WebSocket sessions.", "type", "gauge", "values",
+                  (json_int_t) handle_table_size(gw->sessions), "p2p_requests_in_flight", "help",
+                  "Requests sent to workers and not answered yet.", "type", "gauge", "values",
+                  (json_int_t) handle_table_size(gw->pending), "p2p_workers_live", "help",
+                  "Live workers by kind.", "type", "gauge", "label", "kind", "values", live,
+                  "p2p_rate_limited_total", "help", "Requests refused by the rate limit.", "type", "counter",
+                  "values", (json_int_t) rate_limit_refusals(gw->limits));
     size_t len = 0;
     char *text = metrics_render(gw->metrics, gauges, workers, &len);
     s_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text ? text : "", len);
@@ -581,18 +593,19 @@ s_write_response(struct lws *wsi, s_http_t *req)
 {
     unsigned char headers[LWS_PRE + 512];
     unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
-    if (lws_add_http_common_headers(wsi, (unsigned int) req->status, req->content_type,
-                                    req->response_len, &p, end))
+    if (lws_add_http_common_headers(wsi, (unsigned int) req->status, req->content_type, req->response_len, &p,
+                                    end))
         return -1;
     if (req->retry_after) {
         char value[16];
         int n = snprintf(value, sizeof value, "%d", req->retry_after);
-        if (lws_add_http_header_by_name(wsi, (const unsigned char *) "retry-after:",
-                                        (const unsigned char *) value, n, &p, end))
+        if (lws_add_http_header_by_name(
+                wsi, (const unsigned char *) "retry-after:", (const unsigned char *) value, n, &p, end))
             return -1;
     }
     if (req->close_after
-        && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *) "close", 5, &p, end))
+        && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *) "close", 5, &p,
+                                        end))
         return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;

@@ -77,7 +77,8 @@ s_lws_log(int level, const char *line)
     size_t n = strlen(text);
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = 0;
-    log_emit(level == LLL_ERR ? P2P_LOG_ERROR : P2P_LOG_WARN, "lws.log", NULL, json_pack("{s:s}", "line", text));
+    log_emit(level == LLL_ERR ? P2P_LOG_ERROR : P2P_LOG_WARN, "lws.log", NULL,
+             json_pack("{s:s}", "line", text));
 }
 
 static int
@@ -96,8 +97,9 @@ s_start(gateway_t *self)
         return -1;
     }
     if (strlen(self->cfg.jwt_secret) < 32)
-        log_warn("config.weak_secret", NULL,
-                 json_pack("{s:s}", "reason", "JWT_SECRET is shorter than 32 bytes; use a longer random key"));
+        log_warn(
+            "config.weak_secret", NULL,
+            json_pack("{s:s}", "reason", "JWT_SECRET is shorter than 32 bytes; use a longer random key"));
 
     uint64_t seed[3];
     if (getrandom(seed, sizeof seed, 0) != sizeof seed)
@@ -204,8 +206,8 @@ main(int argc, char **argv)
     lws_sul_schedule(self.lws, 0, &self.tick, s_on_tick, 1);
     lws_sul_schedule(self.lws, 0, &self.safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
     log_info("gateway.started", NULL,
-             json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind,
-                       "pid", (int) getpid()));
+             json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind, "pid",
+                       (int) getpid()));
 
     while (!s_stop)
         if (lws_service(self.lws, 0) < 0)

@@ -79,13 +79,13 @@ typedef struct {
     size_t len, cap;
 } s_buf_t;
 
-static void __attribute__((format(printf, 2, 3)))
-s_printf(s_buf_t *buf, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) s_printf(s_buf_t *buf, const char *fmt, ...)
 {
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(buf->text ? buf->text + buf->len : NULL, buf->text ? buf->cap - buf->len : 0, fmt, ap);
+        int n =
+            vsnprintf(buf->text ? buf->text + buf->len : NULL, buf->text ? buf->cap - buf->len : 0, fmt, ap);
         va_end(ap);
         if (n < 0)
             return;
@@ -121,17 +121,20 @@ s_label(s_buf_t *buf, const char *value)
 static void
 s_render_requests(const metrics_t *self, s_buf_t *buf)
 {
-    s_printf(buf, "# HELP p2p_gateway_requests_total Requests answered by workers (or failed on their way), by type, channel and status class.\n"
+    s_printf(buf, "# HELP p2p_gateway_requests_total Requests answered by workers (or failed on their way), "
+                  "by type, channel and status class.\n"
                   "# TYPE p2p_gateway_requests_total counter\n");
     for (int t = 0; t < MSG_TYPE_COUNT; t++)
         for (int c = 0; c < CHANNELS; c++)
             for (int k = 0; k < 6; k++)
                 if (self->requests[t][c][k])
-                    s_printf(buf, "p2p_gateway_requests_total{type=\"%s\",channel=\"%s\",status=\"%s\"} %llu\n",
+                    s_printf(buf,
+                             "p2p_gateway_requests_total{type=\"%s\",channel=\"%s\",status=\"%s\"} %llu\n",
                              msg_type_name((msg_type_t) t), s_channels[c], s_classes[k],
                              (unsigned long long) self->requests[t][c][k]);
-    s_printf(buf, "# HELP p2p_gateway_request_duration_seconds Time from dispatch to a worker until the outcome.\n"
-                  "# TYPE p2p_gateway_request_duration_seconds histogram\n");
+    s_printf(buf,
+             "# HELP p2p_gateway_request_duration_seconds Time from dispatch to a worker until the outcome.\n"
+             "# TYPE p2p_gateway_request_duration_seconds histogram\n");
     for (int t = 0; t < MSG_TYPE_COUNT; t++)
         for (int c = 0; c < CHANNELS; c++) {
             const s_histogram_t *h = &self->latency[t][c];
@@ -165,7 +168,8 @@ s_render_gauges(const json_t *gauges, s_buf_t *buf)
 {
     const char *name;
     json_t *value;
-    json_object_foreach((json_t *) gauges, name, value) {
+    json_object_foreach((json_t *) gauges, name, value)
+    {
         json_t *help = json_object_get(value, "help");
         json_t *type = json_object_get(value, "type");
         json_t *label = json_object_get(value, "label");
@@ -178,7 +182,8 @@ s_render_gauges(const json_t *gauges, s_buf_t *buf)
         }
         const char *key;
         json_t *n;
-        json_object_foreach(values, key, n) {
+        json_object_foreach(values, key, n)
+        {
             s_printf(buf, "%s{%s=\"", name, json_string_value(label));
             s_label(buf, key);
             s_printf(buf, "\"} %.0f\n", json_number_value(n));
@@ -197,16 +202,20 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
     } stats[] = {
         {"served", "p2p_worker_requests_total", "counter", "Requests a worker served.", 1},
         {"errors", "p2p_worker_errors_total", "counter", "Requests a worker answered with a 5xx status.", 1},
-        {"expired", "p2p_worker_expired_total", "counter", "Requests a worker dropped because their deadline had passed.", 1},
+        {"expired", "p2p_worker_expired_total", "counter",
+         "Requests a worker dropped because their deadline had passed.", 1},
         {"db_queries", "p2p_worker_db_queries_total", "counter", "Database statements a worker ran.", 1},
         {"db_failures", "p2p_worker_db_failures_total", "counter", "Database statements that failed.", 1},
-        {"db_usec", "p2p_worker_db_seconds_total", "counter", "Time a worker spent waiting for the database.", 1e-6},
+        {"db_usec", "p2p_worker_db_seconds_total", "counter", "Time a worker spent waiting for the database.",
+         1e-6},
     };
     for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++) {
-        s_printf(buf, "# HELP %s %s\n# TYPE %s %s\n", stats[i].metric, stats[i].help, stats[i].metric, stats[i].type);
+        s_printf(buf, "# HELP %s %s\n# TYPE %s %s\n", stats[i].metric, stats[i].help, stats[i].metric,
+                 stats[i].type);
         size_t index;
         json_t *worker;
-        json_array_foreach((json_t *) workers, index, worker) {
+        json_array_foreach((json_t *) workers, index, worker)
+        {
             json_t *value = json_object_get(json_object_get(worker, "stats"), stats[i].stat);
             if (!json_is_number(value))
                 continue;

@@ -32,8 +32,8 @@ typedef struct {
     envelope_channel_t channel;
     int attempts;
     /* what a retry needs; reads only (writes are never sent twice) */
-    envelope_t retry;   /* borrowed pointers into the copies below */
-    char *retry_copy;   /* user_id \0 params \0 body, owned */
+    envelope_t retry; /* borrowed pointers into the copies below */
+    char *retry_copy; /* user_id \0 params \0 body, owned */
 } s_pending_t;
 
 static void
@@ -69,7 +69,8 @@ s_on_deadline(lws_sorted_usec_list_t *sul)
     s_pending_t *p = lws_container_of(sul, s_pending_t, deadline);
     log_warn("request.timeout", NULL,
              json_pack("{s:s, s:s}", "type", msg_type_name(p->type), "worker", p->worker_key));
-    s_fail(p, ERR_TIMEOUT, "the service did not answer in time; the request may or may not have been applied");
+    s_fail(p, ERR_TIMEOUT,
+           "the service did not answer in time; the request may or may not have been applied");
 }
 
 /*  Keep a copy of a read's request so it can be sent again. */
@@ -169,8 +170,9 @@ s_on_worker_lost(s_pending_t *p)
         }
     }
     s_fail(p, ERR_UNAVAILABLE,
-           p->retry_copy ? "no worker is available to serve the request"
-                         : "the worker serving this request stopped; the request may or may not have been applied");
+           p->retry_copy
+               ? "no worker is available to serve the request"
+               : "the worker serving this request stopped; the request may or may not have been applied");
 }
 
 static void

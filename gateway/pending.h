@@ -8,7 +8,7 @@
 
 typedef struct {
     origin_t origin;
-    uint64_t origin_handle;        /* http request or ws session handle */
+    uint64_t origin_handle; /* http request or ws session handle */
     msg_type_t type;
     const char *client_request_id; /* WebSocket "request_id", may be NULL; copied */
     const char *user_id;

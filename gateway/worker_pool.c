@@ -210,8 +210,7 @@ worker_pool_drain(worker_pool_t *self)
 }
 
 int
-worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key,
-                 err_t *err)
+worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key, err_t *err)
 {
     /* try workers in order of load; a full one is skipped, a vanished one forgotten */
     s_worker_t *busy[4];

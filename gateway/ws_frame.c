@@ -84,8 +84,8 @@ s_is_json_space(char c)
 }
 
 unsigned char *
-ws_frame_compose(size_t headroom, const char *type, const char *request_id, const char *body,
-                 size_t body_len, size_t *len)
+ws_frame_compose(size_t headroom, const char *type, const char *request_id, const char *body, size_t body_len,
+                 size_t *len)
 {
     while (body_len && s_is_json_space(*body))
         body++, body_len--;

@@ -14,9 +14,9 @@
 #define WS_TYPE_ECHO_MAX 100
 
 typedef struct {
-    msg_type_t type;                          /* MSG_UNKNOWN when no client-visible type matches */
-    char type_name[WS_TYPE_ECHO_MAX + 1];     /* as sent (truncated), for "Unknown message type" */
-    char request_id[WS_REQUEST_ID_MAX + 1];   /* "" when absent */
+    msg_type_t type;                        /* MSG_UNKNOWN when no client-visible type matches */
+    char type_name[WS_TYPE_ECHO_MAX + 1];   /* as sent (truncated), for "Unknown message type" */
+    char request_id[WS_REQUEST_ID_MAX + 1]; /* "" when absent */
     bool has_request_id;
 } ws_frame_t;
 
@@ -31,8 +31,8 @@ int ws_frame_parse(const char *text, size_t len, ws_frame_t *frame, err_t *err);
     members. The result has `headroom` spare bytes before the text (for
     LWS_PRE). Returns a new buffer (caller frees) and sets *len to the text
     length (not counting headroom), or NULL when body is not an object. */
-unsigned char *ws_frame_compose(size_t headroom, const char *type, const char *request_id,
-                                const char *body, size_t body_len, size_t *len);
+unsigned char *ws_frame_compose(size_t headroom, const char *type, const char *request_id, const char *body,
+                                size_t body_len, size_t *len);
 
 /*  Compose a frame from a JSON object (borrowed), adding "type" and
     "request_id" the same way. Same ownership as ws_frame_compose. */

@@ -108,7 +108,8 @@ s_queue_error(s_session_t *s, const char *type, const char *request_id, err_code
 {
     char *body = reply_gateway_error(code, text);
     size_t len = 0;
-    unsigned char *frame = body ? ws_frame_compose(LWS_PRE, type, request_id, body, strlen(body), &len) : NULL;
+    unsigned char *frame =
+        body ? ws_frame_compose(LWS_PRE, type, request_id, body, strlen(body), &len) : NULL;
     s_queue(s, frame, len);
     free(body);
 }
@@ -190,9 +191,9 @@ s_on_open_result(s_session_t *s, int status, const char *body, size_t len)
     json_t *data = json_object_get(reply, "data");
     if (status == 200 && json_is_object(data)) {
         s_set_state(s, WS_READY);
-        s_queue_json(s, "connected", NULL,
-                     json_pack("{s:b, s:O, s:s}", "success", 1, "data", data, "message",
-                               "Connected to P2P service"));
+        s_queue_json(
+            s, "connected", NULL,
+            json_pack("{s:b, s:O, s:s}", "success", 1, "data", data, "message", "Connected to P2P service"));
         s_pause(s, false);
         while (s->early_head && s->state == WS_READY) {
             s_out_t *early = s->early_head;
@@ -222,14 +223,15 @@ s_on_open_result(s_session_t *s, int status, const char *body, size_t len)
         bool refused = status >= 400 && status < 500;
         s_close_after(s, refused ? LWS_CLOSE_STATUS_POLICY_VIOLATION : WS_CLOSE_TRY_AGAIN_LATER);
         log_info("ws.refused", NULL,
-                 json_pack("{s:I, s:s}", "session", (json_int_t) s->handle, "reason", code ? code : "unavailable"));
+                 json_pack("{s:I, s:s}", "session", (json_int_t) s->handle, "reason",
+                           code ? code : "unavailable"));
     }
     json_decref(reply);
 }
 
 void
-ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const char *client_request_id,
-                   int status, const char *body, size_t len)
+ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const char *client_request_id, int status,
+                   const char *body, size_t len)
 {
     s_session_t *s = handle_table_lookup(gw->sessions, handle);
     if (!s || s->state == WS_CLOSING)
@@ -240,7 +242,8 @@ ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const char *
     }
     s->inflight--;
     size_t frame_len;
-    unsigned char *frame = ws_frame_compose(LWS_PRE, msg_type_name(type), client_request_id, body, len, &frame_len);
+    unsigned char *frame =
+        ws_frame_compose(LWS_PRE, msg_type_name(type), client_request_id, body, len, &frame_len);
     if (!frame)
         s_queue_error(s, msg_type_name(type), client_request_id, ERR_INTERNAL, "malformed reply");
     else
@@ -329,7 +332,8 @@ s_on_message(gateway_t *gw, s_session_t *s, const char *text, size_t len, bool b
         .body_len = len,
     };
     if (pending_dispatch(gw, &req, &err) != 0) {
-        s_queue_error(s, frame.type_name, rid, ERR_UNAVAILABLE, "the service is temporarily unavailable; the request was not applied");
+        s_queue_error(s, frame.type_name, rid, ERR_UNAVAILABLE,
+                      "the service is temporarily unavailable; the request was not applied");
         return;
     }
     if (++s->inflight >= WS_MAX_INFLIGHT)

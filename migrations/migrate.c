@@ -38,9 +38,9 @@
 
 //  One migration file found in the directory.
 typedef struct {
-    char *version;   //  leading digits, e.g. "001"
-    char *name;      //  the part between '_' and ".sql", e.g. "init_schema"
-    char *filename;  //  e.g. "001_init_schema.sql"
+    char *version;  //  leading digits, e.g. "001"
+    char *name;     //  the part between '_' and ".sql", e.g. "init_schema"
+    char *filename; //  e.g. "001_init_schema.sql"
 } migrate_file_t;
 
 //  One extra field of a log line; raw values are written unquoted (numbers).
@@ -58,154 +58,164 @@ static int s_min_level = MIGRATE_LOG_INFO;
 //  Logging: one JSON object per line, the same shape as the services' logs.
 
 static void
-s_json_string (FILE *out, const char *text)
+s_json_string(FILE *out, const char *text)
 {
-    fputc ('"', out);
+    fputc('"', out);
     for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
         switch (*p) {
-            case '"':  fputs ("\\\"", out); break;
-            case '\\': fputs ("\\\\", out); break;
-            case '\n': fputs ("\\n", out); break;
-            case '\r': fputs ("\\r", out); break;
-            case '\t': fputs ("\\t", out); break;
-            default:
-                if (*p < 0x20)
-                    fprintf (out, "\\u%04x", *p);
-                else
-                    fputc (*p, out);
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
         }
     }
-    fputc ('"', out);
+    fputc('"', out);
 }
 
 static void
-s_log (int level, const char *event, const migrate_field_t *fields, size_t nfields)
+s_log(int level, const char *event, const migrate_field_t *fields, size_t nfields)
 {
     if (level < s_min_level)
         return;
     struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
+    clock_gettime(CLOCK_REALTIME, &now);
     struct tm tm;
-    gmtime_r (&now.tv_sec, &tm);
-    char ts [64];
-    size_t len = strftime (ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (ts + len, sizeof ts - len, ".%03ldZ", now.tv_nsec / 1000000L);
+    gmtime_r(&now.tv_sec, &tm);
+    char ts[64];
+    size_t len = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts + len, sizeof ts - len, ".%03ldZ", now.tv_nsec / 1000000L);
 
     //  Build the line in memory and write it once, so lines never interleave.
     char *line = NULL;
     size_t line_size = 0;
-    FILE *out = open_memstream (&line, &line_size);
+    FILE *out = open_memstream(&line, &line_size);
     if (!out)
         return;
-    fprintf (out, "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"migrate\",\"event\":",
-             ts, s_level_names [level]);
-    s_json_string (out, event);
+    fprintf(out, "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"migrate\",\"event\":", ts,
+            s_level_names[level]);
+    s_json_string(out, event);
     for (size_t i = 0; i < nfields; i++) {
-        if (!fields [i].value)
+        if (!fields[i].value)
             continue;
-        fputc (',', out);
-        s_json_string (out, fields [i].key);
-        fputc (':', out);
-        if (fields [i].raw)
-            fputs (fields [i].value, out);
+        fputc(',', out);
+        s_json_string(out, fields[i].key);
+        fputc(':', out);
+        if (fields[i].raw)
+            fputs(fields[i].value, out);
         else
-            s_json_string (out, fields [i].value);
+            s_json_string(out, fields[i].value);
     }
-    fputs ("}\n", out);
-    fclose (out);
-    fputs (line, stderr);
-    fflush (stderr);
-    free (line);
+    fputs("}\n", out);
+    fclose(out);
+    fputs(line, stderr);
+    fflush(stderr);
+    free(line);
 }
 
 //  Logs a message at level, trimming libpq's trailing newline.
 static void
-s_log_message (int level, const char *event, const char *version, const char *message)
+s_log_message(int level, const char *event, const char *version, const char *message)
 {
-    char buf [2048];
-    snprintf (buf, sizeof buf, "%s", message? message: "");
-    size_t len = strlen (buf);
-    while (len > 0 && (buf [len - 1] == '\n' || buf [len - 1] == ' '))
-        buf [--len] = '\0';
-    migrate_field_t fields [] = {{"version", version, false}, {"error", buf, false}};
-    s_log (level, event, fields, 2);
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", message ? message : "");
+    size_t len = strlen(buf);
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+        buf[--len] = '\0';
+    migrate_field_t fields[] = {{"version", version, false}, {"error", buf, false}};
+    s_log(level, event, fields, 2);
 }
 
 static void
-s_log_error (const char *event, const char *version, const char *message)
+s_log_error(const char *event, const char *version, const char *message)
 {
-    s_log_message (MIGRATE_LOG_ERROR, event, version, message);
+    s_log_message(MIGRATE_LOG_ERROR, event, version, message);
 }
 
 static void
-s_set_log_level (void)
+s_set_log_level(void)
 {
-    const char *level = getenv ("LOG_LEVEL");
+    const char *level = getenv("LOG_LEVEL");
     if (!level)
         return;
     for (int i = MIGRATE_LOG_DEBUG; i <= MIGRATE_LOG_ERROR; i++)
-        if (strcasecmp (level, s_level_names [i]) == 0)
+        if (strcasecmp(level, s_level_names[i]) == 0)
             s_min_level = i;
 }
 
 //  Server NOTICEs (e.g. "extension already exists") become warn lines instead
 //  of libpq's bare text on stderr.
 static void
-s_notice_processor (void *arg, const char *message)
+s_notice_processor(void *arg, const char *message)
 {
     (void) arg;
-    s_log_message (MIGRATE_LOG_WARN, "migration.notice", NULL, message);
+    s_log_message(MIGRATE_LOG_WARN, "migration.notice", NULL, message);
 }
 
 //  --------------------------------------------------------------------------
 //  Migration files
 
 static void
-s_file_destroy (migrate_file_t *file)
+s_file_destroy(migrate_file_t *file)
 {
-    free (file->version);
-    free (file->name);
-    free (file->filename);
+    free(file->version);
+    free(file->name);
+    free(file->filename);
 }
 
 static void
-s_files_destroy (migrate_file_t **files_p, size_t count)
+s_files_destroy(migrate_file_t **files_p, size_t count)
 {
     if (!*files_p)
         return;
     for (size_t i = 0; i < count; i++)
-        s_file_destroy (&(*files_p) [i]);
-    free (*files_p);
+        s_file_destroy(&(*files_p)[i]);
+    free(*files_p);
     *files_p = NULL;
 }
 
 //  Parses "NNN_name.sql" (at least three digits, a non-empty name of
 //  [A-Za-z0-9_-]). Returns true and fills file (caller frees) if it matches.
 static bool
-s_parse_filename (const char *filename, migrate_file_t *file)
+s_parse_filename(const char *filename, migrate_file_t *file)
 {
-    size_t len = strlen (filename);
-    if (len < 5 || strcmp (filename + len - 4, ".sql") != 0)
+    size_t len = strlen(filename);
+    if (len < 5 || strcmp(filename + len - 4, ".sql") != 0)
         return false;
     size_t digits = 0;
-    while (isdigit ((unsigned char) filename [digits]))
+    while (isdigit((unsigned char) filename[digits]))
         digits++;
-    if (digits < 3 || filename [digits] != '_')
+    if (digits < 3 || filename[digits] != '_')
         return false;
     size_t name_start = digits + 1;
     size_t name_end = len - 4;
     if (name_end <= name_start)
         return false;
     for (size_t i = name_start; i < name_end; i++) {
-        char c = filename [i];
-        if (!(isalnum ((unsigned char) c) || c == '_' || c == '-'))
+        char c = filename[i];
+        if (!(isalnum((unsigned char) c) || c == '_' || c == '-'))
             return false;
     }
-    file->version = strndup (filename, digits);
-    file->name = strndup (filename + name_start, name_end - name_start);
-    file->filename = strdup (filename);
+    file->version = strndup(filename, digits);
+    file->name = strndup(filename + name_start, name_end - name_start);
+    file->filename = strdup(filename);
     if (!file->version || !file->name || !file->filename) {
-        s_file_destroy (file);
+        s_file_destroy(file);
         return false;
     }
     return true;
@@ -214,67 +224,73 @@ s_parse_filename (const char *filename, migrate_file_t *file)
 //  Numeric version order, so 1000_x sorts after 999_y; ties cannot happen
 //  because duplicates are refused.
 static int
-s_file_compare (const void *a, const void *b)
+s_file_compare(const void *a, const void *b)
 {
     const migrate_file_t *fa = a, *fb = b;
-    size_t la = strlen (fa->version), lb = strlen (fb->version);
+    size_t la = strlen(fa->version), lb = strlen(fb->version);
     //  Compare by numeric value without overflow: strip leading zeros first.
     const char *va = fa->version, *vb = fb->version;
-    while (*va == '0' && la > 1) { va++; la--; }
-    while (*vb == '0' && lb > 1) { vb++; lb--; }
+    while (*va == '0' && la > 1) {
+        va++;
+        la--;
+    }
+    while (*vb == '0' && lb > 1) {
+        vb++;
+        lb--;
+    }
     if (la != lb)
-        return la < lb? -1: 1;
-    int rc = strcmp (va, vb);
-    return rc? rc: strcmp (fa->filename, fb->filename);
+        return la < lb ? -1 : 1;
+    int rc = strcmp(va, vb);
+    return rc ? rc : strcmp(fa->filename, fb->filename);
 }
 
 //  Lists the migration files of dir, sorted. Returns 0 and an owned array in
 //  *files_p (free with s_files_destroy), or -1 after logging why.
 static int
-s_list_files (const char *dir, migrate_file_t **files_p, size_t *count_p)
+s_list_files(const char *dir, migrate_file_t **files_p, size_t *count_p)
 {
     int rc = -1;
     migrate_file_t *files = NULL;
     size_t count = 0, capacity = 0;
-    DIR *handle = opendir (dir);
+    DIR *handle = opendir(dir);
     if (!handle) {
-        char msg [512];
-        snprintf (msg, sizeof msg, "cannot open migrations directory %s: %s", dir, strerror (errno));
-        s_log_error ("migrate.failed", NULL, msg);
+        char msg[512];
+        snprintf(msg, sizeof msg, "cannot open migrations directory %s: %s", dir, strerror(errno));
+        s_log_error("migrate.failed", NULL, msg);
         return -1;
     }
     struct dirent *entry;
-    while ((entry = readdir (handle))) {
+    while ((entry = readdir(handle))) {
         migrate_file_t file;
-        if (!s_parse_filename (entry->d_name, &file)) {
-            size_t len = strlen (entry->d_name);
+        if (!s_parse_filename(entry->d_name, &file)) {
+            size_t len = strlen(entry->d_name);
             //  A stray .sql file is probably a misnamed migration: say so.
-            if (len > 4 && strcmp (entry->d_name + len - 4, ".sql") == 0) {
-                migrate_field_t fields [] = {{"file", entry->d_name, false},
-                                             {"reason", "name is not NNN_name.sql", false}};
-                s_log (MIGRATE_LOG_WARN, "migration.ignored", fields, 2);
+            if (len > 4 && strcmp(entry->d_name + len - 4, ".sql") == 0) {
+                migrate_field_t fields[] = {{"file", entry->d_name, false},
+                                            {"reason", "name is not NNN_name.sql", false}};
+                s_log(MIGRATE_LOG_WARN, "migration.ignored", fields, 2);
             }
             continue;
         }
         if (count == capacity) {
-            capacity = capacity? capacity * 2: 16;
-            migrate_file_t *grown = realloc (files, capacity * sizeof *files);
+            capacity = capacity ? capacity * 2 : 16;
+            migrate_file_t *grown = realloc(files, capacity * sizeof *files);
             if (!grown) {
-                s_file_destroy (&file);
-                s_log_error ("migrate.failed", NULL, "out of memory");
+                s_file_destroy(&file);
+                s_log_error("migrate.failed", NULL, "out of memory");
                 goto cleanup;
             }
             files = grown;
         }
-        files [count++] = file;
+        files[count++] = file;
     }
-    qsort (files, count, sizeof *files, s_file_compare);
+    qsort(files, count, sizeof *files, s_file_compare);
     for (size_t i = 1; i < count; i++) {
-        if (strcmp (files [i - 1].version, files [i].version) == 0) {
-            char msg [1024];
-            snprintf (msg, sizeof msg, "duplicate migration version: %s and %s",
-                      files [i - 1].filename, files [i].filename);
-            s_log_error ("migrate.failed", files [i].version, msg);
+        if (strcmp(files[i - 1].version, files[i].version) == 0) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "duplicate migration version: %s and %s", files[i - 1].filename,
+                     files[i].filename);
+            s_log_error("migrate.failed", files[i].version, msg);
             goto cleanup;
         }
     }
@@ -283,57 +299,57 @@ s_list_files (const char *dir, migrate_file_t **files_p, size_t *count_p)
     files = NULL;
     rc = 0;
 cleanup:
-    s_files_destroy (&files, count);
-    closedir (handle);
+    s_files_destroy(&files, count);
+    closedir(handle);
     return rc;
 }
 
 //  Reads a whole file into an owned NUL-terminated string, or NULL after logging.
 static char *
-s_read_file (const char *dir, const migrate_file_t *file)
+s_read_file(const char *dir, const migrate_file_t *file)
 {
     char *path = NULL;
     char *text = NULL;
     FILE *in = NULL;
-    char msg [1024];
-    if (asprintf (&path, "%s/%s", dir, file->filename) < 0) {
+    char msg[1024];
+    if (asprintf(&path, "%s/%s", dir, file->filename) < 0) {
         path = NULL;
-        s_log_error ("migration.failed", file->version, "out of memory");
+        s_log_error("migration.failed", file->version, "out of memory");
         goto cleanup;
     }
-    in = fopen (path, "rb");
+    in = fopen(path, "rb");
     struct stat st;
-    if (!in || fstat (fileno (in), &st) != 0) {
-        snprintf (msg, sizeof msg, "cannot read %s: %s", path, strerror (errno));
-        s_log_error ("migration.failed", file->version, msg);
+    if (!in || fstat(fileno(in), &st) != 0) {
+        snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno));
+        s_log_error("migration.failed", file->version, msg);
         goto cleanup;
     }
     if (st.st_size > MIGRATE_MAX_FILE_BYTES) {
-        snprintf (msg, sizeof msg, "%s is larger than %d bytes", path, MIGRATE_MAX_FILE_BYTES);
-        s_log_error ("migration.failed", file->version, msg);
+        snprintf(msg, sizeof msg, "%s is larger than %d bytes", path, MIGRATE_MAX_FILE_BYTES);
+        s_log_error("migration.failed", file->version, msg);
         goto cleanup;
     }
     size_t size = (size_t) st.st_size;
-    text = malloc (size + 1);
-    if (!text || fread (text, 1, size, in) != size) {
-        snprintf (msg, sizeof msg, "cannot read %s", path);
-        s_log_error ("migration.failed", file->version, msg);
-        free (text);
+    text = malloc(size + 1);
+    if (!text || fread(text, 1, size, in) != size) {
+        snprintf(msg, sizeof msg, "cannot read %s", path);
+        s_log_error("migration.failed", file->version, msg);
+        free(text);
         text = NULL;
         goto cleanup;
     }
-    text [size] = '\0';
+    text[size] = '\0';
     //  PQexec stops at a NUL byte: the rest of the file would silently not run.
-    if (strlen (text) != size) {
-        snprintf (msg, sizeof msg, "%s contains a NUL byte", path);
-        s_log_error ("migration.failed", file->version, msg);
-        free (text);
+    if (strlen(text) != size) {
+        snprintf(msg, sizeof msg, "%s contains a NUL byte", path);
+        s_log_error("migration.failed", file->version, msg);
+        free(text);
         text = NULL;
     }
 cleanup:
     if (in)
-        fclose (in);
-    free (path);
+        fclose(in);
+    free(path);
     return text;
 }
 
@@ -343,32 +359,32 @@ cleanup:
 //  Runs one parameterised command that returns no rows we need.
 //  Returns 0, or -1 after logging with event.
 static int
-s_exec (PGconn *conn, const char *event, const char *version, const char *sql,
-        int nparams, const char *const *params)
+s_exec(PGconn *conn, const char *event, const char *version, const char *sql, int nparams,
+       const char *const *params)
 {
-    PGresult *res = PQexecParams (conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType status = PQresultStatus (res);
-    int rc = (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)? 0: -1;
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType status = PQresultStatus(res);
+    int rc = (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) ? 0 : -1;
     if (rc)
-        s_log_error (event, version, PQerrorMessage (conn));
-    PQclear (res);
+        s_log_error(event, version, PQerrorMessage(conn));
+    PQclear(res);
     return rc;
 }
 
 //  Rolls back after a failed step; the original error was already logged.
 static void
-s_rollback (PGconn *conn)
+s_rollback(PGconn *conn)
 {
-    PGresult *res = PQexec (conn, "ROLLBACK");
-    PQclear (res);
+    PGresult *res = PQexec(conn, "ROLLBACK");
+    PQclear(res);
 }
 
 //  Returns true if version is in the applied result set.
 static bool
-s_is_applied (PGresult *applied, const char *version)
+s_is_applied(PGresult *applied, const char *version)
 {
-    for (int row = 0; row < PQntuples (applied); row++)
-        if (strcmp (PQgetvalue (applied, row, 0), version) == 0)
+    for (int row = 0; row < PQntuples(applied); row++)
+        if (strcmp(PQgetvalue(applied, row, 0), version) == 0)
             return true;
     return false;
 }
@@ -376,81 +392,82 @@ s_is_applied (PGresult *applied, const char *version)
 //  Applies one file and its version row in a single transaction.
 //  Returns 0, or -1 after logging (the transaction is rolled back).
 static int
-s_apply (PGconn *conn, const char *dir, const migrate_file_t *file)
+s_apply(PGconn *conn, const char *dir, const migrate_file_t *file)
 {
     int rc = -1;
     PGresult *res = NULL;
     struct timespec start, end;
-    clock_gettime (CLOCK_MONOTONIC, &start);
+    clock_gettime(CLOCK_MONOTONIC, &start);
 
-    char *sql = s_read_file (dir, file);
+    char *sql = s_read_file(dir, file);
     if (!sql)
         return -1;
-    if (s_exec (conn, "migration.failed", file->version, "BEGIN", 0, NULL))
+    if (s_exec(conn, "migration.failed", file->version, "BEGIN", 0, NULL))
         goto cleanup;
 
     //  A file holds several statements, which only the simple protocol accepts.
     //  It is our own trusted file, not user input.
-    res = PQexec (conn, sql);
-    ExecStatusType status = PQresultStatus (res);
+    res = PQexec(conn, sql);
+    ExecStatusType status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
-        s_log_error ("migration.failed", file->version, PQerrorMessage (conn));
-        s_rollback (conn);
+        s_log_error("migration.failed", file->version, PQerrorMessage(conn));
+        s_rollback(conn);
         goto cleanup;
     }
     //  A file that says COMMIT itself would leave us outside the transaction, and
     //  the version row would no longer be atomic with the schema change.
-    if (PQtransactionStatus (conn) != PQTRANS_INTRANS) {
-        s_log_error ("migration.failed", file->version,
-                     "the file ended the transaction itself (COMMIT/ROLLBACK in it?); some of it "
-                     "may be applied without a version row: remove them and repair by hand");
-        if (PQtransactionStatus (conn) != PQTRANS_IDLE)
-            s_rollback (conn);
+    if (PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+        s_log_error("migration.failed", file->version,
+                    "the file ended the transaction itself (COMMIT/ROLLBACK in it?); some of it "
+                    "may be applied without a version row: remove them and repair by hand");
+        if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+            s_rollback(conn);
         goto cleanup;
     }
-    const char *params [] = {file->version, file->name};
-    if (s_exec (conn, "migration.failed", file->version,
-                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, params)) {
-        s_rollback (conn);
+    const char *params[] = {file->version, file->name};
+    if (s_exec(conn, "migration.failed", file->version,
+               "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, params)) {
+        s_rollback(conn);
         goto cleanup;
     }
-    if (s_exec (conn, "migration.failed", file->version, "COMMIT", 0, NULL))
+    if (s_exec(conn, "migration.failed", file->version, "COMMIT", 0, NULL))
         goto cleanup;
 
-    clock_gettime (CLOCK_MONOTONIC, &end);
+    clock_gettime(CLOCK_MONOTONIC, &end);
     long ms = (end.tv_sec - start.tv_sec) * 1000L + (end.tv_nsec - start.tv_nsec) / 1000000L;
-    char duration [32];
-    snprintf (duration, sizeof duration, "%ld", ms);
-    migrate_field_t fields [] = {{"version", file->version, false},
-                                 {"name", file->name, false},
-                                 {"file", file->filename, false},
-                                 {"duration_ms", duration, true}};
-    s_log (MIGRATE_LOG_INFO, "migration.applied", fields, 4);
+    char duration[32];
+    snprintf(duration, sizeof duration, "%ld", ms);
+    migrate_field_t fields[] = {{"version", file->version, false},
+                                {"name", file->name, false},
+                                {"file", file->filename, false},
+                                {"duration_ms", duration, true}};
+    s_log(MIGRATE_LOG_INFO, "migration.applied", fields, 4);
     rc = 0;
 cleanup:
-    PQclear (res);
-    free (sql);
+    PQclear(res);
+    free(sql);
     return rc;
 }
 
 //  Checks that every version the database holds exists in files; a database
 //  migrated by newer code must not be run by older code. Returns 0 or -1.
 static int
-s_check_unknown (PGresult *applied, const migrate_file_t *files, size_t count)
+s_check_unknown(PGresult *applied, const migrate_file_t *files, size_t count)
 {
     int rc = 0;
-    for (int row = 0; row < PQntuples (applied); row++) {
-        const char *version = PQgetvalue (applied, row, 0);
+    for (int row = 0; row < PQntuples(applied); row++) {
+        const char *version = PQgetvalue(applied, row, 0);
         bool known = false;
         for (size_t i = 0; i < count && !known; i++)
-            known = strcmp (files [i].version, version) == 0;
+            known = strcmp(files[i].version, version) == 0;
         if (!known) {
-            migrate_field_t fields [] = {
-                {"version", version, false},
-                {"name", PQgetvalue (applied, row, 1), false},
-                {"error", "database has a migration this directory lacks; refusing to run "
-                          "(is the binary or --dir older than the database?)", false}};
-            s_log (MIGRATE_LOG_ERROR, "migration.unknown", fields, 3);
+            migrate_field_t fields[] = {{"version", version, false},
+                                        {"name", PQgetvalue(applied, row, 1), false},
+                                        {"error",
+                                         "database has a migration this directory lacks; refusing to run "
+                                         "(is the binary or --dir older than the database?)",
+                                         false}};
+            s_log(MIGRATE_LOG_ERROR, "migration.unknown", fields, 3);
             rc = -1;
         }
     }
@@ -458,41 +475,39 @@ s_check_unknown (PGresult *applied, const migrate_file_t *files, size_t count)
 }
 
 static void
-s_usage (FILE *out)
+s_usage(FILE *out)
 {
-    fprintf (out,
-             "usage: p2p-migrate [--dir DIR]\n"
-             "  Applies DIR/NNN_name.sql in order to $DATABASE_URL.\n"
-             "  DIR defaults to $P2P_MIGRATIONS_DIR, else \"%s\".\n"
-             "  DATABASE_URL defaults to %s.\n",
-             MIGRATE_DEFAULT_DIR, MIGRATE_DEFAULT_URL);
+    fprintf(out,
+            "usage: p2p-migrate [--dir DIR]\n"
+            "  Applies DIR/NNN_name.sql in order to $DATABASE_URL.\n"
+            "  DIR defaults to $P2P_MIGRATIONS_DIR, else \"%s\".\n"
+            "  DATABASE_URL defaults to %s.\n",
+            MIGRATE_DEFAULT_DIR, MIGRATE_DEFAULT_URL);
 }
 
 int
-main (int argc, char *argv [])
+main(int argc, char *argv[])
 {
-    s_set_log_level ();
-    const char *dir = getenv ("P2P_MIGRATIONS_DIR");
+    s_set_log_level();
+    const char *dir = getenv("P2P_MIGRATIONS_DIR");
     if (!dir || !*dir)
         dir = MIGRATE_DEFAULT_DIR;
     for (int i = 1; i < argc; i++) {
-        if (strcmp (argv [i], "--dir") == 0 && i + 1 < argc)
-            dir = argv [++i];
-        else
-        if (strncmp (argv [i], "--dir=", 6) == 0)
-            dir = argv [i] + 6;
-        else
-        if (strcmp (argv [i], "--help") == 0 || strcmp (argv [i], "-h") == 0) {
-            s_usage (stdout);
+        if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strncmp(argv[i], "--dir=", 6) == 0)
+            dir = argv[i] + 6;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(stdout);
             return 0;
         }
         else {
-            fprintf (stderr, "p2p-migrate: unknown argument '%s'\n", argv [i]);
-            s_usage (stderr);
+            fprintf(stderr, "p2p-migrate: unknown argument '%s'\n", argv[i]);
+            s_usage(stderr);
             return 2;
         }
     }
-    const char *url = getenv ("DATABASE_URL");
+    const char *url = getenv("DATABASE_URL");
     if (!url || !*url)
         url = MIGRATE_DEFAULT_URL;
 
@@ -503,80 +518,78 @@ main (int argc, char *argv [])
     size_t count = 0, applied_now = 0, skipped = 0;
 
     //  Read the directory before connecting: a bad --dir fails fast and clearly.
-    if (s_list_files (dir, &files, &count))
+    if (s_list_files(dir, &files, &count))
         goto cleanup;
     if (count == 0) {
-        char msg [512];
-        snprintf (msg, sizeof msg, "no NNN_name.sql files in %s", dir);
-        s_log_error ("migrate.failed", NULL, msg);
+        char msg[512];
+        snprintf(msg, sizeof msg, "no NNN_name.sql files in %s", dir);
+        s_log_error("migrate.failed", NULL, msg);
         goto cleanup;
     }
 
     //  expand_dbname=1 parses the URL; the URL may still override the app name.
-    const char *keys [] = {"dbname", "fallback_application_name", NULL};
-    const char *values [] = {url, "p2p-migrate", NULL};
-    conn = PQconnectdbParams (keys, values, 1);
-    if (!conn || PQstatus (conn) != CONNECTION_OK) {
+    const char *keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *values[] = {url, "p2p-migrate", NULL};
+    conn = PQconnectdbParams(keys, values, 1);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
         //  The message names host and port but never the password.
-        s_log_error ("migrate.connect_failed", NULL,
-                     conn? PQerrorMessage (conn): "out of memory");
+        s_log_error("migrate.connect_failed", NULL, conn ? PQerrorMessage(conn) : "out of memory");
         goto cleanup;
     }
-    PQsetNoticeProcessor (conn, s_notice_processor, NULL);
-    if (s_exec (conn, "migrate.failed", NULL, "SET client_min_messages = warning", 0, NULL))
+    PQsetNoticeProcessor(conn, s_notice_processor, NULL);
+    if (s_exec(conn, "migrate.failed", NULL, "SET client_min_messages = warning", 0, NULL))
         goto cleanup;
 
     //  Session lock, released when we disconnect (even if we crash). Taken before
     //  creating schema_migrations: concurrent CREATE TABLE IF NOT EXISTS can fail.
-    const char *lock_params [] = {MIGRATE_LOCK_KEY};
-    if (s_exec (conn, "migrate.lock_failed", NULL, "SELECT pg_advisory_lock($1::bigint)", 1,
-                lock_params))
+    const char *lock_params[] = {MIGRATE_LOCK_KEY};
+    if (s_exec(conn, "migrate.lock_failed", NULL, "SELECT pg_advisory_lock($1::bigint)", 1, lock_params))
         goto cleanup;
-    if (s_exec (conn, "migrate.failed", NULL,
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version text PRIMARY KEY,"
-                " name text,"
-                " applied_at timestamptz DEFAULT now())",
-                0, NULL))
+    if (s_exec(conn, "migrate.failed", NULL,
+               "CREATE TABLE IF NOT EXISTS schema_migrations ("
+               " version text PRIMARY KEY,"
+               " name text,"
+               " applied_at timestamptz DEFAULT now())",
+               0, NULL))
         goto cleanup;
 
-    applied = PQexecParams (conn, "SELECT version, name FROM schema_migrations ORDER BY version",
-                            0, NULL, NULL, NULL, NULL, 0);
-    if (PQresultStatus (applied) != PGRES_TUPLES_OK) {
-        s_log_error ("migrate.failed", NULL, PQerrorMessage (conn));
+    applied = PQexecParams(conn, "SELECT version, name FROM schema_migrations ORDER BY version", 0, NULL,
+                           NULL, NULL, NULL, 0);
+    if (PQresultStatus(applied) != PGRES_TUPLES_OK) {
+        s_log_error("migrate.failed", NULL, PQerrorMessage(conn));
         goto cleanup;
     }
-    if (s_check_unknown (applied, files, count))
+    if (s_check_unknown(applied, files, count))
         goto cleanup;
 
     for (size_t i = 0; i < count; i++) {
-        if (s_is_applied (applied, files [i].version)) {
-            migrate_field_t fields [] = {{"version", files [i].version, false},
-                                         {"name", files [i].name, false},
-                                         {"file", files [i].filename, false},
-                                         {"reason", "already applied", false}};
-            s_log (MIGRATE_LOG_INFO, "migration.skipped", fields, 4);
+        if (s_is_applied(applied, files[i].version)) {
+            migrate_field_t fields[] = {{"version", files[i].version, false},
+                                        {"name", files[i].name, false},
+                                        {"file", files[i].filename, false},
+                                        {"reason", "already applied", false}};
+            s_log(MIGRATE_LOG_INFO, "migration.skipped", fields, 4);
             skipped++;
             continue;
         }
-        if (s_apply (conn, dir, &files [i]))
+        if (s_apply(conn, dir, &files[i]))
             goto cleanup;
         applied_now++;
     }
     rc = 0;
 
 cleanup:;
-    char applied_text [32], skipped_text [32];
-    snprintf (applied_text, sizeof applied_text, "%zu", applied_now);
-    snprintf (skipped_text, sizeof skipped_text, "%zu", skipped);
-    migrate_field_t fields [] = {{"dir", dir, false},
-                                 {"applied", applied_text, true},
-                                 {"skipped", skipped_text, true},
-                                 {"result", rc? "failed": "ok", false}};
-    s_log (rc? MIGRATE_LOG_ERROR: MIGRATE_LOG_INFO, "migrate.done", fields, 4);
-    PQclear (applied);
+    char applied_text[32], skipped_text[32];
+    snprintf(applied_text, sizeof applied_text, "%zu", applied_now);
+    snprintf(skipped_text, sizeof skipped_text, "%zu", skipped);
+    migrate_field_t fields[] = {{"dir", dir, false},
+                                {"applied", applied_text, true},
+                                {"skipped", skipped_text, true},
+                                {"result", rc ? "failed" : "ok", false}};
+    s_log(rc ? MIGRATE_LOG_ERROR : MIGRATE_LOG_INFO, "migrate.done", fields, 4);
+    PQclear(applied);
     if (conn)
-        PQfinish (conn);  //  also releases the advisory lock
-    s_files_destroy (&files, count);
+        PQfinish(conn); //  also releases the advisory lock
+    s_files_destroy(&files, count);
     return rc;
 }

@@ -76,8 +76,7 @@ profile_activity_take(profile_activity_t *self, size_t *count)
     char **batch = calloc(n, sizeof *batch);
     if (!batch)
         return NULL;
-    for (void *item = zhashx_first(self->pending); item && *count < n;
-         item = zhashx_next(self->pending)) {
+    for (void *item = zhashx_first(self->pending); item && *count < n; item = zhashx_next(self->pending)) {
         char *id = strdup((const char *) zhashx_cursor(self->pending));
         if (id)
             batch[(*count)++] = id;

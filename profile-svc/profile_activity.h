@@ -29,8 +29,7 @@ size_t profile_activity_pending(const profile_activity_t *self);
 char **profile_activity_take(profile_activity_t *self, size_t *count);
 
 /*  The batch was written at now_ms: skip these users for quiet_ms. */
-void profile_activity_flushed(profile_activity_t *self, char **batch, size_t count,
-                              int64_t now_ms);
+void profile_activity_flushed(profile_activity_t *self, char **batch, size_t count, int64_t now_ms);
 
 /*  The batch could not be written: queue it again (within the bound). */
 void profile_activity_requeue(profile_activity_t *self, char **batch, size_t count);

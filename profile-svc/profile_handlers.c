@@ -18,8 +18,7 @@
 #define S_MSG_NOT_JOINED_CHECK "You have not joined P2P trading yet."
 #define S_MSG_NOT_JOINED "You have not joined P2P trading yet. Please create a P2P profile first."
 #define S_MSG_CONSENT "You must accept the P2P trading terms and conditions before connecting."
-#define S_MSG_CREATED \
-    "P2P profile created successfully. You can now connect to the P2P trading platform."
+#define S_MSG_CREATED "P2P profile created successfully. You can now connect to the P2P trading platform."
 #define S_MSG_UPDATED "Profile updated successfully"
 #define S_MSG_OWN_NOT_FOUND "P2P profile not found"
 #define S_MSG_NOT_FOUND "Profile not found"
@@ -144,7 +143,8 @@ s_reply_not_updated(profile_app_t *app, const worker_request_t *req, worker_repl
     }
     if (profile_rows_count(rows) == 0) {
         s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
-    } else {
+    }
+    else {
         profile_row_t row = s_first(rows);
         if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
             s_reply_error(reply, ERR_SUSPENDED, S_MSG_SUSPENDED);
@@ -175,7 +175,8 @@ s_update(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
             char text[ERR_MSG_MAX + 32];
             snprintf(text, sizeof text, S_MSG_WS_UPDATE_FAILED "%s", err.msg);
             s_reply_error(reply, err.code, text);
-        } else {
+        }
+        else {
             worker_reply_error(reply, &err);
         }
         return;
@@ -229,8 +230,8 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         json_array_append_new(profiles, profile_json_public(&row));
     }
     profile_rows_destroy(&rows);
-    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total",
-                                          (json_int_t) total), NULL);
+    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
+                    NULL);
 }
 
 void
@@ -246,16 +247,17 @@ profile_handlers_check(void *app_, const worker_request_t *req, worker_reply_t *
     }
     json_t *data;
     if (profile_rows_count(rows) == 0) {
-        data = json_pack("{s:b,s:b,s:b,s:s}", "exists", 0, "has_consent", 0, "can_connect", 0,
-                         "message", S_MSG_NOT_JOINED_CHECK);
-    } else {
+        data = json_pack("{s:b,s:b,s:b,s:s}", "exists", 0, "has_consent", 0, "can_connect", 0, "message",
+                         S_MSG_NOT_JOINED_CHECK);
+    }
+    else {
         profile_row_t row = s_first(rows);
         bool consent = profile_row_bool(&row, PROFILE_COL_HAS_CONSENT);
         bool suspended = profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED);
         data = json_pack("{s:b,s:I,s:b,s:b,s:b,s:o}", "exists", 1, "profile_id",
-                         (json_int_t) profile_row_int(&row, PROFILE_COL_ID), "has_consent",
-                         consent, "is_suspended", suspended, "can_connect", consent && !suspended,
-                         "profile", profile_json_summary(&row));
+                         (json_int_t) profile_row_int(&row, PROFILE_COL_ID), "has_consent", consent,
+                         "is_suspended", suspended, "can_connect", consent && !suspended, "profile",
+                         profile_json_summary(&row));
     }
     profile_rows_destroy(&rows);
     worker_reply_ok(reply, 200, data, NULL);
@@ -281,8 +283,7 @@ profile_handlers_create(void *app_, const worker_request_t *req, worker_reply_t 
     profile_row_t row = s_first(rows);
     log_info("profile.created", req->request_id,
              json_pack("{s:I}", "profile_id", (json_int_t) profile_row_int(&row, PROFILE_COL_ID)));
-    worker_reply_ok(reply, 201, json_pack("{s:o}", "profile", profile_json_own(&row)),
-                    S_MSG_CREATED);
+    worker_reply_ok(reply, 201, json_pack("{s:o}", "profile", profile_json_own(&row)), S_MSG_CREATED);
     profile_rows_destroy(&rows);
 }
 
@@ -299,7 +300,8 @@ profile_handlers_me(void *app_, const worker_request_t *req, worker_reply_t *rep
     }
     if (profile_rows_count(rows) == 0) {
         s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
-    } else {
+    }
+    else {
         profile_row_t row = s_first(rows);
         worker_reply_ok(reply, 200, json_pack("{s:o}", "profile", profile_json_own(&row)), NULL);
     }
@@ -315,8 +317,8 @@ s_reply_suspended(worker_reply_t *reply, const profile_row_t *row)
     const char *until = row->values[PROFILE_COL_SUSPENDED_UNTIL];
     json_t *text = reason && *reason ? json_sprintf("Your P2P account is suspended: %s", reason)
                                      : json_string("Your P2P account is suspended");
-    json_t *body = json_pack("{s:b,s:o,s:s}", "success", 0, "error", text, "code",
-                             err_wire_code(ERR_SUSPENDED));
+    json_t *body =
+        json_pack("{s:b,s:o,s:s}", "success", 0, "error", text, "code", err_wire_code(ERR_SUSPENDED));
     if (until)
         json_object_set_new(body, "suspended_until", json_string(until));
     reply->status = err_http_status(ERR_SUSPENDED);
@@ -348,14 +350,13 @@ profile_handlers_session_open(void *app_, const worker_request_t *req, worker_re
     else if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
         s_reply_suspended(reply, &row);
     else
-        worker_reply_ok(reply, 200,
-                        json_pack("{s:I,s:s,s:o}", "profile_id",
-                                  (json_int_t) profile_row_int(&row, PROFILE_COL_ID), "user_id",
-                                  req->user_id, "username",
-                                  row.values[PROFILE_COL_USERNAME]
-                                      ? json_string(row.values[PROFILE_COL_USERNAME])
-                                      : json_null()),
-                        NULL);
+        worker_reply_ok(
+            reply, 200,
+            json_pack("{s:I,s:s,s:o}", "profile_id", (json_int_t) profile_row_int(&row, PROFILE_COL_ID),
+                      "user_id", req->user_id, "username",
+                      row.values[PROFILE_COL_USERNAME] ? json_string(row.values[PROFILE_COL_USERNAME])
+                                                       : json_null()),
+            NULL);
     profile_rows_destroy(&rows);
 }
 

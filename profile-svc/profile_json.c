@@ -105,13 +105,11 @@ profile_json_stats(const profile_row_t *row)
     json_object_set_new(obj, "completed_trades", json_integer(completed));
     json_object_set_new(obj, "cancelled_trades",
                         json_integer(profile_row_int(row, PROFILE_COL_CANCELLED_TRADES)));
-    json_object_set_new(obj, "completion_rate",
-                        json_real(profile_json_completion_rate(total, completed)));
+    json_object_set_new(obj, "completion_rate", json_real(profile_json_completion_rate(total, completed)));
     json_t *rating = s_value(row->values[PROFILE_COL_AVG_RATING], PROFILE_KIND_NUMBER);
-    json_object_set_new(obj, "avg_rating", json_is_null(rating) ? (json_decref(rating), json_real(0))
-                                                                : rating);
-    json_object_set_new(obj, "total_reviews",
-                        json_integer(profile_row_int(row, PROFILE_COL_TOTAL_REVIEWS)));
+    json_object_set_new(obj, "avg_rating",
+                        json_is_null(rating) ? (json_decref(rating), json_real(0)) : rating);
+    json_object_set_new(obj, "total_reviews", json_integer(profile_row_int(row, PROFILE_COL_TOTAL_REVIEWS)));
     return obj;
 }
 

@@ -28,37 +28,34 @@ typedef enum {
 
 /*  X(enum, column name, kind, where shown). is_suspended is the *effective*
     suspension (a suspension whose until has passed is false). */
-#define PROFILE_COLUMN_LIST(X)                                                                   \
-    X(PROFILE_COL_ID, "id", PROFILE_KIND_INT, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)         \
-    X(PROFILE_COL_USER_ID, "user_id", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY) \
-    X(PROFILE_COL_USERNAME, "username", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY) \
-    X(PROFILE_COL_PHONE_NUMBER, "phone_number", PROFILE_KIND_TEXT, 0)                             \
-    X(PROFILE_COL_EMAIL, "email", PROFILE_KIND_TEXT, 0)                                           \
-    X(PROFILE_COL_PROFILE_PICTURE_URL, "profile_picture_url", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC) \
-    X(PROFILE_COL_TOTAL_TRADES, "total_trades", PROFILE_KIND_INT,                                 \
-      PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                                                 \
-    X(PROFILE_COL_COMPLETED_TRADES, "completed_trades", PROFILE_KIND_INT,                         \
-      PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                                                 \
-    X(PROFILE_COL_CANCELLED_TRADES, "cancelled_trades", PROFILE_KIND_INT, PROFILE_SHOW_PUBLIC)    \
-    X(PROFILE_COL_AVG_RATING, "avg_rating", PROFILE_KIND_NUMBER,                                  \
-      PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                                                 \
-    X(PROFILE_COL_TOTAL_REVIEWS, "total_reviews", PROFILE_KIND_INT, PROFILE_SHOW_PUBLIC)          \
-    X(PROFILE_COL_IS_VERIFIED, "is_verified", PROFILE_KIND_BOOL,                                  \
-      PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                                                 \
-    X(PROFILE_COL_IS_MERCHANT, "is_merchant", PROFILE_KIND_BOOL,                                  \
-      PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                                                 \
-    X(PROFILE_COL_IS_SUSPENDED, "is_suspended", PROFILE_KIND_BOOL, 0)                             \
-    X(PROFILE_COL_SUSPENSION_REASON, "suspension_reason", PROFILE_KIND_TEXT, 0)                   \
-    X(PROFILE_COL_SUSPENDED_UNTIL, "suspended_until", PROFILE_KIND_TIME, 0)                       \
-    X(PROFILE_COL_HAS_CONSENT, "has_consent", PROFILE_KIND_BOOL, 0)                               \
-    X(PROFILE_COL_CONSENTED_AT, "consented_at", PROFILE_KIND_TIME, 0)                             \
-    X(PROFILE_COL_PREFERRED_CURRENCY, "preferred_currency", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC) \
-    X(PROFILE_COL_PREFERRED_PAYMENT_METHODS, "preferred_payment_methods", PROFILE_KIND_JSON, 0)   \
-    X(PROFILE_COL_AUTO_REPLY_MESSAGE, "auto_reply_message", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC) \
-    X(PROFILE_COL_METADATA, "metadata", PROFILE_KIND_JSON, 0)                                     \
-    X(PROFILE_COL_LAST_ACTIVE_AT, "last_active_at", PROFILE_KIND_TIME, PROFILE_SHOW_PUBLIC)       \
-    X(PROFILE_COL_JOINED_AT, "joined_at", PROFILE_KIND_TIME, PROFILE_SHOW_PUBLIC)                 \
-    X(PROFILE_COL_CREATED_AT, "created_at", PROFILE_KIND_TIME, PROFILE_SHOW_PUBLIC)               \
+#define PROFILE_COLUMN_LIST(X)                                                                               \
+    X(PROFILE_COL_ID, "id", PROFILE_KIND_INT, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                    \
+    X(PROFILE_COL_USER_ID, "user_id", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)         \
+    X(PROFILE_COL_USERNAME, "username", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)       \
+    X(PROFILE_COL_PHONE_NUMBER, "phone_number", PROFILE_KIND_TEXT, 0)                                        \
+    X(PROFILE_COL_EMAIL, "email", PROFILE_KIND_TEXT, 0)                                                      \
+    X(PROFILE_COL_PROFILE_PICTURE_URL, "profile_picture_url", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC)        \
+    X(PROFILE_COL_TOTAL_TRADES, "total_trades", PROFILE_KIND_INT,                                            \
+      PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                                                            \
+    X(PROFILE_COL_COMPLETED_TRADES, "completed_trades", PROFILE_KIND_INT,                                    \
+      PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY)                                                            \
+    X(PROFILE_COL_CANCELLED_TRADES, "cancelled_trades", PROFILE_KIND_INT, PROFILE_SHOW_PUBLIC)               \
+    X(PROFILE_COL_AVG_RATING, "avg_rating", PROFILE_KIND_NUMBER, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY) \
+    X(PROFILE_COL_TOTAL_REVIEWS, "total_reviews", PROFILE_KIND_INT, PROFILE_SHOW_PUBLIC)                     \
+    X(PROFILE_COL_IS_VERIFIED, "is_verified", PROFILE_KIND_BOOL, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY) \
+    X(PROFILE_COL_IS_MERCHANT, "is_merchant", PROFILE_KIND_BOOL, PROFILE_SHOW_PUBLIC | PROFILE_SHOW_SUMMARY) \
+    X(PROFILE_COL_IS_SUSPENDED, "is_suspended", PROFILE_KIND_BOOL, 0)                                        \
+    X(PROFILE_COL_SUSPENSION_REASON, "suspension_reason", PROFILE_KIND_TEXT, 0)                              \
+    X(PROFILE_COL_SUSPENDED_UNTIL, "suspended_until", PROFILE_KIND_TIME, 0)                                  \
+    X(PROFILE_COL_HAS_CONSENT, "has_consent", PROFILE_KIND_BOOL, 0)                                          \
+    X(PROFILE_COL_CONSENTED_AT, "consented_at", PROFILE_KIND_TIME, 0)                                        \
+    X(PROFILE_COL_PREFERRED_CURRENCY, "preferred_currency", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC)          \
+    X(PROFILE_COL_PREFERRED_PAYMENT_METHODS, "preferred_payment_methods", PROFILE_KIND_JSON, 0)              \
+    X(PROFILE_COL_AUTO_REPLY_MESSAGE, "auto_reply_message", PROFILE_KIND_TEXT, PROFILE_SHOW_PUBLIC)          \
+    X(PROFILE_COL_METADATA, "metadata", PROFILE_KIND_JSON, 0)                                                \
+    X(PROFILE_COL_LAST_ACTIVE_AT, "last_active_at", PROFILE_KIND_TIME, PROFILE_SHOW_PUBLIC)                  \
+    X(PROFILE_COL_JOINED_AT, "joined_at", PROFILE_KIND_TIME, PROFILE_SHOW_PUBLIC)                            \
+    X(PROFILE_COL_CREATED_AT, "created_at", PROFILE_KIND_TIME, PROFILE_SHOW_PUBLIC)                          \
     X(PROFILE_COL_UPDATED_AT, "updated_at", PROFILE_KIND_TIME, 0)
 
 typedef enum {

@@ -18,8 +18,7 @@
 #define S_COLUMNS PROFILE_REPO_COLUMNS
 
 /*  A field of the update statement: set when bit `bit` of $2 is on. */
-#define S_SET(col, bit, param) \
-    col " = CASE WHEN ($2::int & " #bit ") <> 0 THEN " param " ELSE " col " END, "
+#define S_SET(col, bit, param) col " = CASE WHEN ($2::int & " #bit ") <> 0 THEN " param " ELSE " col " END, "
 
 /*  Search. The listable profiles are split in two so that the common case
     (never suspended) can walk the partial index idx_p2p_profiles_search_order
@@ -29,24 +28,24 @@
     formatted (to_char). $1 is_verified IN, $2 is_merchant IN (boolean[]),
     $3 min_rating, $4 limit, $5 offset; `text` adds the username condition. */
 #define S_ORDER " ORDER BY avg_rating DESC, completed_trades DESC, id"
-#define S_FILTER(text) \
+#define S_FILTER(text)                                                           \
     " AND is_verified = ANY($1::boolean[]) AND is_merchant = ANY($2::boolean[])" \
     " AND avg_rating >= $3::numeric" text
-#define S_LISTABLE_BEST(text)                                                              \
-    "(SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text)    \
-    S_ORDER " LIMIT $4::int + $5::int)"                                                    \
-    " UNION ALL "                                                                          \
-    "(SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended"                       \
-    " AND suspended_until <= now()" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"
-#define S_SEARCH_PAGE(text)                                                              \
-    "SELECT " S_COLUMNS " FROM ("                                                        \
+#define S_LISTABLE_BEST(text)                                                                   \
+    "(SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text) S_ORDER \
+        " LIMIT $4::int + $5::int)"                                                             \
+        " UNION ALL "                                                                           \
+        "(SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended"                        \
+        " AND suspended_until <= now()" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"
+#define S_SEARCH_PAGE(text)                                                                  \
+    "SELECT " S_COLUMNS " FROM ("                                                            \
     "SELECT * FROM (" S_LISTABLE_BEST(text) ") best" S_ORDER " LIMIT $4::int OFFSET $5::int" \
-    ") p" S_ORDER
-#define S_LISTABLE(text)                                                                   \
-    "SELECT 1 FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text)     \
-    " UNION ALL "                                                                          \
-    "SELECT 1 FROM p2p_profiles WHERE has_consent AND is_suspended"                        \
-    " AND suspended_until <= now()" S_FILTER(text)
+                                            ") p" S_ORDER
+#define S_LISTABLE(text)                                                          \
+    "SELECT 1 FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER( \
+        text) " UNION ALL "                                                       \
+              "SELECT 1 FROM p2p_profiles WHERE has_consent AND is_suspended"     \
+              " AND suspended_until <= now()" S_FILTER(text)
 #define S_SEARCH_COUNT(text) "SELECT count(*) FROM (" S_LISTABLE(text) ") p"
 
 /*  Constraint names (migrations 001 and 002) that mean "username taken". */
@@ -70,10 +69,8 @@ typedef enum {
 } s_statement_t;
 
 static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
-    [S_BY_USER] = {"profile_by_user", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE user_id = $1",
-                   1},
-    [S_BY_ID] = {"profile_by_id",
-                 "SELECT " S_COLUMNS " FROM p2p_profiles WHERE id = $1::bigint", 1},
+    [S_BY_USER] = {"profile_by_user", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE user_id = $1", 1},
+    [S_BY_ID] = {"profile_by_id", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE id = $1::bigint", 1},
     /* ON CONFLICT on user_id answers "exists" without raising; a username
        collision still raises 23505 on the lower(username) index. */
     [S_CREATE] = {"profile_create",
@@ -87,17 +84,12 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
        $3.. the values in profile_field_t order. The suspension check is in
        the WHERE clause, so a suspended user's update changes nothing. */
     [S_UPDATE] = {"profile_update",
-                  "UPDATE p2p_profiles SET "
-                  S_SET("username", 1, "$3")
-                  S_SET("phone_number", 2, "$4")
-                  S_SET("email", 4, "$5")
-                  S_SET("profile_picture_url", 8, "$6")
-                  S_SET("preferred_currency", 16, "$7")
-                  S_SET("preferred_payment_methods", 32, "$8::jsonb")
-                  S_SET("auto_reply_message", 64, "$9")
-                  "updated_at = now()"
-                  " WHERE user_id = $1 AND NOT " S_SUSPENDED_NOW
-                  " RETURNING " S_COLUMNS,
+                  "UPDATE p2p_profiles SET " S_SET("username", 1, "$3") S_SET("phone_number", 2, "$4")
+                      S_SET("email", 4, "$5") S_SET("profile_picture_url", 8, "$6") S_SET(
+                          "preferred_currency", 16, "$7") S_SET("preferred_payment_methods", 32, "$8::jsonb")
+                          S_SET("auto_reply_message", 64, "$9") "updated_at = now()"
+                                                                " WHERE user_id = $1 AND NOT " S_SUSPENDED_NOW
+                                                                " RETURNING " S_COLUMNS,
                   9},
     [S_SESSION_OPEN] = {"profile_session_open",
                         "UPDATE p2p_profiles SET last_active_at = now() WHERE user_id = $1"
@@ -108,19 +100,18 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                  " WHERE user_id = ANY($1::text[])",
                  1},
     [S_SEARCH_PAGE_ALL] = {"profile_search_page", S_SEARCH_PAGE(""), 5},
-    [S_SEARCH_PAGE_TEXT] = {"profile_search_page_text",
-                            S_SEARCH_PAGE(" AND lower(username) LIKE lower($6)"), 6},
+    [S_SEARCH_PAGE_TEXT] = {"profile_search_page_text", S_SEARCH_PAGE(" AND lower(username) LIKE lower($6)"),
+                            6},
     [S_SEARCH_COUNT_ALL] = {"profile_search_count", S_SEARCH_COUNT(""), 3},
     [S_SEARCH_COUNT_TEXT] = {"profile_search_count_text",
                              S_SEARCH_COUNT(" AND lower(username) LIKE lower($4)"), 4},
 };
 
 /*  The update statement's bits must match profile_field_t. */
-_Static_assert(PROFILE_FIELD_USERNAME == 0 && PROFILE_FIELD_PHONE_NUMBER == 1 &&
-                   PROFILE_FIELD_EMAIL == 2 && PROFILE_FIELD_PROFILE_PICTURE_URL == 3 &&
-                   PROFILE_FIELD_PREFERRED_CURRENCY == 4 &&
-                   PROFILE_FIELD_PREFERRED_PAYMENT_METHODS == 5 &&
-                   PROFILE_FIELD_AUTO_REPLY_MESSAGE == 6 && PROFILE_FIELD_COUNT == 7,
+_Static_assert(PROFILE_FIELD_USERNAME == 0 && PROFILE_FIELD_PHONE_NUMBER == 1 && PROFILE_FIELD_EMAIL == 2
+                   && PROFILE_FIELD_PROFILE_PICTURE_URL == 3 && PROFILE_FIELD_PREFERRED_CURRENCY == 4
+                   && PROFILE_FIELD_PREFERRED_PAYMENT_METHODS == 5 && PROFILE_FIELD_AUTO_REPLY_MESSAGE == 6
+                   && PROFILE_FIELD_COUNT == 7,
                "profile_update's $2 bits and $3..$9 follow profile_field_t");
 
 struct profile_rows {
@@ -144,8 +135,7 @@ void
 profile_rows_get(const profile_rows_t *self, size_t i, profile_row_t *row)
 {
     for (int c = 0; c < PROFILE_COL_COUNT; c++)
-        row->values[c] = PQgetisnull(self->res, (int) i, c) ? NULL
-                                                           : PQgetvalue(self->res, (int) i, c);
+        row->values[c] = PQgetisnull(self->res, (int) i, c) ? NULL : PQgetvalue(self->res, (int) i, c);
 }
 
 void
@@ -273,8 +263,8 @@ s_bool_set(int tristate)
 }
 
 int
-profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **rows,
-                    int64_t *total, err_t *err)
+profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **rows, int64_t *total,
+                    err_t *err)
 {
     *rows = NULL;
     *total = 0;
@@ -287,8 +277,8 @@ profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **r
     if (text && !pattern)
         return err_set(err, ERR_INTERNAL, "out of memory");
 
-    const char *page_params[] = {s_bool_set(search->is_verified), s_bool_set(search->is_merchant),
-                                 rating, limit, offset, pattern};
+    const char *page_params[] = {
+        s_bool_set(search->is_verified), s_bool_set(search->is_merchant), rating, limit, offset, pattern};
     s_statement_t page = text ? S_SEARCH_PAGE_TEXT : S_SEARCH_PAGE_ALL;
     *rows = s_rows_from(db_exec(db, s_statements[page].name, page_params, text ? 6 : 5, err), err);
     if (!*rows) {

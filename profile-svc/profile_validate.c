@@ -24,11 +24,25 @@
 
 /*  Fields that exist but only the system or an admin may change. */
 static const char *s_protected[] = {
-    "id",           "user_id",           "total_trades",    "completed_trades",
-    "cancelled_trades", "avg_rating",    "total_reviews",   "is_verified",
-    "is_merchant",  "is_suspended",      "suspension_reason", "suspended_until",
-    "has_consent",  "consented_at",      "metadata",        "last_active_at",
-    "joined_at",    "created_at",        "updated_at",
+    "id",
+    "user_id",
+    "total_trades",
+    "completed_trades",
+    "cancelled_trades",
+    "avg_rating",
+    "total_reviews",
+    "is_verified",
+    "is_merchant",
+    "is_suspended",
+    "suspension_reason",
+    "suspended_until",
+    "has_consent",
+    "consented_at",
+    "metadata",
+    "last_active_at",
+    "joined_at",
+    "created_at",
+    "updated_at",
 };
 
 static const char *s_field_names[] = {
@@ -99,12 +113,11 @@ s_check_username(const char *text, const char *field, err_t *err)
     size_t len = strlen(text);
     bool ok = len >= S_USERNAME_MIN && len <= S_USERNAME_MAX;
     for (const char *p = text; ok && *p; p++)
-        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-             *p == '_';
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
     if (!ok)
         return err_set(err, ERR_INVALID,
-                       "field '%s' must be %d-%d characters of letters, digits and underscores",
-                       field, S_USERNAME_MIN, S_USERNAME_MAX);
+                       "field '%s' must be %d-%d characters of letters, digits and underscores", field,
+                       S_USERNAME_MIN, S_USERNAME_MAX);
     return 0;
 }
 
@@ -116,8 +129,7 @@ s_check_phone(const char *text, const char *field, err_t *err)
     for (const char *p = text + 1; ok && *p; p++, digits++)
         ok = *p >= '0' && *p <= '9';
     if (!ok || digits < S_PHONE_MIN_DIGITS || digits > S_PHONE_MAX_DIGITS)
-        return err_set(err, ERR_INVALID,
-                       "field '%s' must be in E.164 format: '+' then %d-%d digits", field,
+        return err_set(err, ERR_INVALID, "field '%s' must be in E.164 format: '+' then %d-%d digits", field,
                        S_PHONE_MIN_DIGITS, S_PHONE_MAX_DIGITS);
     return 0;
 }
@@ -126,8 +138,7 @@ static int
 s_check_email(const char *text, const char *field, err_t *err)
 {
     if (profile_validate_utf8_length(text) > S_EMAIL_MAX)
-        return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field,
-                       S_EMAIL_MAX);
+        return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field, S_EMAIL_MAX);
     const char *at = strchr(text, '@');
     bool ok = at && at != text && !strchr(at + 1, '@') && !s_has_space_or_control(text);
     if (ok) {
@@ -148,9 +159,7 @@ s_check_picture_url(const char *text, const char *field, err_t *err)
     if (profile_validate_utf8_length(text) > S_PICTURE_URL_MAX)
         return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field,
                        S_PICTURE_URL_MAX);
-    size_t scheme = strncasecmp(text, "https://", 8) == 0  ? 8
-                    : strncasecmp(text, "http://", 7) == 0 ? 7
-                                                           : 0;
+    size_t scheme = strncasecmp(text, "https://", 8) == 0 ? 8 : strncasecmp(text, "http://", 7) == 0 ? 7 : 0;
     if (!scheme || !text[scheme] || s_has_space_or_control(text))
         return err_set(err, ERR_INVALID, "field '%s' must be an http:// or https:// URL", field);
     return 0;
@@ -164,8 +173,8 @@ s_check_currency(const char *text, const char *field, err_t *err)
     for (const char *p = text; ok && *p; p++)
         ok = *p >= 'A' && *p <= 'Z';
     if (!ok)
-        return err_set(err, ERR_INVALID, "field '%s' must be %d-%d uppercase letters", field,
-                       S_CURRENCY_MIN, S_CURRENCY_MAX);
+        return err_set(err, ERR_INVALID, "field '%s' must be %d-%d uppercase letters", field, S_CURRENCY_MIN,
+                       S_CURRENCY_MAX);
     return 0;
 }
 
@@ -173,8 +182,7 @@ static int
 s_check_auto_reply(const char *text, const char *field, err_t *err)
 {
     if (profile_validate_utf8_length(text) > S_AUTO_REPLY_MAX)
-        return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field,
-                       S_AUTO_REPLY_MAX);
+        return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field, S_AUTO_REPLY_MAX);
     return 0;
 }
 
@@ -189,8 +197,7 @@ s_payment_methods(const json_t *value, const char *field, err_t *err)
     }
     size_t n = json_array_size(value);
     if (n > S_PAYMENT_METHODS_MAX) {
-        err_set(err, ERR_INVALID, "field '%s' must have at most %d entries", field,
-                S_PAYMENT_METHODS_MAX);
+        err_set(err, ERR_INVALID, "field '%s' must have at most %d entries", field, S_PAYMENT_METHODS_MAX);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -248,10 +255,12 @@ s_set_field(profile_changes_t *changes, profile_field_t field, const json_t *val
     char *stored = NULL;
     if (json_is_null(value)) {
         /* clear */
-    } else if (field == PROFILE_FIELD_PREFERRED_PAYMENT_METHODS) {
+    }
+    else if (field == PROFILE_FIELD_PREFERRED_PAYMENT_METHODS) {
         if (!(stored = s_payment_methods(value, name, err)))
             return -1;
-    } else {
+    }
+    else {
         const char *text = s_string(value, name, err);
         if (!text)
             return -1;
@@ -286,21 +295,25 @@ s_validate_changes(const json_t *data, profile_changes_t *changes, bool *consent
         return -1;
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *) data, key, value) {
+    json_object_foreach((json_t *) data, key, value)
+    {
         int field = s_field_from_name(key);
         if (field >= 0) {
             if (s_set_field(changes, (profile_field_t) field, value, err) != 0)
                 goto fail;
-        } else if (consent && strcmp(key, "has_consent") == 0) {
+        }
+        else if (consent && strcmp(key, "has_consent") == 0) {
             if (!json_is_boolean(value)) {
                 err_set(err, ERR_INVALID, "field 'has_consent' must be true or false");
                 goto fail;
             }
             *consent = json_is_true(value);
-        } else if (s_is_protected(key)) {
+        }
+        else if (s_is_protected(key)) {
             err_set(err, ERR_INVALID, "field '%s' cannot be set", key);
             goto fail;
-        } else {
+        }
+        else {
             err_set(err, ERR_INVALID, "unknown field '%s'", key);
             goto fail;
         }
@@ -319,8 +332,7 @@ profile_validate_create(const json_t *data, profile_changes_t *changes, err_t *e
         return -1;
     if (!consent) {
         profile_changes_reset(changes);
-        return err_set(err, ERR_INVALID,
-                       "You must accept the terms and conditions to create a P2P profile");
+        return err_set(err, ERR_INVALID, "You must accept the terms and conditions to create a P2P profile");
     }
     return 0;
 }
@@ -339,7 +351,8 @@ profile_validate_profile_id(const json_t *data, int64_t *profile_id, err_t *err)
         return -1;
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *) data, key, value) {
+    json_object_foreach((json_t *) data, key, value)
+    {
         if (strcmp(key, "profile_id") != 0)
             return err_set(err, ERR_INVALID, "unknown field '%s'", key);
         if (json_is_null(value))
@@ -357,10 +370,8 @@ s_int_in_range(const json_t *value, const char *field, int min, int max, int *ou
 {
     if (json_is_null(value))
         return 0;
-    if (!json_is_integer(value) || json_integer_value(value) < min ||
-        json_integer_value(value) > max)
-        return err_set(err, ERR_INVALID, "field '%s' must be an integer from %d to %d", field, min,
-                       max);
+    if (!json_is_integer(value) || json_integer_value(value) < min || json_integer_value(value) > max)
+        return err_set(err, ERR_INVALID, "field '%s' must be an integer from %d to %d", field, min, max);
     *out = (int) json_integer_value(value);
     return 0;
 }
@@ -392,7 +403,8 @@ profile_validate_search(const json_t *data, profile_search_t *search, err_t *err
         return -1;
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *) data, key, value) {
+    json_object_foreach((json_t *) data, key, value)
+    {
         int rc = 0;
         if (strcmp(key, "search") == 0) {
             if (json_is_null(value))
@@ -404,22 +416,27 @@ profile_validate_search(const json_t *data, profile_search_t *search, err_t *err
                 return err_set(err, ERR_INVALID, "field 'search' must be at most %d characters",
                                PROFILE_SEARCH_MAX_CHARS);
             search->search = *text ? text : NULL;
-        } else if (strcmp(key, "is_verified") == 0) {
+        }
+        else if (strcmp(key, "is_verified") == 0) {
             rc = s_tristate(value, key, &search->is_verified, err);
-        } else if (strcmp(key, "is_merchant") == 0) {
+        }
+        else if (strcmp(key, "is_merchant") == 0) {
             rc = s_tristate(value, key, &search->is_merchant, err);
-        } else if (strcmp(key, "min_rating") == 0) {
+        }
+        else if (strcmp(key, "min_rating") == 0) {
             if (json_is_null(value))
                 continue;
-            if (!json_is_number(value) || json_number_value(value) < 0 ||
-                json_number_value(value) > 5)
+            if (!json_is_number(value) || json_number_value(value) < 0 || json_number_value(value) > 5)
                 return err_set(err, ERR_INVALID, "field 'min_rating' must be a number from 0 to 5");
             search->min_rating = json_number_value(value);
-        } else if (strcmp(key, "limit") == 0) {
+        }
+        else if (strcmp(key, "limit") == 0) {
             rc = s_int_in_range(value, key, 1, PROFILE_SEARCH_MAX_LIMIT, &search->limit, err);
-        } else if (strcmp(key, "offset") == 0) {
+        }
+        else if (strcmp(key, "offset") == 0) {
             rc = s_int_in_range(value, key, 0, PROFILE_SEARCH_MAX_OFFSET, &search->offset, err);
-        } else {
+        }
+        else {
             return err_set(err, ERR_INVALID, "unknown field '%s'", key);
         }
         if (rc != 0)

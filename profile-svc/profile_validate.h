@@ -13,12 +13,12 @@
 #include "err.h"
 
 /*  The fields a user may set. X(enum, JSON name) */
-#define PROFILE_FIELD_LIST(X)                                           \
-    X(PROFILE_FIELD_USERNAME, "username")                               \
-    X(PROFILE_FIELD_PHONE_NUMBER, "phone_number")                       \
-    X(PROFILE_FIELD_EMAIL, "email")                                     \
-    X(PROFILE_FIELD_PROFILE_PICTURE_URL, "profile_picture_url")         \
-    X(PROFILE_FIELD_PREFERRED_CURRENCY, "preferred_currency")           \
+#define PROFILE_FIELD_LIST(X)                                               \
+    X(PROFILE_FIELD_USERNAME, "username")                                   \
+    X(PROFILE_FIELD_PHONE_NUMBER, "phone_number")                           \
+    X(PROFILE_FIELD_EMAIL, "email")                                         \
+    X(PROFILE_FIELD_PROFILE_PICTURE_URL, "profile_picture_url")             \
+    X(PROFILE_FIELD_PREFERRED_CURRENCY, "preferred_currency")               \
     X(PROFILE_FIELD_PREFERRED_PAYMENT_METHODS, "preferred_payment_methods") \
     X(PROFILE_FIELD_AUTO_REPLY_MESSAGE, "auto_reply_message")
 

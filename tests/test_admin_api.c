@@ -125,8 +125,8 @@ Test(admin_api, refusals_before_sql_name_the_field)
         P2p__AdminReply *reply = s_call(&app, &req);
         cr_assert_eq(reply->status, 400, "case %zu: status %d (%s)", i, reply->status,
                      reply->error ? reply->error : "");
-        cr_assert(strstr(reply->error, cases[i].name), "case %zu: '%s' does not name %s", i,
-                  reply->error, cases[i].name);
+        cr_assert(strstr(reply->error, cases[i].name), "case %zu: '%s' does not name %s", i, reply->error,
+                  cases[i].name);
         p2p__admin_reply__free_unpacked(reply, NULL);
     }
     db_destroy(&app.db);

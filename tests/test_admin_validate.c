@@ -72,11 +72,11 @@ Test(admin_validate, rfc3339_refuses_what_is_not)
     const char *bad[] = {
         "",
         "2030-01-31",
-        "2030-01-31T12:00:00",        /* no offset */
+        "2030-01-31T12:00:00", /* no offset */
         "2030-1-31T12:00:00Z",
         "2030-13-01T00:00:00Z",
         "2030-02-30T00:00:00Z",
-        "2023-02-29T00:00:00Z",       /* not a leap year */
+        "2023-02-29T00:00:00Z", /* not a leap year */
         "2030-01-31T24:00:00Z",
         "2030-01-31T12:60:00Z",
         "2030-01-31T12:00:60Z",
@@ -220,8 +220,8 @@ Test(admin_validate, audit_params)
 
 Test(admin_validate, id_param_is_a_positive_integer)
 {
-    const char *bad[] = {"{}", "{\"id\":\"0\"}", "{\"id\":\"-1\"}", "{\"id\":\"abc\"}",
-                         "{\"id\":\"1e3\"}", "{\"id\":\"\"}"};
+    const char *bad[] = {
+        "{}", "{\"id\":\"0\"}", "{\"id\":\"-1\"}", "{\"id\":\"abc\"}", "{\"id\":\"1e3\"}", "{\"id\":\"\"}"};
     int64_t id;
     err_t err = {0};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -287,8 +287,8 @@ Test(admin_validate, suspend_without_until_is_indefinite)
 {
     admin_change_t c;
     err_t err = {0};
-    cr_assert_eq(s_change(ADMIN_CHANGE_SUSPEND, "{\"reason\":\"fraud\",\"until\":null}", &c, &err), 0,
-                 "%s", err.msg);
+    cr_assert_eq(s_change(ADMIN_CHANGE_SUSPEND, "{\"reason\":\"fraud\",\"until\":null}", &c, &err), 0, "%s",
+                 err.msg);
     cr_assert_str_eq(c.until_utc, "");
 }
 
@@ -370,8 +370,8 @@ Test(admin_validate, verify_and_merchant_need_a_boolean)
     cr_assert_eq(s_change(ADMIN_CHANGE_VERIFY, "{\"verified\":true}", &c, &err), 0, "%s", err.msg);
     cr_assert(c.flag);
     cr_assert_str_eq(admin_change_action(&c), "verify");
-    cr_assert_eq(s_change(ADMIN_CHANGE_VERIFY, "{\"verified\":false,\"reason\":\"doc expired\"}", &c,
-                          &err), 0);
+    cr_assert_eq(s_change(ADMIN_CHANGE_VERIFY, "{\"verified\":false,\"reason\":\"doc expired\"}", &c, &err),
+                 0);
     cr_assert_not(c.flag);
     cr_assert_str_eq(admin_change_action(&c), "unverify");
     cr_assert_eq(s_change(ADMIN_CHANGE_MERCHANT, "{\"merchant\":true}", &c, &err), 0);

@@ -232,8 +232,8 @@ Test(auth, role_admin_grants_admin)
 
 Test(auth, any_other_role_is_not_admin)
 {
-    const char *roles[] = {"\"user\"", "\"Admin\"", "\"ADMIN\"", "\"admin \"", "\"\"", "true", "[\"admin\"]",
-                           "null"};
+    const char *roles[] = {"\"user\"", "\"Admin\"", "\"ADMIN\"",   "\"admin \"",
+                           "\"\"",     "true",      "[\"admin\"]", "null"};
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
         char grants[128];
         snprintf(grants, sizeof grants, "{\"user_id\":\"u\",\"role\":%s,\"exp\":1700003600}", roles[i]);
@@ -338,8 +338,8 @@ Test(auth, tampered_payload_is_refused)
     cr_assert_not_null(second_dot);
     char *forged_payload = s_b64url("{\"user_id\":\"alice\",\"role\":\"admin\",\"exp\":1700003600}");
     char *forged = NULL;
-    cr_assert_neq(asprintf(&forged, "%.*s.%s%s", (int) (first_dot - token), token, forged_payload, second_dot),
-                  -1);
+    cr_assert_neq(
+        asprintf(&forged, "%.*s.%s%s", (int) (first_dot - token), token, forged_payload, second_dot), -1);
     s_assert_refused(forged, "tampered payload");
     free(forged);
     free(forged_payload);
@@ -375,7 +375,8 @@ Test(auth, exp_that_is_not_a_number_is_refused)
 
 Test(auth, exp_in_the_past_or_now_is_refused)
 {
-    const char *grants[] = {"{\"user_id\":\"u\",\"exp\":1699999999}", "{\"user_id\":\"u\",\"exp\":1700000000}",
+    const char *grants[] = {"{\"user_id\":\"u\",\"exp\":1699999999}",
+                            "{\"user_id\":\"u\",\"exp\":1700000000}",
                             "{\"user_id\":\"u\",\"exp\":1699999999.9}", "{\"user_id\":\"u\",\"exp\":0}",
                             "{\"user_id\":\"u\",\"exp\":-5}"};
     for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
@@ -402,7 +403,8 @@ Test(auth, nbf_in_the_future_is_refused)
     s_assert_refused(token, "nbf in the future");
     auth_identity_t id;
     err_t err;
-    cr_assert_eq(auth_verify(s_auth, token, strlen(token), NOW + 1, &id, &err), 0, "valid once nbf is reached");
+    cr_assert_eq(auth_verify(s_auth, token, strlen(token), NOW + 1, &id, &err), 0,
+                 "valid once nbf is reached");
     free(token);
 }
 
@@ -435,7 +437,8 @@ Test(auth, no_id_at_all_is_refused)
 
 Test(auth, user_id_of_another_json_type_is_refused)
 {
-    const char *grants[] = {"{\"user_id\":true,\"exp\":1700003600}", "{\"user_id\":{\"id\":1},\"exp\":1700003600}",
+    const char *grants[] = {"{\"user_id\":true,\"exp\":1700003600}",
+                            "{\"user_id\":{\"id\":1},\"exp\":1700003600}",
                             "{\"user_id\":[\"u\"],\"exp\":1700003600}"};
     for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
         char *token = s_token(grants[i]);
@@ -458,8 +461,14 @@ Test(auth, user_id_longer_than_255_is_refused)
 
 Test(auth, malformed_tokens_are_refused)
 {
-    const char *tokens[] = {"x", "a.b", "a.b.c", "...", "not a token at all", "eyJhbGciOiJIUzI1NiJ9..",
-                            "eyJhbGciOiJIUzI1NiJ9.e30.", "ZZZZ.ZZZZ.ZZZZ"};
+    const char *tokens[] = {"x",
+                            "a.b",
+                            "a.b.c",
+                            "...",
+                            "not a token at all",
+                            "eyJhbGciOiJIUzI1NiJ9..",
+                            "eyJhbGciOiJIUzI1NiJ9.e30.",
+                            "ZZZZ.ZZZZ.ZZZZ"};
     for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++)
         s_assert_refused(tokens[i], tokens[i]);
 }
@@ -534,7 +543,8 @@ Test(auth, bearer_token_trims_surrounding_spaces)
 
 Test(auth, non_bearer_headers_give_no_token)
 {
-    const char *headers[] = {"Basic x", "Bearer ", "Bearer    ", "Bearer", "Bearerx", "", "x Bearer y", "Token x"};
+    const char *headers[] = {"Basic x", "Bearer ", "Bearer    ", "Bearer",
+                             "Bearerx", "",        "x Bearer y", "Token x"};
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
         size_t len = 999;
         cr_assert_null(auth_bearer_token(headers[i], &len), "'%s'", headers[i]);

@@ -188,7 +188,7 @@ Test(config, example_lists_every_key_with_its_default, .init = cr_redirect_stdou
     char text[8192] = {0};
     size_t n = fread(text, 1, sizeof text - 1, out);
     cr_assert_gt(n, 0);
-#define X(field, env, type, def, min, max, desc)                                                   \
+#define X(field, env, type, def, min, max, desc)                                                 \
     cr_assert_not_null(strstr(text, "\n" env "=" def "\n"), "%s missing from the example", env); \
     cr_assert_not_null(strstr(text, "# " desc "\n"), "description of %s missing", env);
     CONFIG_LIST(X)

@@ -69,8 +69,8 @@ Test(envelope, round_trip_keeps_every_field_and_binary_body)
 
 Test(envelope, round_trip_of_every_kind_and_channel)
 {
-    const envelope_kind_t kinds[] = {ENVELOPE_HEARTBEAT, ENVELOPE_DISCONNECT, ENVELOPE_REQUEST, ENVELOPE_REPLY,
-                                     ENVELOPE_EVENT};
+    const envelope_kind_t kinds[] = {ENVELOPE_HEARTBEAT, ENVELOPE_DISCONNECT, ENVELOPE_REQUEST,
+                                     ENVELOPE_REPLY, ENVELOPE_EVENT};
     const envelope_channel_t channels[] = {CHANNEL_NONE, CHANNEL_REST, CHANNEL_WEBSOCKET};
     for (size_t k = 0; k < 5; k++)
         for (size_t c = 0; c < 3; c++) {
@@ -89,7 +89,8 @@ Test(envelope, round_trip_of_every_kind_and_channel)
 
 Test(envelope, extreme_values_survive)
 {
-    envelope_t in = {.kind = ENVELOPE_REPLY, .request_id = UINT64_MAX, .deadline_ms = INT64_MIN, .status = -1};
+    envelope_t in = {
+        .kind = ENVELOPE_REPLY, .request_id = UINT64_MAX, .deadline_ms = INT64_MIN, .status = -1};
     size_t size;
     uint8_t *buf = envelope_pack(&in, &size);
     envelope_t out;
@@ -138,9 +139,9 @@ Test(envelope, garbage_bytes_are_refused)
 {
     const uint8_t garbage[][8] = {
         {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0x08}, /* field 1, varint, truncated */
+        {0x08},                 /* field 1, varint, truncated */
         {0x4a, 0x7f, 'a', 'b'}, /* body claiming 127 bytes, 2 present */
-        {0x07, 0x01, 0x02}, /* wire type 7 does not exist */
+        {0x07, 0x01, 0x02},     /* wire type 7 does not exist */
     };
     const size_t sizes[] = {8, 1, 4, 3};
     for (size_t i = 0; i < 4; i++) {

@@ -8,11 +8,26 @@
 /*  The seed's "Placeholder Messages (Coming Soon)" list
     (seeds/000_d5aa1a1fadcac48c.txt), copied verbatim. */
 static const char *const s_seed_placeholders[] = {
-    "ad.create",        "ad.list",           "ad.update",         "ad.delete",
-    "ad.my_ads",        "order.create",      "order.list",        "order.get",
-    "order.cancel",     "order.confirm_payment", "order.release_crypto", "chat.send_message",
-    "chat.get_messages", "chat.mark_read",   "dispute.raise",     "dispute.get",
-    "review.create",    "review.list",       "notification.list", "notification.mark_read",
+    "ad.create",
+    "ad.list",
+    "ad.update",
+    "ad.delete",
+    "ad.my_ads",
+    "order.create",
+    "order.list",
+    "order.get",
+    "order.cancel",
+    "order.confirm_payment",
+    "order.release_crypto",
+    "chat.send_message",
+    "chat.get_messages",
+    "chat.mark_read",
+    "dispute.raise",
+    "dispute.get",
+    "review.create",
+    "review.list",
+    "notification.list",
+    "notification.mark_read",
 };
 #define SEED_PLACEHOLDER_COUNT (sizeof s_seed_placeholders / sizeof s_seed_placeholders[0])
 
@@ -45,8 +60,8 @@ Test(msg_type, known_names_map_to_their_enum)
 
 Test(msg_type, unknown_names_are_msg_unknown)
 {
-    const char *names[] = {"", "profile", "profile.", "PROFILE.GET", "profile.get ", "profile.delete", "error",
-                           "?"};
+    const char *names[] = {"",      "profile", "profile.", "PROFILE.GET", "profile.get ", "profile.delete",
+                           "error", "?"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_assert_eq(msg_type_from_name(names[i]), MSG_UNKNOWN, "'%s'", names[i]);
     cr_assert_eq(msg_type_from_name(NULL), MSG_UNKNOWN);
@@ -82,7 +97,8 @@ Test(msg_type, placeholders_say_not_yet_implemented_and_have_no_service)
         if (!todo)
             continue;
         placeholders++;
-        cr_assert_not_null(strstr(todo, "not yet implemented"), "%s: '%s'", msg_type_name((msg_type_t) i), todo);
+        cr_assert_not_null(strstr(todo, "not yet implemented"), "%s: '%s'", msg_type_name((msg_type_t) i),
+                           todo);
         cr_assert_eq(msg_type_service((msg_type_t) i), SERVICE_NONE, "%s has a worker and a placeholder",
                      msg_type_name((msg_type_t) i));
     }
@@ -132,10 +148,11 @@ Test(msg_type, write_flag_on_the_types_that_change_data)
     cr_assert(msg_type_is_write(MSG_PROFILE_UPDATE));
     cr_assert(msg_type_is_write(MSG_PROFILE_CREATE));
     cr_assert(msg_type_is_write(MSG_PROFILE_PUT));
-    const msg_type_t reads[] = {MSG_PROFILE_GET, MSG_PROFILE_STATS, MSG_PROFILE_SEARCH, MSG_PROFILE_CHECK,
-                                MSG_PROFILE_ME,  MSG_SESSION_OPEN};
+    const msg_type_t reads[] = {MSG_PROFILE_GET,   MSG_PROFILE_STATS, MSG_PROFILE_SEARCH,
+                                MSG_PROFILE_CHECK, MSG_PROFILE_ME,    MSG_SESSION_OPEN};
     for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
-        cr_assert_not(msg_type_is_write(reads[i]), "%s is a read and may be retried", msg_type_name(reads[i]));
+        cr_assert_not(msg_type_is_write(reads[i]), "%s is a read and may be retried",
+                      msg_type_name(reads[i]));
 }
 
 Test(msg_type, service_names_round_trip)

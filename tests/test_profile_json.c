@@ -60,8 +60,7 @@ Test(profile_json, own_profile_has_every_column_with_json_types)
     cr_assert(json_is_array(methods));
     cr_assert_eq(json_array_size(methods), 3);
     cr_assert_eq(json_integer_value(json_array_get(methods, 2)), 3);
-    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(p, "metadata"), "kyc")),
-                     "secret");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(p, "metadata"), "kyc")), "secret");
     cr_assert_str_eq(json_string_value(json_object_get(p, "updated_at")), "2025-01-15T10:30:00Z");
     json_decref(p);
 }
@@ -87,10 +86,22 @@ Test(profile_json, public_profile_hides_private_fields)
     json_t *p = profile_json_public(&row);
     for (size_t i = 0; i < sizeof s_private / sizeof s_private[0]; i++)
         cr_assert_null(json_object_get(p, s_private[i]), "%s exposed", s_private[i]);
-    const char *kept[] = {"id", "user_id", "username", "profile_picture_url", "total_trades",
-                          "completed_trades", "cancelled_trades", "avg_rating", "total_reviews",
-                          "is_verified", "is_merchant", "preferred_currency", "auto_reply_message",
-                          "last_active_at", "joined_at", "created_at"};
+    const char *kept[] = {"id",
+                          "user_id",
+                          "username",
+                          "profile_picture_url",
+                          "total_trades",
+                          "completed_trades",
+                          "cancelled_trades",
+                          "avg_rating",
+                          "total_reviews",
+                          "is_verified",
+                          "is_merchant",
+                          "preferred_currency",
+                          "auto_reply_message",
+                          "last_active_at",
+                          "joined_at",
+                          "created_at"};
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         cr_assert_not_null(json_object_get(p, kept[i]), "%s missing", kept[i]);
     cr_assert_eq(json_object_size(p), sizeof kept / sizeof kept[0]);
@@ -106,7 +117,7 @@ Test(profile_json, summary_is_the_check_shape)
 {
     profile_row_t row = s_row();
     json_t *p = profile_json_summary(&row);
-    const char *keys[] = {"id", "user_id", "username", "total_trades", "completed_trades",
+    const char *keys[] = {"id",         "user_id",     "username",   "total_trades", "completed_trades",
                           "avg_rating", "is_verified", "is_merchant"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         cr_assert_not_null(json_object_get(p, keys[i]), "%s missing", keys[i]);

@@ -98,7 +98,7 @@ Test(profile_validate, email_rules)
     char *long_email = s_repeat("x", 244, "", "@example.com"); /* 256 chars */
     s_update_fails("email", long_email);
     free(long_email);
-    char *max_email = s_repeat("x", 243, "", "@example.com"); /* 255 chars */
+    char *max_email = s_repeat("x", 243, "", "@example.com");       /* 255 chars */
     char *expected = strndup(max_email + 1, strlen(max_email) - 2); /* without the quotes */
     cr_assert_eq(strlen(expected), 255);
     s_update_stores("email", max_email, expected);
@@ -132,11 +132,9 @@ Test(profile_validate, payment_methods_rules)
 {
     s_update_stores("preferred_payment_methods", "[1, 3, 5]", "[1,3,5]");
     s_update_stores("preferred_payment_methods", "[]", "[]");
-    s_update_stores("preferred_payment_methods",
-                    "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]",
+    s_update_stores("preferred_payment_methods", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]",
                     "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]");
-    s_update_fails("preferred_payment_methods",
-                   "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21]");
+    s_update_fails("preferred_payment_methods", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21]");
     s_update_fails("preferred_payment_methods", "[0]");
     s_update_fails("preferred_payment_methods", "[-1]");
     s_update_fails("preferred_payment_methods", "[1, 1]");
@@ -189,8 +187,7 @@ Test(profile_validate, auto_reply_counts_characters_not_bytes)
 
 Test(profile_validate, picture_url_rules)
 {
-    s_update_stores("profile_picture_url", "\"https://example.com/a.png\"",
-                    "https://example.com/a.png");
+    s_update_stores("profile_picture_url", "\"https://example.com/a.png\"", "https://example.com/a.png");
     s_update_stores("profile_picture_url", "\"http://example.com/a.png\"", "http://example.com/a.png");
     s_update_fails("profile_picture_url", "\"ftp://example.com/a.png\"");
     s_update_fails("profile_picture_url", "\"javascript:alert(1)\"");
@@ -241,11 +238,25 @@ Test(profile_validate, unknown_field_is_named)
 
 Test(profile_validate, protected_fields_cannot_be_set)
 {
-    const char *fields[] = {"id", "user_id", "total_trades", "completed_trades", "cancelled_trades",
-                            "avg_rating", "total_reviews", "is_verified", "is_merchant",
-                            "is_suspended", "suspension_reason", "suspended_until", "has_consent",
-                            "consented_at", "metadata", "last_active_at", "joined_at",
-                            "created_at", "updated_at"};
+    const char *fields[] = {"id",
+                            "user_id",
+                            "total_trades",
+                            "completed_trades",
+                            "cancelled_trades",
+                            "avg_rating",
+                            "total_reviews",
+                            "is_verified",
+                            "is_merchant",
+                            "is_suspended",
+                            "suspension_reason",
+                            "suspended_until",
+                            "has_consent",
+                            "consented_at",
+                            "metadata",
+                            "last_active_at",
+                            "joined_at",
+                            "created_at",
+                            "updated_at"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         char body[256];
         snprintf(body, sizeof body, "{\"%s\": null}", fields[i]);
@@ -412,13 +423,20 @@ Test(profile_validate, search_bad_fields_are_named)
     struct {
         const char *body, *field;
     } cases[] = {
-        {"{\"limit\": -1}", "limit"},          {"{\"limit\": 0}", "limit"},
-        {"{\"limit\": 101}", "limit"},         {"{\"limit\": \"ten\"}", "limit"},
-        {"{\"limit\": 2.5}", "limit"},         {"{\"offset\": -5}", "offset"},
-        {"{\"offset\": 10001}", "offset"},     {"{\"min_rating\": \"high\"}", "min_rating"},
-        {"{\"min_rating\": 5.01}", "min_rating"}, {"{\"min_rating\": -0.5}", "min_rating"},
-        {"{\"is_verified\": \"yes\"}", "is_verified"}, {"{\"is_merchant\": 1}", "is_merchant"},
-        {"{\"search\": 42}", "search"},        {"{\"sort\": \"name\"}", "sort"},
+        {"{\"limit\": -1}", "limit"},
+        {"{\"limit\": 0}", "limit"},
+        {"{\"limit\": 101}", "limit"},
+        {"{\"limit\": \"ten\"}", "limit"},
+        {"{\"limit\": 2.5}", "limit"},
+        {"{\"offset\": -5}", "offset"},
+        {"{\"offset\": 10001}", "offset"},
+        {"{\"min_rating\": \"high\"}", "min_rating"},
+        {"{\"min_rating\": 5.01}", "min_rating"},
+        {"{\"min_rating\": -0.5}", "min_rating"},
+        {"{\"is_verified\": \"yes\"}", "is_verified"},
+        {"{\"is_merchant\": 1}", "is_merchant"},
+        {"{\"search\": 42}", "search"},
+        {"{\"sort\": \"name\"}", "sort"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *data = s_json(cases[i].body);

@@ -72,7 +72,8 @@ Test(worker, nul_character_in_a_string_is_refused_by_name)
     cr_assert_null(s_data(CHANNEL_REST, "{\"a\":\"\\u0000\"}", &err));
     cr_assert_eq(err.code, ERR_INVALID);
     cr_assert_not_null(strstr(err.msg, "NUL"), "%s", err.msg);
-    cr_assert_null(s_data(CHANNEL_WEBSOCKET, "{\"type\":\"profile.update\",\"data\":{\"a\":\"x\\u0000\"}}", &err));
+    cr_assert_null(
+        s_data(CHANNEL_WEBSOCKET, "{\"type\":\"profile.update\",\"data\":{\"a\":\"x\\u0000\"}}", &err));
     cr_assert_not_null(strstr(err.msg, "NUL"), "%s", err.msg);
 }
 
@@ -97,8 +98,9 @@ Test(worker, body_is_read_to_len_only)
 Test(worker, ws_frame_data_is_the_data)
 {
     err_t err;
-    json_t *data = s_data(CHANNEL_WEBSOCKET,
-                          "{\"type\":\"profile.update\",\"request_id\":\"r\",\"data\":{\"bio\":\"hi\"}}", &err);
+    json_t *data =
+        s_data(CHANNEL_WEBSOCKET,
+               "{\"type\":\"profile.update\",\"request_id\":\"r\",\"data\":{\"bio\":\"hi\"}}", &err);
     cr_assert_not_null(data, "%s", err.msg);
     cr_assert_str_eq(json_string_value(json_object_get(data, "bio")), "hi");
     cr_assert_null(json_object_get(data, "type"), "the frame's envelope members are not data");
@@ -130,7 +132,8 @@ Test(worker, ws_frame_with_null_data_gives_an_empty_object)
 
 Test(worker, ws_frame_data_that_is_not_an_object_is_refused)
 {
-    const char *frames[] = {"{\"type\":\"profile.get\",\"data\":[1]}", "{\"type\":\"profile.get\",\"data\":\"x\"}",
+    const char *frames[] = {"{\"type\":\"profile.get\",\"data\":[1]}",
+                            "{\"type\":\"profile.get\",\"data\":\"x\"}",
                             "{\"type\":\"profile.get\",\"data\":7}"};
     for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
         err_t err;
@@ -180,8 +183,8 @@ Test(worker, reply_error_maps_the_code_to_its_http_status)
     const struct {
         err_code_t code;
         int status;
-    } cases[] = {{ERR_INVALID, 400},          {ERR_NOT_FOUND, 404},      {ERR_PROFILE_EXISTS, 409},
-                 {ERR_SUSPENDED, 403},        {ERR_DB_UNAVAILABLE, 503}, {ERR_INTERNAL, 500}};
+    } cases[] = {{ERR_INVALID, 400},   {ERR_NOT_FOUND, 404},      {ERR_PROFILE_EXISTS, 409},
+                 {ERR_SUSPENDED, 403}, {ERR_DB_UNAVAILABLE, 503}, {ERR_INTERNAL, 500}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err_t err;
         err_set(&err, cases[i].code, "field x is bad");

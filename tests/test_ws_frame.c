@@ -255,7 +255,8 @@ Test(ws_frame, invalid_utf8_is_invalid)
 
 Test(ws_frame, nul_escape_in_data_passes_so_the_worker_can_answer_with_type_and_request_id)
 {
-    const char *text = "{\"type\":\"profile.update\",\"request_id\":\"r1\",\"data\":{\"username\":\"a\\u0000b\"}}";
+    const char *text =
+        "{\"type\":\"profile.update\",\"request_id\":\"r1\",\"data\":{\"username\":\"a\\u0000b\"}}";
     ws_frame_t frame;
     err_t err = {0};
     cr_assert_eq(ws_frame_parse(text, strlen(text), &frame, &err), 0);
@@ -322,7 +323,8 @@ Test(ws_frame, long_type_name_is_cut_at_a_character_boundary)
         int n = snprintf(text, sizeof text, "{\"type\":\"");
         memset(text + n, 'x', (size_t) ascii);
         n += ascii;
-        n += snprintf(text + n, sizeof text - (size_t) n, "\xf0\x9f\x98\x80\xc3\xa9yyyy\",\"request_id\":\"r\"}");
+        n += snprintf(text + n, sizeof text - (size_t) n,
+                      "\xf0\x9f\x98\x80\xc3\xa9yyyy\",\"request_id\":\"r\"}");
         ws_frame_t frame;
         err_t err;
         cr_assert_eq(ws_frame_parse(text, (size_t) n, &frame, &err), 0);
@@ -331,7 +333,8 @@ Test(ws_frame, long_type_name_is_cut_at_a_character_boundary)
         cr_assert_geq(strlen(frame.type_name), (size_t) ascii, "cut more than the partial character");
         size_t len = 0;
         const char body[] = "{\"success\":false}";
-        unsigned char *reply = ws_frame_compose(0, frame.type_name, frame.request_id, body, sizeof body - 1, &len);
+        unsigned char *reply =
+            ws_frame_compose(0, frame.type_name, frame.request_id, body, sizeof body - 1, &len);
         cr_assert_not_null(reply, "no reply for a type name cut after %d ASCII bytes", ascii);
         json_decref(s_load(reply, len));
         free(reply);
@@ -387,7 +390,8 @@ Test(ws_frame, compose_puts_type_and_request_id_in_front_of_the_body)
     unsigned char *buf = ws_frame_compose(0, "profile.get", "r-1", body, strlen(body), &len);
     cr_assert_not_null(buf);
     cr_assert_eq(len, strlen((char *) buf));
-    cr_assert_eq(strncmp((char *) buf, "{\"type\":\"profile.get\",\"request_id\":\"r-1\",", 41), 0, "%s", buf);
+    cr_assert_eq(strncmp((char *) buf, "{\"type\":\"profile.get\",\"request_id\":\"r-1\",", 41), 0, "%s",
+                 buf);
 
     json_t *root = s_load(buf, len);
     cr_assert_str_eq(json_string_value(json_object_get(root, "type")), "profile.get");

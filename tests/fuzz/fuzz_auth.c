@@ -28,7 +28,8 @@ s_verify(const char *token, size_t len)
         size_t n = strnlen(id.user_id, sizeof id.user_id);
         if (n == 0 || n == sizeof id.user_id)
             abort();
-    } else if (!err.msg[0] || (err.code != ERR_UNAUTHORIZED && err.code != ERR_INTERNAL)) {
+    }
+    else if (!err.msg[0] || (err.code != ERR_UNAUTHORIZED && err.code != ERR_INTERNAL)) {
         abort();
     }
 }
@@ -52,7 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             s_verify(token, len);
         }
         s_verify((const char *) data + 1, size - 1);
-    } else {
+    }
+    else {
         jwt_t *jwt = NULL;
         char *token = NULL;
         if (jwt_new(&jwt) == 0 && jwt_add_grants_json(jwt, text) == 0

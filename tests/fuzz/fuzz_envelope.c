@@ -35,9 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     envelope_t again;
     if (envelope_unpack(packed, packed_size, &again) != 0)
         abort();
-    if (again.kind != env.kind || again.request_id != env.request_id
-        || again.deadline_ms != env.deadline_ms || again.status != env.status
-        || again.channel != env.channel || again.body_len != env.body_len
+    if (again.kind != env.kind || again.request_id != env.request_id || again.deadline_ms != env.deadline_ms
+        || again.status != env.status || again.channel != env.channel || again.body_len != env.body_len
         || (env.body_len && memcmp(again.body, env.body, env.body_len) != 0))
         abort();
     s_same_string(again.service, env.service);

@@ -63,10 +63,12 @@ s_validate(const json_t *data)
     memset(&err, 0, sizeof err);
     if (profile_validate_search(data, &search, &err) == 0) {
         if (search.limit < 1 || search.limit > PROFILE_SEARCH_MAX_LIMIT || search.offset < 0
-            || search.offset > PROFILE_SEARCH_MAX_OFFSET || !(search.min_rating >= 0 && search.min_rating <= 5)
+            || search.offset > PROFILE_SEARCH_MAX_OFFSET
+            || !(search.min_rating >= 0 && search.min_rating <= 5)
             || (search.search && profile_validate_utf8_length(search.search) > PROFILE_SEARCH_MAX_CHARS))
             abort();
-    } else {
+    }
+    else {
         s_check_err(&err);
     }
 
@@ -75,7 +77,8 @@ s_validate(const json_t *data)
     if (profile_validate_profile_id(data, &profile_id, &err) == 0) {
         if (profile_id < 0)
             abort();
-    } else {
+    }
+    else {
         s_check_err(&err);
     }
 }

@@ -40,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0) {
         if (err.code != ERR_INVALID || !err.msg[0] || strnlen(err.msg, sizeof err.msg) == sizeof err.msg)
             abort();
-    } else {
+    }
+    else {
         if (strnlen(frame.type_name, sizeof frame.type_name) == sizeof frame.type_name
             || strnlen(frame.request_id, sizeof frame.request_id) == sizeof frame.request_id)
             abort();
@@ -49,9 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the reply the gateway sends for this frame, as ws_session builds it */
         json_t *reply = json_pack("{s:b, s:s}", "success", 0, "error", "fuzz");
         size_t len = 0;
-        unsigned char *buf = ws_frame_compose_json(S_HEADROOM, frame.type_name,
-                                                   frame.has_request_id ? frame.request_id : NULL,
-                                                   reply, &len);
+        unsigned char *buf = ws_frame_compose_json(
+            S_HEADROOM, frame.type_name, frame.has_request_id ? frame.request_id : NULL, reply, &len);
         json_decref(reply);
         s_check_composed(buf, len, frame.type_name, frame.has_request_id ? frame.request_id : NULL);
         free(buf);
@@ -62,7 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* compose over the raw bytes as a worker reply body: any bytes, no overreads */
     size_t len = 0;
-    unsigned char *buf = ws_frame_compose(S_HEADROOM, "profile.get", "rid-1", (const char *) data, size, &len);
+    unsigned char *buf =
+        ws_frame_compose(S_HEADROOM, "profile.get", "rid-1", (const char *) data, size, &len);
     if (buf && strlen((const char *) buf + S_HEADROOM) > len)
         abort();
     free(buf);
