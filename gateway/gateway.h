@@ -37,6 +37,7 @@ typedef struct gateway {
     handle_table_t *http;        /* request handle -> http_request_t (lws-owned memory) */
     lws_sorted_usec_list_t tick; /* heartbeats, purges, sweeps */
     lws_sorted_usec_list_t safety_drain;
+    lws_sorted_usec_list_t keepalive; /* WebSocket pings and idle timeouts */
     lws_retry_bo_t ws_policy;
     int64_t started_ms;
     bool stopping;

@@ -17,6 +17,10 @@
 
 #define SAFETY_DRAIN_US (20 * LWS_US_PER_MS)
 #define SHUTDOWN_GRACE_MS 3000
+/*  lws allocates this per WebSocket connection: most of a session's memory.
+    Client messages are small; larger ones arrive in pieces and ws_session
+    reassembles them (up to 64 KiB). */
+#define WS_RX_BUFFER 1024
 
 /*  The only mutable global: set by the signal handler. */
 static volatile sig_atomic_t s_stop = 0;
@@ -67,6 +71,14 @@ s_on_safety_drain(lws_sorted_usec_list_t *sul)
     gateway_t *self = lws_container_of(sul, gateway_t, safety_drain);
     worker_pool_drain(self->pool);
     lws_sul_schedule(self->lws, 0, &self->safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
+}
+
+static void
+s_on_keepalive(lws_sorted_usec_list_t *sul)
+{
+    gateway_t *self = lws_container_of(sul, gateway_t, keepalive);
+    ws_session_keepalive(self);
+    lws_sul_schedule(self->lws, 0, &self->keepalive, s_on_keepalive, LWS_US_PER_SEC);
 }
 
 static void
@@ -162,13 +174,13 @@ main(int argc, char **argv)
         goto done;
 
     lws_set_log_level(LLL_ERR | LLL_WARN, s_lws_log);
-    /* pings after ping_interval of silence; hang up after idle_timeout of it */
-    self.ws_policy.secs_since_valid_ping = (uint16_t) self.cfg.ws_ping_interval_s;
-    self.ws_policy.secs_since_valid_hangup = (uint16_t) self.cfg.ws_idle_timeout_s;
+    /* all zero: lws's own validity timers are off; ws_session_keepalive pings
+       and hangs up instead (see there why) */
+    memset(&self.ws_policy, 0, sizeof self.ws_policy);
 
     struct lws_protocols protocols[] = {
         {"http", http_routes_callback, http_routes_session_size(), 0, 0, NULL, 0},
-        {"p2p", ws_session_callback, ws_session_size(), 4096, 0, NULL, 0},
+        {"p2p", ws_session_callback, ws_session_size(), WS_RX_BUFFER, 0, NULL, 0},
         {"p2p-zmq", s_zmq_callback, 0, 0, 0, NULL, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0},
     };
@@ -205,6 +217,7 @@ main(int argc, char **argv)
     }
     lws_sul_schedule(self.lws, 0, &self.tick, s_on_tick, 1);
     lws_sul_schedule(self.lws, 0, &self.safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
+    lws_sul_schedule(self.lws, 0, &self.keepalive, s_on_keepalive, LWS_US_PER_SEC);
     log_info("gateway.started", NULL,
              json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind, "pid",
                        (int) getpid()));
@@ -233,6 +246,7 @@ done:
     if (self.lws) {
         lws_sul_cancel(&self.tick);
         lws_sul_cancel(&self.safety_drain);
+        lws_sul_cancel(&self.keepalive);
         lws_context_destroy(self.lws);
     }
     worker_pool_destroy(&self.pool);

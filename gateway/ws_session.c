@@ -48,6 +48,9 @@ typedef struct {
     bool paused;
     int close_code;
     int64_t opened_ms;
+    int64_t heard_ms;  /* last frame (or pong) from the client, monotonic */
+    int64_t pinged_ms; /* last ping we sent */
+    bool ping_due;     /* a ping waits for the next WRITEABLE */
 } s_session_t;
 
 size_t
@@ -259,6 +262,7 @@ s_on_open(gateway_t *gw, s_session_t *s, struct lws *wsi)
     memset(s, 0, sizeof *s);
     s->wsi = wsi;
     s->opened_ms = clock_mono_ms();
+    s->heard_ms = s->pinged_ms = s->opened_ms;
     if (identity) {
         s->identity = *identity;
         free(identity);
@@ -344,7 +348,7 @@ s_on_message(gateway_t *gw, s_session_t *s, const char *text, size_t len, bool b
 static int
 s_on_receive(gateway_t *gw, s_session_t *s, struct lws *wsi, const char *in, size_t len)
 {
-    lws_validity_confirmed(wsi); /* any frame from the client proves it alive */
+    s->heard_ms = clock_mono_ms(); /* any frame from the client proves it alive */
     if (s->state == WS_CLOSING)
         return 0;
     size_t remaining = lws_remaining_packet_payload(wsi);
@@ -385,6 +389,18 @@ s_on_receive(gateway_t *gw, s_session_t *s, struct lws *wsi, const char *in, siz
 static int
 s_on_writeable(s_session_t *s, struct lws *wsi)
 {
+    if (s->ping_due && s->state != WS_CLOSING) {
+        /* with a payload: lws hands empty pongs to no one, and the pong is
+           how a client that never speaks proves it is there */
+        unsigned char ping[LWS_PRE + 4] = {[LWS_PRE] = 'p', '2', 'p', '!'};
+        s->ping_due = false;
+        s->pinged_ms = clock_mono_ms();
+        if (lws_write(wsi, ping + LWS_PRE, 4, LWS_WRITE_PING) < 0)
+            return -1;
+        if (s->out_head)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
     s_out_t *out = s->out_head;
     if (out) {
         s->out_head = out->next;
@@ -420,6 +436,10 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
     case LWS_CALLBACK_ESTABLISHED:
         s_on_open(gw, s, wsi);
+        return 0;
+
+    case LWS_CALLBACK_RECEIVE_PONG:
+        s->heard_ms = clock_mono_ms();
         return 0;
 
     case LWS_CALLBACK_RECEIVE:
@@ -511,4 +531,36 @@ ws_session_close_all(gateway_t *gw, int code, const char *reason)
 {
     (void) reason;
     handle_table_foreach(gw->sessions, s_close_one, &code);
+}
+
+typedef struct {
+    int64_t now, ping_ms, idle_ms;
+} s_keepalive_t;
+
+static void
+s_keepalive_one(uint64_t handle, void *item, void *arg)
+{
+    s_session_t *s = item;
+    const s_keepalive_t *k = arg;
+    if (k->now - s->heard_ms >= k->idle_ms) {
+        log_info("ws.idle_timeout", NULL,
+                 json_pack("{s:I, s:I}", "session", (json_int_t) handle, "silent_ms",
+                           (json_int_t) (k->now - s->heard_ms)));
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    else if (k->now - s->pinged_ms >= k->ping_ms && !s->ping_due) {
+        s->ping_due = true;
+        lws_callback_on_writable(s->wsi);
+    }
+}
+
+void
+ws_session_keepalive(gateway_t *gw)
+{
+    s_keepalive_t k = {
+        .now = clock_mono_ms(),
+        .ping_ms = (int64_t) gw->cfg.ws_ping_interval_s * 1000,
+        .idle_ms = (int64_t) gw->cfg.ws_idle_timeout_s * 1000,
+    };
+    handle_table_foreach(gw->sessions, s_keepalive_one, &k);
 }

@@ -23,6 +23,12 @@ void ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const c
     object text, borrowed. */
 void ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len);
 
+/*  Ping sessions whose last ping is P2P_WS_PING_INTERVAL_S old and drop those
+    silent (no frame, no pong) for P2P_WS_IDLE_TIMEOUT_S. Call about once a
+    second. One pass over the sessions: lws's own per-connection validity
+    timers re-sort a list on every pong, which costs O(sessions) each time. */
+void ws_session_keepalive(gateway_t *gw);
+
 /*  Close every session with status code and reason (shutdown: 1001). */
 void ws_session_close_all(gateway_t *gw, int code, const char *reason);
 
