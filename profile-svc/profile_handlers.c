@@ -219,7 +219,8 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
     }
     profile_rows_t *rows;
     int64_t total;
-    if (profile_repo_search(app->db, &search, &rows, &total, &err) != 0) {
+    bool capped;
+    if (profile_repo_search(app->db, &search, &rows, &total, &capped, &err) != 0) {
         worker_reply_error(reply, &err);
         return;
     }
@@ -230,7 +231,9 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         json_array_append_new(profiles, profile_json_public(&row));
     }
     profile_rows_destroy(&rows);
-    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
+    worker_reply_ok(reply, 200,
+                    json_pack("{s:o, s:I, s:b}", "profiles", profiles, "total", (json_int_t) total,
+                              "total_is_lower_bound", capped),
                     NULL);
 }
 

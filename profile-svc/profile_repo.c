@@ -46,7 +46,10 @@
         text) " UNION ALL "                                                       \
               "SELECT 1 FROM p2p_profiles WHERE has_consent AND is_suspended"     \
               " AND suspended_until <= now()" S_FILTER(text)
-#define S_SEARCH_COUNT(text) "SELECT count(*) FROM (" S_LISTABLE(text) ") p"
+/*  Counting every match of a broad search costs a scan of the table (hundreds
+    of ms at a million profiles); counting stops at a cap instead, and the
+    reply says when the total is "at least" rather than exact. */
+#define S_SEARCH_COUNT(text, cap) "SELECT count(*) FROM (" S_LISTABLE(text) " LIMIT " cap "::int) p"
 
 /*  Constraint names (migrations 001 and 002) that mean "username taken". */
 static const char *s_username_constraints[] = {
@@ -102,9 +105,9 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
     [S_SEARCH_PAGE_ALL] = {"profile_search_page", S_SEARCH_PAGE(""), 5},
     [S_SEARCH_PAGE_TEXT] = {"profile_search_page_text", S_SEARCH_PAGE(" AND lower(username) LIKE lower($6)"),
                             6},
-    [S_SEARCH_COUNT_ALL] = {"profile_search_count", S_SEARCH_COUNT(""), 3},
+    [S_SEARCH_COUNT_ALL] = {"profile_search_count", S_SEARCH_COUNT("", "$4"), 4},
     [S_SEARCH_COUNT_TEXT] = {"profile_search_count_text",
-                             S_SEARCH_COUNT(" AND lower(username) LIKE lower($4)"), 4},
+                             S_SEARCH_COUNT(" AND lower(username) LIKE lower($4)", "$5"), 5},
 };
 
 /*  The update statement's bits must match profile_field_t. */
@@ -264,10 +267,11 @@ s_bool_set(int tristate)
 
 int
 profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **rows, int64_t *total,
-                    err_t *err)
+                    bool *capped, err_t *err)
 {
     *rows = NULL;
     *total = 0;
+    *capped = false;
     char rating[32], limit[16], offset[16];
     snprintf(rating, sizeof rating, "%.6f", search->min_rating);
     snprintf(limit, sizeof limit, "%d", search->limit);
@@ -293,9 +297,12 @@ profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **r
         free(pattern);
         return 0;
     }
-    const char *count_params[] = {page_params[0], page_params[1], rating, pattern};
+    char cap[24];
+    int64_t cap_n = (int64_t) search->offset + PROFILE_SEARCH_COUNT_AHEAD + 1;
+    snprintf(cap, sizeof cap, "%lld", (long long) cap_n);
+    const char *count_params[] = {page_params[0], page_params[1], rating, text ? pattern : cap, cap};
     s_statement_t count = text ? S_SEARCH_COUNT_TEXT : S_SEARCH_COUNT_ALL;
-    PGresult *res = db_exec(db, s_statements[count].name, count_params, text ? 4 : 3, err);
+    PGresult *res = db_exec(db, s_statements[count].name, count_params, text ? 5 : 4, err);
     free(pattern);
     if (!res || PQntuples(res) != 1) {
         PQclear(res);
@@ -304,6 +311,10 @@ profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **r
     }
     *total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
+    if (*total >= cap_n) {
+        *total = cap_n - 1;
+        *capped = true;
+    }
     return 0;
 }
 

@@ -1,0 +1,44 @@
+"""profile.search stays cheap on broad searches: matches are counted up to a cap past
+the requested offset, and the reply says when `total` is a lower bound."""
+
+import uuid
+
+import p2p_harness as h
+
+
+def _seed(tag, n):
+    h.psql(f"INSERT INTO p2p_profiles (user_id, username, has_consent, avg_rating) "
+           f"SELECT '{tag}_' || g, '{tag}' || g, TRUE, 1.0 FROM generate_series(1, {n}) AS g")
+
+
+def _search(stack, data):
+    u = h.create_user(stack)
+
+    async def go():
+        s = await h.ws_session(stack, u.user_id)
+        try:
+            return await s.call("profile.search", data)
+        finally:
+            await s.close()
+    return h.run(go(), timeout=30)
+
+
+def test_broad_search_total_is_capped_and_flagged(stack):
+    tag = "cap" + uuid.uuid4().hex[:8]
+    _seed(tag, 1205)
+    reply = _search(stack, {"search": tag, "limit": 5})
+    assert reply["success"] is True, reply
+    data = reply["data"]
+    assert len(data["profiles"]) == 5
+    assert data["total"] == 1000 and data["total_is_lower_bound"] is True, data
+    # Further out, the cap moves with the offset, and the tail is counted exactly.
+    far = _search(stack, {"search": tag, "limit": 5, "offset": 300})["data"]
+    assert far["total"] == 1205 and far["total_is_lower_bound"] is False, far
+
+
+def test_narrow_search_total_is_exact(stack):
+    tag = "few" + uuid.uuid4().hex[:8]
+    _seed(tag, 30)
+    data = _search(stack, {"search": tag, "limit": 10})["data"]
+    assert data["total"] == 30 and data["total_is_lower_bound"] is False, data
+    assert len(data["profiles"]) == 10
