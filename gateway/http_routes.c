@@ -435,6 +435,17 @@ s_ready(gateway_t *gw, s_http_t *req)
     free(body);
 }
 
+/*  Take one request from the budget of wsi's client address (callers with no
+    valid token). Returns 0, or the seconds to wait. */
+static int
+s_take_for_peer(gateway_t *gw, struct lws *wsi)
+{
+    char peer[64], key[80];
+    http_routes_peer(wsi, peer, sizeof peer);
+    snprintf(key, sizeof key, "ip:%s", peer);
+    return rate_limit_take(gw->limits, key, clock_mono_ms());
+}
+
 /*  GET /metrics: the counters plus gauges sampled now. */
 static void
 s_metrics(gateway_t *gw, s_http_t *req)
@@ -521,6 +532,13 @@ s_on_request(gateway_t *gw, s_http_t *req)
     if (route->auth != AUTH_NONE) {
         if (http_routes_authenticate(req->wsi, false, &req->identity, &err) != 0) {
             req->close_after = has_body;
+            /* failed logins count per address: token guessing is rate-limited too */
+            int wait_s = s_take_for_peer(gw, req->wsi);
+            if (wait_s) {
+                req->retry_after = wait_s;
+                s_respond_error(req, ERR_RATE_LIMITED, "too many requests; retry later");
+                return 0;
+            }
             s_respond_error(req, ERR_UNAUTHORIZED, err.msg);
             log_info("http.unauthorized", NULL, json_pack("{s:s, s:s}", "path", path, "reason", err.msg));
             return 0;
@@ -532,12 +550,8 @@ s_on_request(gateway_t *gw, s_http_t *req)
         }
         snprintf(key, sizeof key, "user:%s", req->identity.user_id);
     }
-    else {
-        char peer[64];
-        http_routes_peer(req->wsi, peer, sizeof peer);
-        snprintf(key, sizeof key, "ip:%s", peer);
-    }
-    int wait_s = rate_limit_take(gw->limits, key, clock_mono_ms());
+    int wait_s = route->auth != AUTH_NONE ? rate_limit_take(gw->limits, key, clock_mono_ms())
+                                          : s_take_for_peer(gw, req->wsi);
     if (wait_s) {
         req->retry_after = wait_s;
         req->close_after = has_body;
@@ -628,6 +642,7 @@ s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text)
     const char *phrase = status == 401   ? "Unauthorized"
                          : status == 403 ? "Forbidden"
                          : status == 404 ? "Not Found"
+                         : status == 429 ? "Too Many Requests"
                          : status == 503 ? "Service Unavailable"
                                          : "Error";
     char *body = reply_gateway_error(code, text);
@@ -691,6 +706,8 @@ http_routes_confirm_upgrade(struct lws *wsi)
     if (http_routes_authenticate(wsi, true, identity, &err) != 0) {
         free(identity);
         log_info("ws.unauthorized", NULL, json_pack("{s:s}", "reason", err.msg));
+        if (s_take_for_peer(gw, wsi))
+            return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later");
         return s_refuse_upgrade(wsi, ERR_UNAUTHORIZED, err.msg);
     }
     free(lws_get_opaque_user_data(wsi));

@@ -169,3 +169,15 @@ def test_routes_flag_lists_every_route():
     pairs = {(r["method"], r["path"]) for r in routes["rest"]}
     assert ("GET", "/api/p2p/profile") in pairs and ("POST", "/api/p2p/admin/profiles/{id}/suspend") in pairs
     assert "profile.search" in routes["ws"] and "session.open" not in routes["ws"]
+
+
+def test_failed_logins_count_against_the_client_address(make_stack):
+    s = make_stack("badtok", workers=1, env={"P2P_RATE_LIMIT_PER_MIN": "3"})
+    statuses = [h.http_request(s, "GET", PROFILE, token="not-a-token").status for _ in range(5)]
+    assert statuses[:3] == [401, 401, 401], statuses
+    assert statuses[3:] == [429, 429], statuses
+    resp = h.http_request(s, "GET", PROFILE, token="not-a-token")
+    assert int(resp.headers["retry-after"]) >= 1
+    # Authenticated callers are counted per user, not per address.
+    u = h.create_user(s)
+    assert u.get(PROFILE).status == 200
