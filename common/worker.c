@@ -219,10 +219,10 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
     self->served++;
     if (reply.status >= 500)
         self->errors++;
-    if (log_enabled(P2P_LOG_DEBUG))
-        log_debug("request.served", rid,
-                  json_pack("{s:s, s:i, s:I}", "type", env->msg_type, "status", reply.status, "ms",
-                            (json_int_t) (clock_mono_ms() - started)));
+    if (log_enabled(P2P_LOG_INFO))
+        log_info("request.served", rid,
+                 json_pack("{s:s, s:i, s:I}", "type", env->msg_type, "status", reply.status, "ms",
+                           (json_int_t) (clock_mono_ms() - started)));
     free(reply.body);
 }
 

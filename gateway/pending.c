@@ -50,7 +50,20 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len)
     handle_table_remove(gw->pending, p->id);
     lws_sul_cancel(&p->deadline);
     worker_pool_release(gw->pool, p->worker_key);
-    metrics_request(gw->metrics, p->type, p->channel, status, lws_now_usecs() - p->started_us);
+    int64_t usec = lws_now_usecs() - p->started_us;
+    metrics_request(gw->metrics, p->type, p->channel, status, usec);
+    if (log_enabled(P2P_LOG_INFO)) {
+        /* the same id the worker logs: one request can be followed across processes */
+        char rid[24];
+        snprintf(rid, sizeof rid, "%016llx", (unsigned long long) p->id);
+        json_t *fields =
+            json_pack("{s:s, s:s, s:i, s:f, s:s, s:i}", "type", msg_type_name(p->type), "channel",
+                      p->channel == CHANNEL_WEBSOCKET ? "websocket" : "rest", "status", status, "ms",
+                      (double) usec / 1000.0, "worker", p->worker_key, "attempts", p->attempts);
+        if (p->client_request_id[0])
+            json_object_set_new(fields, "client_request_id", json_string(p->client_request_id));
+        log_info("request.done", rid, fields);
+    }
     gateway_deliver(gw, p->origin, p->origin_handle, p->type, p->client_request_id, status, body, len);
     s_free(p);
 }

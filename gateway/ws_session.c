@@ -19,6 +19,8 @@
 #define WS_MAX_INFLIGHT 64
 /*  Outbound queue beyond which a client that does not read is dropped. */
 #define WS_MAX_QUEUED_BYTES (4 * 1024 * 1024)
+/*  An oversized message is read (and dropped) up to this much before closing. */
+#define WS_MAX_DISCARD (1024 * 1024)
 /*  RFC 6455 "try again later"; lws 4.1 has no name for it. */
 #define WS_CLOSE_TRY_AGAIN_LATER 1013
 
@@ -40,6 +42,7 @@ typedef struct {
     ws_state_t state;
     char *rx; /* message being reassembled from fragments, owned */
     size_t rx_len;
+    size_t discarded; /* bytes of an oversized message read and dropped */
     s_out_t *out_head, *out_tail;
     size_t out_bytes;
     s_out_t *early_head, *early_tail; /* messages that arrived while OPENING */
@@ -352,11 +355,20 @@ s_on_receive(gateway_t *gw, s_session_t *s, struct lws *wsi, const char *in, siz
     if (s->state == WS_CLOSING)
         return 0;
     size_t remaining = lws_remaining_packet_payload(wsi);
-    if (s->rx_len + len + remaining > GATEWAY_MAX_BODY) {
+    bool done = lws_is_final_fragment(wsi) && remaining == 0;
+    if (s->discarded || s->rx_len + len + remaining > GATEWAY_MAX_BODY) {
+        /* Read the oversized message to its end before closing with 1009:
+           closing with unread data makes the kernel send a reset, and the
+           client would never see why. A client that keeps sending is cut off. */
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_len = 0;
+        s->discarded += len;
+        if (!done && s->discarded < WS_MAX_DISCARD)
+            return 0;
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *) "message too large", 17);
         return -1;
     }
-    bool done = lws_is_final_fragment(wsi) && remaining == 0;
     bool binary = lws_frame_is_binary(wsi);
     if (done && !s->rx) {
         /* the common case: one frame, no copy */
