@@ -53,7 +53,7 @@ log_emit(log_level_t level, const char *event, const char *request_id, json_t *f
         json_object_update_missing(line, fields);
     json_decref(fields);
 
-    char *text = json_dumps(line, JSON_COMPACT);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6));
     if (text) {
         /* one fputs per line keeps lines whole when several processes share a terminal */
         fprintf(stderr, "%s\n", text);
