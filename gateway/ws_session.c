@@ -262,6 +262,7 @@ static void
 s_on_open(gateway_t *gw, s_session_t *s, struct lws *wsi)
 {
     auth_identity_t *identity = lws_get_opaque_user_data(wsi);
+    bool authenticated = identity != NULL; /* set by the upgrade gate */
     memset(s, 0, sizeof *s);
     s->wsi = wsi;
     s->opened_ms = clock_mono_ms();
@@ -283,7 +284,7 @@ s_on_open(gateway_t *gw, s_session_t *s, struct lws *wsi)
         .channel = CHANNEL_WEBSOCKET,
     };
     err_t err;
-    if (!identity || !s->handle || pending_dispatch(gw, &req, &err) != 0) {
+    if (!authenticated || !s->handle || pending_dispatch(gw, &req, &err) != 0) {
         s_queue_json(s, "connection_error", NULL,
                      json_pack("{s:b, s:s, s:s}", "success", 0, "error", "SERVICE_UNAVAILABLE", "message",
                                "The P2P service is unavailable; try again later."));
