@@ -218,10 +218,10 @@ s_dispatch(gateway_t *gw, s_http_t *req)
            object, invalid UTF-8 or NUL characters (jansson refuses both) */
         json_error_t jerr;
         json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-        bool object = json_is_object(root);
+        bool parsed = root != NULL, object = json_is_object(root);
         json_decref(root);
         if (!object) {
-            const char *why = root ? "request body must be a JSON object"
+            const char *why = parsed ? "request body must be a JSON object"
                               : strstr(jerr.text, "\\u0000")
                                   ? "strings must not contain NUL (\\u0000) characters"
                                   : "request body is not valid JSON";
