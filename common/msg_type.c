@@ -7,11 +7,11 @@ typedef struct {
     const char *name;
     service_t service;
     unsigned flags;
-    const char *todo;
+    const char *placeholder;
 } s_msg_info_t;
 
 static const s_msg_info_t s_types[] = {
-#define X(name, wire, service, flags, todo) [name] = {wire, service, flags, todo},
+#define X(name, wire, service, flags, placeholder) [name] = {wire, service, flags, placeholder},
     MSG_TYPE_LIST(X)
 #undef X
 };
@@ -66,9 +66,9 @@ msg_type_is_write(msg_type_t type)
 }
 
 const char *
-msg_type_todo(msg_type_t type)
+msg_type_placeholder(msg_type_t type)
 {
-    return s_valid(type) ? s_types[type].todo : NULL;
+    return s_valid(type) ? s_types[type].placeholder : NULL;
 }
 
 const char *

@@ -77,7 +77,7 @@ typedef enum {
 
 typedef enum {
     MSG_UNKNOWN = -1,
-#define X(name, wire, service, flags, todo) name,
+#define X(name, wire, service, flags, placeholder) name,
     MSG_TYPE_LIST(X)
 #undef X
         MSG_TYPE_COUNT
@@ -99,7 +99,7 @@ bool msg_type_is_ws(msg_type_t type);
 bool msg_type_is_write(msg_type_t type);
 
 /*  "... not yet implemented" text for placeholder types, else NULL. */
-const char *msg_type_todo(msg_type_t type);
+const char *msg_type_placeholder(msg_type_t type);
 
 /*  Wire name of a service ("profile", "admin"). Static. */
 const char *service_name(service_t service);

@@ -322,10 +322,11 @@ s_on_message(gateway_t *gw, s_session_t *s, const char *text, size_t len, bool b
         s_queue_json(s, "error", rid, json_pack("{s:b, s:s}", "success", 0, "error", unknown));
         return;
     }
-    const char *todo = msg_type_todo(frame.type);
-    if (todo) {
-        s_queue_json(s, frame.type_name, rid,
-                     json_pack("{s:b, s:s, s:s}", "success", 0, "error", "NOT_IMPLEMENTED", "message", todo));
+    const char *placeholder = msg_type_placeholder(frame.type);
+    if (placeholder) {
+        s_queue_json(
+            s, frame.type_name, rid,
+            json_pack("{s:b, s:s, s:s}", "success", 0, "error", "NOT_IMPLEMENTED", "message", placeholder));
         return;
     }
     pending_request_t req = {

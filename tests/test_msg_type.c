@@ -75,7 +75,7 @@ Test(msg_type, out_of_range_types_are_answered_safely)
         cr_assert_eq(msg_type_service(bad[i]), SERVICE_NONE);
         cr_assert_not(msg_type_is_ws(bad[i]));
         cr_assert_not(msg_type_is_write(bad[i]));
-        cr_assert_null(msg_type_todo(bad[i]));
+        cr_assert_null(msg_type_placeholder(bad[i]));
     }
 }
 
@@ -85,7 +85,7 @@ Test(msg_type, every_seed_placeholder_exists)
         msg_type_t t = msg_type_from_name(s_seed_placeholders[i]);
         cr_assert_neq(t, MSG_UNKNOWN, "seed placeholder '%s' is missing", s_seed_placeholders[i]);
         cr_assert(msg_type_is_ws(t), "'%s' must be sendable over the WebSocket", s_seed_placeholders[i]);
-        cr_assert_not_null(msg_type_todo(t), "'%s' has no placeholder answer", s_seed_placeholders[i]);
+        cr_assert_not_null(msg_type_placeholder(t), "'%s' has no placeholder answer", s_seed_placeholders[i]);
     }
 }
 
@@ -93,12 +93,12 @@ Test(msg_type, placeholders_say_not_yet_implemented_and_have_no_service)
 {
     int placeholders = 0;
     for (int i = 0; i < MSG_TYPE_COUNT; i++) {
-        const char *todo = msg_type_todo((msg_type_t) i);
-        if (!todo)
+        const char *placeholder = msg_type_placeholder((msg_type_t) i);
+        if (!placeholder)
             continue;
         placeholders++;
-        cr_assert_not_null(strstr(todo, "not yet implemented"), "%s: '%s'", msg_type_name((msg_type_t) i),
-                           todo);
+        cr_assert_not_null(strstr(placeholder, "not yet implemented"), "%s: '%s'",
+                           msg_type_name((msg_type_t) i), placeholder);
         cr_assert_eq(msg_type_service((msg_type_t) i), SERVICE_NONE, "%s has a worker and a placeholder",
                      msg_type_name((msg_type_t) i));
     }
@@ -108,17 +108,17 @@ Test(msg_type, placeholders_say_not_yet_implemented_and_have_no_service)
 Test(msg_type, seed_placeholder_texts)
 {
     /* the seed shows this one verbatim */
-    cr_assert_str_eq(msg_type_todo(MSG_AD_CREATE), "Ad creation not yet implemented");
+    cr_assert_str_eq(msg_type_placeholder(MSG_AD_CREATE), "Ad creation not yet implemented");
 }
 
 Test(msg_type, implemented_types_have_a_service_and_no_placeholder)
 {
     for (int i = 0; i < MSG_TYPE_COUNT; i++)
         if (msg_type_service((msg_type_t) i) != SERVICE_NONE)
-            cr_assert_null(msg_type_todo((msg_type_t) i), "%s", msg_type_name((msg_type_t) i));
+            cr_assert_null(msg_type_placeholder((msg_type_t) i), "%s", msg_type_name((msg_type_t) i));
         else
-            cr_assert_not_null(msg_type_todo((msg_type_t) i), "%s is served by nobody and answers nothing",
-                               msg_type_name((msg_type_t) i));
+            cr_assert_not_null(msg_type_placeholder((msg_type_t) i),
+                               "%s is served by nobody and answers nothing", msg_type_name((msg_type_t) i));
 }
 
 Test(msg_type, profile_types_belong_to_profile_service)

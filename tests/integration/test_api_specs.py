@@ -69,14 +69,14 @@ def source_rest_routes():
 
 
 def source_msg_types():
-    """[(wire name, flags, todo text or None)] from MSG_TYPE_LIST in common/msg_type.h."""
+    """[(wire name, flags, placeholder text or None)] from MSG_TYPE_LIST in common/msg_type.h."""
     body = _x_macro_body(_read(MSG_TYPE_H), "MSG_TYPE_LIST")
     rows = re.findall(r'X\(\s*MSG_\w+\s*,\s*"([^"]+)"\s*,\s*SERVICE_\w+\s*,\s*([^,]+?)\s*,\s*'
                       r'("(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*|NULL)\s*\)', body)
     assert len(rows) >= 20, f"could not parse MSG_TYPE_LIST in {MSG_TYPE_H}"
     out = []
-    for name, flags, todo in rows:
-        text = None if todo == "NULL" else "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', todo))
+    for name, flags, placeholder in rows:
+        text = None if placeholder == "NULL" else "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', placeholder))
         out.append((name, flags, text))
     return out
 
@@ -352,8 +352,8 @@ def test_asyncapi_placeholder_texts_match_msg_type_h(asyncapi):
     msgs = {}
     for m in _messages(asyncapi, "subscribe"):
         msgs[m["name"]] = m
-    for name, flags, todo in source_msg_types():
-        if "MSG_WS" not in flags or todo is None or name not in msgs:
+    for name, flags, placeholder in source_msg_types():
+        if "MSG_WS" not in flags or placeholder is None or name not in msgs:
             continue
         props = schema_properties(asyncapi, msgs[name]["payload"])
-        assert props.get("message", {}).get("const") == todo, name
+        assert props.get("message", {}).get("const") == placeholder, name
