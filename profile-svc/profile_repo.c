@@ -265,6 +265,16 @@ s_bool_set(int tristate)
     return tristate < 0 ? "{t,f}" : tristate ? "{t}" : "{f}";
 }
 
+/*  Characters (code points) in a UTF-8 string. */
+static size_t
+s_utf8_chars(const char *text)
+{
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++)
+        n += (*c & 0xC0) != 0x80;
+    return n;
+}
+
 int
 profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **rows, int64_t *total,
                     bool *capped, err_t *err)
@@ -298,7 +308,11 @@ profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **r
         return 0;
     }
     char cap[24];
-    int64_t cap_n = (int64_t) search->offset + PROFILE_SEARCH_COUNT_AHEAD + 1;
+    /* Text of one or two characters cannot use the trigram index: its matches
+       are found by walking the table in rank order, so they are counted only
+       one past the page. */
+    bool short_text = text && s_utf8_chars(search->search) < 3;
+    int64_t cap_n = (int64_t) search->offset + (short_text ? search->limit : PROFILE_SEARCH_COUNT_AHEAD) + 1;
     snprintf(cap, sizeof cap, "%lld", (long long) cap_n);
     const char *count_params[] = {page_params[0], page_params[1], rating, text ? pattern : cap, cap};
     s_statement_t count = text ? S_SEARCH_COUNT_TEXT : S_SEARCH_COUNT_ALL;

@@ -22,37 +22,39 @@
 /*  "Effectively suspended": a suspension whose until has passed no longer applies. */
 #define PROFILE_REPO_SUSPENDED_NOW "(is_suspended AND (suspended_until IS NULL OR suspended_until > now()))"
 
-#define PROFILE_REPO_COLUMNS                                                                                                                           \
-    "id, user_id, username, phone_number, email, profile_picture_url, "                                                                                \
-    "total_trades, completed_trades, cancelled_trades, avg_rating, total_reviews, "                                                                    \
-    "is_verified, is_merchant, " PROFILE_REPO_SUSPENDED_NOW " AS is_suspended, "                                                                       \
-    "suspension_reason, " PROFILE_REPO_TIME(                                                                                                           \
-        "suspended_until") ", "                                                                                                                        \
-                           "has_consent, " PROFILE_REPO_TIME(                                                                                          \
-                               "consented_at") ", "                                                                                                    \
-                                               "preferred_currency, "                                                                                  \
-                                               "preferred_payment_"                                                                                    \
-                                               "methods, "                                                                                             \
-                                               "auto_reply_message, "                                                                                  \
-                                               "metadata,"                                                                                             \
-                                               " " PROFILE_REPO_TIME(                                                                                  \
-                                                   "l"                                                                                                 \
-                                                   "a"                                                                                                 \
-                                                   "s"                                                                                                 \
-                                                   "t"                                                                                                 \
-                                                   "_"                                                                                                 \
-                                                   "a"                                                                                                 \
-                                                   "c"                                                                                                 \
-                                                   "t"                                                                                                 \
-                                                   "i"                                                                                                 \
-                                                   "v"                                                                                                 \
-                                                   "e"                                                                                                 \
-                                                   "_"                                                                                                 \
-                                                   "a"                                                                                                 \
-                                                   "t") ", " PROFILE_REPO_TIME("joined_at") ","                                                        \
-                                                                                            " " PROFILE_REPO_TIME("created_at") ","                    \
-                                                                                                                                " " PROFILE_REPO_TIME( \
-                                                                                                                                    "updated_at")
+#define PROFILE_REPO_COLUMNS                                                                                                 \
+    "id, user_id, username, phone_number, email, profile_picture_url, "                                                      \
+    "total_trades, completed_trades, cancelled_trades, avg_rating, total_reviews, "                                          \
+    "is_verified, is_merchant, " PROFILE_REPO_SUSPENDED_NOW " AS is_suspended, "                                             \
+    "suspension_reason, " PROFILE_REPO_TIME(                                                                                 \
+        "suspended_until") ", "                                                                                              \
+                           "has_consent, " PROFILE_REPO_TIME(                                                                \
+                               "consented_at") ", "                                                                          \
+                                               "preferred_currency, "                                                        \
+                                               "preferred_payment_"                                                          \
+                                               "methods, "                                                                   \
+                                               "auto_reply_message, "                                                        \
+                                               "metadata,"                                                                   \
+                                               " " PROFILE_REPO_TIME(                                                        \
+                                                   "l"                                                                       \
+                                                   "a"                                                                       \
+                                                   "s"                                                                       \
+                                                   "t"                                                                       \
+                                                   "_"                                                                       \
+                                                   "a"                                                                       \
+                                                   "c"                                                                       \
+                                                   "t"                                                                       \
+                                                   "i"                                                                       \
+                                                   "v"                                                                       \
+                                                   "e"                                                                       \
+                                                   "_"                                                                       \
+                                                   "a"                                                                       \
+                                                   "t") ", " PROFILE_REPO_TIME("joined_at") ","                              \
+                                                                                            " " PROFILE_REPO_TIME(           \
+                                                                                                "created_"                   \
+                                                                                                "at") ","                    \
+                                                                                                      " " PROFILE_REPO_TIME( \
+                                                                                                          "updated_at")
 
 /*  A result set of profile rows. Rows point into it. */
 typedef struct profile_rows profile_rows_t;
@@ -94,13 +96,14 @@ profile_rows_t *profile_repo_update(db_t *db, const char *user_id, const profile
     profile (0 or 1 rows; caller destroys), or NULL with err. */
 profile_rows_t *profile_repo_session_open(db_t *db, const char *user_id, err_t *err);
 
-/*  Matches are counted up to this many past the requested offset. */
+/*  Matches are counted up to this many past the requested offset (search text
+    shorter than 3 characters: up to one past the page). */
 #define PROFILE_SEARCH_COUNT_AHEAD 1000
 
 /*  One page of search results (consenting, not effectively suspended, best
     first) into *rows (caller destroys) and the number of matches into *total:
-    exact, or, with *capped set, "at least" (offset + PROFILE_SEARCH_COUNT_AHEAD)
-    when there are more. Returns 0, or -1 with err (*rows is then NULL). */
+    exact, or, with *capped set, "at least" (the count's cap) when there are
+    more. Returns 0, or -1 with err (*rows is then NULL). */
 int profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **rows, int64_t *total,
                         bool *capped, err_t *err);
 

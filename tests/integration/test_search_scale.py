@@ -42,3 +42,16 @@ def test_narrow_search_total_is_exact(stack):
     data = _search(stack, {"search": tag, "limit": 10})["data"]
     assert data["total"] == 30 and data["total_is_lower_bound"] is False, data
     assert len(data["profiles"]) == 10
+
+
+def test_short_search_text_is_counted_one_past_the_page(stack):
+    # "q" never occurs in the harness's hex usernames: only these rows match "q7".
+    tag = uuid.uuid4().hex[:6]
+    h.psql(f"INSERT INTO p2p_profiles (user_id, username, has_consent, avg_rating) "
+           f"SELECT 'short_{tag}_' || g, 'q7{tag}' || g, TRUE, 1.0 FROM generate_series(1, 30) AS g")
+    page = _search(stack, {"search": "q7", "limit": 5})["data"]
+    assert len(page["profiles"]) == 5
+    assert page["total"] == 5 and page["total_is_lower_bound"] is True, page
+    assert all("q7" in p["username"] for p in page["profiles"])
+    whole = _search(stack, {"search": "q7", "limit": 100})["data"]
+    assert whole["total"] == len(whole["profiles"]) >= 30 and whole["total_is_lower_bound"] is False, whole
