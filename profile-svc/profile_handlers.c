@@ -79,6 +79,24 @@ s_profile_data(const worker_request_t *req, json_t *profile)
     return data;
 }
 
+/*  The caller's own profile (one row; caller destroys). Replies 404 (or the
+    database error) and returns NULL when there is none. */
+static profile_rows_t *
+s_own_profile(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
+{
+    err_t err;
+    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    if (!rows) {
+        worker_reply_error(reply, &err);
+        return NULL;
+    }
+    if (profile_rows_count(rows) == 0) {
+        profile_rows_destroy(&rows);
+        s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
+    }
+    return rows;
+}
+
 /*  The profile profile.get / profile.stats are about: the caller's own when
     *profile_id is 0. Replies (and returns NULL) on failure. */
 static profile_rows_t *
@@ -135,22 +153,14 @@ profile_handlers_stats(void *app_, const worker_request_t *req, worker_reply_t *
 static void
 s_reply_not_updated(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
 {
-    err_t err;
-    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
-    if (!rows) {
-        worker_reply_error(reply, &err);
+    profile_rows_t *rows = s_own_profile(app, req, reply);
+    if (!rows)
         return;
-    }
-    if (profile_rows_count(rows) == 0) {
-        s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
-    }
-    else {
-        profile_row_t row = s_first(rows);
-        if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
-            s_reply_error(reply, ERR_SUSPENDED, S_MSG_SUSPENDED);
-        else /* the suspension ended between the two statements */
-            s_reply_error(reply, ERR_UNAVAILABLE, "Profile changed during the update, try again");
-    }
+    profile_row_t row = s_first(rows);
+    if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
+        s_reply_error(reply, ERR_SUSPENDED, S_MSG_SUSPENDED);
+    else /* the suspension ended between the two statements */
+        s_reply_error(reply, ERR_UNAVAILABLE, "Profile changed during the update, try again");
     profile_rows_destroy(&rows);
 }
 
@@ -295,19 +305,11 @@ profile_handlers_me(void *app_, const worker_request_t *req, worker_reply_t *rep
 {
     profile_app_t *app = app_;
     s_seen(app, req);
-    err_t err;
-    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
-    if (!rows) {
-        worker_reply_error(reply, &err);
+    profile_rows_t *rows = s_own_profile(app, req, reply);
+    if (!rows)
         return;
-    }
-    if (profile_rows_count(rows) == 0) {
-        s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
-    }
-    else {
-        profile_row_t row = s_first(rows);
-        worker_reply_ok(reply, 200, json_pack("{s:o}", "profile", profile_json_own(&row)), NULL);
-    }
+    profile_row_t row = s_first(rows);
+    worker_reply_ok(reply, 200, json_pack("{s:o}", "profile", profile_json_own(&row)), NULL);
     profile_rows_destroy(&rows);
 }
 
