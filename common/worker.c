@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "stop_signal.h"
 #include "reply.h"
 
 #define WORKER_MAX_GATEWAYS 16
@@ -28,16 +29,6 @@ struct worker {
     uint64_t errors;  /* replies with a 5xx status */
     uint64_t expired; /* requests dropped past their deadline */
 };
-
-/*  The only mutable global: set by the signal handler, read by the loop. */
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal(int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
 
 void
 worker_reply_ok(worker_reply_t *reply, int status, json_t *data, const char *message)
@@ -232,7 +223,7 @@ static void
 s_drain(worker_t *self, size_t gw)
 {
     envelope_t env;
-    for (int batch = 0; batch < 32 && !s_stop; batch++) {
+    for (int batch = 0; batch < 32 && !stop_signal_requested(); batch++) {
         if (envelope_recv(self->gateways[gw], NULL, &env) != 0) {
             if (errno == EPROTO)
                 continue; /* malformed: dropped, keep reading */
@@ -292,12 +283,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
 {
     /* czmq would install its own SIGINT/SIGTERM handlers; ours finish the
        current request first */
-    zsys_handler_set(NULL);
-    struct sigaction sa = {.sa_handler = s_on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    stop_signal_install();
 
     worker_t self = {.spec = spec, .heartbeat_ms = cfg->heartbeat_ms};
     for (size_t i = 0; i < spec->route_count; i++)
@@ -319,7 +305,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
             (zmq_pollitem_t){.socket = zsock_resolve(spec->side_socket), .events = ZMQ_POLLIN};
 
     int64_t next_beat = 0;
-    while (!s_stop) {
+    while (!stop_signal_requested()) {
         int64_t now = clock_mono_ms();
         if (now >= next_beat) {
             s_heartbeat(&self, ENVELOPE_HEARTBEAT);

@@ -10,6 +10,7 @@
 #include "gateway.h"
 #include "http_routes.h"
 #include "log.h"
+#include "stop_signal.h"
 #include "metrics.h"
 #include "pending.h"
 #include "worker_pool.h"
@@ -21,16 +22,6 @@
     Client messages are small; larger ones arrive in pieces and ws_session
     reassembles them (up to 64 KiB). */
 #define WS_RX_BUFFER 1024
-
-/*  The only mutable global: set by the signal handler. */
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal(int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
 
 void
 gateway_deliver(gateway_t *self, origin_t origin, uint64_t origin_handle, msg_type_t type,
@@ -161,12 +152,7 @@ main(int argc, char **argv)
                         "Configured by environment variables; see .env.example.\n");
         return 2;
     }
-    zsys_handler_set(NULL); /* czmq must not take over SIGINT/SIGTERM */
-    struct sigaction sa = {.sa_handler = s_on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    stop_signal_install();
 
     gateway_t self = {.started_ms = clock_mono_ms()};
     int rc = 1;
@@ -222,7 +208,7 @@ main(int argc, char **argv)
              json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind, "pid",
                        (int) getpid()));
 
-    while (!s_stop)
+    while (!stop_signal_requested())
         if (lws_service(self.lws, 0) < 0)
             break;
 
