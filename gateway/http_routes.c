@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -379,6 +380,11 @@ s_serve_web(gateway_t *gw, s_http_t *req)
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", gw->cfg.web_dir, file);
+    if (access(path, R_OK) != 0) {
+        /* the same JSON 404 as every other route, not lws's HTML page */
+        s_respond_error(req, ERR_NOT_FOUND, "no such file");
+        return 0;
+    }
     int rc = lws_serve_http_file(req->wsi, path, s_mime_type(file), NULL, 0);
     if (rc < 0)
         return -1;
