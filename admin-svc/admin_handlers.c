@@ -14,10 +14,15 @@
 #define S_MSG_FORBIDDEN "Admin access required"
 
 static const worker_route_t s_routes[] = {
-    {MSG_ADMIN_LIST, admin_handlers_list},       {MSG_ADMIN_GET, admin_handlers_get},
-    {MSG_ADMIN_SUSPEND, admin_handlers_suspend}, {MSG_ADMIN_UNSUSPEND, admin_handlers_unsuspend},
-    {MSG_ADMIN_VERIFY, admin_handlers_verify},   {MSG_ADMIN_MERCHANT, admin_handlers_merchant},
-    {MSG_ADMIN_AUDIT, admin_handlers_audit},
+    // clang-format off
+    {MSG_ADMIN_LIST,      .handler = admin_handlers_list},
+    {MSG_ADMIN_GET,       .handler = admin_handlers_get},
+    {MSG_ADMIN_SUSPEND,   .handler = admin_handlers_suspend},
+    {MSG_ADMIN_UNSUSPEND, .handler = admin_handlers_unsuspend},
+    {MSG_ADMIN_VERIFY,    .handler = admin_handlers_verify},
+    {MSG_ADMIN_MERCHANT,  .handler = admin_handlers_merchant},
+    {MSG_ADMIN_AUDIT,     .handler = admin_handlers_audit},
+    // clang-format on
 };
 
 const worker_route_t *

@@ -1,8 +1,10 @@
 /*  worker.c - the worker side of the gateway <-> worker protocol.
 
     One DEALER per gateway endpoint (every gateway must hear this worker's
-    heartbeats and events). Requests are served one at a time in arrival
-    order; the reply goes back on the socket the request came in on. */
+    heartbeats and events). What is waiting on a socket is drained as one
+    batch (at most WORKER_BATCH_MAX): reads with a batch handler are answered
+    together, everything else one at a time in arrival order; each reply goes
+    back on the socket its request came in on. */
 #include "worker.h"
 
 #include <errno.h>
@@ -20,9 +22,9 @@
 
 struct worker {
     const worker_spec_t *spec;
-    worker_handler_fn *dispatch[MSG_TYPE_COUNT]; /* type -> handler; NULL: not ours */
-    zsock_t *gateways[WORKER_MAX_GATEWAYS];      /* owned */
-    char *endpoints[WORKER_MAX_GATEWAYS];        /* owned, for logs */
+    const worker_route_t *dispatch[MSG_TYPE_COUNT]; /* type -> route; NULL: not ours */
+    zsock_t *gateways[WORKER_MAX_GATEWAYS];         /* owned */
+    char *endpoints[WORKER_MAX_GATEWAYS];           /* owned, for logs */
     size_t gateway_count;
     int heartbeat_ms;
     uint64_t served;
@@ -152,34 +154,48 @@ s_heartbeat(worker_t *self, envelope_kind_t kind)
     free(body);
 }
 
-/*  Serve one request and send its reply on the socket it came from. */
-static void
-s_serve(worker_t *self, size_t gw, const envelope_t *env)
-{
+/*  One request of a drained batch, from receipt to reply. */
+typedef struct {
+    envelope_t env;       /* owns the strings req points into */
+    worker_request_t req; /* valid when state is S_READY */
+    worker_reply_t reply; /* filled by a handler, or by the worker on refusal */
+    const worker_route_t *route;
     char rid[24];
-    snprintf(rid, sizeof rid, "%016llx", (unsigned long long) env->request_id);
+    int64_t started;
+    enum { S_EMPTY, S_READY, S_ANSWERED, S_DROPPED } state;
+} s_slot_t;
+
+static const worker_route_t *
+s_route(const worker_t *self, msg_type_t type)
+{
+    return type == MSG_UNKNOWN ? NULL : self->dispatch[type];
+}
+
+/*  Check and parse one received request: S_READY for a handler, S_ANSWERED
+    when refused here, S_DROPPED when past its deadline. */
+static void
+s_admit(worker_t *self, s_slot_t *slot)
+{
+    const envelope_t *env = &slot->env;
+    snprintf(slot->rid, sizeof slot->rid, "%016llx", (unsigned long long) env->request_id);
+    slot->started = clock_mono_ms();
     if (env->deadline_ms && clock_wall_ms() > env->deadline_ms) {
         /* the gateway already told the client it timed out: applying it now
            would make that answer a lie */
-        log_warn("request.expired", rid, json_pack("{s:s}", "type", env->msg_type));
+        log_warn("request.expired", slot->rid, json_pack("{s:s}", "type", env->msg_type));
         self->expired++;
+        slot->state = S_DROPPED;
         return;
     }
-    int64_t started = clock_mono_ms();
     msg_type_t type = msg_type_from_name(env->msg_type);
-    worker_handler_fn *handler = (type == MSG_UNKNOWN) ? NULL : self->dispatch[type];
-    worker_reply_t reply = {0};
+    slot->route = s_route(self, type);
     err_t err = {0};
     json_t *data = NULL, *params = NULL;
-    if (!handler) {
+    if (!slot->route)
         err_set(&err, ERR_INVALID, "Unknown message type: %s", env->msg_type);
-        worker_reply_error(&reply, &err);
-    }
-    else if (!(data = worker_request_data(env->channel, env->body, env->body_len, &err))
-             || !(params = worker_request_params(env->params, &err)))
-        worker_reply_error(&reply, &err);
-    else {
-        worker_request_t req = {
+    else if ((data = worker_request_data(env->channel, env->body, env->body_len, &err))
+             && (params = worker_request_params(env->params, &err))) {
+        slot->req = (worker_request_t){
             .type = type,
             .channel = env->channel,
             .user_id = env->user_id,
@@ -187,34 +203,95 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
             .data = data,
             .params = params,
             .worker = self,
-            .request_id = rid,
+            .request_id = slot->rid,
             .deadline_ms = env->deadline_ms,
         };
-        handler(self->spec->app, &req, &reply);
+        slot->state = S_READY;
+        return;
     }
     json_decref(data);
-    json_decref(params);
-    if (!reply.body) {
-        err_set(&err, ERR_INTERNAL, "internal error");
-        worker_reply_error(&reply, &err);
+    worker_reply_error(&slot->reply, &err);
+    slot->state = S_ANSWERED;
+}
+
+/*  Send slot's reply on gateway gw, log it, and free what the request held. */
+static void
+s_finish(worker_t *self, size_t gw, s_slot_t *slot)
+{
+    json_decref(slot->req.data);
+    json_decref(slot->req.params);
+    if (slot->state != S_DROPPED) {
+        worker_reply_t *reply = &slot->reply;
+        if (!reply->body) {
+            err_t err;
+            err_set(&err, ERR_INTERNAL, "internal error");
+            worker_reply_error(reply, &err);
+        }
+        envelope_t out = {
+            .kind = ENVELOPE_REPLY,
+            .request_id = slot->env.request_id,
+            .msg_type = slot->env.msg_type,
+            .status = reply->status,
+            .body = (const uint8_t *) reply->body,
+            .body_len = strlen(reply->body),
+        };
+        s_send(self, gw, &out);
+        self->served++;
+        if (reply->status >= 500)
+            self->errors++;
+        if (log_enabled(P2P_LOG_INFO))
+            log_info("request.served", slot->rid,
+                     json_pack("{s:s, s:i, s:I}", "type", slot->env.msg_type, "status", reply->status, "ms",
+                               (json_int_t) (clock_mono_ms() - slot->started)));
+        free(reply->body);
     }
-    envelope_t out = {
-        .kind = ENVELOPE_REPLY,
-        .request_id = env->request_id,
-        .msg_type = env->msg_type,
-        .status = reply.status,
-        .body = (const uint8_t *) reply.body,
-        .body_len = strlen(reply.body),
-    };
-    s_send(self, gw, &out);
-    self->served++;
-    if (reply.status >= 500)
-        self->errors++;
-    if (log_enabled(P2P_LOG_INFO))
-        log_info("request.served", rid,
-                 json_pack("{s:s, s:i, s:I}", "type", env->msg_type, "status", reply.status, "ms",
-                           (json_int_t) (clock_mono_ms() - started)));
-    free(reply.body);
+    envelope_release(&slot->env);
+    slot->state = S_EMPTY;
+}
+
+/*  Run every waiting request whose route has a batch handler: one call per
+    message type, with the requests in arrival order. */
+static void
+s_run_batches(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
+{
+    const worker_request_t *reqs[WORKER_BATCH_MAX];
+    worker_reply_t *replies[WORKER_BATCH_MAX];
+    s_slot_t *members[WORKER_BATCH_MAX];
+    for (size_t first = 0; first < count; first++) {
+        if (slots[first].state != S_READY || !slots[first].route->batch)
+            continue;
+        const worker_route_t *route = slots[first].route;
+        size_t n = 0;
+        for (size_t i = first; i < count; i++)
+            if (slots[i].state == S_READY && slots[i].route == route) {
+                members[n] = &slots[i];
+                reqs[n] = &slots[i].req;
+                replies[n++] = &slots[i].reply;
+            }
+        route->batch(self->spec->app, reqs, replies, n);
+        for (size_t i = 0; i < n; i++)
+            s_finish(self, gw, members[i]);
+    }
+}
+
+/*  Serve a drained batch. Reads that can be answered together (routes with
+    a batch handler) wait for the rest of the batch, so one statement answers
+    all of them; any other request first runs the reads that arrived before
+    it, so a write never overtakes an earlier read, nor a read an earlier write. */
+static void
+s_serve(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        s_slot_t *slot = &slots[i];
+        if (slot->state == S_READY && !slot->route->batch) {
+            s_run_batches(self, gw, slots, i);
+            slot->route->handler(self->spec->app, &slot->req, &slot->reply);
+            slot->state = S_ANSWERED;
+        }
+        if (slot->state != S_READY)
+            s_finish(self, gw, slot);
+    }
+    s_run_batches(self, gw, slots, count);
 }
 
 /*  Read what is waiting on one gateway socket, a bounded batch at a time so
@@ -222,17 +299,24 @@ s_serve(worker_t *self, size_t gw, const envelope_t *env)
 static void
 s_drain(worker_t *self, size_t gw)
 {
-    envelope_t env;
-    for (int batch = 0; batch < 32 && !stop_signal_requested(); batch++) {
-        if (envelope_recv(self->gateways[gw], NULL, &env) != 0) {
+    s_slot_t slots[WORKER_BATCH_MAX];
+    size_t count = 0;
+    while (count < WORKER_BATCH_MAX && !stop_signal_requested()) {
+        s_slot_t *slot = &slots[count];
+        memset(slot, 0, sizeof *slot);
+        if (envelope_recv(self->gateways[gw], NULL, &slot->env) != 0) {
             if (errno == EPROTO)
                 continue; /* malformed: dropped, keep reading */
             break;
         }
-        if (env.kind == ENVELOPE_REQUEST)
-            s_serve(self, gw, &env);
-        envelope_release(&env);
+        if (slot->env.kind != ENVELOPE_REQUEST) {
+            envelope_release(&slot->env);
+            continue;
+        }
+        s_admit(self, slot);
+        count++;
     }
+    s_serve(self, gw, slots, count);
 }
 
 static int
@@ -286,8 +370,14 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
     stop_signal_install();
 
     worker_t self = {.spec = spec, .heartbeat_ms = cfg->heartbeat_ms};
-    for (size_t i = 0; i < spec->route_count; i++)
-        self.dispatch[spec->routes[i].type] = spec->routes[i].handler;
+    for (size_t i = 0; i < spec->route_count; i++) {
+        const worker_route_t *route = &spec->routes[i];
+        if (!route->handler == !route->batch) {
+            log_error("worker.bad_route", NULL, json_pack("{s:s}", "type", msg_type_name(route->type)));
+            return 1;
+        }
+        self.dispatch[route->type] = route;
+    }
     if (s_open_gateways(&self, cfg->gateway_endpoints) != 0) {
         s_close_gateways(&self);
         return 1;

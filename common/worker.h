@@ -4,8 +4,11 @@
     handler its message type is routed to. Handlers see parsed JSON and fill
     a reply; they never touch sockets.
 
-    A worker serves one request at a time; operators run more processes to
-    serve more (the gateway spreads requests over all live ones). */
+    A worker runs one handler at a time; operators run more processes to
+    serve more (the gateway spreads requests over all live ones). Under load
+    requests queue up in the worker's socket; reads that one statement can
+    answer for many requests (profile.get) take a batch handler, so a busy
+    worker pays for one query per batch instead of one per request. */
 #ifndef P2P_WORKER_H
 #define P2P_WORKER_H
 
@@ -46,9 +49,22 @@ void worker_reply_error(worker_reply_t *reply, const err_t *err);
 /*  A handler: app is worker_spec_t.app. It must fill reply (ok or error). */
 typedef void(worker_handler_fn)(void *app, const worker_request_t *req, worker_reply_t *reply);
 
+/*  The most requests a worker takes from a socket in one go, hence the
+    largest count a batch handler gets. */
+#define WORKER_BATCH_MAX 64
+
+/*  A batch handler: count (1..WORKER_BATCH_MAX) requests of one type, in
+    arrival order; it must fill replies[i] for every reqs[i]. Only for reads:
+    the worker runs a batch after the writes that arrived before its
+    requests and before those that arrived after. */
+typedef void(worker_batch_fn)(void *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
+                              size_t count);
+
+/*  One route: exactly one of handler and batch is set. */
 typedef struct {
     msg_type_t type;
     worker_handler_fn *handler;
+    worker_batch_fn *batch;
 } worker_route_t;
 
 /*  Called when the side socket is readable (see worker_spec_t). */

@@ -26,15 +26,15 @@
 #define S_MSG_WS_UPDATE_FAILED "Failed to update profile: "
 
 static const worker_route_t s_routes[] = {
-    {MSG_PROFILE_GET, profile_handlers_get},
-    {MSG_PROFILE_UPDATE, profile_handlers_update},
-    {MSG_PROFILE_STATS, profile_handlers_stats},
-    {MSG_PROFILE_SEARCH, profile_handlers_search},
-    {MSG_PROFILE_CHECK, profile_handlers_check},
-    {MSG_PROFILE_CREATE, profile_handlers_create},
-    {MSG_PROFILE_ME, profile_handlers_me},
-    {MSG_PROFILE_PUT, profile_handlers_put},
-    {MSG_SESSION_OPEN, profile_handlers_session_open},
+    {MSG_PROFILE_GET, .batch = profile_handlers_get},
+    {MSG_PROFILE_UPDATE, .handler = profile_handlers_update},
+    {MSG_PROFILE_STATS, .batch = profile_handlers_stats},
+    {MSG_PROFILE_SEARCH, .handler = profile_handlers_search},
+    {MSG_PROFILE_CHECK, .handler = profile_handlers_check},
+    {MSG_PROFILE_CREATE, .handler = profile_handlers_create},
+    {MSG_PROFILE_ME, .handler = profile_handlers_me},
+    {MSG_PROFILE_PUT, .handler = profile_handlers_put},
+    {MSG_SESSION_OPEN, .handler = profile_handlers_session_open},
 };
 
 const worker_route_t *
@@ -97,56 +97,95 @@ s_own_profile(profile_app_t *app, const worker_request_t *req, worker_reply_t *r
     return rows;
 }
 
-/*  The profile profile.get / profile.stats are about: the caller's own when
-    *profile_id is 0. Replies (and returns NULL) on failure. */
-static profile_rows_t *
-s_lookup(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
+/*  The row in rows for a lookup: the caller's own when profile_id is 0. */
+static bool
+s_find(const profile_rows_t *rows, int64_t profile_id, const char *user_id, profile_row_t *row)
 {
-    err_t err;
-    int64_t profile_id;
-    if (profile_validate_profile_id(req->data, &profile_id, &err) != 0) {
-        worker_reply_error(reply, &err);
-        return NULL;
+    for (size_t r = 0; r < profile_rows_count(rows); r++) {
+        profile_rows_get(rows, r, row);
+        bool match = profile_id ? profile_row_int(row, PROFILE_COL_ID) == profile_id
+                                : row->values[PROFILE_COL_USER_ID]
+                                      && strcmp(row->values[PROFILE_COL_USER_ID], user_id) == 0;
+        if (match)
+            return true;
     }
-    profile_rows_t *rows = profile_id ? profile_repo_by_id(app->db, profile_id, &err)
-                                      : profile_repo_by_user(app->db, req->user_id, &err);
-    if (!rows) {
-        worker_reply_error(reply, &err);
-        return NULL;
-    }
-    if (profile_rows_count(rows) == 0) {
-        profile_rows_destroy(&rows);
-        s_reply_error(reply, ERR_NOT_FOUND, profile_id ? S_MSG_NOT_FOUND : S_MSG_OWN_NOT_FOUND);
-    }
-    return rows;
+    return false;
 }
 
-void
-profile_handlers_get(void *app_, const worker_request_t *req, worker_reply_t *reply)
+/*  Builds the reply for one request from the profile it asked about. */
+typedef void(s_render_fn)(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply);
+
+/*  profile.get and profile.stats for a batch: the profile each request is
+    about (data.profile_id, else the caller's own), found with at most two
+    statements for the whole batch (by user ids, by profile ids). Replies
+    400 / 404 / the database error per request, render otherwise. */
+static void
+s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
+               size_t count, s_render_fn *render)
 {
-    profile_app_t *app = app_;
-    s_seen(app, req);
-    profile_rows_t *rows = s_lookup(app, req, reply);
-    if (!rows)
-        return;
-    profile_row_t row = s_first(rows);
-    const char *owner = row.values[PROFILE_COL_USER_ID];
+    int64_t wanted[WORKER_BATCH_MAX]; /* per request: profile id, 0 for own, -1 answered */
+    const char *user_ids[WORKER_BATCH_MAX];
+    int64_t ids[WORKER_BATCH_MAX];
+    size_t user_count = 0, id_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        s_seen(app, reqs[i]);
+        err_t err;
+        if (profile_validate_profile_id(reqs[i]->data, &wanted[i], &err) != 0) {
+            worker_reply_error(replies[i], &err);
+            wanted[i] = -1;
+        }
+        else if (wanted[i] == 0)
+            user_ids[user_count++] = reqs[i]->user_id;
+        else
+            ids[id_count++] = wanted[i];
+    }
+    err_t user_err = {0}, id_err = {0};
+    profile_rows_t *by_user =
+        user_count ? profile_repo_by_users(app->db, user_ids, user_count, &user_err) : NULL;
+    profile_rows_t *by_id = id_count ? profile_repo_by_ids(app->db, ids, id_count, &id_err) : NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (wanted[i] < 0)
+            continue;
+        profile_rows_t *rows = wanted[i] ? by_id : by_user;
+        profile_row_t row;
+        if (!rows)
+            worker_reply_error(replies[i], wanted[i] ? &id_err : &user_err);
+        else if (!s_find(rows, wanted[i], reqs[i]->user_id, &row))
+            s_reply_error(replies[i], ERR_NOT_FOUND, wanted[i] ? S_MSG_NOT_FOUND : S_MSG_OWN_NOT_FOUND);
+        else
+            render(reqs[i], &row, replies[i]);
+    }
+    profile_rows_destroy(&by_user);
+    profile_rows_destroy(&by_id);
+}
+
+static void
+s_render_get(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply)
+{
+    const char *owner = row->values[PROFILE_COL_USER_ID];
     bool own = owner && strcmp(owner, req->user_id) == 0;
-    worker_reply_ok(reply, 200, own ? profile_json_own(&row) : profile_json_public(&row), NULL);
-    profile_rows_destroy(&rows);
+    worker_reply_ok(reply, 200, own ? profile_json_own(row) : profile_json_public(row), NULL);
+}
+
+static void
+s_render_stats(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply)
+{
+    (void) req;
+    worker_reply_ok(reply, 200, profile_json_stats(row), NULL);
 }
 
 void
-profile_handlers_stats(void *app_, const worker_request_t *req, worker_reply_t *reply)
+profile_handlers_get(void *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
+                     size_t count)
 {
-    profile_app_t *app = app_;
-    s_seen(app, req);
-    profile_rows_t *rows = s_lookup(app, req, reply);
-    if (!rows)
-        return;
-    profile_row_t row = s_first(rows);
-    worker_reply_ok(reply, 200, profile_json_stats(&row), NULL);
-    profile_rows_destroy(&rows);
+    s_lookup_batch(app, reqs, replies, count, s_render_get);
+}
+
+void
+profile_handlers_stats(void *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
+                       size_t count)
+{
+    s_lookup_batch(app, reqs, replies, count, s_render_stats);
 }
 
 /*  Why an update changed no row: no profile (404) or suspended (403). */

@@ -31,9 +31,9 @@ const worker_route_t *profile_handlers_routes(size_t *count);
 void profile_handlers_tick(void *app);
 
 /*  The handlers, exposed for the route table and tests. app is a profile_app_t. */
-worker_handler_fn profile_handlers_get;
+worker_batch_fn profile_handlers_get;
 worker_handler_fn profile_handlers_update;
-worker_handler_fn profile_handlers_stats;
+worker_batch_fn profile_handlers_stats;
 worker_handler_fn profile_handlers_search;
 worker_handler_fn profile_handlers_check;
 worker_handler_fn profile_handlers_create;

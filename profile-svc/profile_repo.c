@@ -59,7 +59,8 @@ static const char *s_username_constraints[] = {
 
 typedef enum {
     S_BY_USER,
-    S_BY_ID,
+    S_BY_USERS,
+    S_BY_IDS,
     S_CREATE,
     S_UPDATE,
     S_SESSION_OPEN,
@@ -73,7 +74,10 @@ typedef enum {
 
 static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
     [S_BY_USER] = {"profile_by_user", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE user_id = $1", 1},
-    [S_BY_ID] = {"profile_by_id", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE id = $1::bigint", 1},
+    /* many lookups in one statement: a busy worker's batch of profile.get */
+    [S_BY_USERS] = {"profile_by_users",
+                    "SELECT " S_COLUMNS " FROM p2p_profiles WHERE user_id = ANY($1::text[])", 1},
+    [S_BY_IDS] = {"profile_by_ids", "SELECT " S_COLUMNS " FROM p2p_profiles WHERE id = ANY($1::bigint[])", 1},
     /* ON CONFLICT on user_id answers "exists" without raising; a username
        collision still raises 23505 on the lower(username) index. */
     [S_CREATE] = {"profile_create",
@@ -201,12 +205,37 @@ profile_repo_by_user(db_t *db, const char *user_id, err_t *err)
 }
 
 profile_rows_t *
-profile_repo_by_id(db_t *db, int64_t id, err_t *err)
+profile_repo_by_users(db_t *db, const char *const *user_ids, size_t count, err_t *err)
 {
-    char text[24];
-    snprintf(text, sizeof text, "%" PRId64, id);
-    const char *params[] = {text};
-    return s_rows_from(db_exec(db, s_statements[S_BY_ID].name, params, 1, err), err);
+    char *array = profile_repo_text_array(user_ids, count);
+    if (!array) {
+        err_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    const char *params[] = {array};
+    profile_rows_t *rows = s_rows_from(db_exec(db, s_statements[S_BY_USERS].name, params, 1, err), err);
+    free(array);
+    return rows;
+}
+
+profile_rows_t *
+profile_repo_by_ids(db_t *db, const int64_t *ids, size_t count, err_t *err)
+{
+    /* {1,2,3}: at most 20 digits and a sign per id, a comma, the braces */
+    char *array = malloc(22 * count + 3);
+    if (!array) {
+        err_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    char *p = array;
+    *p++ = '{';
+    for (size_t i = 0; i < count; i++)
+        p += sprintf(p, i ? ",%" PRId64 : "%" PRId64, ids[i]);
+    strcpy(p, "}");
+    const char *params[] = {array};
+    profile_rows_t *rows = s_rows_from(db_exec(db, s_statements[S_BY_IDS].name, params, 1, err), err);
+    free(array);
+    return rows;
 }
 
 profile_rows_t *

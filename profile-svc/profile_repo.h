@@ -75,8 +75,13 @@ const db_statement_t *profile_repo_statements(size_t *count);
     destroys), or NULL with err. */
 profile_rows_t *profile_repo_by_user(db_t *db, const char *user_id, err_t *err);
 
-/*  A profile by id: 0 or 1 rows (caller destroys), or NULL with err. */
-profile_rows_t *profile_repo_by_id(db_t *db, int64_t id, err_t *err);
+/*  The profiles of count user ids in one statement: one row per user that
+    has one, in no particular order (caller destroys), or NULL with err. */
+profile_rows_t *profile_repo_by_users(db_t *db, const char *const *user_ids, size_t count, err_t *err);
+
+/*  The profiles with count ids in one statement: one row per existing id, in
+    no particular order (caller destroys), or NULL with err. */
+profile_rows_t *profile_repo_by_ids(db_t *db, const int64_t *ids, size_t count, err_t *err);
 
 /*  Create user_id's profile from changes, with consent given now (and
     last_active_at now). One row (caller destroys), or NULL with err:
