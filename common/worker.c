@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json_text.h"
 #include "log.h"
 #include "stop_signal.h"
 #include "reply.h"
@@ -37,6 +38,18 @@ worker_reply_ok(worker_reply_t *reply, int status, json_t *data, const char *mes
 {
     reply->status = status;
     reply->body = reply_ok_body(data, message);
+}
+
+void
+worker_reply_ok_text(worker_reply_t *reply, int status, const char *data_json)
+{
+    static const char head[] = "{\"success\":true,\"data\":";
+    json_text_t out = JSON_TEXT_INIT;
+    json_text_raw(&out, head, sizeof head - 1);
+    json_text_raw(&out, data_json, strlen(data_json));
+    json_text_raw(&out, "}", 1);
+    reply->status = status;
+    reply->body = json_text_finish(&out);
 }
 
 void

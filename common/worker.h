@@ -43,6 +43,10 @@ typedef struct {
 /*  Fill reply with a success body; data is stolen (may be NULL), message may be NULL. */
 void worker_reply_ok(worker_reply_t *reply, int status, json_t *data, const char *message);
 
+/*  Fill reply with a success body whose data is JSON text already written
+    (borrowed; e.g. from json_text), without a message. */
+void worker_reply_ok_text(worker_reply_t *reply, int status, const char *data_json);
+
 /*  Fill reply with err's failure body and HTTP status. */
 void worker_reply_error(worker_reply_t *reply, const err_t *err);
 

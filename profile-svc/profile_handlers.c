@@ -32,7 +32,7 @@ static const worker_route_t s_routes[] = {
     {MSG_PROFILE_SEARCH, .handler = profile_handlers_search},
     {MSG_PROFILE_CHECK, .handler = profile_handlers_check},
     {MSG_PROFILE_CREATE, .handler = profile_handlers_create},
-    {MSG_PROFILE_ME, .handler = profile_handlers_me},
+    {MSG_PROFILE_ME, .batch = profile_handlers_me},
     {MSG_PROFILE_PUT, .handler = profile_handlers_put},
     {MSG_SESSION_OPEN, .handler = profile_handlers_session_open},
 };
@@ -115,13 +115,14 @@ s_find(const profile_rows_t *rows, int64_t profile_id, const char *user_id, prof
 /*  Builds the reply for one request from the profile it asked about. */
 typedef void(s_render_fn)(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply);
 
-/*  profile.get and profile.stats for a batch: the profile each request is
-    about (data.profile_id, else the caller's own), found with at most two
-    statements for the whole batch (by user ids, by profile ids). Replies
-    400 / 404 / the database error per request, render otherwise. */
+/*  profile.get, profile.stats and GET /api/p2p/profile for a batch: the
+    profile each request is about (data.profile_id, else the caller's own;
+    always the own with own_only), found with at most two statements for the
+    whole batch (by user ids, by profile ids). Replies 400 / 404 / the
+    database error per request, render otherwise. */
 static void
 s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
-               size_t count, s_render_fn *render)
+               size_t count, bool own_only, s_render_fn *render)
 {
     int64_t wanted[WORKER_BATCH_MAX]; /* per request: profile id, 0 for own, -1 answered */
     const char *user_ids[WORKER_BATCH_MAX];
@@ -130,7 +131,8 @@ s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_r
     for (size_t i = 0; i < count; i++) {
         s_seen(app, reqs[i]);
         err_t err;
-        if (profile_validate_profile_id(reqs[i]->data, &wanted[i], &err) != 0) {
+        wanted[i] = 0;
+        if (!own_only && profile_validate_profile_id(reqs[i]->data, &wanted[i], &err) != 0) {
             worker_reply_error(replies[i], &err);
             wanted[i] = -1;
         }
@@ -159,12 +161,36 @@ s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_r
     profile_rows_destroy(&by_id);
 }
 
+/*  Reply with a profile written straight from the row's text (the hot
+    path): bare, or as {"profile": ...} when wrap is set. */
+static void
+s_reply_profile(worker_reply_t *reply, const profile_row_t *row, unsigned show, bool wrap)
+{
+    json_text_t out = JSON_TEXT_INIT;
+    if (wrap)
+        json_text_raw(&out, "{\"profile\":", 11);
+    profile_json_write(&out, row, show);
+    if (wrap)
+        json_text_raw(&out, "}", 1);
+    char *data = json_text_finish(&out);
+    if (data)
+        worker_reply_ok_text(reply, 200, data);
+    free(data); /* no data: the worker answers 500 for the empty reply */
+}
+
 static void
 s_render_get(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply)
 {
     const char *owner = row->values[PROFILE_COL_USER_ID];
     bool own = owner && strcmp(owner, req->user_id) == 0;
-    worker_reply_ok(reply, 200, own ? profile_json_own(row) : profile_json_public(row), NULL);
+    s_reply_profile(reply, row, own ? 0 : PROFILE_SHOW_PUBLIC, false);
+}
+
+static void
+s_render_me(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply)
+{
+    (void) req;
+    s_reply_profile(reply, row, 0, true);
 }
 
 static void
@@ -178,14 +204,14 @@ void
 profile_handlers_get(void *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
                      size_t count)
 {
-    s_lookup_batch(app, reqs, replies, count, s_render_get);
+    s_lookup_batch(app, reqs, replies, count, false, s_render_get);
 }
 
 void
 profile_handlers_stats(void *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
                        size_t count)
 {
-    s_lookup_batch(app, reqs, replies, count, s_render_stats);
+    s_lookup_batch(app, reqs, replies, count, false, s_render_stats);
 }
 
 /*  Why an update changed no row: no profile (404) or suspended (403). */
@@ -340,16 +366,10 @@ profile_handlers_create(void *app_, const worker_request_t *req, worker_reply_t 
 }
 
 void
-profile_handlers_me(void *app_, const worker_request_t *req, worker_reply_t *reply)
+profile_handlers_me(void *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
+                    size_t count)
 {
-    profile_app_t *app = app_;
-    s_seen(app, req);
-    profile_rows_t *rows = s_own_profile(app, req, reply);
-    if (!rows)
-        return;
-    profile_row_t row = s_first(rows);
-    worker_reply_ok(reply, 200, json_pack("{s:o}", "profile", profile_json_own(&row)), NULL);
-    profile_rows_destroy(&rows);
+    s_lookup_batch(app, reqs, replies, count, true, s_render_me);
 }
 
 /*  The suspended connect reply: the usual failure body plus suspended_until,

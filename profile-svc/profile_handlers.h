@@ -37,7 +37,7 @@ worker_batch_fn profile_handlers_stats;
 worker_handler_fn profile_handlers_search;
 worker_handler_fn profile_handlers_check;
 worker_handler_fn profile_handlers_create;
-worker_handler_fn profile_handlers_me;
+worker_batch_fn profile_handlers_me;
 worker_handler_fn profile_handlers_put;
 worker_handler_fn profile_handlers_session_open;
 

@@ -4,7 +4,6 @@
     decides which shape shows which column. */
 #include "profile_json.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,47 +24,67 @@ profile_json_column_name(profile_col_t col)
     return (unsigned) col < PROFILE_COL_COUNT ? s_columns[col].name : "?";
 }
 
-/*  One column's text as JSON; SQL NULL is JSON null. */
-static json_t *
-s_value(const char *text, profile_kind_t kind)
+profile_kind_t
+profile_json_column_kind(profile_col_t col)
 {
-    if (!text)
-        return json_null();
-    switch (kind) {
-    case PROFILE_KIND_INT: {
-        errno = 0;
-        char *end;
-        long long n = strtoll(text, &end, 10);
-        return errno || end == text || *end ? json_null() : json_integer(n);
-    }
-    case PROFILE_KIND_NUMBER: {
-        char *end;
-        double d = strtod(text, &end);
-        return end == text || *end || !isfinite(d) ? json_null() : json_real(d);
-    }
-    case PROFILE_KIND_BOOL:
-        return json_boolean(text[0] == 't');
-    case PROFILE_KIND_JSON: {
-        json_t *value = json_loads(text, JSON_DECODE_ANY, NULL);
-        return value ? value : json_null();
-    }
-    case PROFILE_KIND_TEXT:
-    case PROFILE_KIND_TIME:
-        break;
-    }
-    json_t *s = json_string(text);
-    return s ? s : json_null();
+    return (unsigned) col < PROFILE_COL_COUNT ? s_columns[col].kind : PROFILE_KIND_TEXT;
 }
 
-/*  The columns whose show flags include mask (mask 0: every column). */
-static json_t *
-s_object(const profile_row_t *row, unsigned mask)
+/*  One column's text as JSON; SQL NULL is JSON null, and so is text that is
+    not what its kind promises (a NUMERIC NaN, invalid UTF-8). */
+static void
+s_write_value(json_text_t *out, const char *text, profile_kind_t kind)
 {
-    json_t *obj = json_object();
+    switch (text ? kind : PROFILE_KIND_JSON) {
+    case PROFILE_KIND_INT:
+    case PROFILE_KIND_NUMBER:
+        if (json_text_is_number(text))
+            json_text_raw(out, text, strlen(text));
+        else
+            json_text_raw(out, "null", 4);
+        return;
+    case PROFILE_KIND_BOOL:
+        if (text[0] == 't')
+            json_text_raw(out, "true", 4);
+        else
+            json_text_raw(out, "false", 5);
+        return;
+    case PROFILE_KIND_JSON: /* json/jsonb as PostgreSQL prints it: valid JSON */
+        if (text)
+            json_text_raw(out, text, strlen(text));
+        else
+            json_text_raw(out, "null", 4);
+        return;
+    case PROFILE_KIND_TEXT:
+    case PROFILE_KIND_TIME:
+        json_text_string(out, text);
+        return;
+    }
+}
+
+void
+profile_json_write(json_text_t *out, const profile_row_t *row, unsigned show)
+{
+    json_text_raw(out, "{", 1);
     for (int i = 0; i < PROFILE_COL_COUNT; i++)
-        if (mask == 0 || (s_columns[i].show & mask))
-            json_object_set_new(obj, s_columns[i].name, s_value(row->values[i], s_columns[i].kind));
-    return obj;
+        if (show == 0 || (s_columns[i].show & show)) {
+            json_text_key(out, s_columns[i].name);
+            s_write_value(out, row->values[i], s_columns[i].kind);
+        }
+    json_text_raw(out, "}", 1);
+}
+
+/*  The json_t form, for replies that embed profiles in larger documents:
+    parsed from the text form, so both always agree. */
+static json_t *
+s_object(const profile_row_t *row, unsigned show)
+{
+    json_text_t out = JSON_TEXT_INIT;
+    profile_json_write(&out, row, show);
+    char *text = json_text_finish(&out);
+    json_t *obj = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return obj ? obj : json_object();
 }
 
 json_t *
@@ -100,15 +119,15 @@ profile_json_stats(const profile_row_t *row)
     int64_t total = profile_row_int(row, PROFILE_COL_TOTAL_TRADES);
     int64_t completed = profile_row_int(row, PROFILE_COL_COMPLETED_TRADES);
     json_t *obj = json_object();
-    json_object_set_new(obj, "profile_id", s_value(row->values[PROFILE_COL_ID], PROFILE_KIND_INT));
+    json_object_set_new(obj, "profile_id", json_integer(profile_row_int(row, PROFILE_COL_ID)));
     json_object_set_new(obj, "total_trades", json_integer(total));
     json_object_set_new(obj, "completed_trades", json_integer(completed));
     json_object_set_new(obj, "cancelled_trades",
                         json_integer(profile_row_int(row, PROFILE_COL_CANCELLED_TRADES)));
     json_object_set_new(obj, "completion_rate", json_real(profile_json_completion_rate(total, completed)));
-    json_t *rating = s_value(row->values[PROFILE_COL_AVG_RATING], PROFILE_KIND_NUMBER);
+    const char *rating = row->values[PROFILE_COL_AVG_RATING];
     json_object_set_new(obj, "avg_rating",
-                        json_is_null(rating) ? (json_decref(rating), json_real(0)) : rating);
+                        json_real(rating && json_text_is_number(rating) ? strtod(rating, NULL) : 0));
     json_object_set_new(obj, "total_reviews", json_integer(profile_row_int(row, PROFILE_COL_TOTAL_REVIEWS)));
     return obj;
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "json_text.h"
+
 /*  How a column's text becomes JSON. */
 typedef enum {
     PROFILE_KIND_TEXT,   /* JSON string */
@@ -19,7 +21,8 @@ typedef enum {
     PROFILE_KIND_NUMBER, /* JSON number (NUMERIC text such as "4.80") */
     PROFILE_KIND_BOOL,   /* "t"/"f" -> true/false */
     PROFILE_KIND_TIME,   /* already RFC 3339 UTC text -> JSON string */
-    PROFILE_KIND_JSON,   /* jsonb text -> parsed JSON */
+    PROFILE_KIND_JSON,   /* json/jsonb text as PostgreSQL prints it, embedded as is
+                            (the repository checks the column's type) */
 } profile_kind_t;
 
 /*  Where a column is shown (the own profile shows every column). */
@@ -73,6 +76,14 @@ typedef struct {
 
 /*  Column name of col ("?" when out of range). Static. */
 const char *profile_json_column_name(profile_col_t col);
+
+/*  How col's text becomes JSON (PROFILE_KIND_TEXT when out of range). */
+profile_kind_t profile_json_column_kind(profile_col_t col);
+
+/*  Append the profile as a JSON object to out: every column (show 0), or
+    the columns whose show flags meet show (PROFILE_SHOW_PUBLIC, ...). The
+    hot path: replies are written from the row's text without a json_t. */
+void profile_json_write(json_text_t *out, const profile_row_t *row, unsigned show);
 
 /*  The owner's profile: every column. New reference (caller decrefs). */
 json_t *profile_json_own(const profile_row_t *row);

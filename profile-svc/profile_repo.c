@@ -51,6 +51,11 @@
     reply says when the total is "at least" rather than exact. */
 #define S_SEARCH_COUNT(text, cap) "SELECT count(*) FROM (" S_LISTABLE(text) " LIMIT " cap "::int) p"
 
+/*  pg_type OIDs of json and jsonb: their text is embedded in replies as is,
+    so a column of another type must not pose as one. */
+#define S_JSON_OID 114
+#define S_JSONB_OID 3802
+
 /*  Constraint names (migrations 001 and 002) that mean "username taken". */
 static const char *s_username_constraints[] = {
     "idx_p2p_profiles_username_lower_uniq",
@@ -155,7 +160,8 @@ profile_rows_destroy(profile_rows_t **self_p)
     *self_p = NULL;
 }
 
-/*  Wrap a result (taking it) after checking its columns are the row layout. */
+/*  Wrap a result (taking it) after checking its columns are the row layout:
+    names in order, and JSON columns of a JSON type. */
 static profile_rows_t *
 s_rows_from(PGresult *res, err_t *err)
 {
@@ -163,7 +169,9 @@ s_rows_from(PGresult *res, err_t *err)
         return NULL;
     bool ok = PQnfields(res) == PROFILE_COL_COUNT;
     for (int c = 0; ok && c < PROFILE_COL_COUNT; c++)
-        ok = strcmp(PQfname(res, c), profile_json_column_name((profile_col_t) c)) == 0;
+        ok = strcmp(PQfname(res, c), profile_json_column_name((profile_col_t) c)) == 0
+             && (profile_json_column_kind((profile_col_t) c) != PROFILE_KIND_JSON
+                 || PQftype(res, c) == S_JSON_OID || PQftype(res, c) == S_JSONB_OID);
     profile_rows_t *rows = ok ? malloc(sizeof *rows) : NULL;
     if (!rows) {
         PQclear(res);

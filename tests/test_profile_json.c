@@ -158,10 +158,12 @@ Test(profile_json, garbage_numbers_become_null_not_crashes)
 {
     profile_row_t row = s_row();
     row.values[PROFILE_COL_TOTAL_TRADES] = "abc";
-    row.values[PROFILE_COL_PREFERRED_PAYMENT_METHODS] = "{not json";
+    row.values[PROFILE_COL_AVG_RATING] = "NaN";
+    row.values[PROFILE_COL_USERNAME] = "bad \xff utf-8";
     json_t *p = profile_json_own(&row);
     cr_assert(json_is_null(json_object_get(p, "total_trades")));
-    cr_assert(json_is_null(json_object_get(p, "preferred_payment_methods")));
+    cr_assert(json_is_null(json_object_get(p, "avg_rating")));
+    cr_assert(json_is_null(json_object_get(p, "username")));
     json_decref(p);
 }
 
