@@ -1,5 +1,6 @@
 /*  envelope.c - protobuf-c (de)serialisation of the envelope and its
-    ZeroMQ framing: [identity] on a ROUTER, then exactly one envelope frame. */
+    ZeroMQ framing: [identity] on a ROUTER, then one envelope per frame (a
+    batch is several frames of one message). */
 #include "envelope.h"
 
 #include <errno.h>
@@ -96,24 +97,62 @@ envelope_send(zsock_t *sock, const void *identity, size_t identity_len, const en
     return rc;
 }
 
-/*  Read and discard the rest of a multipart message. */
-static void
-s_drain_more(void *handle)
+int
+envelope_batch_add(envelope_batch_t *batch, const envelope_t *env)
 {
-    int more = 1;
-    size_t len = sizeof more;
-    while (zmq_getsockopt(handle, ZMQ_RCVMORE, &more, &len) == 0 && more) {
-        zmq_msg_t part;
-        zmq_msg_init(&part);
-        zmq_msg_recv(&part, handle, ZMQ_DONTWAIT);
-        zmq_msg_close(&part);
+    if (batch->count == ENVELOPE_BATCH_MAX) {
+        errno = ENOBUFS;
+        return -1;
     }
+    size_t size;
+    uint8_t *buf = envelope_pack(env, &size);
+    zmq_msg_t *frame = &batch->frames[batch->count];
+    if (!buf || zmq_msg_init_size(frame, size) != 0) {
+        free(buf);
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(zmq_msg_data(frame), buf, size);
+    free(buf);
+    batch->count++;
+    return 0;
+}
+
+void
+envelope_batch_clear(envelope_batch_t *batch)
+{
+    for (size_t i = 0; i < batch->count; i++)
+        zmq_msg_close(&batch->frames[i]);
+    batch->count = 0;
 }
 
 int
-envelope_recv(zsock_t *sock, zframe_t **identity, envelope_t *env)
+envelope_batch_send(envelope_batch_t *batch, zsock_t *sock, const void *identity, size_t identity_len)
 {
-    memset(env, 0, sizeof *env);
+    if (batch->count == 0)
+        return 0;
+    void *handle = zsock_resolve(sock);
+    int rc = 0;
+    /* libzmq takes a multipart message whole or not at all: a refused first
+       frame leaves nothing half-sent */
+    if (identity && zmq_send(handle, identity, identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    size_t sent = 0;
+    for (; rc == 0 && sent < batch->count; sent++) {
+        int more = sent + 1 < batch->count ? ZMQ_SNDMORE : 0;
+        if (zmq_msg_send(&batch->frames[sent], handle, more | ZMQ_DONTWAIT) < 0)
+            rc = -1;
+    }
+    int saved = errno;
+    envelope_batch_clear(batch); /* sent frames are empty now; closing them is harmless */
+    errno = saved;
+    return rc;
+}
+
+int
+envelope_recv_batch(zsock_t *sock, zframe_t **identity, envelope_t *envs, size_t max, size_t *count)
+{
+    *count = 0;
     void *handle = zsock_resolve(sock);
     zmq_msg_t part;
     if (identity) {
@@ -126,18 +165,43 @@ envelope_recv(zsock_t *sock, zframe_t **identity, envelope_t *env)
         *identity = zframe_new(zmq_msg_data(&part), zmq_msg_size(&part));
         zmq_msg_close(&part);
     }
-    zmq_msg_init(&part);
-    int rc = zmq_msg_recv(&part, handle, ZMQ_DONTWAIT);
-    if (rc >= 0)
-        rc = envelope_unpack(zmq_msg_data(&part), zmq_msg_size(&part), env) == 0 ? 0 : -2;
-    zmq_msg_close(&part);
-    s_drain_more(handle);
-    if (rc != 0) {
+    else {
+        /* on a DEALER the first frame is the first envelope: wait for it
+           here so that EAGAIN means "nothing waiting" */
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            return -1;
+        }
+        if (max > 0 && envelope_unpack(zmq_msg_data(&part), zmq_msg_size(&part), &envs[0]) == 0)
+            (*count)++;
+        zmq_msg_close(&part);
+    }
+    int more = 1;
+    size_t len = sizeof more;
+    while (zmq_getsockopt(handle, ZMQ_RCVMORE, &more, &len) == 0 && more) {
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            break;
+        }
+        if (*count < max && envelope_unpack(zmq_msg_data(&part), zmq_msg_size(&part), &envs[*count]) == 0)
+            (*count)++;
+        zmq_msg_close(&part);
+    }
+    if (*count == 0) {
         if (identity)
             zframe_destroy(identity);
-        if (rc == -2)
-            errno = EPROTO;
+        errno = EPROTO;
         return -1;
     }
     return 0;
+}
+
+int
+envelope_recv(zsock_t *sock, zframe_t **identity, envelope_t *env)
+{
+    memset(env, 0, sizeof *env);
+    size_t count;
+    return envelope_recv_batch(sock, identity, env, 1, &count);
 }

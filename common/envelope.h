@@ -63,10 +63,42 @@ void envelope_release(envelope_t *env);
     (EAGAIN: peer queue full; EHOSTUNREACH: unknown peer on a ROUTER). */
 int envelope_send(zsock_t *sock, const void *identity, size_t identity_len, const envelope_t *env);
 
-/*  Receive one envelope without blocking. On a ROUTER, *identity receives a
+/*  Receive one envelope without blocking: the first of the next message
+    (any further frames are dropped). On a ROUTER, *identity receives a
     new frame holding the sender (caller destroys); pass NULL on a DEALER.
     Returns 0; -1 with errno EAGAIN when nothing is waiting, or EPROTO when a
     malformed message was read and dropped. */
 int envelope_recv(zsock_t *sock, zframe_t **identity, envelope_t *env);
+
+/*  Several envelopes as one ZeroMQ message: [identity] env env ... Each is
+    packed when added (its pointers may go away), and all leave in one send:
+    one hand-off to ZeroMQ's I/O thread and one socket write for the lot,
+    instead of one per request. The gateway fills one per worker during an
+    event-loop turn; a worker fills one per gateway with a batch's replies. */
+#define ENVELOPE_BATCH_MAX 32
+
+typedef struct {
+    zmq_msg_t frames[ENVELOPE_BATCH_MAX]; /* owned */
+    size_t count;
+} envelope_batch_t;
+
+/*  Pack env as the batch's next frame. Returns 0, or -1 with errno ENOBUFS
+    (the batch is full: send it first) or ENOMEM. */
+int envelope_batch_add(envelope_batch_t *batch, const envelope_t *env);
+
+/*  Send the batch's frames as one message (nothing when empty) and empty it.
+    identity as in envelope_send. Returns 0; -1 with errno (EAGAIN,
+    EHOSTUNREACH) when nothing was sent: the frames are dropped either way. */
+int envelope_batch_send(envelope_batch_t *batch, zsock_t *sock, const void *identity, size_t identity_len);
+
+/*  Drop the batch's frames unsent. */
+void envelope_batch_clear(envelope_batch_t *batch);
+
+/*  Receive one message without blocking and decode up to max of its
+    envelopes into envs (*count of them; release each). Malformed frames and
+    frames past max are dropped. identity as in envelope_recv. Returns 0
+    when at least one envelope was decoded; -1 with errno EAGAIN when nothing
+    is waiting, or EPROTO when the message held no valid envelope. */
+int envelope_recv_batch(zsock_t *sock, zframe_t **identity, envelope_t *envs, size_t max, size_t *count);
 
 #endif

@@ -25,6 +25,7 @@ struct worker {
     const worker_spec_t *spec;
     const worker_route_t *dispatch[MSG_TYPE_COUNT]; /* type -> route; NULL: not ours */
     zsock_t *gateways[WORKER_MAX_GATEWAYS];         /* owned */
+    envelope_batch_t replies[WORKER_MAX_GATEWAYS];  /* replies not sent yet, per gateway */
     char *endpoints[WORKER_MAX_GATEWAYS];           /* owned, for logs */
     size_t gateway_count;
     int heartbeat_ms;
@@ -227,7 +228,27 @@ s_admit(worker_t *self, s_slot_t *slot)
     slot->state = S_ANSWERED;
 }
 
-/*  Send slot's reply on gateway gw, log it, and free what the request held. */
+/*  Send the replies queued for gateway gw, as one message. */
+static void
+s_flush(worker_t *self, size_t gw)
+{
+    size_t count = self->replies[gw].count;
+    if (envelope_batch_send(&self->replies[gw], self->gateways[gw], NULL, 0) != 0)
+        log_warn("worker.send_failed", NULL,
+                 json_pack("{s:s, s:s, s:i}", "endpoint", self->endpoints[gw], "reason", zmq_strerror(errno),
+                           "replies", (int) count));
+}
+
+static void
+s_queue_reply(worker_t *self, size_t gw, const envelope_t *reply)
+{
+    if (self->replies[gw].count == ENVELOPE_BATCH_MAX)
+        s_flush(self, gw);
+    if (envelope_batch_add(&self->replies[gw], reply) != 0)
+        log_error("worker.reply_lost", NULL, json_pack("{s:s}", "reason", zmq_strerror(errno)));
+}
+
+/*  Queue slot's reply for gateway gw, log it, and free what the request held. */
 static void
 s_finish(worker_t *self, size_t gw, s_slot_t *slot)
 {
@@ -248,7 +269,7 @@ s_finish(worker_t *self, size_t gw, s_slot_t *slot)
             .body = (const uint8_t *) reply->body,
             .body_len = strlen(reply->body),
         };
-        s_send(self, gw, &out);
+        s_queue_reply(self, gw, &out);
         self->served++;
         if (reply->status >= 500)
             self->errors++;
@@ -284,13 +305,15 @@ s_run_batches(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
         route->batch(self->spec->app, reqs, replies, n);
         for (size_t i = 0; i < n; i++)
             s_finish(self, gw, members[i]);
+        s_flush(self, gw);
     }
 }
 
 /*  Serve a drained batch. Reads that can be answered together (routes with
     a batch handler) wait for the rest of the batch, so one statement answers
     all of them; any other request first runs the reads that arrived before
-    it, so a write never overtakes an earlier read, nor a read an earlier write. */
+    it, so a write never overtakes an earlier read, nor a read an earlier
+    write. Replies leave together after each handler or batch run. */
 static void
 s_serve(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
 {
@@ -300,34 +323,42 @@ s_serve(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
             s_run_batches(self, gw, slots, i);
             slot->route->handler(self->spec->app, &slot->req, &slot->reply);
             slot->state = S_ANSWERED;
+            s_finish(self, gw, slot);
+            s_flush(self, gw);
         }
-        if (slot->state != S_READY)
+        else if (slot->state != S_READY)
             s_finish(self, gw, slot);
     }
     s_run_batches(self, gw, slots, count);
+    s_flush(self, gw);
 }
 
-/*  Read what is waiting on one gateway socket, a bounded batch at a time so
-    heartbeats still leave on time under a constant stream of requests. */
+/*  Read what is waiting on one gateway socket (each message carries one or
+    more requests), a bounded batch at a time so heartbeats still leave on
+    time under a constant stream of requests. */
 static void
 s_drain(worker_t *self, size_t gw)
 {
     s_slot_t slots[WORKER_BATCH_MAX];
+    envelope_t envs[ENVELOPE_BATCH_MAX];
     size_t count = 0;
-    while (count < WORKER_BATCH_MAX && !stop_signal_requested()) {
-        s_slot_t *slot = &slots[count];
-        memset(slot, 0, sizeof *slot);
-        if (envelope_recv(self->gateways[gw], NULL, &slot->env) != 0) {
+    while (count + ENVELOPE_BATCH_MAX <= WORKER_BATCH_MAX && !stop_signal_requested()) {
+        size_t received;
+        if (envelope_recv_batch(self->gateways[gw], NULL, envs, ENVELOPE_BATCH_MAX, &received) != 0) {
             if (errno == EPROTO)
                 continue; /* malformed: dropped, keep reading */
             break;
         }
-        if (slot->env.kind != ENVELOPE_REQUEST) {
-            envelope_release(&slot->env);
-            continue;
+        for (size_t i = 0; i < received; i++) {
+            if (envs[i].kind != ENVELOPE_REQUEST) {
+                envelope_release(&envs[i]);
+                continue;
+            }
+            s_slot_t *slot = &slots[count++];
+            memset(slot, 0, sizeof *slot);
+            slot->env = envs[i];
+            s_admit(self, slot);
         }
-        s_admit(self, slot);
-        count++;
     }
     s_serve(self, gw, slots, count);
 }
@@ -369,6 +400,7 @@ static void
 s_close_gateways(worker_t *self)
 {
     for (size_t i = 0; i < self->gateway_count; i++) {
+        envelope_batch_clear(&self->replies[i]);
         zsock_destroy(&self->gateways[i]);
         free(self->endpoints[i]);
     }

@@ -72,6 +72,16 @@ s_on_keepalive(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(self->lws, 0, &self->keepalive, s_on_keepalive, LWS_US_PER_SEC);
 }
 
+/*  One turn of the event loop, then the requests it produced leave: one
+    message per worker. */
+static int
+s_service(gateway_t *self)
+{
+    int rc = lws_service(self->lws, 0);
+    worker_pool_flush(self->pool);
+    return rc;
+}
+
 static void
 s_lws_log(int level, const char *line)
 {
@@ -209,7 +219,7 @@ main(int argc, char **argv)
                        (int) getpid()));
 
     while (!stop_signal_requested())
-        if (lws_service(self.lws, 0) < 0)
+        if (s_service(&self) < 0)
             break;
 
     /* graceful stop: refuse new work, tell sessions we are going away, let
@@ -220,11 +230,11 @@ main(int argc, char **argv)
                        (json_int_t) handle_table_size(self.sessions)));
     int64_t give_up = clock_mono_ms() + SHUTDOWN_GRACE_MS;
     while (handle_table_size(self.pending) > 0 && clock_mono_ms() < give_up)
-        lws_service(self.lws, 0);
+        s_service(&self);
     ws_session_close_all(&self, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
     give_up = clock_mono_ms() + 1000;
     while (handle_table_size(self.sessions) > 0 && clock_mono_ms() < give_up)
-        lws_service(self.lws, 0);
+        s_service(&self);
     pending_fail_all(&self);
     rc = 0;
 

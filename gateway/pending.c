@@ -150,9 +150,7 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
         return err_set(err, ERR_UNAVAILABLE, "no worker could take the request");
     }
     lws_sul_schedule(gw->lws, 0, &p->deadline, s_on_deadline, timeout_ms * LWS_US_PER_MS);
-    /* p may be completed by the drain below; do not touch it afterwards */
-    worker_pool_drain(gw->pool);
-    return 0;
+    return 0; /* sent by the event loop's worker_pool_flush at the end of this turn */
 }
 
 void

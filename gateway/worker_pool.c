@@ -1,5 +1,10 @@
 /*  worker_pool.c - live workers by kind, least-loaded dispatch, heartbeats.
 
+    Requests are not sent one by one: each worker has an outbox that the
+    gateway's event loop sends once per turn (worker_pool_flush), so a turn
+    that read many client frames hands each worker one message. Replies
+    come back the same way, a worker's batch in one message.
+
     A worker is registered by its first heartbeat (it names its kind), so
     workers and gateways may start in any order; a worker silent for three
     heartbeat intervals is purged and its in-flight requests fail at once. */
@@ -24,7 +29,8 @@ typedef struct {
     service_t service;
     int64_t last_heard_ms;
     int inflight;
-    json_t *stats; /* the counters of its last heartbeat, owned */
+    json_t *stats;           /* the counters of its last heartbeat, owned */
+    envelope_batch_t outbox; /* requests for it not sent yet (worker_pool_flush) */
 } s_worker_t;
 
 struct worker_pool {
@@ -38,8 +44,10 @@ static void
 s_worker_free(void **item)
 {
     s_worker_t *worker = *item;
-    if (worker)
+    if (worker) {
         json_decref(worker->stats);
+        envelope_batch_clear(&worker->outbox);
+    }
     free(worker);
     *item = NULL;
 }
@@ -195,16 +203,19 @@ void
 worker_pool_drain(worker_pool_t *self)
 {
     /* ZMQ_FD only signals an edge: read until ZMQ_EVENTS says nothing is left */
+    envelope_t envs[ENVELOPE_BATCH_MAX];
     while (zsock_events(self->router) & ZMQ_POLLIN) {
         zframe_t *identity = NULL;
-        envelope_t env;
-        if (envelope_recv(self->router, &identity, &env) != 0) {
+        size_t count;
+        if (envelope_recv_batch(self->router, &identity, envs, ENVELOPE_BATCH_MAX, &count) != 0) {
             if (errno == EPROTO)
                 continue;
             break;
         }
-        s_on_message(self, identity, &env);
-        envelope_release(&env);
+        for (size_t i = 0; i < count; i++) {
+            s_on_message(self, identity, &envs[i]);
+            envelope_release(&envs[i]);
+        }
         zframe_destroy(&identity);
     }
 }
@@ -212,33 +223,54 @@ worker_pool_drain(worker_pool_t *self)
 int
 worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key, err_t *err)
 {
-    /* try workers in order of load; a full one is skipped, a vanished one forgotten */
-    s_worker_t *busy[4];
-    int busy_count = 0;
     for (int attempt = 0; attempt < 4; attempt++) {
         s_worker_t *best = NULL;
-        for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
-            bool skip = w->service != service;
-            for (int i = 0; i < busy_count && !skip; i++)
-                skip = busy[i] == w;
-            if (!skip && (!best || w->inflight < best->inflight))
+        for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+            if (w->service == service && (!best || w->inflight < best->inflight))
                 best = w;
-        }
         if (!best)
             break;
-        if (envelope_send(self->router, best->identity, best->identity_len, env) == 0) {
-            best->inflight++;
-            memcpy(worker_key, best->key, strlen(best->key) + 1);
-            return 0;
+        /* a full outbox leaves now; a worker that cannot take it is gone */
+        if (best->outbox.count == ENVELOPE_BATCH_MAX
+            && envelope_batch_send(&best->outbox, self->router, best->identity, best->identity_len) != 0) {
+            s_remove(self, best, errno == EHOSTUNREACH ? "worker.unreachable" : "worker.busy");
+            continue;
         }
-        if (errno == EHOSTUNREACH)
-            s_remove(self, best, "worker.unreachable");
-        else {
-            log_warn("worker.busy", NULL, json_pack("{s:s}", "worker", best->key));
-            busy[busy_count++] = best;
-        }
+        if (envelope_batch_add(&best->outbox, env) != 0)
+            return err_set(err, ERR_UNAVAILABLE, "out of memory");
+        best->inflight++;
+        memcpy(worker_key, best->key, strlen(best->key) + 1);
+        return 0;
     }
     return err_set(err, ERR_UNAVAILABLE, "no %s worker is available", service_name(service));
+}
+
+void
+worker_pool_flush(worker_pool_t *self)
+{
+    /* A worker that cannot take its batch is forgotten: its requests in
+       flight fail, and reads are retried on other workers, whose batches the
+       next round sends. */
+    for (int round = 0; round < 4; round++) {
+        char failed[16][WORKER_KEY_MAX + 1];
+        const char *events[16];
+        size_t failed_count = 0;
+        for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+            if (envelope_batch_send(&w->outbox, self->router, w->identity, w->identity_len) == 0
+                || failed_count == 16)
+                continue;
+            events[failed_count] = errno == EHOSTUNREACH ? "worker.unreachable" : "worker.busy";
+            memcpy(failed[failed_count++], w->key, sizeof w->key);
+        }
+        for (size_t i = 0; i < failed_count; i++) {
+            s_worker_t *worker = zhashx_lookup(self->workers, failed[i]);
+            if (worker)
+                s_remove(self, worker, events[i]);
+        }
+        if (failed_count == 0)
+            break;
+    }
+    worker_pool_drain(self); /* sends can hide read edges */
 }
 
 void

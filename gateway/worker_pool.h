@@ -3,7 +3,9 @@
     heartbeats), least-loaded selection, and purging of the silent.
 
     The ROUTER's ZMQ_FD is adopted into the lws loop; worker_pool_drain must
-    run whenever it signals and after every send (it is edge-triggered). */
+    run whenever it signals and after every send (it is edge-triggered).
+    Requests wait in a per-worker outbox until worker_pool_flush, which the
+    event loop runs after every turn: one message per worker per turn. */
 #ifndef P2P_WORKER_POOL_H
 #define P2P_WORKER_POOL_H
 
@@ -23,12 +25,18 @@ void worker_pool_destroy(worker_pool_t **self_p);
 /*  A dup of the ROUTER's ZMQ_FD for lws to poll (lws closes it). */
 int worker_pool_fd(worker_pool_t *self);
 
-/*  Send a request to the least-loaded live worker of service. Fills
-    worker_key (WORKER_KEY_MAX + 1 bytes) with the worker chosen. The caller
-    must run worker_pool_drain afterwards (sends can hide read edges). Returns 0,
+/*  Queue a request (packed now; env may go away) for the least-loaded live
+    worker of service; the next worker_pool_flush sends it. Fills
+    worker_key (WORKER_KEY_MAX + 1 bytes) with the worker chosen. Returns 0,
     or -1 with err ERR_UNAVAILABLE when no live worker could take it. */
 int worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key,
                      err_t *err);
+
+/*  Send every worker's queued requests, one message per worker, then
+    drain. A worker that refuses its message (gone, or its queue full) is
+    purged like a silent one: its requests fail or, for reads, are retried
+    elsewhere. */
+void worker_pool_flush(worker_pool_t *self);
 
 /*  A request sent to worker_key finished (replied, timed out or failed). */
 void worker_pool_release(worker_pool_t *self, const char *worker_key);
