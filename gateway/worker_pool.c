@@ -224,12 +224,25 @@ int
 worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key, err_t *err)
 {
     for (int attempt = 0; attempt < 4; attempt++) {
-        s_worker_t *best = NULL;
-        for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
-            if (w->service == service && (!best || w->inflight < best->inflight))
+        /* Least-loaded per turn rather than per request: requests of one
+           event-loop turn stay with the worker that already has some of
+           them, so a worker gets one bigger batch instead of every other
+           request (it answers a batch with one statement). The next turn
+           goes to whoever is least loaded then. */
+        s_worker_t *best = NULL, *open = NULL;
+        for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+            if (w->service != service)
+                continue;
+            if (!best || w->inflight < best->inflight)
                 best = w;
+            if (w->outbox.count > 0 && w->outbox.count < ENVELOPE_BATCH_MAX
+                && (!open || w->inflight < open->inflight))
+                open = w;
+        }
         if (!best)
             break;
+        if (open && open->inflight <= best->inflight + ENVELOPE_BATCH_MAX)
+            best = open;
         /* a full outbox leaves now; a worker that cannot take it is gone */
         if (best->outbox.count == ENVELOPE_BATCH_MAX
             && envelope_batch_send(&best->outbox, self->router, best->identity, best->identity_len) != 0) {

@@ -47,6 +47,8 @@ def test_narrow_search_total_is_exact(stack):
 def test_short_search_text_is_counted_one_past_the_page(stack):
     # "q" never occurs in the harness's hex usernames: only these rows match "q7".
     tag = uuid.uuid4().hex[:6]
+    # earlier runs against the same database left their own "q7" rows
+    h.psql("DELETE FROM p2p_profiles WHERE user_id LIKE 'short\\_%'")
     h.psql(f"INSERT INTO p2p_profiles (user_id, username, has_consent, avg_rating) "
            f"SELECT 'short_{tag}_' || g, 'q7{tag}' || g, TRUE, 1.0 FROM generate_series(1, 30) AS g")
     page = _search(stack, {"search": "q7", "limit": 5})["data"]
