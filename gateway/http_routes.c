@@ -608,33 +608,49 @@ s_on_body(s_http_t *req, const char *in, size_t len)
     req->body_len += len;
 }
 
+/*  Room for the response headers in front of the body. */
+#define S_HEADERS_MAX 512
+
+/*  Headers and body leave in one write: one TCP segment and one wake-up of
+    the client instead of two. */
 static int
 s_write_response(struct lws *wsi, s_http_t *req)
 {
-    unsigned char headers[LWS_PRE + 512];
-    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
+    unsigned char small[LWS_PRE + S_HEADERS_MAX + 2048];
+    size_t size = LWS_PRE + S_HEADERS_MAX + req->response_len;
+    unsigned char *buf = size <= sizeof small ? small : malloc(size);
+    if (!buf)
+        return -1;
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = start + S_HEADERS_MAX;
+    int rc = -1;
     if (lws_add_http_common_headers(wsi, (unsigned int) req->status, req->content_type, req->response_len, &p,
                                     end))
-        return -1;
+        goto done;
     if (req->retry_after) {
         char value[16];
         int n = snprintf(value, sizeof value, "%d", req->retry_after);
         if (lws_add_http_header_by_name(
                 wsi, (const unsigned char *) "retry-after:", (const unsigned char *) value, n, &p, end))
-            return -1;
+            goto done;
     }
     if (req->close_after
         && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *) "close", 5, &p,
                                         end))
-        return -1;
-    if (lws_finalize_write_http_header(wsi, start, &p, end))
-        return -1;
+        goto done;
+    if (lws_finalize_http_header(wsi, &p, end))
+        goto done;
+    if (req->response_len) {
+        memcpy(p, req->response + LWS_PRE, req->response_len);
+        p += req->response_len;
+    }
     metrics_http_response(gateway_of(wsi)->metrics, req->status);
-    if (req->response_len
-        && lws_write(wsi, req->response + LWS_PRE, req->response_len, LWS_WRITE_HTTP_FINAL)
-               != (int) req->response_len)
-        return -1;
-    return 0;
+    size_t len = (size_t) (p - start);
+    if (lws_write(wsi, start, len, LWS_WRITE_HTTP_HEADERS) == (int) len)
+        rc = 0;
+done:
+    if (buf != small)
+        free(buf);
+    return rc;
 }
 
 /*  Refuse an upgrade: the response is written here, lws completes the
