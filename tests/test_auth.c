@@ -569,3 +569,51 @@ Test(auth, bearer_header_then_verify_end_to_end)
     free(header);
     free(token);
 }
+
+/* ---- the cache of verified tokens ---- */
+
+Test(auth, a_remembered_token_gives_the_same_identity)
+{
+    char *token = s_token("{\"user_id\":\"u-cache\",\"role\":\"admin\",\"exp\":1700000600}");
+    for (int round = 0; round < 3; round++) {
+        auth_identity_t id;
+        err_t err;
+        cr_assert_eq(s_verify(token, &id, &err), 0, "round %d: %s", round, err.msg);
+        cr_assert_str_eq(id.user_id, "u-cache");
+        cr_assert(id.is_admin);
+    }
+    free(token);
+}
+
+Test(auth, a_remembered_token_still_expires)
+{
+    char *token = s_token("{\"user_id\":\"u-exp\",\"exp\":1700000060,\"nbf\":1699999990}");
+    auth_identity_t id;
+    err_t err = {0};
+    cr_assert_eq(s_verify(token, &id, &err), 0, "%s", err.msg);
+    cr_assert_eq(auth_verify(s_auth, token, strlen(token), NOW + 60, &id, &err), -1);
+    cr_assert_str_eq(err.msg, "token expired");
+    cr_assert_str_eq(id.user_id, "");
+    /* and is not valid before its nbf either */
+    cr_assert_eq(auth_verify(s_auth, token, strlen(token), NOW - 20, &id, &err), -1);
+    cr_assert_str_eq(err.msg, "token not valid yet");
+    free(token);
+}
+
+Test(auth, a_token_one_byte_off_a_remembered_one_is_refused)
+{
+    char *token = s_token("{\"user_id\":\"u-real\",\"exp\":1700000600}");
+    auth_identity_t id;
+    err_t err;
+    cr_assert_eq(s_verify(token, &id, &err), 0, "%s", err.msg);
+    size_t len = strlen(token);
+    char *forged = strdup(token);
+    forged[len - 2] = forged[len - 2] == 'A' ? 'B' : 'A'; /* the signature */
+    s_assert_refused(forged, "signature changed after the real token was remembered");
+    char *longer = NULL;
+    cr_assert_neq(asprintf(&longer, "%sA", token), -1);
+    s_assert_refused(longer, "a byte appended");
+    free(longer);
+    free(forged);
+    free(token);
+}
