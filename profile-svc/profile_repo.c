@@ -128,6 +128,7 @@ _Static_assert(PROFILE_FIELD_USERNAME == 0 && PROFILE_FIELD_PHONE_NUMBER == 1 &&
 
 struct profile_rows {
     PGresult *res;
+    size_t count; /* rows shown: at most PQntuples (a search reads one extra) */
 };
 
 const db_statement_t *
@@ -140,7 +141,7 @@ profile_repo_statements(size_t *count)
 size_t
 profile_rows_count(const profile_rows_t *self)
 {
-    return self ? (size_t) PQntuples(self->res) : 0;
+    return self ? self->count : 0;
 }
 
 void
@@ -180,6 +181,7 @@ s_rows_from(PGresult *res, err_t *err)
         return NULL;
     }
     rows->res = res;
+    rows->count = (size_t) PQntuples(res);
     return rows;
 }
 
@@ -345,27 +347,42 @@ profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **r
     if (text && !pattern)
         return err_set(err, ERR_INTERNAL, "out of memory");
 
+    /* One row more than the page tells whether more follow, so a page
+       that ends exactly at the last match needs no count, and short text
+       (counted one past the page) needs none at all. */
+    char fetch[16];
+    snprintf(fetch, sizeof fetch, "%d", search->limit + 1);
     const char *page_params[] = {
-        s_bool_set(search->is_verified), s_bool_set(search->is_merchant), rating, limit, offset, pattern};
+        s_bool_set(search->is_verified), s_bool_set(search->is_merchant), rating, fetch, offset, pattern};
     s_statement_t page = text ? S_SEARCH_PAGE_TEXT : S_SEARCH_PAGE_ALL;
     *rows = s_rows_from(db_exec(db, s_statements[page].name, page_params, text ? 6 : 5, err), err);
     if (!*rows) {
         free(pattern);
         return -1;
     }
-    /* A short page tells the total without counting, unless it is empty past
-       the first page (then the offset may be beyond the end). */
     size_t n = profile_rows_count(*rows);
-    if (n < (size_t) search->limit && (n > 0 || search->offset == 0)) {
+    bool more = n > (size_t) search->limit;
+    if (more)
+        (*rows)->count = (size_t) search->limit;
+    /* Text of one or two characters cannot use the trigram index: its matches
+       are found by walking the table in rank order, so they are counted only
+       one past the page, which the extra row already told. */
+    bool short_text = text && s_utf8_chars(search->search) < 3;
+    if (more && short_text) {
+        *total = (int64_t) search->offset + search->limit; /* "at least", as a capped count says */
+        *capped = true;
+        free(pattern);
+        return 0;
+    }
+    /* A page that is not followed by more tells the total without counting,
+       unless it is empty past the first page (then the offset may be beyond
+       the end). */
+    if (!more && (n > 0 || search->offset == 0)) {
         *total = search->offset + (int64_t) n;
         free(pattern);
         return 0;
     }
     char cap[24];
-    /* Text of one or two characters cannot use the trigram index: its matches
-       are found by walking the table in rank order, so they are counted only
-       one past the page. */
-    bool short_text = text && s_utf8_chars(search->search) < 3;
     int64_t cap_n = (int64_t) search->offset + (short_text ? search->limit : PROFILE_SEARCH_COUNT_AHEAD) + 1;
     snprintf(cap, sizeof cap, "%lld", (long long) cap_n);
     const char *count_params[] = {page_params[0], page_params[1], rating, text ? pattern : cap, cap};
