@@ -65,6 +65,12 @@ msg_type_is_write(msg_type_t type)
     return s_valid(type) && (s_types[type].flags & MSG_WRITE);
 }
 
+bool
+msg_type_is_batched(msg_type_t type)
+{
+    return s_valid(type) && (s_types[type].flags & MSG_BATCHED);
+}
+
 const char *
 msg_type_placeholder(msg_type_t type)
 {

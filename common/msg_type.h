@@ -23,21 +23,25 @@ typedef enum {
 } service_t;
 
 /*  Flags: MSG_WS - a client may send it over the WebSocket;
-           MSG_WRITE - it changes data, so it is never retried on another worker. */
+           MSG_WRITE - it changes data, so it is never retried on another worker;
+           MSG_BATCHED - a read its worker answers many at a time with one
+             statement (a batch handler), so the gateway keeps the requests
+             of one event-loop turn together on one worker. */
 #define MSG_WS 1u
 #define MSG_WRITE 2u
+#define MSG_BATCHED 4u
 
 /*  X(enum, wire name, service, flags, "not yet implemented" text or NULL) */
 #define MSG_TYPE_LIST(X)                                                                                    \
     /* profile: WebSocket */                                                                                \
-    X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS, NULL)                                        \
+    X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                          \
     X(MSG_PROFILE_UPDATE, "profile.update", SERVICE_PROFILE, MSG_WS | MSG_WRITE, NULL)                      \
-    X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS, NULL)                                    \
+    X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                      \
     X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS, NULL)                                  \
     /* profile: REST routes and the WebSocket connect check */                                              \
     X(MSG_PROFILE_CHECK, "profile.check", SERVICE_PROFILE, 0, NULL)                                         \
     X(MSG_PROFILE_CREATE, "profile.create", SERVICE_PROFILE, MSG_WRITE, NULL)                               \
-    X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, 0, NULL)                                               \
+    X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, MSG_BATCHED, NULL)                                     \
     X(MSG_PROFILE_PUT, "profile.put", SERVICE_PROFILE, MSG_WRITE, NULL)                                     \
     X(MSG_SESSION_OPEN, "session.open", SERVICE_PROFILE, 0, NULL)                                           \
     /* admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                             \
@@ -97,6 +101,9 @@ bool msg_type_is_ws(msg_type_t type);
 
 /*  True when type changes data (never retried). */
 bool msg_type_is_write(msg_type_t type);
+
+/*  True when type's worker answers it in batches (MSG_BATCHED). */
+bool msg_type_is_batched(msg_type_t type);
 
 /*  "... not yet implemented" text for placeholder types, else NULL. */
 const char *msg_type_placeholder(msg_type_t type);

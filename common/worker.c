@@ -417,7 +417,8 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
     worker_t self = {.spec = spec, .heartbeat_ms = cfg->heartbeat_ms};
     for (size_t i = 0; i < spec->route_count; i++) {
         const worker_route_t *route = &spec->routes[i];
-        if (!route->handler == !route->batch) {
+        /* a batch handler exactly for the types the gateway batches */
+        if (!route->handler == !route->batch || !route->batch != !msg_type_is_batched(route->type)) {
             log_error("worker.bad_route", NULL, json_pack("{s:s}", "type", msg_type_name(route->type)));
             return 1;
         }

@@ -144,7 +144,7 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
     };
     p->attempts = 1;
     if ((!msg_type_is_write(req->type) && s_keep_for_retry(p, &env) != 0)
-        || worker_pool_send(gw->pool, msg_type_service(req->type), &env, p->worker_key, err) != 0) {
+        || worker_pool_send(gw->pool, req->type, &env, p->worker_key, err) != 0) {
         handle_table_remove(gw->pending, p->id);
         s_free(p);
         return err_set(err, ERR_UNAVAILABLE, "no worker could take the request");
@@ -173,7 +173,7 @@ s_on_worker_lost(s_pending_t *p)
     if (p->retry_copy && p->attempts < PENDING_MAX_ATTEMPTS && clock_wall_ms() < p->deadline_ms) {
         p->attempts++;
         p->worker_key[0] = 0;
-        if (worker_pool_send(p->gw->pool, msg_type_service(p->type), &p->retry, p->worker_key, &err) == 0) {
+        if (worker_pool_send(p->gw->pool, p->type, &p->retry, p->worker_key, &err) == 0) {
             log_info("request.retried", NULL,
                      json_pack("{s:s, s:s, s:i}", "type", msg_type_name(p->type), "worker", p->worker_key,
                                "attempt", p->attempts));

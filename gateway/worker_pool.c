@@ -31,6 +31,7 @@ typedef struct {
     int inflight;
     json_t *stats;           /* the counters of its last heartbeat, owned */
     envelope_batch_t outbox; /* requests for it not sent yet (worker_pool_flush) */
+    bool batched_this_turn;  /* the outbox holds batched reads */
 } s_worker_t;
 
 struct worker_pool {
@@ -221,21 +222,24 @@ worker_pool_drain(worker_pool_t *self)
 }
 
 int
-worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key, err_t *err)
+worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, char *worker_key, err_t *err)
 {
+    service_t service = msg_type_service(type);
+    bool batched = msg_type_is_batched(type);
     for (int attempt = 0; attempt < 4; attempt++) {
-        /* Least-loaded per turn rather than per request: requests of one
-           event-loop turn stay with the worker that already has some of
-           them, so a worker gets one bigger batch instead of every other
-           request (it answers a batch with one statement). The next turn
-           goes to whoever is least loaded then. */
+        /* Least-loaded; but the batched reads of one event-loop turn stay
+           with the worker that already has some of them queued, so it gets
+           one bigger batch (one statement) instead of every other request.
+           The next turn goes to whoever is least loaded then. Other types
+           (a search, a write) are served one at a time and always go to
+           the least loaded. */
         s_worker_t *best = NULL, *open = NULL;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
             if (w->service != service)
                 continue;
             if (!best || w->inflight < best->inflight)
                 best = w;
-            if (w->outbox.count > 0 && w->outbox.count < ENVELOPE_BATCH_MAX
+            if (batched && w->batched_this_turn && w->outbox.count < ENVELOPE_BATCH_MAX
                 && (!open || w->inflight < open->inflight))
                 open = w;
         }
@@ -252,6 +256,7 @@ worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, 
         if (envelope_batch_add(&best->outbox, env) != 0)
             return err_set(err, ERR_UNAVAILABLE, "out of memory");
         best->inflight++;
+        best->batched_this_turn |= batched;
         memcpy(worker_key, best->key, strlen(best->key) + 1);
         return 0;
     }
@@ -269,6 +274,7 @@ worker_pool_flush(worker_pool_t *self)
         const char *events[16];
         size_t failed_count = 0;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+            w->batched_this_turn = false;
             if (envelope_batch_send(&w->outbox, self->router, w->identity, w->identity_len) == 0
                 || failed_count == 16)
                 continue;

@@ -25,11 +25,11 @@ void worker_pool_destroy(worker_pool_t **self_p);
 /*  A dup of the ROUTER's ZMQ_FD for lws to poll (lws closes it). */
 int worker_pool_fd(worker_pool_t *self);
 
-/*  Queue a request (packed now; env may go away) for the least-loaded live
-    worker of service; the next worker_pool_flush sends it. Fills
+/*  Queue a request of type (packed now; env may go away) for the least-loaded
+    live worker of its service (MSG_BATCHED types: see worker_pool.c); the next worker_pool_flush sends it. Fills
     worker_key (WORKER_KEY_MAX + 1 bytes) with the worker chosen. Returns 0,
     or -1 with err ERR_UNAVAILABLE when no live worker could take it. */
-int worker_pool_send(worker_pool_t *self, service_t service, const envelope_t *env, char *worker_key,
+int worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, char *worker_key,
                      err_t *err);
 
 /*  Send every worker's queued requests, one message per worker, then

@@ -155,6 +155,22 @@ Test(msg_type, write_flag_on_the_types_that_change_data)
                       msg_type_name(reads[i]));
 }
 
+Test(msg_type, batched_types_are_reads_served_by_a_worker)
+{
+    cr_assert(msg_type_is_batched(MSG_PROFILE_GET));
+    cr_assert(msg_type_is_batched(MSG_PROFILE_STATS));
+    cr_assert(msg_type_is_batched(MSG_PROFILE_ME));
+    cr_assert_not(msg_type_is_batched(MSG_PROFILE_SEARCH), "a search is served one at a time");
+    for (int i = 0; i < MSG_TYPE_COUNT; i++)
+        if (msg_type_is_batched((msg_type_t) i)) {
+            cr_assert_not(msg_type_is_write((msg_type_t) i), "%s: only reads are batched",
+                          msg_type_name((msg_type_t) i));
+            cr_assert_neq(msg_type_service((msg_type_t) i), SERVICE_NONE, "%s",
+                          msg_type_name((msg_type_t) i));
+        }
+    cr_assert_not(msg_type_is_batched(MSG_UNKNOWN));
+}
+
 Test(msg_type, service_names_round_trip)
 {
     for (int i = 0; i < SERVICE_COUNT; i++)
