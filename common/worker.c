@@ -284,7 +284,7 @@ s_finish(worker_t *self, size_t gw, s_slot_t *slot)
 }
 
 /*  Run every waiting request whose route has a batch handler: one call per
-    message type, with the requests in arrival order. */
+    message type (per WORKER_BATCH_MAX of them), in arrival order. */
 static void
 s_run_batches(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
 {
@@ -296,7 +296,7 @@ s_run_batches(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
             continue;
         const worker_route_t *route = slots[first].route;
         size_t n = 0;
-        for (size_t i = first; i < count; i++)
+        for (size_t i = first; i < count && n < WORKER_BATCH_MAX; i++)
             if (slots[i].state == S_READY && slots[i].route == route) {
                 members[n] = &slots[i];
                 reqs[n] = &slots[i].req;
@@ -339,10 +339,11 @@ s_serve(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
 static void
 s_drain(worker_t *self, size_t gw)
 {
-    s_slot_t slots[WORKER_BATCH_MAX];
+    /* the last message read may carry a whole batch past the cap */
+    s_slot_t slots[WORKER_BATCH_MAX + ENVELOPE_BATCH_MAX];
     envelope_t envs[ENVELOPE_BATCH_MAX];
     size_t count = 0;
-    while (count + ENVELOPE_BATCH_MAX <= WORKER_BATCH_MAX && !stop_signal_requested()) {
+    while (count < WORKER_BATCH_MAX && !stop_signal_requested()) {
         size_t received;
         if (envelope_recv_batch(self->gateways[gw], NULL, envs, ENVELOPE_BATCH_MAX, &received) != 0) {
             if (errno == EPROTO)

@@ -53,8 +53,9 @@ void worker_reply_error(worker_reply_t *reply, const err_t *err);
 /*  A handler: app is worker_spec_t.app. It must fill reply (ok or error). */
 typedef void(worker_handler_fn)(void *app, const worker_request_t *req, worker_reply_t *reply);
 
-/*  The most requests a worker takes from a socket in one go, hence the
-    largest count a batch handler gets. */
+/*  The largest count a batch handler gets. A worker reads a socket's
+    messages until it holds this many requests (the last message may add up
+    to ENVELOPE_BATCH_MAX more) or nothing is waiting, then serves them. */
 #define WORKER_BATCH_MAX 64
 
 /*  A batch handler: count (1..WORKER_BATCH_MAX) requests of one type, in
