@@ -32,6 +32,7 @@ typedef struct {
     json_t *stats;           /* the counters of its last heartbeat, owned */
     envelope_batch_t outbox; /* requests for it not sent yet (worker_pool_flush) */
     bool batched_this_turn;  /* the outbox holds batched reads */
+    int send_error;          /* errno of this flush's failed send, else 0 */
 } s_worker_t;
 
 struct worker_pool {
@@ -270,24 +271,23 @@ worker_pool_flush(worker_pool_t *self)
        flight fail, and reads are retried on other workers, whose batches the
        next round sends. */
     for (int round = 0; round < 4; round++) {
-        char failed[16][WORKER_KEY_MAX + 1];
-        const char *events[16];
-        size_t failed_count = 0;
+        bool any_failed = false;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
             w->batched_this_turn = false;
-            if (envelope_batch_send(&w->outbox, self->router, w->identity, w->identity_len) == 0
-                || failed_count == 16)
-                continue;
-            events[failed_count] = errno == EHOSTUNREACH ? "worker.unreachable" : "worker.busy";
-            memcpy(failed[failed_count++], w->key, sizeof w->key);
+            w->send_error =
+                envelope_batch_send(&w->outbox, self->router, w->identity, w->identity_len) == 0 ? 0 : errno;
+            any_failed |= w->send_error != 0;
         }
-        for (size_t i = 0; i < failed_count; i++) {
-            s_worker_t *worker = zhashx_lookup(self->workers, failed[i]);
-            if (worker)
-                s_remove(self, worker, events[i]);
-        }
-        if (failed_count == 0)
+        if (!any_failed)
             break;
+        /* removing fails requests over, which may queue retries: not while iterating */
+        zlistx_t *keys = zhashx_keys(self->workers);
+        for (const char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
+            s_worker_t *w = zhashx_lookup(self->workers, key);
+            if (w && w->send_error)
+                s_remove(self, w, w->send_error == EHOSTUNREACH ? "worker.unreachable" : "worker.busy");
+        }
+        zlistx_destroy(&keys);
     }
     worker_pool_drain(self); /* sends can hide read edges */
 }
