@@ -192,6 +192,7 @@ LABELS = {
     "pgbench_big": "pgbench custom, large table",
     "ws_big": "WebSocket profile.get, large table",
     "search_big": "WebSocket profile.search, large table",
+    "search_big1": "WebSocket profile.search, large table, 1 connection",
 }
 
 
@@ -211,13 +212,13 @@ def table(out, baseline="pgbench"):
     lines.append("| phase | req/s | × pgbench | p50 ms | p90 ms | p99 ms | max ms | gateway µs/req "
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = ["pgbench", "ws", "rest", "rest2", "ws1", "search", "ws_perf", "pgbench_big", "ws_big", "search_big"]
+    order = ["pgbench", "ws", "rest", "rest2", "ws1", "search", "ws_perf", "pgbench_big", "ws_big", "search_big", "search_big1"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:
             continue
         b = base
-        if name.endswith("_big") and "pgbench_big" in phases:
+        if ("_big" in name) and "pgbench_big" in phases:
             b = phases["pgbench_big"]
         ratio = r["rps"] / b["rps"] if b and b["rps"] else 0.0
         cpu = r["cpu"]

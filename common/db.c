@@ -32,6 +32,11 @@
     (TCP only; libpq ignores it on Unix sockets). */
 #define DB_TCP_USER_TIMEOUT_MS "5000"
 
+/*  Workers run short statements, many at once: a parallel plan would start
+    background processes for each (milliseconds, on cores the other requests
+    need). An "options" in DATABASE_URL replaces this. */
+#define DB_SESSION_OPTIONS "-c max_parallel_workers_per_gather=0"
+
 typedef enum { DB_DISCONNECTED, DB_CONNECTED, DB_FAILED } db_state_t;
 
 static const char *s_state_names[] = {"disconnected", "connected", "failed"};
@@ -189,9 +194,10 @@ db_connect(db_t *self, err_t *err)
     /* Our defaults come before dbname so that a value in DATABASE_URL wins
        (libpq keeps the last value of a repeated keyword). */
     const char *timeout = getenv("PGCONNECT_TIMEOUT");
-    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name", "dbname", NULL};
+    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name", "options", "dbname",
+                          NULL};
     const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT, DB_TCP_USER_TIMEOUT_MS,
-                            "p2p-worker", self->conninfo, NULL};
+                            "p2p-worker", DB_SESSION_OPTIONS, self->conninfo, NULL};
     self->conn = PQconnectdbParams(keys, values, 1);
     if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) {
         char why[200];

@@ -102,12 +102,12 @@ static bool
 s_find(const profile_rows_t *rows, int64_t profile_id, const char *user_id, profile_row_t *row)
 {
     for (size_t r = 0; r < profile_rows_count(rows); r++) {
-        profile_rows_get(rows, r, row);
-        bool match = profile_id ? profile_row_int(row, PROFILE_COL_ID) == profile_id
-                                : row->values[PROFILE_COL_USER_ID]
-                                      && strcmp(row->values[PROFILE_COL_USER_ID], user_id) == 0;
-        if (match)
+        const char *key = profile_rows_value(rows, r, profile_id ? PROFILE_COL_ID : PROFILE_COL_USER_ID);
+        bool match = key && (profile_id ? strtoll(key, NULL, 10) == profile_id : strcmp(key, user_id) == 0);
+        if (match) {
+            profile_rows_get(rows, r, row);
             return true;
+        }
     }
     return false;
 }

@@ -151,6 +151,14 @@ profile_rows_get(const profile_rows_t *self, size_t i, profile_row_t *row)
         row->values[c] = PQgetisnull(self->res, (int) i, c) ? NULL : PQgetvalue(self->res, (int) i, c);
 }
 
+const char *
+profile_rows_value(const profile_rows_t *self, size_t i, profile_col_t col)
+{
+    if (!self || i >= self->count || (unsigned) col >= PROFILE_COL_COUNT)
+        return NULL;
+    return PQgetisnull(self->res, (int) i, col) ? NULL : PQgetvalue(self->res, (int) i, col);
+}
+
 void
 profile_rows_destroy(profile_rows_t **self_p)
 {

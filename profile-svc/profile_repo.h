@@ -65,6 +65,10 @@ size_t profile_rows_count(const profile_rows_t *self);
 /*  Fill row with row i's columns (borrowed: valid until the set is destroyed). */
 void profile_rows_get(const profile_rows_t *self, size_t i, profile_row_t *row);
 
+/*  Row i's value of col alone (NULL for SQL NULL or out of range), without
+    filling a whole row: for finding a row by its key. Borrowed. */
+const char *profile_rows_value(const profile_rows_t *self, size_t i, profile_col_t col);
+
 /*  Free the set; NULL-safe, NULLs *self_p. */
 void profile_rows_destroy(profile_rows_t **self_p);
 
