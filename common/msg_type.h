@@ -25,8 +25,8 @@ typedef enum {
 /*  Flags: MSG_WS - a client may send it over the WebSocket;
            MSG_WRITE - it changes data, so it is never retried on another worker;
            MSG_BATCHED - a read its worker answers many at a time with one
-             statement (a batch handler), so the gateway keeps the requests
-             of one event-loop turn together on one worker. */
+             statement (a batch handler), so the gateway packs such requests
+             onto one worker rather than spreading them (worker_pool.c). */
 #define MSG_WS 1u
 #define MSG_WRITE 2u
 #define MSG_BATCHED 4u

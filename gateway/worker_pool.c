@@ -22,6 +22,9 @@
 
 #define WORKER_LIVENESS 3
 
+/*  Batched reads in flight on one worker before the next one gets any. */
+#define S_FILL 32
+
 typedef struct {
     char key[WORKER_KEY_MAX + 1]; /* hex of the ROUTER identity */
     unsigned char identity[32];
@@ -31,7 +34,6 @@ typedef struct {
     int inflight;
     json_t *stats;           /* the counters of its last heartbeat, owned */
     envelope_batch_t outbox; /* requests for it not sent yet (worker_pool_flush) */
-    bool batched_this_turn;  /* the outbox holds batched reads */
     int send_error;          /* errno of this flush's failed send, else 0 */
 } s_worker_t;
 
@@ -228,26 +230,25 @@ worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, ch
     service_t service = msg_type_service(type);
     bool batched = msg_type_is_batched(type);
     for (int attempt = 0; attempt < 4; attempt++) {
-        /* Least-loaded; but the batched reads of one event-loop turn stay
-           with the worker that already has some of them queued, so it gets
-           one bigger batch (one statement) instead of every other request.
-           The next turn goes to whoever is least loaded then. Other types
-           (a search, a write) are served one at a time and always go to
-           the least loaded. */
-        s_worker_t *best = NULL, *open = NULL;
+        /* Writes and searches go to the least-loaded worker. Batched reads
+           fill one worker up to S_FILL in flight before the next gets any:
+           a worker answers all of its waiting batched reads with one
+           statement, so spreading them thin over several workers only
+           multiplies statements, while one filled worker keeps its
+           batches big. Past S_FILL the load spills to the others. */
+        s_worker_t *best = NULL, *fill = NULL;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
             if (w->service != service)
                 continue;
             if (!best || w->inflight < best->inflight)
                 best = w;
-            if (batched && w->batched_this_turn && w->outbox.count < ENVELOPE_BATCH_MAX
-                && (!open || w->inflight < open->inflight))
-                open = w;
+            if (batched && w->inflight < S_FILL && (!fill || w->inflight > fill->inflight))
+                fill = w;
         }
         if (!best)
             break;
-        if (open && open->inflight <= best->inflight + ENVELOPE_BATCH_MAX)
-            best = open;
+        if (fill)
+            best = fill;
         /* a full outbox leaves now; a worker that cannot take it is gone */
         if (best->outbox.count == ENVELOPE_BATCH_MAX
             && envelope_batch_send(&best->outbox, self->router, best->identity, best->identity_len) != 0) {
@@ -257,7 +258,6 @@ worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, ch
         if (envelope_batch_add(&best->outbox, env) != 0)
             return err_set(err, ERR_UNAVAILABLE, "out of memory");
         best->inflight++;
-        best->batched_this_turn |= batched;
         memcpy(worker_key, best->key, strlen(best->key) + 1);
         return 0;
     }
@@ -273,7 +273,6 @@ worker_pool_flush(worker_pool_t *self)
     for (int round = 0; round < 4; round++) {
         bool any_failed = false;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
-            w->batched_this_turn = false;
             w->send_error =
                 envelope_batch_send(&w->outbox, self->router, w->identity, w->identity_len) == 0 ? 0 : errno;
             any_failed |= w->send_error != 0;
