@@ -9,26 +9,33 @@
 
 #include "envelope.pb-c.h"
 
+/*  env as the protobuf-c message (pointers borrowed from env). */
+static void
+s_to_pb(const envelope_t *env, P2p__Envelope *pb)
+{
+    *pb = (P2p__Envelope) P2P__ENVELOPE__INIT;
+    pb->kind = (P2p__Kind) env->kind;
+    pb->request_id = env->request_id;
+    /* protobuf-c treats NULL and "" alike for proto3 strings only when they
+       point at the shared empty string, so map NULL to it */
+    pb->service = (char *) (env->service ? env->service : "");
+    pb->user_id = (char *) (env->user_id ? env->user_id : "");
+    pb->role = (char *) (env->role ? env->role : "");
+    pb->msg_type = (char *) (env->msg_type ? env->msg_type : "");
+    pb->event = (char *) (env->event ? env->event : "");
+    pb->params = (char *) (env->params ? env->params : "");
+    pb->deadline_ms = env->deadline_ms;
+    pb->status = env->status;
+    pb->channel = (P2p__Channel) env->channel;
+    pb->body.data = (uint8_t *) env->body;
+    pb->body.len = env->body ? env->body_len : 0;
+}
+
 uint8_t *
 envelope_pack(const envelope_t *env, size_t *size)
 {
-    P2p__Envelope pb = P2P__ENVELOPE__INIT;
-    pb.kind = (P2p__Kind) env->kind;
-    pb.request_id = env->request_id;
-    /* protobuf-c treats NULL and "" alike for proto3 strings only when they
-       point at the shared empty string, so map NULL to it */
-    pb.service = (char *) (env->service ? env->service : "");
-    pb.user_id = (char *) (env->user_id ? env->user_id : "");
-    pb.role = (char *) (env->role ? env->role : "");
-    pb.msg_type = (char *) (env->msg_type ? env->msg_type : "");
-    pb.event = (char *) (env->event ? env->event : "");
-    pb.params = (char *) (env->params ? env->params : "");
-    pb.deadline_ms = env->deadline_ms;
-    pb.status = env->status;
-    pb.channel = (P2p__Channel) env->channel;
-    pb.body.data = (uint8_t *) env->body;
-    pb.body.len = env->body ? env->body_len : 0;
-
+    P2p__Envelope pb;
+    s_to_pb(env, &pb);
     *size = p2p__envelope__get_packed_size(&pb);
     uint8_t *buf = malloc(*size ? *size : 1);
     if (buf)
@@ -104,16 +111,15 @@ envelope_batch_add(envelope_batch_t *batch, const envelope_t *env)
         errno = ENOBUFS;
         return -1;
     }
-    size_t size;
-    uint8_t *buf = envelope_pack(env, &size);
+    /* packed straight into the frame: no copy */
+    P2p__Envelope pb;
+    s_to_pb(env, &pb);
     zmq_msg_t *frame = &batch->frames[batch->count];
-    if (!buf || zmq_msg_init_size(frame, size) != 0) {
-        free(buf);
+    if (zmq_msg_init_size(frame, p2p__envelope__get_packed_size(&pb)) != 0) {
         errno = ENOMEM;
         return -1;
     }
-    memcpy(zmq_msg_data(frame), buf, size);
-    free(buf);
+    p2p__envelope__pack(&pb, zmq_msg_data(frame));
     batch->count++;
     return 0;
 }

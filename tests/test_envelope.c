@@ -391,3 +391,104 @@ Test(envelope, extra_frames_are_drained, .init = s_zmq_setup, .fini = s_zmq_tear
     cr_assert_eq(envelope_recv(s_router, &identity, &got), -1);
     cr_assert_eq(errno, EAGAIN);
 }
+
+/* ---- batches: several envelopes in one message ---- */
+
+Test(envelope, a_batch_arrives_as_one_message_in_order, .init = s_zmq_setup, .fini = s_zmq_teardown)
+{
+    envelope_batch_t batch = {.count = 0};
+    for (uint64_t i = 1; i <= 3; i++) {
+        envelope_t env = {.kind = ENVELOPE_REQUEST, .request_id = i, .msg_type = "profile.get"};
+        cr_assert_eq(envelope_batch_add(&batch, &env), 0);
+    }
+    cr_assert_eq(envelope_batch_send(&batch, s_dealer, NULL, 0), 0, "%s", zmq_strerror(errno));
+    cr_assert_eq(batch.count, 0, "a sent batch is empty");
+
+    s_wait_readable(s_router);
+    zframe_t *identity = NULL;
+    envelope_t got[ENVELOPE_BATCH_MAX];
+    size_t count = 0;
+    cr_assert_eq(envelope_recv_batch(s_router, &identity, got, ENVELOPE_BATCH_MAX, &count), 0);
+    cr_assert_eq(count, 3);
+    for (size_t i = 0; i < count; i++) {
+        cr_assert_eq(got[i].request_id, i + 1);
+        cr_assert_str_eq(got[i].msg_type, "profile.get");
+        envelope_release(&got[i]);
+    }
+
+    /* and back through the ROUTER to the same peer */
+    envelope_t reply = {.kind = ENVELOPE_REPLY, .request_id = 9, .status = 200};
+    cr_assert_eq(envelope_batch_add(&batch, &reply), 0);
+    cr_assert_eq(envelope_batch_add(&batch, &reply), 0);
+    cr_assert_eq(envelope_batch_send(&batch, s_router, zframe_data(identity), zframe_size(identity)), 0);
+    s_wait_readable(s_dealer);
+    cr_assert_eq(envelope_recv_batch(s_dealer, NULL, got, ENVELOPE_BATCH_MAX, &count), 0);
+    cr_assert_eq(count, 2);
+    cr_assert_eq(got[1].status, 200);
+    envelope_release(&got[0]);
+    envelope_release(&got[1]);
+    zframe_destroy(&identity);
+    errno = 0;
+    cr_assert_eq(envelope_recv_batch(s_dealer, NULL, got, ENVELOPE_BATCH_MAX, &count), -1);
+    cr_assert_eq(errno, EAGAIN);
+}
+
+Test(envelope, a_full_batch_refuses_more, .init = s_zmq_setup, .fini = s_zmq_teardown)
+{
+    envelope_batch_t batch = {.count = 0};
+    envelope_t env = {.kind = ENVELOPE_REQUEST, .request_id = 1};
+    for (int i = 0; i < ENVELOPE_BATCH_MAX; i++)
+        cr_assert_eq(envelope_batch_add(&batch, &env), 0);
+    errno = 0;
+    cr_assert_eq(envelope_batch_add(&batch, &env), -1);
+    cr_assert_eq(errno, ENOBUFS);
+    envelope_batch_clear(&batch);
+    cr_assert_eq(batch.count, 0);
+    cr_assert_eq(envelope_batch_send(&batch, s_dealer, NULL, 0), 0, "an empty batch sends nothing");
+    errno = 0;
+    envelope_t got;
+    zframe_t *identity = NULL;
+    cr_assert_eq(envelope_recv(s_router, &identity, &got), -1);
+    cr_assert_eq(errno, EAGAIN);
+}
+
+Test(envelope, a_batch_to_an_unknown_peer_is_refused_whole, .init = s_zmq_setup, .fini = s_zmq_teardown)
+{
+    envelope_batch_t batch = {.count = 0};
+    envelope_t env = {.kind = ENVELOPE_REPLY, .request_id = 5};
+    cr_assert_eq(envelope_batch_add(&batch, &env), 0);
+    cr_assert_eq(envelope_batch_add(&batch, &env), 0);
+    errno = 0;
+    cr_assert_eq(envelope_batch_send(&batch, s_router, "nobody", 6), -1);
+    cr_assert_eq(errno, EHOSTUNREACH);
+    cr_assert_eq(batch.count, 0, "the frames are dropped, not kept half-sent");
+}
+
+Test(envelope, a_batch_past_max_and_its_bad_frames_are_dropped, .init = s_zmq_setup, .fini = s_zmq_teardown)
+{
+    void *dealer = zsock_resolve(s_dealer);
+    for (uint64_t i = 1; i <= 4; i++) {
+        envelope_t env = {.kind = ENVELOPE_REQUEST, .request_id = i};
+        size_t size;
+        uint8_t *buf = envelope_pack(&env, &size);
+        if (i == 2) /* a malformed frame between good ones */
+            cr_assert_eq(zmq_send(dealer, "\xff\xff\xff", 3, ZMQ_SNDMORE), 3);
+        cr_assert_eq(zmq_send(dealer, buf, size, i < 4 ? ZMQ_SNDMORE : 0), (int) size);
+        free(buf);
+    }
+    s_wait_readable(s_router);
+    zframe_t *identity = NULL;
+    envelope_t got[2];
+    size_t count = 0;
+    cr_assert_eq(envelope_recv_batch(s_router, &identity, got, 2, &count), 0);
+    cr_assert_eq(count, 2);
+    cr_assert_eq(got[0].request_id, 1);
+    cr_assert_eq(got[1].request_id, 2, "the malformed frame was skipped");
+    envelope_release(&got[0]);
+    envelope_release(&got[1]);
+    zframe_destroy(&identity);
+    /* the frames past max did not become a message of their own */
+    errno = 0;
+    cr_assert_eq(envelope_recv_batch(s_router, &identity, got, 2, &count), -1);
+    cr_assert_eq(errno, EAGAIN);
+}
