@@ -507,10 +507,13 @@ s_print_result(load_t *self)
     printf("{\"mode\":\"%s\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"open_at_end\":%d,"
            "\"closed_after_ready\":%d,\"ok\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"window_s\":%.3f,"
            "\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,\"hist\":[",
-           self->mode == MODE_GET ? "get" : self->mode == MODE_SEARCH ? "search" : "idle", self->conns,
-           self->ever_ready, self->failed, self->ready_now, self->closed_after_ready, self->ok, self->errors,
-           window_s, window_s > 0 ? (double) self->ok / window_s : 0.0,
-           (double) s_hist_percentile(&self->hist, 50) / 1e3, (double) s_hist_percentile(&self->hist, 90) / 1e3,
+           self->mode == MODE_GET      ? "get"
+           : self->mode == MODE_SEARCH ? "search"
+                                       : "idle",
+           self->conns, self->ever_ready, self->failed, self->ready_now, self->closed_after_ready, self->ok,
+           self->errors, window_s, window_s > 0 ? (double) self->ok / window_s : 0.0,
+           (double) s_hist_percentile(&self->hist, 50) / 1e3,
+           (double) s_hist_percentile(&self->hist, 90) / 1e3,
            (double) s_hist_percentile(&self->hist, 99) / 1e3, (double) self->hist.max / 1e3);
     bool first = true;
     for (int i = 0; i < H_BUCKETS; i++)
@@ -526,20 +529,19 @@ s_print_result(load_t *self)
 static void
 s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: p2p-ws-load --port P --conns N --mode get|search|idle [options]\n"
-            "  --host H             gateway address (127.0.0.1)\n"
-            "  --secret-file F      file holding JWT_SECRET (else $JWT_SECRET)\n"
-            "  --users N            seeded users are \"1\"..\"N\" (10000)\n"
-            "  --user-offset K      connection i is user (K + i) %% N + 1 (0)\n"
-            "  --start-ms T         measuring window start, unix ms (get/search; default now+1s)\n"
-            "  --end-ms T           measuring window end, unix ms (default start+10s)\n"
-            "  --src-net A.B.C      bind connection i to A.B.C.(1 + i %% 250)\n"
-            "  --connect-concurrency N  connections being opened at once (64)\n"
-            "  --ready-file F       write \"connected failed\" here once every connection is settled\n"
-            "  --ready-timeout S    give up waiting for slow connects after S s (120)\n"
-            "  --print-tokens       print the --conns tokens (one a line) and exit\n"
-            "idle mode holds the sessions until SIGTERM/SIGINT; every mode prints one JSON line.\n");
+    fprintf(out, "usage: p2p-ws-load --port P --conns N --mode get|search|idle [options]\n"
+                 "  --host H             gateway address (127.0.0.1)\n"
+                 "  --secret-file F      file holding JWT_SECRET (else $JWT_SECRET)\n"
+                 "  --users N            seeded users are \"1\"..\"N\" (10000)\n"
+                 "  --user-offset K      connection i is user (K + i) %% N + 1 (0)\n"
+                 "  --start-ms T         measuring window start, unix ms (get/search; default now+1s)\n"
+                 "  --end-ms T           measuring window end, unix ms (default start+10s)\n"
+                 "  --src-net A.B.C      bind connection i to A.B.C.(1 + i %% 250)\n"
+                 "  --connect-concurrency N  connections being opened at once (64)\n"
+                 "  --ready-file F       write \"connected failed\" here once every connection is settled\n"
+                 "  --ready-timeout S    give up waiting for slow connects after S s (120)\n"
+                 "  --print-tokens       print the --conns tokens (one a line) and exit\n"
+                 "idle mode holds the sessions until SIGTERM/SIGINT; every mode prints one JSON line.\n");
 }
 
 static char *
@@ -573,23 +575,36 @@ main(int argc, char **argv)
     char *secret = NULL;
 
     static const struct option opts[] = {
-        {"host", required_argument, 0, 'h'},         {"port", required_argument, 0, 'p'},
-        {"conns", required_argument, 0, 'c'},        {"mode", required_argument, 0, 'm'},
-        {"secret-file", required_argument, 0, 's'},  {"users", required_argument, 0, 'u'},
-        {"user-offset", required_argument, 0, 'o'},  {"start-ms", required_argument, 0, 'S'},
-        {"end-ms", required_argument, 0, 'E'},       {"src-net", required_argument, 0, 'n'},
+        {"host", required_argument, 0, 'h'},
+        {"port", required_argument, 0, 'p'},
+        {"conns", required_argument, 0, 'c'},
+        {"mode", required_argument, 0, 'm'},
+        {"secret-file", required_argument, 0, 's'},
+        {"users", required_argument, 0, 'u'},
+        {"user-offset", required_argument, 0, 'o'},
+        {"start-ms", required_argument, 0, 'S'},
+        {"end-ms", required_argument, 0, 'E'},
+        {"src-net", required_argument, 0, 'n'},
         {"connect-concurrency", required_argument, 0, 'C'},
-        {"ready-file", required_argument, 0, 'r'},   {"ready-timeout", required_argument, 0, 'T'},
+        {"ready-file", required_argument, 0, 'r'},
+        {"ready-timeout", required_argument, 0, 'T'},
         {"print-tokens", no_argument, 0, 'P'},
-        {"help", no_argument, 0, '?'},               {0, 0, 0, 0},
+        {"help", no_argument, 0, '?'},
+        {0, 0, 0, 0},
     };
     bool print_tokens = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
-        case 'h': self->host = optarg; break;
-        case 'p': self->port = atoi(optarg); break;
-        case 'c': self->conns = atoi(optarg); break;
+        case 'h':
+            self->host = optarg;
+            break;
+        case 'p':
+            self->port = atoi(optarg);
+            break;
+        case 'c':
+            self->conns = atoi(optarg);
+            break;
         case 'm':
             if (strcmp(optarg, "get") == 0)
                 self->mode = MODE_GET;
@@ -609,16 +624,36 @@ main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'u': self->users = atol(optarg); break;
-        case 'o': self->user_offset = atol(optarg); break;
-        case 'S': self->start_ms = atoll(optarg); break;
-        case 'E': self->end_ms = atoll(optarg); break;
-        case 'n': self->src_net = optarg; break;
-        case 'C': self->connect_concurrency = atoi(optarg); break;
-        case 'r': self->ready_file = optarg; break;
-        case 'T': self->ready_timeout_s = atoi(optarg); break;
-        case 'P': print_tokens = true; break;
-        default: s_usage(opt == '?' ? stdout : stderr); return 2;
+        case 'u':
+            self->users = atol(optarg);
+            break;
+        case 'o':
+            self->user_offset = atol(optarg);
+            break;
+        case 'S':
+            self->start_ms = atoll(optarg);
+            break;
+        case 'E':
+            self->end_ms = atoll(optarg);
+            break;
+        case 'n':
+            self->src_net = optarg;
+            break;
+        case 'C':
+            self->connect_concurrency = atoi(optarg);
+            break;
+        case 'r':
+            self->ready_file = optarg;
+            break;
+        case 'T':
+            self->ready_timeout_s = atoi(optarg);
+            break;
+        case 'P':
+            print_tokens = true;
+            break;
+        default:
+            s_usage(opt == '?' ? stdout : stderr);
+            return 2;
         }
     }
     if (!secret && getenv("JWT_SECRET"))

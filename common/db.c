@@ -194,10 +194,14 @@ db_connect(db_t *self, err_t *err)
     /* Our defaults come before dbname so that a value in DATABASE_URL wins
        (libpq keeps the last value of a repeated keyword). */
     const char *timeout = getenv("PGCONNECT_TIMEOUT");
-    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name", "options", "dbname",
-                          NULL};
-    const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT, DB_TCP_USER_TIMEOUT_MS,
-                            "p2p-worker", DB_SESSION_OPTIONS, self->conninfo, NULL};
+    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name",
+                          "options",         "dbname",           NULL};
+    const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT,
+                            DB_TCP_USER_TIMEOUT_MS,
+                            "p2p-worker",
+                            DB_SESSION_OPTIONS,
+                            self->conninfo,
+                            NULL};
     self->conn = PQconnectdbParams(keys, values, 1);
     if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) {
         char why[200];
