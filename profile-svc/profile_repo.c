@@ -346,20 +346,18 @@ profile_repo_search(db_t *db, const profile_search_t *search, profile_rows_t **r
     *rows = NULL;
     *total = 0;
     *capped = false;
-    char rating[32], limit[16], offset[16];
+    /* One row more than the page tells whether more follow, so a page
+       that ends exactly at the last match needs no count, and short text
+       (counted one past the page) needs none at all. */
+    char rating[32], fetch[16], offset[16];
     snprintf(rating, sizeof rating, "%.6f", search->min_rating);
-    snprintf(limit, sizeof limit, "%d", search->limit);
+    snprintf(fetch, sizeof fetch, "%d", search->limit + 1);
     snprintf(offset, sizeof offset, "%d", search->offset);
     bool text = search->search && *search->search;
     char *pattern = text ? profile_repo_like_pattern(search->search) : NULL;
     if (text && !pattern)
         return err_set(err, ERR_INTERNAL, "out of memory");
 
-    /* One row more than the page tells whether more follow, so a page
-       that ends exactly at the last match needs no count, and short text
-       (counted one past the page) needs none at all. */
-    char fetch[16];
-    snprintf(fetch, sizeof fetch, "%d", search->limit + 1);
     const char *page_params[] = {
         s_bool_set(search->is_verified), s_bool_set(search->is_merchant), rating, fetch, offset, pattern};
     s_statement_t page = text ? S_SEARCH_PAGE_TEXT : S_SEARCH_PAGE_ALL;
