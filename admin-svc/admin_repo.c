@@ -157,13 +157,10 @@ s_rows_from(PGresult *res, s_layout_t layout, err_t *err)
 {
     if (!res)
         return NULL;
-    int count = layout == S_ROWS_PROFILE ? PROFILE_COL_COUNT : ADMIN_AUDIT_COL_COUNT;
-    bool ok = PQnfields(res) == count;
-    for (int c = 0; ok && c < count; c++) {
-        const char *want = layout == S_ROWS_PROFILE ? profile_json_column_name((profile_col_t) c)
-                                                    : admin_json_audit_column_name((admin_audit_col_t) c);
-        ok = strcmp(PQfname(res, c), want) == 0;
-    }
+    bool ok =
+        layout == S_ROWS_PROFILE ? profile_repo_layout_ok(res) : PQnfields(res) == ADMIN_AUDIT_COL_COUNT;
+    for (int c = 0; ok && layout != S_ROWS_PROFILE && c < ADMIN_AUDIT_COL_COUNT; c++)
+        ok = strcmp(PQfname(res, c), admin_json_audit_column_name((admin_audit_col_t) c)) == 0;
     admin_rows_t *rows = ok ? malloc(sizeof *rows) : NULL;
     if (!rows) {
         PQclear(res);

@@ -169,18 +169,24 @@ profile_rows_destroy(profile_rows_t **self_p)
     *self_p = NULL;
 }
 
-/*  Wrap a result (taking it) after checking its columns are the row layout:
-    names in order, and JSON columns of a JSON type. */
-static profile_rows_t *
-s_rows_from(PGresult *res, err_t *err)
+bool
+profile_repo_layout_ok(const PGresult *res)
 {
-    if (!res)
-        return NULL;
     bool ok = PQnfields(res) == PROFILE_COL_COUNT;
     for (int c = 0; ok && c < PROFILE_COL_COUNT; c++)
         ok = strcmp(PQfname(res, c), profile_json_column_name((profile_col_t) c)) == 0
              && (profile_json_column_kind((profile_col_t) c) != PROFILE_KIND_JSON
                  || PQftype(res, c) == S_JSON_OID || PQftype(res, c) == S_JSONB_OID);
+    return ok;
+}
+
+/*  Wrap a result (taking it) after checking its columns are the row layout. */
+static profile_rows_t *
+s_rows_from(PGresult *res, err_t *err)
+{
+    if (!res)
+        return NULL;
+    bool ok = profile_repo_layout_ok(res);
     profile_rows_t *rows = ok ? malloc(sizeof *rows) : NULL;
     if (!rows) {
         PQclear(res);

@@ -56,6 +56,12 @@
                                                                                                       " " PROFILE_REPO_TIME( \
                                                                                                           "updated_at")
 
+/*  True when res has the profile row layout: profile_json.h's columns by
+    name and in order, and its JSON columns of type json or jsonb (their text
+    is embedded in replies as it is). Every repository that reads profiles
+    checks its results with this before handing rows to profile_json. */
+bool profile_repo_layout_ok(const PGresult *res);
+
 /*  A result set of profile rows. Rows point into it. */
 typedef struct profile_rows profile_rows_t;
 
