@@ -34,7 +34,19 @@
     X(metrics, "P2P_METRICS", INT, "0", 0, 1,                                                              \
       "1 serves Prometheus metrics at GET /metrics on the gateway port")                                   \
     X(dev_tokens, "P2P_DEV_TOKENS", INT, "0", 0, 1,                                                        \
-      "1 enables POST /dev/token (mints tokens for anyone: local development only)")
+      "1 enables POST /dev/token (mints tokens for anyone: local development only)")                       \
+    X(price_max_age_s, "P2P_PRICE_MAX_AGE_S", INT, "300", 1, 31536000,                                     \
+      "trade-svc: an index price older than this is stale (floating ads on its pair are not listed)")      \
+    X(trade_time_scale, "P2P_TRADE_TIME_SCALE", INT, "1", 1, 100000,                                       \
+      "trade-svc: divides every trading duration (payment, release and dispute windows); tests only")      \
+    X(max_open_orders, "P2P_MAX_OPEN_ORDERS", INT, "5", 1, 1000,                                           \
+      "trade-svc: unpaid orders a buyer may have open at once")                                            \
+    X(max_daily_cancels, "P2P_MAX_DAILY_CANCELS", INT, "3", 1, 1000,                                       \
+      "trade-svc: orders a buyer may cancel or let expire in 24 hours before taking new ones is refused")  \
+    X(release_window_minutes, "P2P_RELEASE_WINDOW_MINUTES", INT, "30", 0, 100000,                          \
+      "trade-svc: minutes after payment before the buyer may dispute")                                     \
+    X(dispute_response_minutes, "P2P_DISPUTE_RESPONSE_MINUTES", INT, "1440", 1, 1000000,                   \
+      "trade-svc: minutes the other party has to add evidence before a dispute resolves for the raiser")
 
 #define CONFIG_FIELD_STR(field) char *field;
 #define CONFIG_FIELD_INT(field) int field;

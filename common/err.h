@@ -8,24 +8,40 @@
 #include <stdarg.h>
 
 /*  X(enum, HTTP status, wire code) */
-#define ERR_LIST(X)                                    \
-    X(ERR_OK, 200, "OK")                               \
-    X(ERR_INVALID, 400, "INVALID_REQUEST")             \
-    X(ERR_UNAUTHORIZED, 401, "UNAUTHORIZED")           \
-    X(ERR_FORBIDDEN, 403, "FORBIDDEN")                 \
-    X(ERR_SUSPENDED, 403, "ACCOUNT_SUSPENDED")         \
-    X(ERR_CONSENT_REQUIRED, 403, "CONSENT_REQUIRED")   \
-    X(ERR_NOT_FOUND, 404, "NOT_FOUND")                 \
-    X(ERR_NOT_JOINED, 404, "NOT_JOINED_P2P")           \
-    X(ERR_METHOD, 405, "METHOD_NOT_ALLOWED")           \
-    X(ERR_PROFILE_EXISTS, 409, "PROFILE_EXISTS")       \
-    X(ERR_USERNAME_TAKEN, 409, "USERNAME_TAKEN")       \
-    X(ERR_TOO_LARGE, 413, "PAYLOAD_TOO_LARGE")         \
-    X(ERR_RATE_LIMITED, 429, "RATE_LIMITED")           \
-    X(ERR_INTERNAL, 500, "INTERNAL_ERROR")             \
-    X(ERR_NOT_IMPLEMENTED, 501, "NOT_IMPLEMENTED")     \
-    X(ERR_UNAVAILABLE, 503, "SERVICE_UNAVAILABLE")     \
-    X(ERR_DB_UNAVAILABLE, 503, "DATABASE_UNAVAILABLE") \
+#define ERR_LIST(X)                                                  \
+    X(ERR_OK, 200, "OK")                                             \
+    X(ERR_INVALID, 400, "INVALID_REQUEST")                           \
+    X(ERR_UNAUTHORIZED, 401, "UNAUTHORIZED")                         \
+    X(ERR_FORBIDDEN, 403, "FORBIDDEN")                               \
+    X(ERR_SUSPENDED, 403, "ACCOUNT_SUSPENDED")                       \
+    X(ERR_CONSENT_REQUIRED, 403, "CONSENT_REQUIRED")                 \
+    X(ERR_NOT_FOUND, 404, "NOT_FOUND")                               \
+    X(ERR_NOT_JOINED, 404, "NOT_JOINED_P2P")                         \
+    X(ERR_METHOD, 405, "METHOD_NOT_ALLOWED")                         \
+    X(ERR_PROFILE_EXISTS, 409, "PROFILE_EXISTS")                     \
+    X(ERR_USERNAME_TAKEN, 409, "USERNAME_TAKEN")                     \
+    X(ERR_TOO_LARGE, 413, "PAYLOAD_TOO_LARGE")                       \
+    /* trading (TRADING.md "Errors") */                              \
+    X(ERR_INSUFFICIENT_BALANCE, 409, "INSUFFICIENT_BALANCE")         \
+    X(ERR_AD_UNAVAILABLE, 409, "AD_UNAVAILABLE")                     \
+    X(ERR_AMOUNT_OUT_OF_RANGE, 409, "AMOUNT_OUT_OF_RANGE")           \
+    X(ERR_OWN_AD, 409, "OWN_AD")                                     \
+    X(ERR_REQUIREMENTS_NOT_MET, 403, "REQUIREMENTS_NOT_MET")         \
+    X(ERR_PAYMENT_ACCOUNT_REQUIRED, 409, "PAYMENT_ACCOUNT_REQUIRED") \
+    X(ERR_TOO_MANY_OPEN_ORDERS, 409, "TOO_MANY_OPEN_ORDERS")         \
+    X(ERR_CANCEL_LIMIT_REACHED, 403, "CANCEL_LIMIT_REACHED")         \
+    X(ERR_ORDER_STATE_CHANGED, 409, "ORDER_STATE_CHANGED")           \
+    X(ERR_AD_HAS_OPEN_ORDERS, 409, "AD_HAS_OPEN_ORDERS")             \
+    X(ERR_DISPUTE_TOO_EARLY, 409, "DISPUTE_TOO_EARLY")               \
+    X(ERR_DISPUTE_EXISTS, 409, "DISPUTE_EXISTS")                     \
+    X(ERR_ALREADY_REVIEWED, 409, "ALREADY_REVIEWED")                 \
+    X(ERR_CONFLICT, 409, "CONFLICT")                                 \
+    X(ERR_LIMIT_REACHED, 409, "LIMIT_REACHED")                       \
+    X(ERR_RATE_LIMITED, 429, "RATE_LIMITED")                         \
+    X(ERR_INTERNAL, 500, "INTERNAL_ERROR")                           \
+    X(ERR_NOT_IMPLEMENTED, 501, "NOT_IMPLEMENTED")                   \
+    X(ERR_UNAVAILABLE, 503, "SERVICE_UNAVAILABLE")                   \
+    X(ERR_DB_UNAVAILABLE, 503, "DATABASE_UNAVAILABLE")               \
     X(ERR_TIMEOUT, 504, "REQUEST_TIMEOUT")
 
 typedef enum {

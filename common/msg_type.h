@@ -13,7 +13,8 @@
 #define SERVICE_LIST(X)           \
     X(SERVICE_NONE, "none")       \
     X(SERVICE_PROFILE, "profile") \
-    X(SERVICE_ADMIN, "admin")
+    X(SERVICE_ADMIN, "admin")     \
+    X(SERVICE_TRADE, "trade")
 
 typedef enum {
 #define X(name, wire) name,
@@ -52,6 +53,21 @@ typedef enum {
     X(MSG_ADMIN_VERIFY, "admin.verify", SERVICE_ADMIN, MSG_WRITE, NULL)                                     \
     X(MSG_ADMIN_MERCHANT, "admin.merchant", SERVICE_ADMIN, MSG_WRITE, NULL)                                 \
     X(MSG_ADMIN_AUDIT, "admin.audit", SERVICE_ADMIN, 0, NULL)                                               \
+    /* trade: wallets, payment methods and accounts, prices (TRADING.md) */                                 \
+    X(MSG_WALLET_BALANCE, "wallet.balance", SERVICE_TRADE, MSG_WS, NULL)                                    \
+    X(MSG_WALLET_HISTORY, "wallet.history", SERVICE_TRADE, MSG_WS, NULL)                                    \
+    X(MSG_PAYMENT_METHOD_LIST, "payment_method.list", SERVICE_TRADE, MSG_WS, NULL)                          \
+    X(MSG_PAYMENT_ACCOUNT_CREATE, "payment_account.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)        \
+    X(MSG_PAYMENT_ACCOUNT_LIST, "payment_account.list", SERVICE_TRADE, MSG_WS, NULL)                        \
+    X(MSG_PAYMENT_ACCOUNT_DELETE, "payment_account.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)        \
+    X(MSG_PRICE_LIST, "price.list", SERVICE_TRADE, MSG_WS, NULL)                                            \
+    /* trade, admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                      \
+    X(MSG_ADMIN_WALLET_CREDIT, "admin.wallet_credit", SERVICE_TRADE, MSG_WRITE, NULL)                       \
+    X(MSG_ADMIN_WALLET_DEBIT, "admin.wallet_debit", SERVICE_TRADE, MSG_WRITE, NULL)                         \
+    X(MSG_ADMIN_LEDGER, "admin.ledger", SERVICE_TRADE, 0, NULL)                                             \
+    X(MSG_ADMIN_PRICE_SET, "admin.price_set", SERVICE_TRADE, MSG_WRITE, NULL)                               \
+    X(MSG_ADMIN_PAYMENT_METHOD_CREATE, "admin.payment_method_create", SERVICE_TRADE, MSG_WRITE, NULL)       \
+    X(MSG_ADMIN_PAYMENT_METHOD_UPDATE, "admin.payment_method_update", SERVICE_TRADE, MSG_WRITE, NULL)       \
     /* the seed's placeholders, answered by the gateway until a worker serves them */                       \
     X(MSG_AD_CREATE, "ad.create", SERVICE_NONE, MSG_WS, "Ad creation not yet implemented")                  \
     X(MSG_AD_LIST, "ad.list", SERVICE_NONE, MSG_WS, "Ad listing not yet implemented")                       \

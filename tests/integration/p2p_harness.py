@@ -34,6 +34,7 @@ GATEWAY_BIN = "p2p-gateway"
 PROFILE_SVC_BIN = "p2p-profile-svc"
 ADMIN_SVC_BIN = "p2p-admin-svc"
 ADMIN_CLI_BIN = "p2p-admin"
+TRADE_SVC_BIN = "p2p-trade-svc"
 MIGRATE_BIN = "p2p-migrate"
 
 # What the ASan+UBSan builds (scripts/test: -DP2P_SANITIZE=ON) print when they find
@@ -85,7 +86,8 @@ def env_problems():
         problems.append("P2P_BIN_DIR is not set (it must name the directory holding "
                         "p2p-gateway, p2p-profile-svc and p2p-migrate)")
     else:
-        for name in (GATEWAY_BIN, PROFILE_SVC_BIN, ADMIN_SVC_BIN, ADMIN_CLI_BIN, MIGRATE_BIN):
+        for name in (GATEWAY_BIN, PROFILE_SVC_BIN, ADMIN_SVC_BIN, ADMIN_CLI_BIN, MIGRATE_BIN,
+                     TRADE_SVC_BIN):
             path = os.path.join(bin_dir, name)
             if not os.path.isfile(path):
                 problems.append(f"missing binary: {path}")
@@ -409,7 +411,8 @@ ALL_STACKS = []  # every Stack ever built, so conftest can print logs of failed 
 
 
 class Stack:
-    """One gateway, N profile workers and M admin workers, wired together on free ports.
+    """One gateway, N profile workers, M admin workers and T trade workers, wired together
+    on free ports.
 
     env: overrides for every process (e.g. {"P2P_REQUEST_TIMEOUT_MS": "1500"}).
     admin_workers: p2p-admin-svc processes, each with its own operator API port.
@@ -418,12 +421,15 @@ class Stack:
     """
 
     def __init__(self, name="stack", workers=2, env=None, start=True, workers_first=False,
-                 probe="ready", admin_workers=1, extra_endpoints=()):
+                 probe="ready", admin_workers=1, extra_endpoints=(), trade_workers=1):
         self.name = name
         self.gateway_bin = bin_path(GATEWAY_BIN)
         self.worker_bin = bin_path(PROFILE_SVC_BIN)
         self.admin_bin = bin_path(ADMIN_SVC_BIN)
+        self.trade_bin = bin_path(TRADE_SVC_BIN)
         self.n_admin_workers = admin_workers
+        self.n_trade_workers = trade_workers
+        self.trade_workers = []
         self.extra_endpoints = list(extra_endpoints)
         self.admin_workers = []
         self.port = free_port()
@@ -502,6 +508,8 @@ class Stack:
                 self.add_worker()
             for _ in range(self.n_admin_workers):
                 self.add_admin_worker()
+            for _ in range(self.n_trade_workers):
+                self.add_trade_worker()
             time.sleep(0.3)
             self.start_gateway()
         else:
@@ -510,9 +518,12 @@ class Stack:
                 self.add_worker()
             for _ in range(self.n_admin_workers):
                 self.add_admin_worker()
-        # /p2p/ready needs a live worker of each kind: without admin workers, wait until
-        # a profile request is served instead.
-        if self.n_workers > 0 and (self.probe == "user" or self.n_admin_workers == 0):
+            for _ in range(self.n_trade_workers):
+                self.add_trade_worker()
+        # /p2p/ready needs a live worker of each kind: without admin or trade workers,
+        # wait until a profile request is served instead.
+        if self.n_workers > 0 and (self.probe == "user" or self.n_admin_workers == 0
+                                   or self.n_trade_workers == 0):
             self.wait_served()
         elif self.n_workers > 0:
             self.wait_ready()
@@ -551,6 +562,14 @@ class Stack:
         self.admin_workers.append(proc)
         return proc
 
+    def add_trade_worker(self, env=None):
+        """Start one p2p-trade-svc (env: extra overrides for it alone)."""
+        worker_env = self.env()
+        worker_env.update({k: str(v) for k, v in (env or {}).items()})
+        proc = Proc(self._next_name("trade-svc"), [self.trade_bin], worker_env, self.log_dir)
+        self.trade_workers.append(proc)
+        return proc
+
     def remove_worker(self, proc, kill=False):
         """Stop (SIGTERM) or kill (SIGKILL) one worker and forget it."""
         if kill:
@@ -561,13 +580,16 @@ class Stack:
             self.workers.remove(proc)
         if proc in self.admin_workers:
             self.admin_workers.remove(proc)
+        if proc in self.trade_workers:
+            self.trade_workers.remove(proc)
         self.retired_workers.append(proc)
 
     def processes(self):
         procs = list(self.old_gateways)
         if self.gateway is not None:
             procs.append(self.gateway)
-        return procs + self.workers + self.admin_workers + self.retired_workers
+        return (procs + self.workers + self.admin_workers + self.trade_workers +
+                self.retired_workers)
 
     def _check_gateway_alive(self, what):
         if self.gateway is None or not self.gateway.alive():
@@ -580,7 +602,7 @@ class Stack:
         last = "no answer"
         while time.monotonic() < deadline:
             self._check_gateway_alive(path)
-            for w in self.workers + self.admin_workers:
+            for w in self.workers + self.admin_workers + self.trade_workers:
                 if not w.alive():
                     raise HarnessError(f"[{self.name}] worker {w.name} exited with code "
                                        f"{w.popen.returncode}\n{self.log_tail()}")

@@ -115,5 +115,4 @@ def negative_balances():
 
 def fmt(value, decimals):
     """A Decimal printed the way the API prints amounts: exactly `decimals` places."""
-    q = Decimal(1).scaleb(-decimals)
-    return str(Decimal(value).quantize(q))
+    return f"{Decimal(value):.{decimals}f}"

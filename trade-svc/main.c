@@ -1,0 +1,71 @@
+/*  main.c - p2p-trade-svc: the trading worker. Reads the configuration,
+    builds the process object (database handle, catalog), runs the worker
+    loop until SIGINT/SIGTERM, destroys what it built. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "trade_app.h"
+#include "trade_routes.h"
+#include "worker.h"
+
+/*  Counters for the heartbeats (and so the gateway's /metrics). */
+static json_t *
+s_stats(void *app)
+{
+    db_stats_t stats;
+    db_stats(((trade_app_t *) app)->db, &stats);
+    return json_pack("{s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
+                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec);
+}
+
+int
+main(void)
+{
+    config_t cfg;
+    err_t err;
+    if (config_load(&cfg, &err) != 0) {
+        fprintf(stderr, "p2p-trade-svc: %s\n", err.msg);
+        return 1;
+    }
+    log_init("trade-svc", cfg.log_level);
+    if (cfg.trade_time_scale != 1)
+        log_warn("trade_svc.time_scaled", NULL,
+                 json_pack("{s:i, s:s}", "scale", cfg.trade_time_scale, "reason",
+                           "P2P_TRADE_TIME_SCALE divides every trading duration: tests only"));
+
+    size_t statement_count = 0;
+    const db_statement_t *statements = trade_routes_statements(&statement_count);
+    trade_app_t app = {
+        .db = statements ? db_new(cfg.database_url, statements, statement_count) : NULL,
+        .catalog = catalog_new(),
+        .cfg = &cfg,
+    };
+    int rc = 1;
+    if (!app.db || !app.catalog) {
+        log_error("trade_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
+        goto done;
+    }
+    /* Connect now so a bad DATABASE_URL shows up in the log at start; the
+       worker still runs (and answers 503) until the database is reachable. */
+    if (db_connect(app.db, &err) != 0)
+        log_warn("trade_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
+
+    worker_spec_t spec = {
+        .service = SERVICE_TRADE,
+        .app = &app,
+        .tick = trade_routes_tick,
+        .stats = s_stats,
+    };
+    spec.routes = trade_routes(&spec.route_count);
+    rc = worker_run(&cfg, &spec);
+
+done:
+    catalog_destroy(&app.catalog);
+    db_destroy(&app.db);
+    config_free(&cfg);
+    return rc;
+}

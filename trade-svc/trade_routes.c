@@ -1,0 +1,84 @@
+/*  trade_routes.c - trade-svc's dispatch table, statements and tick (see
+    trade_routes.h). */
+#include "trade_routes.h"
+
+#include <string.h>
+
+#include "audit_repo.h"
+#include "catalog_repo.h"
+#include "clock.h"
+#include "ledger_repo.h"
+#include "party_repo.h"
+#include "payment_handlers.h"
+#include "payment_repo.h"
+#include "price_handlers.h"
+#include "price_repo.h"
+#include "trade_app.h"
+#include "wallet_handlers.h"
+
+static const worker_route_t s_routes[] = {
+    // clang-format off
+    /* wallets */
+    {MSG_WALLET_BALANCE,              .handler = wallet_handlers_balance},
+    {MSG_WALLET_HISTORY,              .handler = wallet_handlers_history},
+    {MSG_ADMIN_WALLET_CREDIT,         .handler = wallet_handlers_credit},
+    {MSG_ADMIN_WALLET_DEBIT,          .handler = wallet_handlers_debit},
+    {MSG_ADMIN_LEDGER,                .handler = wallet_handlers_ledger},
+    /* payment methods and accounts */
+    {MSG_PAYMENT_METHOD_LIST,         .handler = payment_handlers_methods},
+    {MSG_PAYMENT_ACCOUNT_CREATE,      .handler = payment_handlers_account_create},
+    {MSG_PAYMENT_ACCOUNT_LIST,        .handler = payment_handlers_accounts},
+    {MSG_PAYMENT_ACCOUNT_DELETE,      .handler = payment_handlers_account_delete},
+    {MSG_ADMIN_PAYMENT_METHOD_CREATE, .handler = payment_handlers_method_create},
+    {MSG_ADMIN_PAYMENT_METHOD_UPDATE, .handler = payment_handlers_method_update},
+    /* prices */
+    {MSG_PRICE_LIST,                  .handler = price_handlers_list},
+    {MSG_ADMIN_PRICE_SET,             .handler = price_handlers_set},
+    // clang-format on
+};
+
+const worker_route_t *
+trade_routes(size_t *count)
+{
+    *count = sizeof s_routes / sizeof s_routes[0];
+    return s_routes;
+}
+
+typedef const db_statement_t *(s_statements_fn) (size_t *count);
+
+/*  Every repository, once. */
+static s_statements_fn *const s_repos[] = {
+    audit_repo_statements, catalog_repo_statements, ledger_repo_statements,
+    party_repo_statements, payment_repo_statements, price_repo_statements,
+};
+
+#define S_STATEMENTS_MAX 256
+
+const db_statement_t *
+trade_routes_statements(size_t *count)
+{
+    static db_statement_t all[S_STATEMENTS_MAX];
+    static size_t total;
+    if (!total) {
+        for (size_t r = 0; r < sizeof s_repos / sizeof s_repos[0]; r++) {
+            size_t n;
+            const db_statement_t *some = s_repos[r](&n);
+            if (total + n > S_STATEMENTS_MAX)
+                return NULL;
+            memcpy(all + total, some, n * sizeof *some);
+            total += n;
+        }
+    }
+    *count = total;
+    return all;
+}
+
+void
+trade_routes_tick(void *app)
+{
+    trade_app_t *t = app;
+    err_t err;
+    /* a failure keeps the old catalog; the next tick tries again */
+    if (db_is_connected(t->db))
+        catalog_refresh(t->catalog, t->db, false, clock_mono_ms(), &err);
+}

@@ -1,0 +1,19 @@
+/*  trade_sql.h - SQL fragments every trade-svc repository shares, so a time
+    or an amount is printed the same way in every reply. Repositories build
+    their replies' JSON in PostgreSQL (json_build_object): amounts leave the
+    database as text with exactly their currency's decimals, never through a
+    C double. */
+#ifndef P2P_TRADE_SQL_H
+#define P2P_TRADE_SQL_H
+
+/*  A timestamptz as RFC 3339 UTC with milliseconds (NULL stays NULL). */
+#define TRADE_SQL_TIME(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/*  An amount printed with exactly `decimals` decimals ("0.01500000", "151"). */
+#define TRADE_SQL_AMOUNT(col, decimals) "round((" col "), " decimals ")::text"
+
+/*  Effectively suspended: a suspension whose until has passed no longer applies. */
+#define TRADE_SQL_SUSPENDED(p) \
+    "(" p ".is_suspended AND (" p ".suspended_until IS NULL OR " p ".suspended_until > now()))"
+
+#endif
