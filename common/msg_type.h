@@ -68,12 +68,14 @@ typedef enum {
     X(MSG_ADMIN_PRICE_SET, "admin.price_set", SERVICE_TRADE, MSG_WRITE, NULL)                               \
     X(MSG_ADMIN_PAYMENT_METHOD_CREATE, "admin.payment_method_create", SERVICE_TRADE, MSG_WRITE, NULL)       \
     X(MSG_ADMIN_PAYMENT_METHOD_UPDATE, "admin.payment_method_update", SERVICE_TRADE, MSG_WRITE, NULL)       \
+    /* trade: ads (TRADING.md "Ads") */                                                                     \
+    X(MSG_AD_CREATE, "ad.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                                  \
+    X(MSG_AD_LIST, "ad.list", SERVICE_TRADE, MSG_WS, NULL)                                                  \
+    X(MSG_AD_UPDATE, "ad.update", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                                  \
+    X(MSG_AD_DELETE, "ad.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                                  \
+    X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_TRADE, MSG_WS, NULL)                                              \
+    X(MSG_AD_GET, "ad.get", SERVICE_TRADE, MSG_WS, NULL)                                                    \
     /* the seed's placeholders, answered by the gateway until a worker serves them */                       \
-    X(MSG_AD_CREATE, "ad.create", SERVICE_NONE, MSG_WS, "Ad creation not yet implemented")                  \
-    X(MSG_AD_LIST, "ad.list", SERVICE_NONE, MSG_WS, "Ad listing not yet implemented")                       \
-    X(MSG_AD_UPDATE, "ad.update", SERVICE_NONE, MSG_WS, "Ad update not yet implemented")                    \
-    X(MSG_AD_DELETE, "ad.delete", SERVICE_NONE, MSG_WS, "Ad deletion not yet implemented")                  \
-    X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_NONE, MSG_WS, "My ads not yet implemented")                       \
     X(MSG_ORDER_CREATE, "order.create", SERVICE_NONE, MSG_WS, "Order creation not yet implemented")         \
     X(MSG_ORDER_LIST, "order.list", SERVICE_NONE, MSG_WS, "Order listing not yet implemented")              \
     X(MSG_ORDER_GET, "order.get", SERVICE_NONE, MSG_WS, "Order details not yet implemented")                \

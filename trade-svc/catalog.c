@@ -72,12 +72,29 @@ catalog_fiat(const catalog_t *self, const char *code)
     return s_find(self->fiats, self->fiat_count, code);
 }
 
+/*  2-10 uppercase letters or digits, as the tables' CHECKs allow. */
+static bool
+s_well_formed(const char *code)
+{
+    size_t n = code ? strlen(code) : 0;
+    if (n < 2 || n > CATALOG_CODE_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((code[i] >= 'A' && code[i] <= 'Z') || (code[i] >= '0' && code[i] <= '9')))
+            return false;
+    return true;
+}
+
 const catalog_currency_t *
 catalog_require(catalog_t *self, db_t *db, bool is_asset, const char *code, const char *field, err_t *err)
 {
     if (catalog_refresh(self, db, false, clock_mono_ms(), err) != 0 && !self->loaded_ms)
         return NULL;
     const catalog_currency_t *c = is_asset ? catalog_asset(self, code) : catalog_fiat(self, code);
+    /* a currency added since the last load is found at once: an unknown but
+       well-formed code costs two small reads (callers are rate-limited) */
+    if (!c && s_well_formed(code) && catalog_refresh(self, db, true, clock_mono_ms(), err) == 0)
+        c = is_asset ? catalog_asset(self, code) : catalog_fiat(self, code);
     if (!c || !c->active) {
         err_set(err, ERR_INVALID, "field '%s' must be one of the listed %s (got '%.16s')", field,
                 is_asset ? "assets" : "fiat currencies", code ? code : "");

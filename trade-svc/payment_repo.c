@@ -32,6 +32,8 @@ static const db_statement_t s_statements[] = {
      "RETURNING " S_METHOD_JSON("m") ", old.active",
      2},
     {"payment_method_active", "SELECT active FROM p2p_payment_methods WHERE id = $1::bigint", 1},
+    {"payment_count_active", "SELECT count(*) FROM p2p_payment_methods WHERE active AND id = ANY ($1::int[])",
+     1},
     {"payment_account_count", "SELECT count(*) FROM p2p_payment_accounts WHERE profile_id = $1::bigint", 1},
     {"payment_account_create",
      "WITH a AS (INSERT INTO p2p_payment_accounts (profile_id, payment_method_id, label, details) "
@@ -163,4 +165,22 @@ payment_repo_account_delete(db_t *db, int64_t profile_id, int64_t id, err_t *err
     int existed = atoi(PQgetvalue(res, 0, 0)), deleted = atoi(PQgetvalue(res, 0, 1));
     PQclear(res);
     return deleted ? PAYMENT_DELETED : existed ? PAYMENT_NOT_OWNER : PAYMENT_NOT_FOUND;
+}
+
+int
+payment_repo_count_active(db_t *db, const int64_t *ids, int count, err_t *err)
+{
+    char list[256];
+    size_t used = (size_t) snprintf(list, sizeof list, "{");
+    for (int i = 0; i < count && used < sizeof list; i++)
+        used += (size_t) snprintf(list + used, sizeof list - used, "%s%" PRId64, i ? "," : "", ids[i]);
+    if (used < sizeof list)
+        snprintf(list + used, sizeof list - used, "}");
+    const char *params[] = {list};
+    PGresult *res = db_exec(db, "payment_count_active", params, 1, err);
+    if (!res)
+        return -1;
+    int n = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
 }

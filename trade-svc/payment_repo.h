@@ -28,6 +28,9 @@ char *payment_repo_method_set_active(db_t *db, int64_t id, bool active, bool *wa
 /*  Is method id active? 1 yes, 0 no (or missing), -1 with err. */
 int payment_repo_method_active(db_t *db, int64_t id, err_t *err);
 
+/*  How many of ids are active methods. -1 with err. */
+int payment_repo_count_active(db_t *db, const int64_t *ids, int count, err_t *err);
+
 /*  A user's number of accounts. -1 with err. */
 int64_t payment_repo_account_count(db_t *db, int64_t profile_id, err_t *err);
 

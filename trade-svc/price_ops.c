@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ad_repo.h"
 #include "audit_repo.h"
 #include "db_tx.h"
 #include "price_repo.h"
@@ -42,6 +43,13 @@ s_set_tx(db_t *db, void *ctx, err_t *err)
                        &s->after, &before, err)
         != 0)
         return -1;
+    /* floating ads follow the index in the same transaction: no listing
+       ever sorts on a price the index no longer gives */
+    int64_t repriced = 0;
+    if (ad_repo_reprice(db, s->asset->code, s->fiat->code, s->price, &repriced, err) != 0) {
+        free(before);
+        return -1;
+    }
     char target[40];
     snprintf(target, sizeof target, "price:%s/%s", s->asset->code, s->fiat->code);
     audit_row_t row = {.actor = s->actor,

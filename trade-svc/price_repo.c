@@ -37,6 +37,10 @@ static const db_statement_t s_statements[] = {
                                                                       "FROM p JOIN p2p_fiat_currencies f ON "
                                                                       "f.code = p.fiat",
      5},
+    {"price_get",
+     "SELECT price, updated_at >= now() - make_interval(secs => $3::int) FROM p2p_prices "
+     "WHERE asset = $1 AND fiat = $2",
+     3},
 };
 
 const db_statement_t *
@@ -82,4 +86,23 @@ price_repo_set(db_t *db, const char *asset, const char *fiat, const char *price,
         return err_set(err, ERR_INTERNAL, "out of memory");
     }
     return 0;
+}
+
+int
+price_repo_get(db_t *db, const char *asset, const char *fiat, int max_age_s, char *price, int *fresh,
+               err_t *err)
+{
+    char age[16];
+    snprintf(age, sizeof age, "%d", max_age_s);
+    const char *params[] = {asset, fiat, age};
+    PGresult *res = db_exec(db, "price_get", params, 3, err);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    if (found) {
+        snprintf(price, 48, "%s", PQgetvalue(res, 0, 0));
+        *fresh = PQgetvalue(res, 0, 1)[0] == 't';
+    }
+    PQclear(res);
+    return found;
 }

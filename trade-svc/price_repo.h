@@ -21,4 +21,10 @@ char *price_repo_list(db_t *db, int max_age_s, err_t *err);
 int price_repo_set(db_t *db, const char *asset, const char *fiat, const char *price, const char *actor,
                    int max_age_s, char **after_json, char **before_json, err_t *err);
 
+/*  The pair's index as decimal text (PostgreSQL's) in price (MONEY_TEXT_MAX
+    bytes) and whether it is fresh (younger than max_age_s). 1 found, 0 none,
+    -1 with err. */
+int price_repo_get(db_t *db, const char *asset, const char *fiat, int max_age_s, char *price, int *fresh,
+                   err_t *err);
+
 #endif

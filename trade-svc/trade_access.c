@@ -20,6 +20,12 @@ trade_access_user(trade_app_t *app, const worker_request_t *req, bool write, par
 }
 
 int
+trade_access_reader(trade_app_t *app, const worker_request_t *req, party_t *caller, err_t *err)
+{
+    return party_repo_by_user(app->db, req->user_id, caller, err);
+}
+
+int
 trade_access_admin(const worker_request_t *req, err_t *err)
 {
     if (req->role && strcmp(req->role, "admin") == 0 && req->user_id && *req->user_id)

@@ -14,6 +14,10 @@
     effectively suspended caller (403 ACCOUNT_SUSPENDED). 0 or -1. */
 int trade_access_user(trade_app_t *app, const worker_request_t *req, bool write, party_t *caller, err_t *err);
 
+/*  For reads of public trading data (listings, an ad): the caller's profile
+    when they have one (profile_id 0 when not). 0, or -1 with err. */
+int trade_access_reader(trade_app_t *app, const worker_request_t *req, party_t *caller, err_t *err);
+
 /*  The gateway only routes admin calls for admin tokens; a worker checks
     again (a routing mistake must not open the admin API). 0, or -1 with
     403 FORBIDDEN. */

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "ad_handlers.h"
+#include "ad_repo.h"
 #include "audit_repo.h"
 #include "catalog_repo.h"
 #include "clock.h"
@@ -31,6 +33,13 @@ static const worker_route_t s_routes[] = {
     {MSG_PAYMENT_ACCOUNT_DELETE,      .handler = payment_handlers_account_delete},
     {MSG_ADMIN_PAYMENT_METHOD_CREATE, .handler = payment_handlers_method_create},
     {MSG_ADMIN_PAYMENT_METHOD_UPDATE, .handler = payment_handlers_method_update},
+    /* ads */
+    {MSG_AD_CREATE,                   .handler = ad_handlers_create},
+    {MSG_AD_UPDATE,                   .handler = ad_handlers_update},
+    {MSG_AD_DELETE,                   .handler = ad_handlers_delete},
+    {MSG_AD_GET,                      .handler = ad_handlers_get},
+    {MSG_AD_LIST,                     .handler = ad_handlers_list},
+    {MSG_AD_MY_ADS,                   .handler = ad_handlers_mine},
     /* prices */
     {MSG_PRICE_LIST,                  .handler = price_handlers_list},
     {MSG_ADMIN_PRICE_SET,             .handler = price_handlers_set},
@@ -48,7 +57,7 @@ typedef const db_statement_t *(s_statements_fn) (size_t *count);
 
 /*  Every repository, once. */
 static s_statements_fn *const s_repos[] = {
-    audit_repo_statements, catalog_repo_statements, ledger_repo_statements,
+    ad_repo_statements,    audit_repo_statements,   catalog_repo_statements, ledger_repo_statements,
     party_repo_statements, payment_repo_statements, price_repo_statements,
 };
 

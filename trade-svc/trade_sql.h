@@ -16,4 +16,21 @@
 #define TRADE_SQL_SUSPENDED(p) \
     "(" p ".is_suspended AND (" p ".suspended_until IS NULL OR " p ".suspended_until > now()))"
 
+/*  A profile's completion rate as the contract defines it (CONTRACT.md
+    "profile.stats"): completed * 100 / total, two decimals, 0 without trades. */
+#define TRADE_SQL_COMPLETION_RATE(p)                                                   \
+    "(CASE WHEN " p ".total_trades > 0 THEN round(" p ".completed_trades * 100.0 / " p \
+    ".total_trades, 2) ELSE 0 END)"
+
+/*  A trader's public summary: what anyone may see of a maker or a party
+    (never contact details). The same figures as profile.stats. */
+#define TRADE_SQL_PARTY_JSON(p)                                                                          \
+    "json_build_object('id', " p ".id, 'username', " p ".username, 'is_verified', " p ".is_verified, "   \
+    "'is_merchant', " p ".is_merchant, 'completed_trades', " p ".completed_trades, "                     \
+    "'total_trades', " p                                                                                 \
+    ".total_trades, 'completion_rate', " TRADE_SQL_COMPLETION_RATE(p) ", "                               \
+                                                                      "'avg_rating', " p                 \
+                                                                      ".avg_rating, 'total_reviews', " p \
+                                                                      ".total_reviews)"
+
 #endif

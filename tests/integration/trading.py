@@ -116,3 +116,58 @@ def negative_balances():
 def fmt(value, decimals):
     """A Decimal printed the way the API prints amounts: exactly `decimals` places."""
     return f"{Decimal(value):.{decimals}f}"
+
+
+# ------------------------------------------------------------------ ads and orders
+
+def method_id(user, code="sepa"):
+    r = user.get("/api/p2p/payment-methods")
+    assert r.status == 200, r
+    return next(m["id"] for m in r.json["data"]["payment_methods"] if m["code"] == code)
+
+
+def add_account(user, code="sepa", details=None):
+    mid = method_id(user, code)
+    r = user.post("/api/p2p/payment-accounts",
+                  {"payment_method_id": mid, "label": f"my {code}",
+                   "details": details or {"iban": "DE00 1234", "holder": "Test Holder"}})
+    assert r.status == 201, r
+    return r.json["data"]["payment_account"]
+
+
+def ad_body(**over):
+    """A valid fixed-price sell ad body (BTC/USD), with overrides."""
+    body = {"type": "sell", "asset": "BTC", "fiat": "USD", "price_type": "fixed", "price": "50000.00",
+            "total_amount": "0.10000000", "min_limit": "10.00", "max_limit": "5000.00",
+            "payment_method_ids": [1], "payment_window_minutes": 30, "terms": "Be quick",
+            "auto_reply": ""}
+    body.update(over)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def seller_ready(stack, btc="1", code="sepa"):
+    """A fresh user with BTC and a payment account for `code`."""
+    u = h.create_user(stack)
+    if btc:
+        credit(stack, u.profile_id, "BTC", btc)
+    add_account(u, code)
+    return u
+
+
+def post_ad(user, expect=201, **over):
+    body = ad_body(**over)
+    if "payment_method_ids" not in over:
+        body["payment_method_ids"] = [method_id(user, "sepa")]
+    r = user.post("/api/p2p/ads", body)
+    if expect is not None:
+        assert r.status == expect, r
+    return r
+
+
+def new_fiat(decimals=2):
+    """A fiat currency of its own for one test (listings there hold only its ads)."""
+    import random
+    import string
+    code = "T" + "".join(random.choice(string.ascii_uppercase) for _ in range(8))
+    h.psql(f"INSERT INTO p2p_fiat_currencies (code, name, decimals) VALUES ('{code}', 'Test {code}', {decimals})")
+    return code
