@@ -75,15 +75,14 @@ typedef enum {
     X(MSG_AD_DELETE, "ad.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                                  \
     X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_TRADE, MSG_WS, NULL)                                              \
     X(MSG_AD_GET, "ad.get", SERVICE_TRADE, MSG_WS, NULL)                                                    \
+    /* trade: orders (TRADING.md "Orders") */                                                               \
+    X(MSG_ORDER_CREATE, "order.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                            \
+    X(MSG_ORDER_LIST, "order.list", SERVICE_TRADE, MSG_WS, NULL)                                            \
+    X(MSG_ORDER_GET, "order.get", SERVICE_TRADE, MSG_WS, NULL)                                              \
+    X(MSG_ORDER_CANCEL, "order.cancel", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                            \
+    X(MSG_ORDER_CONFIRM_PAYMENT, "order.confirm_payment", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)          \
+    X(MSG_ORDER_RELEASE_CRYPTO, "order.release_crypto", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)            \
     /* the seed's placeholders, answered by the gateway until a worker serves them */                       \
-    X(MSG_ORDER_CREATE, "order.create", SERVICE_NONE, MSG_WS, "Order creation not yet implemented")         \
-    X(MSG_ORDER_LIST, "order.list", SERVICE_NONE, MSG_WS, "Order listing not yet implemented")              \
-    X(MSG_ORDER_GET, "order.get", SERVICE_NONE, MSG_WS, "Order details not yet implemented")                \
-    X(MSG_ORDER_CANCEL, "order.cancel", SERVICE_NONE, MSG_WS, "Order cancellation not yet implemented")     \
-    X(MSG_ORDER_CONFIRM_PAYMENT, "order.confirm_payment", SERVICE_NONE, MSG_WS,                             \
-      "Payment confirmation not yet implemented")                                                           \
-    X(MSG_ORDER_RELEASE_CRYPTO, "order.release_crypto", SERVICE_NONE, MSG_WS,                               \
-      "Crypto release not yet implemented")                                                                 \
     X(MSG_CHAT_SEND_MESSAGE, "chat.send_message", SERVICE_NONE, MSG_WS,                                     \
       "Chat messaging not yet implemented")                                                                 \
     X(MSG_CHAT_GET_MESSAGES, "chat.get_messages", SERVICE_NONE, MSG_WS, "Chat history not yet implemented") \

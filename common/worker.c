@@ -441,6 +441,8 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         items[item_count++] =
             (zmq_pollitem_t){.socket = zsock_resolve(spec->side_socket), .events = ZMQ_POLLIN};
 
+    if (spec->started)
+        spec->started(spec->app, &self);
     int64_t next_beat = 0;
     while (!stop_signal_requested()) {
         int64_t now = clock_mono_ms();

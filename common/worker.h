@@ -81,6 +81,9 @@ typedef struct {
     size_t route_count;
     void *app;               /* handed to every handler and to tick */
     void (*tick)(void *app); /* called about once per heartbeat interval; may be NULL */
+    /* called once the worker's sockets are up, before the first request or
+       tick, with the worker timers need to publish events; may be NULL */
+    void (*started)(void *app, worker_t *worker);
     json_t *(*stats)(
         void *app);       /* counters to report in heartbeats (new object, e.g. db_queries); may be NULL */
     zsock_t *side_socket; /* an extra socket to poll (e.g. an operator API), borrowed; may be NULL */

@@ -20,12 +20,14 @@
     covers min_limit when min_limit's crypto, rounded down, fits in it:
     floor(min / price) <= remaining, i.e. min < (remaining + one unit) * price,
     exact in NUMERIC. */
-#define S_VISIBLE(age)                                                                                   \
-    " a.status = 'active' AND p.has_consent AND NOT " TRADE_SQL_SUSPENDED(                               \
-        "p") " "                                                                                         \
-             "AND (a.price_type = 'fixed' OR ix.updated_at >= now() - make_interval(secs => " age ")) "  \
-             "AND a.min_limit < (a.total_amount - a.taken_amount + power(10::numeric, -ac.decimals)) * " \
-             "a.effective_price "
+#define S_AVAILABLE(age)                                                   \
+    " a.status = 'active' AND p.has_consent AND NOT " TRADE_SQL_SUSPENDED( \
+        "p") " "                                                           \
+             "AND (a.price_type = 'fixed' OR ix.updated_at >= now() - make_interval(secs => " age ")) "
+#define S_VISIBLE(age)                                                                        \
+    S_AVAILABLE(age)                                                                          \
+    "AND a.min_limit < (a.total_amount - a.taken_amount + power(10::numeric, -ac.decimals)) " \
+    "* a.effective_price "
 
 #define S_AD_FIELDS                                                                                                                                                                                             \
     "'id', a.id, 'profile_id', a.profile_id, 'maker', " TRADE_SQL_PARTY_JSON(                                                                                                                                   \
@@ -100,7 +102,7 @@
     "a.id, a.profile_id, a.type, a.asset, a.fiat, a.price_type, a.status, a.price, a.margin_pct, "       \
     "a.effective_price, a.total_amount, a.taken_amount, a.min_limit, a.max_limit, "                      \
     "array_to_string(a.payment_method_ids, ','), a.payment_window_minutes, a.req_min_completed_trades, " \
-    "a.req_verified_only, a.auto_reply, (" S_VISIBLE("$2::int") ")"
+    "a.req_verified_only, a.auto_reply, (" S_VISIBLE("$2::int") "), (" S_AVAILABLE("$2::int") ")"
 
 enum {
     S_C_ID,
@@ -123,6 +125,7 @@ enum {
     S_C_REQ_VERIFIED,
     S_C_AUTO_REPLY,
     S_C_VISIBLE,
+    S_C_AVAILABLE,
 };
 
 static const db_statement_t s_statements[] = {
@@ -303,6 +306,7 @@ ad_repo_lock(db_t *db, catalog_t *catalog, int64_t id, int max_age_s, ad_row_t *
     row->req_verified = PQgetvalue(res, 0, S_C_REQ_VERIFIED)[0] == 't';
     snprintf(row->auto_reply, sizeof row->auto_reply, "%s", PQgetvalue(res, 0, S_C_AUTO_REPLY));
     row->visible = PQgetvalue(res, 0, S_C_VISIBLE)[0] == 't';
+    row->available = PQgetvalue(res, 0, S_C_AVAILABLE)[0] == 't';
     PQclear(res);
     return 1;
 }

@@ -37,6 +37,7 @@ typedef struct {
     bool req_verified;
     char auto_reply[2048]; /* up to 500 characters */
     bool visible;          /* passes the listing rule now */
+    bool available;        /* takes orders now: active, maker in good standing, price available */
 } ad_row_t;
 
 /*  What ad.create stores; amounts as decimal text. */

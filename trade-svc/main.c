@@ -58,6 +58,7 @@ main(void)
         .service = SERVICE_TRADE,
         .app = &app,
         .tick = trade_routes_tick,
+        .started = trade_routes_started,
         .stats = s_stats,
     };
     spec.routes = trade_routes(&spec.route_count);

@@ -15,6 +15,7 @@ typedef struct {
     db_t *db;            /* owned by main */
     catalog_t *catalog;  /* owned by main */
     const config_t *cfg; /* borrowed from main */
+    worker_t *worker;    /* to publish events after commits; set when the worker starts */
 } trade_app_t;
 
 /*  A trading duration in milliseconds after P2P_TRADE_TIME_SCALE: minutes

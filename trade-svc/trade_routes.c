@@ -10,6 +10,9 @@
 #include "catalog_repo.h"
 #include "clock.h"
 #include "ledger_repo.h"
+#include "order_handlers.h"
+#include "order_ops.h"
+#include "order_repo.h"
 #include "party_repo.h"
 #include "payment_handlers.h"
 #include "payment_repo.h"
@@ -40,6 +43,13 @@ static const worker_route_t s_routes[] = {
     {MSG_AD_GET,                      .handler = ad_handlers_get},
     {MSG_AD_LIST,                     .handler = ad_handlers_list},
     {MSG_AD_MY_ADS,                   .handler = ad_handlers_mine},
+    /* orders */
+    {MSG_ORDER_CREATE,                .handler = order_handlers_create},
+    {MSG_ORDER_GET,                   .handler = order_handlers_get},
+    {MSG_ORDER_LIST,                  .handler = order_handlers_list},
+    {MSG_ORDER_CONFIRM_PAYMENT,       .handler = order_handlers_confirm_payment},
+    {MSG_ORDER_CANCEL,                .handler = order_handlers_cancel},
+    {MSG_ORDER_RELEASE_CRYPTO,        .handler = order_handlers_release},
     /* prices */
     {MSG_PRICE_LIST,                  .handler = price_handlers_list},
     {MSG_ADMIN_PRICE_SET,             .handler = price_handlers_set},
@@ -57,8 +67,8 @@ typedef const db_statement_t *(s_statements_fn) (size_t *count);
 
 /*  Every repository, once. */
 static s_statements_fn *const s_repos[] = {
-    ad_repo_statements,    audit_repo_statements,   catalog_repo_statements, ledger_repo_statements,
-    party_repo_statements, payment_repo_statements, price_repo_statements,
+    ad_repo_statements,    audit_repo_statements, catalog_repo_statements, ledger_repo_statements,
+    order_repo_statements, party_repo_statements, payment_repo_statements, price_repo_statements,
 };
 
 #define S_STATEMENTS_MAX 256
@@ -83,11 +93,21 @@ trade_routes_statements(size_t *count)
 }
 
 void
+trade_routes_started(void *app, worker_t *worker)
+{
+    ((trade_app_t *) app)->worker = worker;
+}
+
+void
 trade_routes_tick(void *app)
 {
     trade_app_t *t = app;
     err_t err;
     /* a failure keeps the old catalog; the next tick tries again */
-    if (db_is_connected(t->db))
-        catalog_refresh(t->catalog, t->db, false, clock_mono_ms(), &err);
+    if (!db_is_connected(t->db) && db_connect(t->db, &err) != 0)
+        return;
+    catalog_refresh(t->catalog, t->db, false, clock_mono_ms(), &err);
+    /* payment windows: within a tick of expires_at (and a call after it
+       sees the order expired anyway) */
+    order_ops_expire_due(t, TRADE_EXPIRE_PER_TICK);
 }

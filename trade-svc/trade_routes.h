@@ -18,4 +18,10 @@ const db_statement_t *trade_routes_statements(size_t *count);
     expiry and the dispute rule later). app is the trade_app_t. */
 void trade_routes_tick(void *app);
 
+/*  Orders a tick expires at most (the rest wait for the next tick). */
+#define TRADE_EXPIRE_PER_TICK 200
+
+/*  worker_spec_t.started: keep the worker for publishing from timers. */
+void trade_routes_started(void *app, worker_t *worker);
+
 #endif

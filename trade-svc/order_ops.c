@@ -1,0 +1,539 @@
+/*  order_ops.c - the order operations (see order_ops.h).
+
+    Where the escrow is, and what each transition does with it:
+      create on a sell ad   the maker's crypto moves from the ad's hold to the
+                            order (held either way: an order_hold row, zero deltas)
+      create on a buy ad    the taker (the seller) holds it from available
+      COMPLETED             seller's held -x, buyer's available +x (release)
+      CANCELLED / EXPIRED / REFUNDED
+                            back to the ad's remainder when it is a sell ad
+                            still open (zero deltas); else to the seller's
+                            available; a buy ad's remainder is restored
+    Every transition runs under the order's row lock and changes the status
+    with a compare-and-set, so of two racing calls exactly one moves money;
+    the other sees the new state and answers ORDER_STATE_CHANGED.
+
+    Locks are taken in one order everywhere - the order, then its ad, then
+    wallets by profile id, then profiles - so transitions cannot deadlock
+    one another (and db_tx retries the rare deadlock with other paths). */
+#include "order_ops.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "ad_repo.h"
+#include "db_tx.h"
+#include "ledger_repo.h"
+#include "log.h"
+#include "order_json.h"
+#include "order_repo.h"
+
+/*  8 characters for humans: no 0/O or 1/I to misread on a phone call. */
+#define S_REFERENCE_ALPHABET "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+static void
+s_reference(char out[9])
+{
+    unsigned char raw[8];
+    if (getrandom(raw, sizeof raw, 0) != sizeof raw)
+        for (size_t i = 0; i < sizeof raw; i++)
+            raw[i] = (unsigned char) rand();
+    for (int i = 0; i < 8; i++)
+        out[i] = S_REFERENCE_ALPHABET[raw[i] % 32];
+    out[8] = 0;
+}
+
+static int64_t
+s_release_window_ms(const trade_app_t *app)
+{
+    return trade_app_scaled_ms(app, app->cfg->release_window_minutes);
+}
+
+/*  The order as viewer sees it, "can" included: text, caller frees. */
+static char *
+s_order_text(trade_app_t *app, int64_t order_id, int64_t viewer, bool admin, err_t *err)
+{
+    bool found = false;
+    char *raw = order_repo_json(app->db, order_id, viewer, admin, s_release_window_ms(app), &found, err);
+    if (!raw)
+        return found ? NULL : (err_set(err, ERR_NOT_FOUND, "Order not found"), NULL);
+    char *text = order_json_finish_text(raw, err);
+    free(raw);
+    return text;
+}
+
+static char *
+s_wrap_order(char *order, err_t *err)
+{
+    if (!order)
+        return NULL;
+    char *out = NULL;
+    if (asprintf(&out, "{\"order\":%s}", order) < 0) {
+        out = NULL;
+        err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    free(order);
+    return out;
+}
+
+char *
+order_ops_view(trade_app_t *app, int64_t order_id, int64_t viewer)
+{
+    err_t err;
+    return s_wrap_order(s_order_text(app, order_id, viewer, false, &err), &err);
+}
+
+/*  order.updated to both parties' sessions on every gateway, each with the
+    order as they see it. After the commit; a push that finds no session is
+    not an error (a client that reconnects lists what it missed). */
+static void
+s_push_order(trade_app_t *app, int64_t order_id, int64_t buyer_id, const char *buyer_user, int64_t seller_id,
+             const char *seller_user)
+{
+    if (!app->worker)
+        return;
+    const struct {
+        int64_t profile_id;
+        const char *user_id;
+    } parties[] = {{buyer_id, buyer_user}, {seller_id, seller_user}};
+    for (size_t i = 0; i < 2; i++) {
+        err_t err;
+        char *order = s_order_text(app, order_id, parties[i].profile_id, false, &err);
+        char *frame = NULL;
+        if (order
+            && asprintf(&frame, "{\"type\":\"order.updated\",\"success\":true,\"data\":{\"order\":%s}}",
+                        order)
+                   < 0)
+            frame = NULL;
+        if (frame)
+            worker_publish(app->worker, "user.push", parties[i].user_id, frame);
+        else
+            log_warn("order.push_failed", NULL, json_pack("{s:I}", "order_id", (json_int_t) order_id));
+        free(frame);
+        free(order);
+    }
+}
+
+/*  A ledger movement of an order's crypto (decimal text deltas). */
+static int
+s_move(db_t *db, int64_t profile_id, const order_row_t *o, const char *kind, money_t available, money_t held,
+       money_t amount, err_t *err)
+{
+    char a[MONEY_TEXT_MAX], h[MONEY_TEXT_MAX], m[MONEY_TEXT_MAX];
+    int d = o->asset->decimals;
+    money_format(available, d, a);
+    money_format(held, d, h);
+    money_format(amount, d, m);
+    ledger_move_t move = {
+        .profile_id = profile_id,
+        .asset = o->asset->code,
+        .kind = kind,
+        .available_delta = a,
+        .held_delta = h,
+        .amount = m,
+        .ad_id = o->ad_id,
+        .order_id = o->id,
+    };
+    int rc = ledger_repo_move(db, &move, NULL, err);
+    if (rc == LEDGER_APPLIED)
+        return 0;
+    if (rc == LEDGER_INSUFFICIENT)
+        return err_set(err, ERR_INSUFFICIENT_BALANCE, "available %s balance is lower than %s", o->asset->code,
+                       m);
+    return rc < 0 ? -1 : err_set(err, ERR_INTERNAL, "unexpected ledger outcome");
+}
+
+/* ------------------------------------------------------------------ transitions */
+
+/*  The escrow's movement for a transition into to (see the banner). */
+static int
+s_settle(db_t *db, const order_row_t *o, order_status_t to, err_t *err)
+{
+    money_t x = o->crypto_amount;
+    if (to == ORDER_COMPLETED) {
+        /* wallets in profile id order: two releases between the same two
+           people in opposite directions lock them the same way round */
+        if (o->seller_id < o->buyer_id)
+            return s_move(db, o->seller_id, o, "release", 0, -x, -x, err) != 0
+                       ? -1
+                       : s_move(db, o->buyer_id, o, "release", x, 0, x, err);
+        return s_move(db, o->buyer_id, o, "release", x, 0, x, err) != 0
+                   ? -1
+                   : s_move(db, o->seller_id, o, "release", 0, -x, -x, err);
+    }
+    if (to != ORDER_CANCELLED && to != ORDER_EXPIRED && to != ORDER_REFUNDED)
+        return 0;
+    char delta[MONEY_TEXT_MAX];
+    money_format(-x, o->asset->decimals, delta);
+    if (!o->ad_closed) {
+        /* the ad's remainder grows back (a paused ad keeps it too) */
+        int back = ad_repo_take(db, o->ad_id, delta, err);
+        if (back < 0)
+            return -1;
+        if (o->sell_ad)
+            return s_move(db, o->seller_id, o, "refund", 0, 0, x, err); /* still held, by the ad */
+    }
+    return s_move(db, o->seller_id, o, "refund", x, -x, x, err);
+}
+
+/*  Apply one transition to a locked order: compare-and-set the status, move
+    the escrow, count the trade, record the event. */
+static int
+s_apply(db_t *db, order_row_t *o, order_status_t to, order_role_t who, const char *actor_user_id, err_t *err)
+{
+    int set = order_repo_set_status(db, o->id, o->status, to, err);
+    if (set < 0)
+        return -1;
+    if (set == 0)
+        return err_set(err, ERR_ORDER_STATE_CHANGED, "the order's state changed; reload it");
+    if (s_settle(db, o, to, err) != 0)
+        return -1;
+    if (order_status_is_final(to) && order_repo_count_trade(db, o, to, err) != 0)
+        return -1;
+    if (order_repo_event(db, o->id, to, order_role_name(who), actor_user_id, err) != 0)
+        return -1;
+    o->status = to;
+    return 0;
+}
+
+typedef struct {
+    trade_app_t *app;
+    const party_t *caller;
+    const char *user_id;
+    int64_t order_id;
+    order_action_t action;
+    order_row_t order;
+    bool expired_instead; /* the deadline passed first: it expired, the action did not happen */
+} s_act_t;
+
+static int
+s_act_tx(db_t *db, void *ctx, err_t *err)
+{
+    s_act_t *a = ctx;
+    a->expired_instead = false;
+    order_row_t *o = &a->order;
+    int found = order_repo_lock(db, a->app->catalog, a->order_id, s_release_window_ms(a->app), o, err);
+    if (found < 0)
+        return -1;
+    order_role_t role = !found                                  ? ORDER_ROLE_NONE
+                        : o->buyer_id == a->caller->profile_id  ? ORDER_ROLE_BUYER
+                        : o->seller_id == a->caller->profile_id ? ORDER_ROLE_SELLER
+                                                                : ORDER_ROLE_NONE;
+    if (role == ORDER_ROLE_NONE)
+        return err_set(err, ERR_NOT_FOUND, "Order not found");
+    order_status_t to;
+    order_fsm_verdict_t verdict = order_fsm_check(o->status, a->action, role, &to);
+    if (verdict == ORDER_FSM_FORBIDDEN)
+        return err_set(err, ERR_FORBIDDEN, "the %s may not %s this order", order_role_name(role),
+                       order_action_name(a->action));
+    /* judged at the moment of the call: an unpaid order past its deadline
+       is expired, even if the timer has not run yet */
+    if (o->expired_now) {
+        if (s_apply(db, o, ORDER_EXPIRED, ORDER_ROLE_SYSTEM, NULL, err) != 0)
+            return -1;
+        a->expired_instead = true;
+        return 0; /* commit the expiry; the caller hears ORDER_STATE_CHANGED */
+    }
+    if (verdict == ORDER_FSM_STATE)
+        return err_set(err, ERR_ORDER_STATE_CHANGED, "the order is %s: it cannot %s now",
+                       order_status_name(o->status), order_action_name(a->action));
+    return s_apply(db, o, to, role, a->user_id, err);
+}
+
+char *
+order_ops_act(trade_app_t *app, const party_t *caller, const char *user_id, int64_t order_id,
+              order_action_t action, err_t *err)
+{
+    s_act_t a = {.app = app, .caller = caller, .user_id = user_id, .order_id = order_id, .action = action};
+    if (db_tx_run(app->db, s_act_tx, &a, NULL, err) != 0)
+        return NULL;
+    s_push_order(app, order_id, a.order.buyer_id, a.order.buyer_user_id, a.order.seller_id,
+                 a.order.seller_user_id);
+    if (a.expired_instead)
+        return err_set(err, ERR_ORDER_STATE_CHANGED, "the payment window has passed: the order expired"),
+               NULL;
+    return s_wrap_order(s_order_text(app, order_id, caller->profile_id, false, err), err);
+}
+
+/* ------------------------------------------------------------------ create */
+
+typedef struct {
+    trade_app_t *app;
+    const party_t *caller;
+    const char *user_id;
+    const order_create_t *in;
+    int64_t order_id;
+    bool existing; /* client_order_id named an order placed before */
+    order_row_t order;
+} s_create_t;
+
+/*  The order's amounts from the one the taker gave, at the ad's price:
+    crypto = fiat / price rounded down; fiat = crypto * price rounded half up. */
+static int
+s_amounts(const order_create_t *in, const ad_row_t *ad, money_t *crypto, money_t *fiat, err_t *err)
+{
+    const char *field = in->fiat_amount ? "fiat_amount" : "crypto_amount";
+    const catalog_currency_t *c = in->fiat_amount ? ad->fiat : ad->asset;
+    money_t given;
+    money_status_t st =
+        money_parse(in->fiat_amount ? in->fiat_amount : in->crypto_amount, c->decimals, &given);
+    if (st == MONEY_ESCALE)
+        return err_set(err, ERR_INVALID, "field '%s' has more than %d decimals (%s)", field, c->decimals,
+                       c->code);
+    if (st != MONEY_OK)
+        return err_set(err, ERR_INVALID, "field '%s' %s", field, money_status_text(st));
+    if (given <= 0)
+        return err_set(err, ERR_INVALID, "field '%s' must be greater than zero", field);
+    if (in->fiat_amount) {
+        *fiat = given;
+        st = money_fiat_to_crypto(given, ad->effective_price, ad->asset->decimals, crypto);
+    }
+    else {
+        *crypto = given;
+        st = money_crypto_to_fiat(given, ad->asset->decimals, ad->effective_price, fiat);
+    }
+    if (st != MONEY_OK)
+        return err_set(err, ERR_INVALID, "field '%s' is out of range", field);
+    if (*crypto <= 0 || *fiat <= 0)
+        return err_set(err, ERR_INVALID, "field '%s' is too small: it converts to zero at price %s", field,
+                       "the ad's");
+    return 0;
+}
+
+static int
+s_create_tx(db_t *db, void *ctx, err_t *err)
+{
+    s_create_t *c = ctx;
+    const order_create_t *in = c->in;
+    trade_app_t *app = c->app;
+    int64_t me = c->caller->profile_id;
+    c->existing = false;
+    c->order_id = 0;
+    if (in->client_order_id) {
+        int64_t id = order_repo_by_client_id(db, me, in->client_order_id, err);
+        if (id < 0)
+            return -1;
+        if (id > 0) {
+            c->order_id = id;
+            c->existing = true;
+            return 0;
+        }
+    }
+    ad_row_t ad;
+    int found = ad_repo_lock(db, app->catalog, in->ad_id, app->cfg->price_max_age_s, &ad, err);
+    if (found < 0)
+        return -1;
+    if (!found)
+        return err_set(err, ERR_NOT_FOUND, "Ad not found");
+    bool method_listed = false;
+    for (int i = 0; i < ad.method_count; i++)
+        method_listed |= ad.method_ids[i] == in->payment_method_id;
+    if (!method_listed)
+        return err_set(err, ERR_INVALID, "field 'payment_method_id' must be one of the ad's payment methods");
+    money_t crypto = 0, fiat = 0;
+    if (s_amounts(in, &ad, &crypto, &fiat, err) != 0)
+        return -1;
+    /* state: the ad must be open to orders (active, its maker in good
+       standing, its price available) */
+    if (!ad.available)
+        return err_set(err, ERR_AD_UNAVAILABLE, "this ad is not taking orders now");
+    if (ad.profile_id == me)
+        return err_set(err, ERR_OWN_AD, "you cannot place an order on your own ad");
+    if (fiat < ad.min_limit || fiat > ad.max_limit || crypto > ad.total - ad.taken) {
+        char min[MONEY_TEXT_MAX], max[MONEY_TEXT_MAX];
+        money_format(ad.min_limit, ad.fiat->decimals, min);
+        money_format(ad.max_limit, ad.fiat->decimals, max);
+        return err_set(err, ERR_AMOUNT_OUT_OF_RANGE,
+                       "the amount must be %s to %s %s and within what the ad has left", min, max,
+                       ad.fiat->code);
+    }
+    int64_t completed = 0;
+    bool verified = false;
+    if (order_repo_party_standing(db, me, &completed, &verified, err) < 0)
+        return -1;
+    if (completed < ad.req_min_trades || (ad.req_verified && !verified))
+        return err_set(err, ERR_REQUIREMENTS_NOT_MET, "this ad asks for %d completed trades%s",
+                       ad.req_min_trades, ad.req_verified ? " and a verified profile" : "");
+    bool taker_buys = ad.sell;
+    int64_t buyer = taker_buys ? me : ad.profile_id, seller = taker_buys ? ad.profile_id : me;
+    if (taker_buys) {
+        int64_t open = 0, cancelled = 0;
+        if (order_repo_buyer_limits(db, me, &open, &cancelled, err) != 0)
+            return -1;
+        if (open >= app->cfg->max_open_orders)
+            return err_set(err, ERR_TOO_MANY_OPEN_ORDERS,
+                           "you have %" PRId64 " unpaid orders; pay or cancel one first", open);
+        if (cancelled >= app->cfg->max_daily_cancels)
+            return err_set(err, ERR_CANCEL_LIMIT_REACHED,
+                           "you cancelled or let expire %" PRId64 " orders in the last 24 hours", cancelled);
+    }
+    char reference[9], price[MONEY_TEXT_MAX], scrypto[MONEY_TEXT_MAX], sfiat[MONEY_TEXT_MAX];
+    s_reference(reference);
+    money_format(ad.effective_price, ad.fiat->decimals, price);
+    money_format(crypto, ad.asset->decimals, scrypto);
+    money_format(fiat, ad.fiat->decimals, sfiat);
+    order_insert_t row = {
+        .reference = reference,
+        .ad_id = ad.id,
+        .sell_ad = ad.sell,
+        .maker_id = ad.profile_id,
+        .taker_id = me,
+        .buyer_id = buyer,
+        .seller_id = seller,
+        .asset = ad.asset->code,
+        .fiat = ad.fiat->code,
+        .price = price,
+        .crypto_amount = scrypto,
+        .fiat_amount = sfiat,
+        .payment_method_id = in->payment_method_id,
+        .window_minutes = ad.window_minutes,
+        .window_ms = trade_app_scaled_ms(app, ad.window_minutes),
+        .client_order_id = in->client_order_id,
+    };
+    bool duplicate = false;
+    if (order_repo_insert(db, &row, &c->order_id, &duplicate, err) != 0)
+        return -1; /* a duplicate client_order_id: the caller reads the winner */
+    if (!c->order_id)
+        return err_set(err, ERR_PAYMENT_ACCOUNT_REQUIRED,
+                       "the seller has no payment account for this method");
+    int took = ad_repo_take(db, ad.id, scrypto, err);
+    if (took <= 0)
+        return took < 0 ? -1 : err_set(err, ERR_AMOUNT_OUT_OF_RANGE, "the ad has less left than that");
+    /* the escrow: from the sell ad's hold, or from the taker-seller's balance */
+    order_row_t *o = &c->order;
+    *o = (order_row_t){.id = c->order_id,
+                       .ad_id = ad.id,
+                       .sell_ad = ad.sell,
+                       .maker_id = ad.profile_id,
+                       .taker_id = me,
+                       .buyer_id = buyer,
+                       .seller_id = seller,
+                       .asset = ad.asset,
+                       .fiat = ad.fiat,
+                       .crypto_amount = crypto,
+                       .fiat_amount = fiat,
+                       .status = ORDER_PENDING_PAYMENT};
+    if (ad.sell ? s_move(db, seller, o, "order_hold", 0, 0, crypto, err) != 0
+                : s_move(db, seller, o, "order_hold", -crypto, crypto, crypto, err) != 0)
+        return -1;
+    return order_repo_event(db, c->order_id, ORDER_PENDING_PAYMENT, taker_buys ? "buyer" : "seller",
+                            c->user_id, err);
+}
+
+/*  order.updated to both parties of order_id, read after the commit. */
+static void
+s_push_parties(trade_app_t *app, int64_t order_id)
+{
+    order_parties_t p;
+    err_t err;
+    if (order_repo_parties(app->db, order_id, &p, &err) == 1)
+        s_push_order(app, order_id, p.buyer_id, p.buyer_user_id, p.seller_id, p.seller_user_id);
+}
+
+char *
+order_ops_create(trade_app_t *app, const party_t *caller, const char *user_id, const order_create_t *in,
+                 bool *created, err_t *err)
+{
+    s_create_t c = {.app = app, .caller = caller, .user_id = user_id, .in = in};
+    *created = false;
+    if (db_tx_run(app->db, s_create_tx, &c, NULL, err) != 0) {
+        /* two calls with one client_order_id: the loser answers the winner's order */
+        if (!in->client_order_id)
+            return NULL;
+        err_t lookup;
+        int64_t id = order_repo_by_client_id(app->db, caller->profile_id, in->client_order_id, &lookup);
+        if (id <= 0)
+            return NULL;
+        c.order_id = id;
+        c.existing = true;
+    }
+    *created = !c.existing;
+    if (*created)
+        s_push_parties(app, c.order_id);
+    return s_wrap_order(s_order_text(app, c.order_id, caller->profile_id, false, err), err);
+}
+
+/* ------------------------------------------------------------------ reads */
+
+char *
+order_ops_get(trade_app_t *app, const party_t *caller, int64_t order_id, err_t *err)
+{
+    return s_wrap_order(s_order_text(app, order_id, caller->profile_id, false, err), err);
+}
+
+char *
+order_ops_list(trade_app_t *app, const party_t *caller, const char *const *statuses, int status_count,
+               const char *role, int limit, int64_t offset, err_t *err)
+{
+    char *raw = NULL;
+    int64_t total = 0;
+    if (order_repo_list(app->db, caller->profile_id, statuses, status_count, role, limit, offset,
+                        s_release_window_ms(app), &raw, &total, err)
+        != 0)
+        return NULL;
+    char *orders = order_json_finish_list(raw, err);
+    free(raw);
+    if (!orders)
+        return NULL;
+    char *out = NULL;
+    if (asprintf(&out, "{\"orders\":%s,\"total\":%" PRId64 "}", orders, total) < 0) {
+        out = NULL;
+        err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    free(orders);
+    return out;
+}
+
+/* ------------------------------------------------------------------ the timer */
+
+typedef struct {
+    trade_app_t *app;
+    order_row_t order;
+    bool expired;
+} s_expire_t;
+
+/*  One due order, locked with SKIP LOCKED so that another process's sweep
+    (or a party's call) holding it is passed over, never waited for. */
+static int
+s_expire_tx(db_t *db, void *ctx, err_t *err)
+{
+    s_expire_t *e = ctx;
+    e->expired = false;
+    int64_t id;
+    int n = order_repo_due(db, &id, 1, err);
+    if (n <= 0)
+        return n;
+    int found = order_repo_lock(db, e->app->catalog, id, s_release_window_ms(e->app), &e->order, err);
+    if (found <= 0)
+        return found;
+    if (e->order.status != ORDER_PENDING_PAYMENT || !e->order.expired_now)
+        return 0;
+    if (s_apply(db, &e->order, ORDER_EXPIRED, ORDER_ROLE_SYSTEM, NULL, err) != 0)
+        return -1;
+    e->expired = true;
+    return 0;
+}
+
+int
+order_ops_expire_due(trade_app_t *app, int max)
+{
+    int done = 0;
+    for (int i = 0; i < max; i++) {
+        s_expire_t e = {.app = app};
+        err_t err;
+        if (db_tx_run(app->db, s_expire_tx, &e, NULL, &err) != 0) {
+            log_warn("order.expire_failed", NULL, json_pack("{s:s}", "error", err.msg));
+            break;
+        }
+        if (!e.expired)
+            break;
+        done++;
+        log_info("order.expired", NULL, json_pack("{s:I}", "order_id", (json_int_t) e.order.id));
+        s_push_order(app, e.order.id, e.order.buyer_id, e.order.buyer_user_id, e.order.seller_id,
+                     e.order.seller_user_id);
+    }
+    return done;
+}
