@@ -3,13 +3,13 @@
       admin.get    {"profile": profile}
       admin.<change> {"profile": profile} with a message
       admin.audit  {"entries": [entry...], "total": n}
-    A profile shows every field (profile_json_own). */
+    A profile shows every field (profile_row_json with show 0). */
 #include "admin_handlers.h"
 
 #include <string.h>
 
 #include "admin_json.h"
-#include "profile_json.h"
+#include "profile_row.h"
 
 #define S_MSG_FORBIDDEN "Admin access required"
 
@@ -48,12 +48,12 @@ s_admin(const worker_request_t *req, worker_reply_t *reply)
 
 /*  {"profile": row 0 of rows}; destroys rows. */
 static json_t *
-s_profile_data(admin_rows_t **rows)
+s_profile_data(db_rows_t **rows)
 {
     profile_row_t row;
-    admin_rows_profile(*rows, 0, &row);
-    json_t *data = json_pack("{s:o}", "profile", profile_json_own(&row));
-    admin_rows_destroy(rows);
+    profile_row_get(*rows, 0, &row);
+    json_t *data = json_pack("{s:o}", "profile", profile_row_json(&row, 0));
+    db_rows_destroy(rows);
     return data;
 }
 
@@ -64,7 +64,7 @@ admin_handlers_list(void *app, const worker_request_t *req, worker_reply_t *repl
         return;
     err_t err;
     admin_list_query_t query;
-    admin_rows_t *rows;
+    db_rows_t *rows;
     int64_t total;
     if (admin_validate_list_params(req->params, &query, &err) != 0
         || admin_ops_list(app, &query, &rows, &total, &err) != 0) {
@@ -72,12 +72,12 @@ admin_handlers_list(void *app, const worker_request_t *req, worker_reply_t *repl
         return;
     }
     json_t *profiles = json_array();
-    for (size_t i = 0; i < admin_rows_count(rows); i++) {
+    for (size_t i = 0; i < db_rows_count(rows); i++) {
         profile_row_t row;
-        admin_rows_profile(rows, i, &row);
-        json_array_append_new(profiles, profile_json_own(&row));
+        profile_row_get(rows, i, &row);
+        json_array_append_new(profiles, profile_row_json(&row, 0));
     }
-    admin_rows_destroy(&rows);
+    db_rows_destroy(&rows);
     worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
                     NULL);
 }
@@ -89,7 +89,7 @@ admin_handlers_get(void *app, const worker_request_t *req, worker_reply_t *reply
         return;
     err_t err;
     int64_t id;
-    admin_rows_t *rows = NULL;
+    db_rows_t *rows = NULL;
     if (admin_validate_id_param(req->params, &id, &err) != 0 || !(rows = admin_ops_get(app, id, &err))) {
         worker_reply_error(reply, &err);
         return;
@@ -104,7 +104,7 @@ s_change(void *app, const worker_request_t *req, worker_reply_t *reply, admin_ch
         return;
     err_t err;
     admin_change_t change;
-    admin_rows_t *rows = NULL;
+    db_rows_t *rows = NULL;
     if (admin_validate_change_body(kind, req->params, req->data, &change, &err) != 0
         || !(rows = admin_ops_change(app, req->worker, req->user_id, &change, req->request_id, &err))) {
         worker_reply_error(reply, &err);
@@ -144,7 +144,7 @@ admin_handlers_audit(void *app, const worker_request_t *req, worker_reply_t *rep
         return;
     err_t err;
     admin_audit_query_t query;
-    admin_rows_t *rows;
+    db_rows_t *rows;
     int64_t total;
     if (admin_validate_audit_params(req->params, &query, &err) != 0
         || admin_ops_audit(app, &query, &rows, &total, &err) != 0) {
@@ -152,12 +152,12 @@ admin_handlers_audit(void *app, const worker_request_t *req, worker_reply_t *rep
         return;
     }
     json_t *entries = json_array();
-    for (size_t i = 0; i < admin_rows_count(rows); i++) {
+    for (size_t i = 0; i < db_rows_count(rows); i++) {
         admin_audit_row_t row;
-        admin_rows_audit(rows, i, &row);
+        admin_json_audit_get(rows, i, &row);
         json_array_append_new(entries, admin_json_audit_entry(&row));
     }
-    admin_rows_destroy(&rows);
+    db_rows_destroy(&rows);
     worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "entries", entries, "total", (json_int_t) total),
                     NULL);
 }

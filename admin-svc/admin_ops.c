@@ -10,23 +10,23 @@
 #include "clock.h"
 #include "log.h"
 
-admin_rows_t *
+db_rows_t *
 admin_ops_get(admin_app_t *app, int64_t profile_id, err_t *err)
 {
     if (profile_id <= 0) {
         err_set(err, ERR_INVALID, "profile 'id' must be a positive integer");
         return NULL;
     }
-    admin_rows_t *rows = admin_repo_get(app->db, profile_id, err);
-    if (rows && admin_rows_count(rows) == 0) {
-        admin_rows_destroy(&rows);
+    db_rows_t *rows = admin_repo_get(app->db, profile_id, err);
+    if (rows && db_rows_count(rows) == 0) {
+        db_rows_destroy(&rows);
         err_set(err, ERR_NOT_FOUND, "Profile not found");
     }
     return rows;
 }
 
 int
-admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total,
+admin_ops_list(admin_app_t *app, const admin_list_query_t *query, db_rows_t **rows, int64_t *total,
                err_t *err)
 {
     *rows = NULL;
@@ -37,7 +37,7 @@ admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t *
 }
 
 int
-admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total,
+admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, db_rows_t **rows, int64_t *total,
                 err_t *err)
 {
     *rows = NULL;
@@ -66,18 +66,18 @@ s_publish_suspended(worker_t *worker, const profile_row_t *row, const char *requ
     free(body);
 }
 
-admin_rows_t *
+db_rows_t *
 admin_ops_change(admin_app_t *app, worker_t *worker, const char *admin_user_id, admin_change_t *change,
                  const char *request_id, err_t *err)
 {
     if (admin_validate_operator(admin_user_id, err) != 0
         || admin_validate_change(change, clock_wall_ms(), err) != 0)
         return NULL;
-    admin_rows_t *rows = admin_repo_change(app->db, admin_user_id, change, err);
+    db_rows_t *rows = admin_repo_change(app->db, admin_user_id, change, err);
     if (!rows)
         return NULL;
     profile_row_t row;
-    admin_rows_profile(rows, 0, &row);
+    profile_row_get(rows, 0, &row);
     log_info("admin.changed", request_id,
              json_pack("{s:s,s:s,s:I}", "admin_user_id", admin_user_id, "action", admin_change_action(change),
                        "profile_id", (json_int_t) change->profile_id));

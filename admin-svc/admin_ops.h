@@ -26,21 +26,21 @@ typedef struct {
 
 /*  One profile by id: 1 row (caller destroys), or NULL with err
     (ERR_NOT_FOUND when there is none). */
-admin_rows_t *admin_ops_get(admin_app_t *app, int64_t profile_id, err_t *err);
+db_rows_t *admin_ops_get(admin_app_t *app, int64_t profile_id, err_t *err);
 
 /*  A page of profiles and the number of all matches. 0, or -1 with err. */
-int admin_ops_list(admin_app_t *app, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total,
+int admin_ops_list(admin_app_t *app, const admin_list_query_t *query, db_rows_t **rows, int64_t *total,
                    err_t *err);
 
 /*  Apply change as admin_user_id with its audit row; for a suspension, tell
     every gateway (worker may be NULL: then nobody is told, for tests).
     change is validated here (its until_utc filled). Returns the updated
     profile (1 row; caller destroys), or NULL with err. request_id may be NULL. */
-admin_rows_t *admin_ops_change(admin_app_t *app, worker_t *worker, const char *admin_user_id,
-                               admin_change_t *change, const char *request_id, err_t *err);
+db_rows_t *admin_ops_change(admin_app_t *app, worker_t *worker, const char *admin_user_id,
+                            admin_change_t *change, const char *request_id, err_t *err);
 
 /*  A page of the audit log and the number of all matches. 0, or -1 with err. */
-int admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total,
+int admin_ops_audit(admin_app_t *app, const admin_audit_query_t *query, db_rows_t **rows, int64_t *total,
                     err_t *err);
 
 /*  The success message of a change, e.g. "Profile suspended". Static. */

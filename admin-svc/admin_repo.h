@@ -4,8 +4,9 @@
     "before"), update it, write the audit row, commit; on any failure it rolls
     back, so a change and its audit row exist together or not at all.
 
-    Profile rows come back as text columns in profile_json.h's order, audit
-    rows in admin_json.h's order. */
+    Results come back as db_rows_t: profiles checked against the shared
+    profile row layout (common/profile_row.h), audit entries against
+    admin_json.h's. */
 #ifndef P2P_ADMIN_REPO_H
 #define P2P_ADMIN_REPO_H
 
@@ -15,43 +16,29 @@
 #include "admin_json.h"
 #include "admin_validate.h"
 #include "db.h"
+#include "db_rows.h"
 #include "err.h"
-#include "profile_json.h"
-
-/*  A result set (profiles or audit entries). Rows point into it. */
-typedef struct admin_rows admin_rows_t;
-
-/*  Number of rows (0 for NULL). */
-size_t admin_rows_count(const admin_rows_t *self);
-
-/*  Row i of a profile set / an audit set (borrowed: valid until destroyed). */
-void admin_rows_profile(const admin_rows_t *self, size_t i, profile_row_t *row);
-void admin_rows_audit(const admin_rows_t *self, size_t i, admin_audit_row_t *row);
-
-/*  Free the set; NULL-safe, NULLs *self_p. */
-void admin_rows_destroy(admin_rows_t **self_p);
+#include "profile_row.h"
 
 /*  The statements to prepare on every connection (static; do not free). */
 const db_statement_t *admin_repo_statements(size_t *count);
 
 /*  A profile by id: 0 or 1 rows (caller destroys), or NULL with err. */
-admin_rows_t *admin_repo_get(db_t *db, int64_t id, err_t *err);
+db_rows_t *admin_repo_get(db_t *db, int64_t id, err_t *err);
 
 /*  One page of profiles matching query (newest first) into *rows (caller
     destroys) and the number of all matches into *total. 0, or -1 with err. */
-int admin_repo_list(db_t *db, const admin_list_query_t *query, admin_rows_t **rows, int64_t *total,
-                    err_t *err);
+int admin_repo_list(db_t *db, const admin_list_query_t *query, db_rows_t **rows, int64_t *total, err_t *err);
 
 /*  Apply a validated change as admin_user_id, with its audit row, in one
     transaction. Returns the updated profile (1 row; caller destroys), or NULL
     with err: ERR_NOT_FOUND when there is no such profile, ERR_DB_UNAVAILABLE,
     ERR_INTERNAL. Nothing is written unless it returns a row. */
-admin_rows_t *admin_repo_change(db_t *db, const char *admin_user_id, const admin_change_t *change,
-                                err_t *err);
+db_rows_t *admin_repo_change(db_t *db, const char *admin_user_id, const admin_change_t *change, err_t *err);
 
 /*  One page of audit entries (newest first) into *rows and the number of all
     matches into *total. 0, or -1 with err. */
-int admin_repo_audit(db_t *db, const admin_audit_query_t *query, admin_rows_t **rows, int64_t *total,
+int admin_repo_audit(db_t *db, const admin_audit_query_t *query, db_rows_t **rows, int64_t *total,
                      err_t *err);
 
 #endif

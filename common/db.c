@@ -13,7 +13,9 @@
 #include "db.h"
 
 #include <assert.h>
+#include <libpq-fe.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +340,20 @@ db_exec(db_t *self, const char *name, const char *const *params, int nparams, er
     if (!res)
         self->stats.failures++;
     return res;
+}
+
+int
+db_exec_int64(db_t *self, const char *name, const char *const *params, int nparams, int64_t *value,
+              err_t *err)
+{
+    PGresult *res = db_exec(self, name, params, nparams, err);
+    if (!res)
+        return -1;
+    bool ok = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0);
+    if (ok)
+        *value = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
 }
 
 void

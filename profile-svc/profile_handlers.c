@@ -61,10 +61,10 @@ s_reply_error(worker_reply_t *reply, err_code_t code, const char *text)
 
 /*  The first row of rows (rows has at least one). */
 static profile_row_t
-s_first(const profile_rows_t *rows)
+s_first(const db_rows_t *rows)
 {
     profile_row_t row;
-    profile_rows_get(rows, 0, &row);
+    profile_row_get(rows, 0, &row);
     return row;
 }
 
@@ -81,17 +81,17 @@ s_profile_data(const worker_request_t *req, json_t *profile)
 
 /*  The caller's own profile (one row; caller destroys). Replies 404 (or the
     database error) and returns NULL when there is none. */
-static profile_rows_t *
+static db_rows_t *
 s_own_profile(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
 {
     err_t err;
-    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    db_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
     if (!rows) {
         worker_reply_error(reply, &err);
         return NULL;
     }
-    if (profile_rows_count(rows) == 0) {
-        profile_rows_destroy(&rows);
+    if (db_rows_count(rows) == 0) {
+        db_rows_destroy(&rows);
         s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
     }
     return rows;
@@ -99,13 +99,13 @@ s_own_profile(profile_app_t *app, const worker_request_t *req, worker_reply_t *r
 
 /*  The row in rows for a lookup: the caller's own when profile_id is 0. */
 static bool
-s_find(const profile_rows_t *rows, int64_t profile_id, const char *user_id, profile_row_t *row)
+s_find(const db_rows_t *rows, int64_t profile_id, const char *user_id, profile_row_t *row)
 {
-    for (size_t r = 0; r < profile_rows_count(rows); r++) {
-        const char *key = profile_rows_value(rows, r, profile_id ? PROFILE_COL_ID : PROFILE_COL_USER_ID);
+    for (size_t r = 0; r < db_rows_count(rows); r++) {
+        const char *key = db_rows_value(rows, r, profile_id ? PROFILE_COL_ID : PROFILE_COL_USER_ID);
         bool match = key && (profile_id ? strtoll(key, NULL, 10) == profile_id : strcmp(key, user_id) == 0);
         if (match) {
-            profile_rows_get(rows, r, row);
+            profile_row_get(rows, r, row);
             return true;
         }
     }
@@ -142,13 +142,12 @@ s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_r
             ids[id_count++] = wanted[i];
     }
     err_t user_err = {0}, id_err = {0};
-    profile_rows_t *by_user =
-        user_count ? profile_repo_by_users(app->db, user_ids, user_count, &user_err) : NULL;
-    profile_rows_t *by_id = id_count ? profile_repo_by_ids(app->db, ids, id_count, &id_err) : NULL;
+    db_rows_t *by_user = user_count ? profile_repo_by_users(app->db, user_ids, user_count, &user_err) : NULL;
+    db_rows_t *by_id = id_count ? profile_repo_by_ids(app->db, ids, id_count, &id_err) : NULL;
     for (size_t i = 0; i < count; i++) {
         if (wanted[i] < 0)
             continue;
-        profile_rows_t *rows = wanted[i] ? by_id : by_user;
+        db_rows_t *rows = wanted[i] ? by_id : by_user;
         profile_row_t row;
         if (!rows)
             worker_reply_error(replies[i], wanted[i] ? &id_err : &user_err);
@@ -157,8 +156,8 @@ s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_r
         else
             render(reqs[i], &row, replies[i]);
     }
-    profile_rows_destroy(&by_user);
-    profile_rows_destroy(&by_id);
+    db_rows_destroy(&by_user);
+    db_rows_destroy(&by_id);
 }
 
 /*  Reply with a profile written straight from the row's text (the hot
@@ -169,7 +168,7 @@ s_reply_profile(worker_reply_t *reply, const profile_row_t *row, unsigned show, 
     json_text_t out = JSON_TEXT_INIT;
     if (wrap)
         json_text_raw(&out, "{\"profile\":", 11);
-    profile_json_write(&out, row, show);
+    profile_row_write(&out, row, show);
     if (wrap)
         json_text_raw(&out, "}", 1);
     char *data = json_text_finish(&out);
@@ -218,7 +217,7 @@ profile_handlers_stats(void *app, const worker_request_t *const *reqs, worker_re
 static void
 s_reply_not_updated(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
 {
-    profile_rows_t *rows = s_own_profile(app, req, reply);
+    db_rows_t *rows = s_own_profile(app, req, reply);
     if (!rows)
         return;
     profile_row_t row = s_first(rows);
@@ -226,7 +225,7 @@ s_reply_not_updated(profile_app_t *app, const worker_request_t *req, worker_repl
         s_reply_error(reply, ERR_SUSPENDED, S_MSG_SUSPENDED);
     else /* the suspension ended between the two statements */
         s_reply_error(reply, ERR_UNAVAILABLE, "Profile changed during the update, try again");
-    profile_rows_destroy(&rows);
+    db_rows_destroy(&rows);
 }
 
 /*  profile.update (WebSocket) and PUT /api/p2p/profile (REST). */
@@ -242,8 +241,8 @@ s_update(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
     }
     /* Nothing to change: answer with the current profile and write nothing. */
     bool writing = changes.set != 0;
-    profile_rows_t *rows = writing ? profile_repo_update(app->db, req->user_id, &changes, &err)
-                                   : profile_repo_by_user(app->db, req->user_id, &err);
+    db_rows_t *rows = writing ? profile_repo_update(app->db, req->user_id, &changes, &err)
+                              : profile_repo_by_user(app->db, req->user_id, &err);
     profile_changes_reset(&changes);
     if (!rows) {
         if (err.code == ERR_USERNAME_TAKEN && req->channel == CHANNEL_WEBSOCKET) {
@@ -256,8 +255,8 @@ s_update(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
         }
         return;
     }
-    if (profile_rows_count(rows) == 0) {
-        profile_rows_destroy(&rows);
+    if (db_rows_count(rows) == 0) {
+        db_rows_destroy(&rows);
         if (writing)
             s_reply_not_updated(app, req, reply);
         else
@@ -265,8 +264,8 @@ s_update(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
         return;
     }
     profile_row_t row = s_first(rows);
-    worker_reply_ok(reply, 200, s_profile_data(req, profile_json_own(&row)), S_MSG_UPDATED);
-    profile_rows_destroy(&rows);
+    worker_reply_ok(reply, 200, s_profile_data(req, profile_row_json(&row, 0)), S_MSG_UPDATED);
+    db_rows_destroy(&rows);
 }
 
 void
@@ -292,7 +291,7 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         worker_reply_error(reply, &err);
         return;
     }
-    profile_rows_t *rows;
+    db_rows_t *rows;
     int64_t total;
     bool capped;
     if (profile_repo_search(app->db, &search, &rows, &total, &capped, &err) != 0) {
@@ -301,14 +300,14 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
     }
     json_text_t out = JSON_TEXT_INIT;
     json_text_raw(&out, "{\"profiles\":[", 13);
-    for (size_t i = 0; i < profile_rows_count(rows); i++) {
+    for (size_t i = 0; i < db_rows_count(rows); i++) {
         profile_row_t row;
-        profile_rows_get(rows, i, &row);
+        profile_row_get(rows, i, &row);
         if (i)
             json_text_raw(&out, ",", 1);
-        profile_json_write(&out, &row, PROFILE_SHOW_PUBLIC);
+        profile_row_write(&out, &row, PROFILE_SHOW_PUBLIC);
     }
-    profile_rows_destroy(&rows);
+    db_rows_destroy(&rows);
     char tail[96];
     int n = snprintf(tail, sizeof tail, "],\"total\":%lld,\"total_is_lower_bound\":%s}", (long long) total,
                      capped ? "true" : "false");
@@ -325,13 +324,13 @@ profile_handlers_check(void *app_, const worker_request_t *req, worker_reply_t *
     profile_app_t *app = app_;
     s_seen(app, req);
     err_t err;
-    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    db_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
     if (!rows) {
         worker_reply_error(reply, &err);
         return;
     }
     json_t *data;
-    if (profile_rows_count(rows) == 0) {
+    if (db_rows_count(rows) == 0) {
         data = json_pack("{s:b,s:b,s:b,s:s}", "exists", 0, "has_consent", 0, "can_connect", 0, "message",
                          S_MSG_NOT_JOINED_CHECK);
     }
@@ -342,9 +341,9 @@ profile_handlers_check(void *app_, const worker_request_t *req, worker_reply_t *
         data = json_pack("{s:b,s:I,s:b,s:b,s:b,s:o}", "exists", 1, "profile_id",
                          (json_int_t) profile_row_int(&row, PROFILE_COL_ID), "has_consent", consent,
                          "is_suspended", suspended, "can_connect", consent && !suspended, "profile",
-                         profile_json_summary(&row));
+                         profile_row_json(&row, PROFILE_SHOW_SUMMARY));
     }
-    profile_rows_destroy(&rows);
+    db_rows_destroy(&rows);
     worker_reply_ok(reply, 200, data, NULL);
 }
 
@@ -359,7 +358,7 @@ profile_handlers_create(void *app_, const worker_request_t *req, worker_reply_t 
         return;
     }
     /* The INSERT sets last_active_at itself: no s_seen. */
-    profile_rows_t *rows = profile_repo_create(app->db, req->user_id, &changes, &err);
+    db_rows_t *rows = profile_repo_create(app->db, req->user_id, &changes, &err);
     profile_changes_reset(&changes);
     if (!rows) {
         worker_reply_error(reply, &err);
@@ -368,8 +367,8 @@ profile_handlers_create(void *app_, const worker_request_t *req, worker_reply_t 
     profile_row_t row = s_first(rows);
     log_info("profile.created", req->request_id,
              json_pack("{s:I}", "profile_id", (json_int_t) profile_row_int(&row, PROFILE_COL_ID)));
-    worker_reply_ok(reply, 201, json_pack("{s:o}", "profile", profile_json_own(&row)), S_MSG_CREATED);
-    profile_rows_destroy(&rows);
+    worker_reply_ok(reply, 201, json_pack("{s:o}", "profile", profile_row_json(&row, 0)), S_MSG_CREATED);
+    db_rows_destroy(&rows);
 }
 
 void
@@ -405,14 +404,14 @@ profile_handlers_session_open(void *app_, const worker_request_t *req, worker_re
     profile_app_t *app = app_;
     err_t err;
     /* Sets last_active_at in the same statement: no s_seen. */
-    profile_rows_t *rows = profile_repo_session_open(app->db, req->user_id, &err);
+    db_rows_t *rows = profile_repo_session_open(app->db, req->user_id, &err);
     if (!rows) {
         worker_reply_error(reply, &err);
         return;
     }
-    if (profile_rows_count(rows) == 0) {
+    if (db_rows_count(rows) == 0) {
         s_reply_error(reply, ERR_NOT_JOINED, S_MSG_NOT_JOINED);
-        profile_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return;
     }
     profile_row_t row = s_first(rows);
@@ -428,7 +427,7 @@ profile_handlers_session_open(void *app_, const worker_request_t *req, worker_re
                       row.values[PROFILE_COL_USERNAME] ? json_string(row.values[PROFILE_COL_USERNAME])
                                                        : json_null()),
             NULL);
-    profile_rows_destroy(&rows);
+    db_rows_destroy(&rows);
 }
 
 void
