@@ -138,13 +138,20 @@ s_page(db_t *db, s_statement_t page_st, const char *const *params, int n, const 
     return 0;
 }
 
-db_rows_t *
-admin_repo_get(db_t *db, int64_t id, err_t *err)
+/*  A statement whose only parameter is a profile id. */
+static db_rows_t *
+s_profile_by_id(db_t *db, s_statement_t st, int64_t id, err_t *err)
 {
     char text[24];
     snprintf(text, sizeof text, "%" PRId64, id);
     const char *params[] = {text};
-    return s_profiles(db, S_GET, params, 1, err);
+    return s_profiles(db, st, params, 1, err);
+}
+
+db_rows_t *
+admin_repo_get(db_t *db, int64_t id, err_t *err)
+{
+    return s_profile_by_id(db, S_GET, id, err);
 }
 
 int
@@ -176,20 +183,17 @@ admin_repo_list(db_t *db, const admin_list_query_t *query, db_rows_t **rows, int
     return rc;
 }
 
-/*  End the open transaction after a failure; the first error is what the
-    caller hears, so ROLLBACK's own failure is only logged. */
-static void
-s_rollback(db_t *db)
+db_rows_t *
+admin_repo_lock(db_t *db, int64_t profile_id, err_t *err)
 {
-    err_t ignored;
-    if (db_command(db, "ROLLBACK", &ignored) != 0)
-        log_warn("admin_repo.rollback_failed", NULL, json_pack("{s:s}", "error", ignored.msg));
+    return s_profile_by_id(db, S_LOCK, profile_id, err);
 }
 
-/*  The UPDATE of a change, with its parameters. */
-static db_rows_t *
-s_apply(db_t *db, const char *id, const admin_change_t *change, err_t *err)
+db_rows_t *
+admin_repo_apply(db_t *db, const admin_change_t *change, err_t *err)
 {
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, change->profile_id);
     switch (change->kind) {
     case ADMIN_CHANGE_SUSPEND: {
         const char *params[] = {id, change->reason, change->until_utc[0] ? change->until_utc : NULL};
@@ -209,60 +213,17 @@ s_apply(db_t *db, const char *id, const admin_change_t *change, err_t *err)
     return NULL;
 }
 
-/*  The audit row of a change from the locked "before" and the updated "after". */
-static int
-s_audit(db_t *db, const char *admin_user_id, const char *id, const admin_change_t *change,
-        const db_rows_t *before_rows, const db_rows_t *after_rows, err_t *err)
-{
-    profile_row_t before_row, after_row;
-    profile_row_get(before_rows, 0, &before_row);
-    profile_row_get(after_rows, 0, &after_row);
-    json_t *before = admin_json_changed_fields(&before_row, change->kind);
-    json_t *after = admin_json_changed_fields(&after_row, change->kind);
-    char *before_text = json_dumps(before, JSON_COMPACT);
-    char *after_text = json_dumps(after, JSON_COMPACT);
-    json_decref(before);
-    json_decref(after);
-    int rc = -1;
-    if (!before_text || !after_text) {
-        err_set(err, ERR_INTERNAL, "out of memory");
-    }
-    else {
-        const char *params[] = {admin_user_id, admin_change_action(change), id, change->reason, before_text,
-                                after_text};
-        PGresult *res = db_exec(db, s_statements[S_AUDIT_INSERT].name, params, 6, err);
-        PQclear(res);
-        rc = res ? 0 : -1;
-    }
-    free(before_text);
-    free(after_text);
-    return rc;
-}
-
-db_rows_t *
-admin_repo_change(db_t *db, const char *admin_user_id, const admin_change_t *change, err_t *err)
+int
+admin_repo_audit_insert(db_t *db, const char *admin_user_id, const admin_change_t *change,
+                        const char *before_json, const char *after_json, err_t *err)
 {
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, change->profile_id);
-    if (db_command(db, "BEGIN", err) != 0)
-        return NULL;
-    const char *params[] = {id};
-    db_rows_t *before = s_profiles(db, S_LOCK, params, 1, err);
-    db_rows_t *after = NULL;
-    if (before && db_rows_count(before) == 0)
-        err_set(err, ERR_NOT_FOUND, "Profile not found");
-    else if (before && (after = s_apply(db, id, change, err)) && db_rows_count(after) != 1)
-        err_set(err, ERR_INTERNAL, "internal error"); /* the locked row vanished: cannot be */
-    else if (after && s_audit(db, admin_user_id, id, change, before, after, err) == 0
-             && db_command(db, "COMMIT", err) == 0) {
-        db_rows_destroy(&before);
-        return after;
-    }
-    /* every path that did not commit ends here: nothing of the change stays */
-    s_rollback(db);
-    db_rows_destroy(&before);
-    db_rows_destroy(&after);
-    return NULL;
+    const char *params[] = {admin_user_id, admin_change_action(change), id, change->reason, before_json,
+                            after_json};
+    PGresult *res = db_exec(db, s_statements[S_AUDIT_INSERT].name, params, 6, err);
+    PQclear(res);
+    return res ? 0 : -1;
 }
 
 int

@@ -365,16 +365,27 @@ db_stats(const db_t *self, db_stats_t *stats)
 int
 db_command(db_t *self, const char *sql, err_t *err)
 {
+    bool rollback = strcasecmp(sql, "ROLLBACK") == 0;
+    bool begin = strncasecmp(sql, "BEGIN", 5) == 0;
     /* After a link died inside a transaction, only ending it makes sense:
        ROLLBACK succeeds (the server already discarded it), anything else fails. */
     if (self->broken_transaction) {
-        if (strcasecmp(sql, "ROLLBACK") == 0) {
+        if (rollback) {
             self->broken_transaction = 0;
             return 0;
         }
-        if (strcasecmp(sql, "BEGIN") != 0)
+        if (!begin)
             return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
         self->broken_transaction = 0;
+    }
+    /* Nothing to roll back without a transaction (a failed COMMIT already
+       ended it; a lost connection took it along): no round trip, no
+       "no transaction in progress" warning. */
+    if (rollback
+        && (!self->conn || PQstatus(self->conn) != CONNECTION_OK
+            || PQtransactionStatus(self->conn) == PQTRANS_IDLE)) {
+        self->in_transaction = 0;
+        return 0;
     }
     if (s_ready(self, err) != 0)
         return -1;
@@ -382,7 +393,14 @@ db_command(db_t *self, const char *sql, err_t *err)
     res = s_check_result(self, res, sql, err);
     if (!res)
         return -1;
+    /* COMMIT of a transaction in which a statement failed is not an error to
+       libpq: the server answers "ROLLBACK". Nothing was committed. */
+    bool rolled_back = strcasecmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
     PQclear(res);
+    if (rolled_back) {
+        log_warn("db.commit_rolled_back", NULL, NULL);
+        return err_set(err, ERR_INTERNAL, "database error");
+    }
     return 0;
 }
 
