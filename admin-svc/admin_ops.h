@@ -1,9 +1,10 @@
 /*  admin_ops.h - the admin operations, one function each, shared by both
     ways in: the REST handlers (admin_handlers.c, caller = an admin's JWT
     user id) and the operator API (admin_api.c, caller = "cli:<name>"). Each
-    applies the rules (admin_validate.h), calls the repository, and for a
-    suspension publishes "account_suspended" to every gateway after the
-    transaction committed. No SQL, no sockets, no JSON shaping here. */
+    applies the rules (admin_validate.h), runs a change and its audit row in
+    one transaction (common/db_tx.h) over the repository's statements, and
+    for a suspension publishes "account_suspended" to every gateway after
+    the transaction committed. No SQL, no sockets, no reply shaping here. */
 #ifndef P2P_ADMIN_OPS_H
 #define P2P_ADMIN_OPS_H
 
