@@ -58,14 +58,6 @@ struct db {
     db_stats_t stats;
 };
 
-static int64_t
-s_now_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*  The one place the connection state changes; logs only real changes. */
 static void
 s_set_state(db_t *self, db_state_t state, const char *reason)
@@ -332,11 +324,11 @@ db_exec(db_t *self, const char *name, const char *const *params, int nparams, er
         return err_set(err, ERR_INTERNAL, "unknown statement"), NULL;
     if (s_ready(self, err) != 0)
         return NULL;
-    int64_t started = s_now_usec();
+    int64_t started = clock_mono_us();
     PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
     res = s_check_result(self, res, name, err);
     self->stats.queries++;
-    self->stats.usec += (uint64_t) (s_now_usec() - started);
+    self->stats.usec += (uint64_t) (clock_mono_us() - started);
     if (!res)
         self->stats.failures++;
     return res;
