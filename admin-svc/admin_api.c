@@ -1,8 +1,7 @@
 /*  admin_api.c - the operator API (see admin_api.h): the ROUTER socket and
-    its CURVE/zauth guard, the request -> admin_ops -> reply path, and the
-    protobuf <-> JSON mapping driven by protobuf-c's field descriptors (one
-    mapping for every message, so the CLI's --json output is the REST shape
-    without a hand-written converter per field). */
+    its CURVE/zauth guard, and the request -> admin_ops -> reply path. Replies
+    are filled from the REST JSON of each row (admin_api_json.h), so the
+    CLI's --json output is the REST shape. */
 #include "admin_api.h"
 
 #include <dirent.h>
@@ -10,176 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_api_json.h"
 #include "admin_json.h"
 #include "log.h"
-#include "profile_json.h"
+#include "profile_row.h"
 
 /*  Requests answered per wake-up before the gateways get their turn. */
 #define S_MAX_BATCH 16
-
-#define S_JSON_SUFFIX "_json"
 
 struct admin_api {
     zsock_t *socket;
     zactor_t *auth; /* zauth; NULL without CURVE */
     bool curve;
 };
-
-/* ------------------------------------------------------------------ JSON mapping */
-
-/*  The JSON key of a field: "before_json" -> "before" (*is_json true). */
-static void
-s_json_key(const ProtobufCFieldDescriptor *field, char *key, size_t size, bool *is_json)
-{
-    size_t len = strlen(field->name), suffix = strlen(S_JSON_SUFFIX);
-    *is_json = field->type == PROTOBUF_C_TYPE_STRING && len > suffix
-               && strcmp(field->name + len - suffix, S_JSON_SUFFIX) == 0;
-    snprintf(key, size, "%.*s", (int) (*is_json ? len - suffix : len), field->name);
-}
-
-/*  Address of a field inside message. */
-static void *
-s_member(const ProtobufCMessage *message, size_t offset)
-{
-    return (char *) message + offset;
-}
-
-/*  True when an optional field is set. */
-static bool
-s_present(const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field)
-{
-    if (field->type == PROTOBUF_C_TYPE_STRING || field->type == PROTOBUF_C_TYPE_MESSAGE)
-        return *(void **) s_member(message, field->offset) != NULL;
-    return *(protobuf_c_boolean *) s_member(message, field->quantifier_offset);
-}
-
-static json_t *
-s_scalar_to_json(const ProtobufCFieldDescriptor *field, const void *value, bool is_json)
-{
-    switch (field->type) {
-    case PROTOBUF_C_TYPE_INT32:
-    case PROTOBUF_C_TYPE_ENUM:
-        return json_integer(*(const int32_t *) value);
-    case PROTOBUF_C_TYPE_INT64:
-        return json_integer(*(const int64_t *) value);
-    case PROTOBUF_C_TYPE_BOOL:
-        return json_boolean(*(const protobuf_c_boolean *) value);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return json_real(*(const double *) value);
-    case PROTOBUF_C_TYPE_STRING: {
-        const char *text = *(char *const *) value;
-        json_t *out = is_json ? json_loads(text, JSON_DECODE_ANY, NULL) : json_string(text);
-        return out ? out : json_null();
-    }
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return admin_api_message_to_json(*(ProtobufCMessage *const *) value);
-    default:
-        return json_null();
-    }
-}
-
-/*  Element size of a repeated field of type. */
-static size_t
-s_element_size(ProtobufCType type)
-{
-    switch (type) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    default:
-        return 4;
-    }
-}
-
-json_t *
-admin_api_message_to_json(const ProtobufCMessage *message)
-{
-    json_t *obj = json_object();
-    const ProtobufCMessageDescriptor *desc = message->descriptor;
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &desc->fields[i];
-        char key[128];
-        bool is_json;
-        s_json_key(field, key, sizeof key, &is_json);
-        json_t *value;
-        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *(const size_t *) s_member(message, field->quantifier_offset);
-            const char *items = *(char *const *) s_member(message, field->offset);
-            value = json_array();
-            for (size_t k = 0; k < n; k++)
-                json_array_append_new(
-                    value, s_scalar_to_json(field, items + k * s_element_size(field->type), is_json));
-        }
-        else if (field->label == PROTOBUF_C_LABEL_OPTIONAL && !s_present(message, field)) {
-            value = json_null();
-        }
-        else {
-            value = s_scalar_to_json(field, s_member(message, field->offset), is_json);
-        }
-        json_object_set_new(obj, key, value);
-    }
-    return obj;
-}
-
-int
-admin_api_message_from_json(const json_t *object, ProtobufCMessage *message)
-{
-    const ProtobufCMessageDescriptor *desc = message->descriptor;
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &desc->fields[i];
-        if (field->label == PROTOBUF_C_LABEL_REPEATED || field->type == PROTOBUF_C_TYPE_MESSAGE)
-            continue;
-        char key[128];
-        bool is_json;
-        s_json_key(field, key, sizeof key, &is_json);
-        const json_t *value = json_object_get(object, key);
-        if (!value || json_is_null(value))
-            continue;
-        void *member = s_member(message, field->offset);
-        switch (field->type) {
-        case PROTOBUF_C_TYPE_INT32:
-            if (!json_is_integer(value))
-                return -1;
-            *(int32_t *) member = (int32_t) json_integer_value(value);
-            break;
-        case PROTOBUF_C_TYPE_INT64:
-            if (!json_is_integer(value))
-                return -1;
-            *(int64_t *) member = json_integer_value(value);
-            break;
-        case PROTOBUF_C_TYPE_BOOL:
-            if (!json_is_boolean(value))
-                return -1;
-            *(protobuf_c_boolean *) member = json_is_true(value);
-            break;
-        case PROTOBUF_C_TYPE_DOUBLE:
-            if (!json_is_number(value))
-                return -1;
-            *(double *) member = json_number_value(value);
-            break;
-        case PROTOBUF_C_TYPE_STRING: {
-            char *text = is_json                 ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)
-                         : json_is_string(value) ? strdup(json_string_value(value))
-                                                 : NULL;
-            if (!text)
-                return -1;
-            free(*(char **) member);
-            *(char **) member = text;
-            continue; /* strings have no has_ flag */
-        }
-        default:
-            continue;
-        }
-        if (field->label == PROTOBUF_C_LABEL_OPTIONAL)
-            *(protobuf_c_boolean *) s_member(message, field->quantifier_offset) = 1;
-    }
-    return 0;
-}
 
 /* ------------------------------------------------------------------ requests */
 
@@ -203,9 +45,9 @@ s_reply_ok(P2p__AdminReply *reply, const char *message)
 
 /*  Append every profile of rows to reply->profiles. -1 when out of memory. */
 static int
-s_add_profiles(P2p__AdminReply *reply, const admin_rows_t *rows)
+s_add_profiles(P2p__AdminReply *reply, const db_rows_t *rows)
 {
-    size_t n = admin_rows_count(rows);
+    size_t n = db_rows_count(rows);
     reply->profiles = calloc(n ? n : 1, sizeof *reply->profiles);
     if (!reply->profiles)
         return -1;
@@ -216,9 +58,9 @@ s_add_profiles(P2p__AdminReply *reply, const admin_rows_t *rows)
         p2p__admin_profile__init(profile);
         reply->profiles[reply->n_profiles++] = profile;
         profile_row_t row;
-        admin_rows_profile(rows, i, &row);
-        json_t *obj = profile_json_own(&row);
-        int rc = admin_api_message_from_json(obj, &profile->base);
+        profile_row_get(rows, i, &row);
+        json_t *obj = profile_row_json(&row, 0);
+        int rc = admin_api_json_to_message(obj, &profile->base);
         json_decref(obj);
         if (rc != 0)
             return -1;
@@ -227,9 +69,9 @@ s_add_profiles(P2p__AdminReply *reply, const admin_rows_t *rows)
 }
 
 static int
-s_add_entries(P2p__AdminReply *reply, const admin_rows_t *rows)
+s_add_entries(P2p__AdminReply *reply, const db_rows_t *rows)
 {
-    size_t n = admin_rows_count(rows);
+    size_t n = db_rows_count(rows);
     reply->entries = calloc(n ? n : 1, sizeof *reply->entries);
     if (!reply->entries)
         return -1;
@@ -240,9 +82,9 @@ s_add_entries(P2p__AdminReply *reply, const admin_rows_t *rows)
         p2p__admin_audit_entry__init(entry);
         reply->entries[reply->n_entries++] = entry;
         admin_audit_row_t row;
-        admin_rows_audit(rows, i, &row);
+        admin_json_audit_get(rows, i, &row);
         json_t *obj = admin_json_audit_entry(&row);
-        int rc = admin_api_message_from_json(obj, &entry->base);
+        int rc = admin_api_json_to_message(obj, &entry->base);
         json_decref(obj);
         if (rc != 0)
             return -1;
@@ -250,10 +92,10 @@ s_add_entries(P2p__AdminReply *reply, const admin_rows_t *rows)
     return 0;
 }
 
-static int
+static tristate_t
 s_tristate(protobuf_c_boolean has, protobuf_c_boolean value)
 {
-    return has ? (value ? 1 : 0) : ADMIN_ANY;
+    return has ? (value ? TRISTATE_TRUE : TRISTATE_FALSE) : TRISTATE_ANY;
 }
 
 static admin_change_kind_t
@@ -276,7 +118,7 @@ static int
 s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__AdminReply *reply)
 {
     err_t err;
-    admin_rows_t *rows = NULL;
+    db_rows_t *rows = NULL;
     int64_t total = 0;
     int rc = 0;
     P2p__AdminAction action = req->has_action ? req->action : P2P__ADMIN_ACTION__ADMIN_ACTION_UNSPECIFIED;
@@ -298,7 +140,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
         rc = s_add_profiles(reply, rows);
         reply->has_total = 1;
         reply->total = total;
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     }
     case P2P__ADMIN_ACTION__GET:
@@ -306,7 +148,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
             break;
         s_reply_ok(reply, NULL);
         rc = s_add_profiles(reply, rows);
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     case P2P__ADMIN_ACTION__SUSPEND:
     case P2P__ADMIN_ACTION__UNSUSPEND:
@@ -326,7 +168,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
             break;
         s_reply_ok(reply, admin_ops_message(&change));
         rc = s_add_profiles(reply, rows);
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     }
     case P2P__ADMIN_ACTION__AUDIT: {
@@ -343,7 +185,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
         rc = s_add_entries(reply, rows);
         reply->has_total = 1;
         reply->total = total;
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     }
     default:

@@ -12,8 +12,8 @@
     without the other is a configuration error, never "encrypt but let
     anyone in".
 
-    Also here: the descriptor-driven conversion between the API's messages
-    and the REST JSON shapes, which the p2p-admin CLI uses to print --json. */
+    The conversion between the API's messages and the REST JSON shapes,
+    which the p2p-admin CLI shares, is admin_api_json.h. */
 #ifndef P2P_ADMIN_API_H
 #define P2P_ADMIN_API_H
 
@@ -63,17 +63,5 @@ worker_side_fn admin_api_on_readable;
     memory. worker may be NULL (no events, for tests). */
 uint8_t *admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, size_t len,
                           size_t *reply_len);
-
-/*  A message as the REST JSON shape: field names as keys, absent optional
-    fields as null, "x_json" string fields as the parsed JSON under "x",
-    repeated messages as arrays. New reference. */
-json_t *admin_api_message_to_json(const ProtobufCMessage *message);
-
-/*  Fill message (initialised, fields unset) from a JSON object of that shape:
-    the inverse of admin_api_message_to_json for scalar and string fields.
-    Strings are malloc'd, so protobuf_c_message_free_unpacked(message, NULL)
-    frees them (and a malloc'd message). Keys absent or null stay unset.
-    Returns 0, or -1 when a value has the wrong JSON type. */
-int admin_api_message_from_json(const json_t *object, ProtobufCMessage *message);
 
 #endif

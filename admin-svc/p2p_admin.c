@@ -16,7 +16,10 @@
 
 #include "admin.pb-c.h"
 #include "admin_api.h"
+#include "admin_api_json.h"
 #include "admin_validate.h"
+#include "int_text.h"
+#include "utf8.h"
 
 #define S_EXIT_OK 0
 #define S_EXIT_FAILED 1
@@ -78,7 +81,7 @@ s_usage_error(const char *fmt, const char *arg)
 static int
 s_int_arg(const char *text, const char *what, int64_t min, int64_t max, int64_t *value)
 {
-    if (admin_validate_int_text(text, value) != 0 || *value < min || *value > max) {
+    if (int_text_parse_range(text, min, max, value) != 0) {
         fprintf(stderr, "p2p-admin: %s must be an integer between %lld and %lld, not '%s'\n", what,
                 (long long) min, (long long) max, text);
         return -1;
@@ -337,7 +340,7 @@ s_cut(char *text, size_t max)
     size_t chars = 0;
     for (char *p = text; *p; p++) {
         if (((unsigned char) *p & 0xC0) != 0x80 && ++chars > max - 3) {
-            if (admin_validate_utf8_length(p) > 3)
+            if (utf8_length(p) > 3)
                 strcpy(p, "...");
             return;
         }
@@ -348,7 +351,7 @@ s_cut(char *text, size_t max)
 static int
 s_width(const char *text)
 {
-    return (int) admin_validate_utf8_length(text);
+    return (int) utf8_length(text);
 }
 
 /*  Print rows (an array of objects) as a table with these columns. */
@@ -435,19 +438,19 @@ s_envelope(const P2p__AdminReply *reply, P2p__AdminAction action)
     if (action == P2P__ADMIN_ACTION__AUDIT) {
         json_t *entries = json_array();
         for (size_t i = 0; i < reply->n_entries; i++)
-            json_array_append_new(entries, admin_api_message_to_json(&reply->entries[i]->base));
+            json_array_append_new(entries, admin_api_json_from_message(&reply->entries[i]->base));
         json_object_set_new(data, "entries", entries);
         json_object_set_new(data, "total", json_integer(reply->total));
     }
     else if (action == P2P__ADMIN_ACTION__LIST) {
         json_t *profiles = json_array();
         for (size_t i = 0; i < reply->n_profiles; i++)
-            json_array_append_new(profiles, admin_api_message_to_json(&reply->profiles[i]->base));
+            json_array_append_new(profiles, admin_api_json_from_message(&reply->profiles[i]->base));
         json_object_set_new(data, "profiles", profiles);
         json_object_set_new(data, "total", json_integer(reply->total));
     }
     else if (reply->n_profiles == 1) {
-        json_object_set_new(data, "profile", admin_api_message_to_json(&reply->profiles[0]->base));
+        json_object_set_new(data, "profile", admin_api_json_from_message(&reply->profiles[0]->base));
     }
     json_t *out = json_pack("{s:b,s:o}", "success", 1, "data", data);
     if (reply->message)

@@ -13,7 +13,9 @@
 #include "db.h"
 
 #include <assert.h>
+#include <libpq-fe.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +57,6 @@ struct db {
     char constraint[64]; /* NAMEDATALEN */
     db_stats_t stats;
 };
-
-static int64_t
-s_now_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*  The one place the connection state changes; logs only real changes. */
 static void
@@ -330,14 +324,28 @@ db_exec(db_t *self, const char *name, const char *const *params, int nparams, er
         return err_set(err, ERR_INTERNAL, "unknown statement"), NULL;
     if (s_ready(self, err) != 0)
         return NULL;
-    int64_t started = s_now_usec();
+    int64_t started = clock_mono_us();
     PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
     res = s_check_result(self, res, name, err);
     self->stats.queries++;
-    self->stats.usec += (uint64_t) (s_now_usec() - started);
+    self->stats.usec += (uint64_t) (clock_mono_us() - started);
     if (!res)
         self->stats.failures++;
     return res;
+}
+
+int
+db_exec_int64(db_t *self, const char *name, const char *const *params, int nparams, int64_t *value,
+              err_t *err)
+{
+    PGresult *res = db_exec(self, name, params, nparams, err);
+    if (!res)
+        return -1;
+    bool ok = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0);
+    if (ok)
+        *value = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
 }
 
 void
@@ -349,16 +357,27 @@ db_stats(const db_t *self, db_stats_t *stats)
 int
 db_command(db_t *self, const char *sql, err_t *err)
 {
+    bool rollback = strcasecmp(sql, "ROLLBACK") == 0;
+    bool begin = strncasecmp(sql, "BEGIN", 5) == 0;
     /* After a link died inside a transaction, only ending it makes sense:
        ROLLBACK succeeds (the server already discarded it), anything else fails. */
     if (self->broken_transaction) {
-        if (strcasecmp(sql, "ROLLBACK") == 0) {
+        if (rollback) {
             self->broken_transaction = 0;
             return 0;
         }
-        if (strcasecmp(sql, "BEGIN") != 0)
+        if (!begin)
             return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
         self->broken_transaction = 0;
+    }
+    /* Nothing to roll back without a transaction (a failed COMMIT already
+       ended it; a lost connection took it along): no round trip, no
+       "no transaction in progress" warning. */
+    if (rollback
+        && (!self->conn || PQstatus(self->conn) != CONNECTION_OK
+            || PQtransactionStatus(self->conn) == PQTRANS_IDLE)) {
+        self->in_transaction = 0;
+        return 0;
     }
     if (s_ready(self, err) != 0)
         return -1;
@@ -366,7 +385,14 @@ db_command(db_t *self, const char *sql, err_t *err)
     res = s_check_result(self, res, sql, err);
     if (!res)
         return -1;
+    /* COMMIT of a transaction in which a statement failed is not an error to
+       libpq: the server answers "ROLLBACK". Nothing was committed. */
+    bool rolled_back = strcasecmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
     PQclear(res);
+    if (rolled_back) {
+        log_warn("db.commit_rolled_back", NULL, NULL);
+        return err_set(err, ERR_INTERNAL, "database error");
+    }
     return 0;
 }
 

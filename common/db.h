@@ -3,15 +3,21 @@
     without blocking the worker for long, and turns libpq failures into err_t.
     Only parameterised prepared statements are run through it.
 
-    Repository files include this header and libpq-fe.h; nothing else does. */
+    This header declares libpq's PGresult itself and does not include
+    libpq-fe.h, so the process objects that hold a db_t (handlers, operations)
+    compile without libpq. The files that read results include libpq-fe.h:
+    the repositories (*_repo.c) and common/db*.c. Results reach everyone else
+    wrapped in db_rows_t (db_rows.h); transactions run through db_tx.h. */
 #ifndef P2P_DB_H
 #define P2P_DB_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
+
+/*  libpq's result type (libpq-fe.h declares the same typedef). */
+typedef struct pg_result PGresult;
 
 typedef struct {
     const char *name; /* statement name used with db_exec */
@@ -38,6 +44,11 @@ int db_connect(db_t *self, err_t *err);
     server cannot be reached, else ERR_INTERNAL; the SQLSTATE and constraint
     of the failure stay readable through db_last_sqlstate/constraint. */
 PGresult *db_exec(db_t *self, const char *name, const char *const *params, int nparams, err_t *err);
+
+/*  Run a statement that answers one row of one integer (a count(*)) into
+    *value. 0, or -1 with err (ERR_INTERNAL when the answer is not that). */
+int db_exec_int64(db_t *self, const char *name, const char *const *params, int nparams, int64_t *value,
+                  err_t *err);
 
 /*  Run a parameterless utility command (BEGIN, COMMIT, ROLLBACK). 0 or -1 with err. */
 int db_command(db_t *self, const char *sql, err_t *err);

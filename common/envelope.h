@@ -1,6 +1,7 @@
 /*  envelope.h - the message between gateway and workers (proto/envelope.proto)
-    as a plain C value, and its ZeroMQ send/receive. The only file that calls
-    protobuf-c.
+    as a plain C value, and its ZeroMQ send/receive. The only code that
+    touches the envelope's protobuf-c message; the operator API's messages
+    (proto/admin.proto) are admin-svc's (admin_api.c, admin_api_json.c).
 
     Sending: fill an envelope_t with borrowed pointers and call envelope_send.
     Receiving: envelope_recv fills an envelope_t whose strings and body point

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "profile_validate.h"
+#include "utf8.h"
 #include "worker.h"
 
 static void
@@ -65,7 +66,7 @@ s_validate(const json_t *data)
         if (search.limit < 1 || search.limit > PROFILE_SEARCH_MAX_LIMIT || search.offset < 0
             || search.offset > PROFILE_SEARCH_MAX_OFFSET
             || !(search.min_rating >= 0 && search.min_rating <= 5)
-            || (search.search && profile_validate_utf8_length(search.search) > PROFILE_SEARCH_MAX_CHARS))
+            || (search.search && utf8_length(search.search) > PROFILE_SEARCH_MAX_CHARS))
             abort();
     }
     else {
