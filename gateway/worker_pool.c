@@ -7,7 +7,16 @@
 
     A worker is registered by its first heartbeat (it names its kind), so
     workers and gateways may start in any order; a worker silent for three
-    heartbeat intervals is purged and its in-flight requests fail at once. */
+    heartbeat intervals is purged and its in-flight requests fail at once.
+
+    Losing a worker is two steps, never one: s_mark_dead only flags it (it
+    stops counting and is never chosen again), wherever that happens (tick,
+    flush, send, drain); s_reap, run at the end of those entry points and
+    never inside an iteration over the workers, forgets it and fails its
+    requests over. Failing over may find more dead workers (a retry's send
+    fails): they are flagged and the same reap loop takes them next. So a
+    worker entry is never freed while something up the stack still holds it,
+    however many workers die at once (Redis's freeClientAsync, for workers). */
 #include "worker_pool.h"
 
 #include <errno.h>
@@ -34,14 +43,16 @@ typedef struct {
     int inflight;
     json_t *stats;           /* the counters of its last heartbeat, owned */
     envelope_batch_t outbox; /* requests for it not sent yet (worker_pool_flush) */
-    int send_error;          /* errno of this flush's failed send, else 0 */
+    const char *dead;        /* why it is being forgotten (a log event), or NULL while live */
 } s_worker_t;
 
 struct worker_pool {
     gateway_t *gw;
     zsock_t *router;
-    zhashx_t *workers; /* key -> s_worker_t, owned */
+    zhashx_t *workers; /* key -> s_worker_t, owned; dead ones until s_reap */
     int live[SERVICE_COUNT];
+    int dead_count; /* workers flagged dead and not reaped yet */
+    bool reaping;   /* s_reap is on the stack: it will take new dead ones too */
 };
 
 static void
@@ -118,16 +129,45 @@ s_log_worker(const char *event, const s_worker_t *worker)
              json_pack("{s:s, s:s}", "worker", worker->key, "kind", service_name(worker->service)));
 }
 
-/*  Forget a worker: its in-flight requests can no longer be answered. */
+/*  Flag a worker dead: it stops counting as live and is never chosen again.
+    Its entry stays until s_reap, so callers iterating the workers, or
+    holding this one, are safe. */
 static void
-s_remove(worker_pool_t *self, s_worker_t *worker, const char *event)
+s_mark_dead(worker_pool_t *self, s_worker_t *worker, const char *event)
 {
-    s_log_worker(event, worker);
+    if (worker->dead)
+        return;
+    worker->dead = event;
     self->live[worker->service]--;
-    char key[WORKER_KEY_MAX + 1];
-    memcpy(key, worker->key, sizeof key);
-    zhashx_delete(self->workers, key); /* frees worker */
-    pending_fail_worker(self->gw, key);
+    self->dead_count++;
+    envelope_batch_clear(&worker->outbox); /* its requests fail over in s_reap */
+    s_log_worker(event, worker);
+}
+
+/*  Forget every dead worker and fail its requests over (reads to live
+    workers, the rest with 503). Re-entry returns at once: the running loop
+    also takes workers that die while it fails requests over. */
+static void
+s_reap(worker_pool_t *self)
+{
+    if (self->reaping)
+        return;
+    self->reaping = true;
+    while (self->dead_count > 0) {
+        s_worker_t *dead = NULL;
+        for (s_worker_t *w = zhashx_first(self->workers); w && !dead; w = zhashx_next(self->workers))
+            if (w->dead)
+                dead = w;
+        if (!dead)
+            break; /* cannot happen: dead_count counts flagged entries */
+        char key[WORKER_KEY_MAX + 1];
+        memcpy(key, dead->key, sizeof key);
+        zhashx_delete(self->workers, key); /* frees dead */
+        self->dead_count--;
+        /* outside any iteration over the workers: retries may flag more */
+        pending_fail_worker(self->gw, key);
+    }
+    self->reaping = false;
 }
 
 static void
@@ -147,6 +187,8 @@ s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const e
 {
     s_worker_t *worker = zhashx_lookup(self->workers, key);
     service_t service = service_from_name(env->service);
+    if (worker && worker->dead)
+        return; /* being forgotten: it registers again with its next beat */
     if (!worker) {
         if (service == SERVICE_NONE || zframe_size(identity) > sizeof worker->identity)
             return;
@@ -186,7 +228,7 @@ s_on_message(worker_pool_t *self, zframe_t *identity, const envelope_t *env)
         break;
     case ENVELOPE_DISCONNECT:
         if (worker)
-            s_remove(self, worker, "worker.left");
+            s_mark_dead(self, worker, "worker.left");
         break;
     case ENVELOPE_REPLY:
         if (worker)
@@ -222,6 +264,7 @@ worker_pool_drain(worker_pool_t *self)
         }
         zframe_destroy(&identity);
     }
+    s_reap(self);
 }
 
 int
@@ -238,7 +281,7 @@ worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, ch
            batches big. Past S_FILL the load spills to the others. */
         s_worker_t *best = NULL, *fill = NULL;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
-            if (w->service != service)
+            if (w->service != service || w->dead)
                 continue;
             if (!best || w->inflight < best->inflight)
                 best = w;
@@ -249,10 +292,11 @@ worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, ch
             break;
         if (fill)
             best = fill;
-        /* a full outbox leaves now; a worker that cannot take it is gone */
+        /* a full outbox leaves now; a worker that cannot take it is gone
+           (reaped after this turn: we may be inside a fail-over right now) */
         if (best->outbox.count == ENVELOPE_BATCH_MAX
             && envelope_batch_send(&best->outbox, self->router, best->identity, best->identity_len) != 0) {
-            s_remove(self, best, errno == EHOSTUNREACH ? "worker.unreachable" : "worker.busy");
+            s_mark_dead(self, best, errno == EHOSTUNREACH ? "worker.unreachable" : "worker.busy");
             continue;
         }
         if (envelope_batch_add(&best->outbox, env) != 0)
@@ -273,22 +317,16 @@ worker_pool_flush(worker_pool_t *self)
     for (int round = 0; round < 4; round++) {
         bool any_failed = false;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
-            w->send_error =
-                envelope_batch_send(&w->outbox, self->router, w->identity, w->identity_len) == 0 ? 0 : errno;
-            any_failed |= w->send_error != 0;
+            if (w->dead || envelope_batch_send(&w->outbox, self->router, w->identity, w->identity_len) == 0)
+                continue;
+            s_mark_dead(self, w, errno == EHOSTUNREACH ? "worker.unreachable" : "worker.busy");
+            any_failed = true;
         }
         if (!any_failed)
             break;
-        /* removing fails requests over, which may queue retries: not while iterating */
-        zlistx_t *keys = zhashx_keys(self->workers);
-        for (const char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
-            s_worker_t *w = zhashx_lookup(self->workers, key);
-            if (w && w->send_error)
-                s_remove(self, w, w->send_error == EHOSTUNREACH ? "worker.unreachable" : "worker.busy");
-        }
-        zlistx_destroy(&keys);
+        s_reap(self); /* fail-over queues retries for the next round */
     }
-    worker_pool_drain(self); /* sends can hide read edges */
+    worker_pool_drain(self); /* sends can hide read edges; reaps what it finds */
 }
 
 void
@@ -305,16 +343,16 @@ worker_pool_tick(worker_pool_t *self)
     int64_t now = clock_mono_ms();
     int64_t limit = (int64_t) self->gw->cfg.heartbeat_ms * WORKER_LIVENESS;
     envelope_t beat = {.kind = ENVELOPE_HEARTBEAT};
-    zlistx_t *keys = zhashx_keys(self->workers);
-    for (const char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
-        s_worker_t *worker = zhashx_lookup(self->workers, key);
-        if (now - worker->last_heard_ms > limit)
-            s_remove(self, worker, "worker.expired");
-        else if (envelope_send(self->router, worker->identity, worker->identity_len, &beat) != 0
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+        if (w->dead)
+            continue;
+        if (now - w->last_heard_ms > limit)
+            s_mark_dead(self, w, "worker.expired");
+        else if (envelope_send(self->router, w->identity, w->identity_len, &beat) != 0
                  && errno == EHOSTUNREACH)
-            s_remove(self, worker, "worker.unreachable");
+            s_mark_dead(self, w, "worker.unreachable");
     }
-    zlistx_destroy(&keys);
+    s_reap(self);
     worker_pool_drain(self);
 }
 
@@ -323,8 +361,9 @@ worker_pool_describe(worker_pool_t *self)
 {
     json_t *list = json_array();
     for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
-        json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:O?}", "worker", w->key, "kind",
-                                              service_name(w->service), "inflight", w->inflight, "stats",
-                                              w->stats));
+        if (!w->dead)
+            json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:O?}", "worker", w->key, "kind",
+                                                  service_name(w->service), "inflight", w->inflight, "stats",
+                                                  w->stats));
     return list;
 }
