@@ -34,7 +34,20 @@
     X(metrics, "P2P_METRICS", INT, "0", 0, 1,                                                              \
       "1 serves Prometheus metrics at GET /metrics on the gateway port")                                   \
     X(dev_tokens, "P2P_DEV_TOKENS", INT, "0", 0, 1,                                                        \
-      "1 enables POST /dev/token (mints tokens for anyone: local development only)")
+      "1 enables POST /dev/token (mints tokens for anyone: local development only)")                       \
+    X(worker_curve_secret_file, "P2P_WORKER_CURVE_SECRET_FILE", STR, "", 0, 0,                             \
+      "gateway: its CURVE certificate for the worker link (the FILE_secret of p2p-admin keygen FILE); "    \
+      "with P2P_WORKER_CURVE_CLIENTS_DIR")                                                                 \
+    X(worker_curve_clients_dir, "P2P_WORKER_CURVE_CLIENTS_DIR", STR, "", 0, 0,                             \
+      "gateway: directory of the workers' public certificates admitted on the worker link")                \
+    X(worker_curve_cert_file, "P2P_WORKER_CURVE_CERT_FILE", STR, "", 0, 0,                                 \
+      "workers: their CURVE certificate for the gateway link (FILE_secret); with "                         \
+      "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE")                                                               \
+    X(worker_curve_server_public_file, "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE", STR, "", 0, 0,               \
+      "workers: the gateways' public CURVE certificate")                                                   \
+    X(worker_link_insecure, "P2P_WORKER_LINK_INSECURE", INT, "0", 0, 1,                                    \
+      "1 lets the gateway bind P2P_WORKER_BIND on a non-loopback address without CURVE: only when that "   \
+      "network is private to the gateway and its workers")
 
 #define CONFIG_FIELD_STR(field) char *field;
 #define CONFIG_FIELD_INT(field) int field;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "curve.h"
 #include "json_text.h"
 #include "log.h"
 #include "stop_signal.h"
@@ -365,9 +366,17 @@ s_drain(worker_t *self, size_t gw)
 }
 
 static int
-s_open_gateways(worker_t *self, const char *endpoints)
+s_open_gateways(worker_t *self, const config_t *cfg)
 {
-    char *list = strdup(endpoints);
+    err_t err;
+    if (curve_both_or_neither(cfg->worker_curve_cert_file, cfg->worker_curve_server_public_file,
+                              "P2P_WORKER_CURVE_CERT_FILE", "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE", &err)
+        != 0) {
+        log_error("config.invalid", NULL, json_pack("{s:s}", "reason", err.msg));
+        return -1;
+    }
+    bool curve = cfg->worker_curve_cert_file && *cfg->worker_curve_cert_file;
+    char *list = strdup(cfg->gateway_endpoints);
     char *save = NULL;
     for (char *ep = strtok_r(list, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
         if (self->gateway_count == WORKER_MAX_GATEWAYS)
@@ -384,6 +393,21 @@ s_open_gateways(worker_t *self, const char *endpoints)
         zsock_set_heartbeat_timeout(sock, self->heartbeat_ms * 3);
         zsock_set_reconnect_ivl(sock, 100);
         zsock_set_reconnect_ivl_max(sock, 1000);
+        if (curve
+            && curve_client_apply(sock, cfg->worker_curve_cert_file, cfg->worker_curve_server_public_file,
+                                  "P2P_WORKER_CURVE_CERT_FILE", "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE", &err)
+                   != 0) {
+            log_error("config.invalid", NULL, json_pack("{s:s}", "reason", err.msg));
+            zsock_destroy(&sock);
+            free(list);
+            return -1;
+        }
+        if (!curve && !curve_endpoint_is_local(ep))
+            log_warn(
+                "worker.link_insecure", NULL,
+                json_pack("{s:s, s:s}", "endpoint", ep, "reason",
+                          "requests and replies cross the network in clear: set P2P_WORKER_CURVE_CERT_FILE "
+                          "and P2P_WORKER_CURVE_SERVER_PUBLIC_FILE"));
         if (zsock_connect(sock, "%s", ep) != 0) {
             log_error("worker.bad_endpoint", NULL, json_pack("{s:s}", "endpoint", ep));
             zsock_destroy(&sock);
@@ -425,13 +449,14 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         }
         self.dispatch[route->type] = route;
     }
-    if (s_open_gateways(&self, cfg->gateway_endpoints) != 0) {
+    if (s_open_gateways(&self, cfg) != 0) {
         s_close_gateways(&self);
         return 1;
     }
     log_info("worker.started", NULL,
-             json_pack("{s:s, s:s, s:i}", "kind", service_name(spec->service), "gateways",
-                       cfg->gateway_endpoints, "pid", (int) getpid()));
+             json_pack("{s:s, s:s, s:i, s:b}", "kind", service_name(spec->service), "gateways",
+                       cfg->gateway_endpoints, "pid", (int) getpid(), "curve",
+                       cfg->worker_curve_cert_file && *cfg->worker_curve_cert_file));
 
     zmq_pollitem_t items[WORKER_MAX_GATEWAYS + 1];
     for (size_t i = 0; i < self.gateway_count; i++)

@@ -124,7 +124,8 @@ s_start(gateway_t *self)
     self->metrics = metrics_new();
     self->pool = worker_pool_new(self, &err);
     if (!self->pool) {
-        log_error("zmq.bind_failed", NULL, json_pack("{s:s}", "reason", err.msg));
+        log_error(err.code == ERR_INVALID ? "config.invalid" : "zmq.bind_failed", NULL,
+                  json_pack("{s:s}", "reason", err.msg));
         return -1;
     }
     return 0;
@@ -215,8 +216,11 @@ main(int argc, char **argv)
     lws_sul_schedule(self.lws, 0, &self.safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
     lws_sul_schedule(self.lws, 0, &self.keepalive, s_on_keepalive, LWS_US_PER_SEC);
     log_info("gateway.started", NULL,
-             json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind, "pid",
-                       (int) getpid()));
+             json_pack("{s:i, s:s, s:i, s:s}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind,
+                       "pid", (int) getpid(), "worker_link",
+                       *self.cfg.worker_curve_secret_file ? "curve"
+                       : self.cfg.worker_link_insecure    ? "insecure"
+                                                          : "loopback"));
 
     while (!stop_signal_requested())
         if (s_service(&self) < 0)

@@ -16,7 +16,15 @@
     requests over. Failing over may find more dead workers (a retry's send
     fails): they are flagged and the same reap loop takes them next. So a
     worker entry is never freed while something up the stack still holds it,
-    however many workers die at once (Redis's freeClientAsync, for workers). */
+    however many workers die at once (Redis's freeClientAsync, for workers).
+
+    Who may speak here: events reach sessions only from registered workers,
+    tagged with the kind they registered as. With a CURVE certificate and an
+    allow-list of worker certificates (P2P_WORKER_CURVE_*), only workers whose
+    keys are listed get through the handshake, and a key whose certificate
+    names a kind may register as that kind only. Without CURVE the socket
+    must be on loopback unless the operator declares the network private
+    (P2P_WORKER_LINK_INSECURE=1). */
 #include "worker_pool.h"
 
 #include <errno.h>
@@ -25,6 +33,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "curve.h"
 #include "log.h"
 #include "pending.h"
 #include "ws_session.h"
@@ -49,7 +58,8 @@ typedef struct {
 struct worker_pool {
     gateway_t *gw;
     zsock_t *router;
-    zhashx_t *workers; /* key -> s_worker_t, owned; dead ones until s_reap */
+    curve_server_t *curve; /* the allow-list; NULL without CURVE */
+    zhashx_t *workers;     /* key -> s_worker_t, owned; dead ones until s_reap */
     int live[SERVICE_COUNT];
     int dead_count; /* workers flagged dead and not reaped yet */
     bool reaping;   /* s_reap is on the stack: it will take new dead ones too */
@@ -78,7 +88,33 @@ worker_pool_new(gateway_t *gw, err_t *err)
     self->gw = gw;
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
+    const config_t *cfg = &gw->cfg;
+    if (curve_both_or_neither(cfg->worker_curve_secret_file, cfg->worker_curve_clients_dir,
+                              "P2P_WORKER_CURVE_SECRET_FILE", "P2P_WORKER_CURVE_CLIENTS_DIR", err)
+        != 0) {
+        worker_pool_destroy(&self);
+        return NULL;
+    }
+    bool curve = cfg->worker_curve_secret_file && *cfg->worker_curve_secret_file;
+    if (!curve && !curve_endpoint_is_local(cfg->worker_bind) && !cfg->worker_link_insecure) {
+        /* anyone who reaches it could register as a worker and read or
+           answer users' requests */
+        err_set(err, ERR_INVALID,
+                "P2P_WORKER_BIND=%s can be reached from other hosts: set P2P_WORKER_CURVE_SECRET_FILE and "
+                "P2P_WORKER_CURVE_CLIENTS_DIR (CURVE with an allow-list of worker certificates), or "
+                "P2P_WORKER_LINK_INSECURE=1 if that network is private to the gateway and its workers",
+                cfg->worker_bind);
+        worker_pool_destroy(&self);
+        return NULL;
+    }
     self->router = zsock_new(ZMQ_ROUTER);
+    if (self->router && curve
+        && !(self->curve = curve_server_new(
+                 self->router, cfg->worker_curve_secret_file, cfg->worker_curve_clients_dir, "p2p-workers",
+                 "P2P_WORKER_CURVE_SECRET_FILE", "P2P_WORKER_CURVE_CLIENTS_DIR", err))) {
+        worker_pool_destroy(&self);
+        return NULL;
+    }
     if (self->router) {
         /* without it a reply to a vanished worker would vanish silently */
         zsock_set_router_mandatory(self->router, 1);
@@ -104,10 +140,17 @@ worker_pool_destroy(worker_pool_t **self_p)
     if (self_p && *self_p) {
         worker_pool_t *self = *self_p;
         zsock_destroy(&self->router);
+        curve_server_destroy(&self->curve);
         zhashx_destroy(&self->workers);
         free(self);
         *self_p = NULL;
     }
+}
+
+char *
+worker_pool_endpoint(worker_pool_t *self)
+{
+    return zsock_last_endpoint(self->router);
 }
 
 int
@@ -183,7 +226,8 @@ s_key_of(const unsigned char *identity, size_t len, char *key)
 }
 
 static void
-s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const envelope_t *env)
+s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const char *allowed_kind,
+               const envelope_t *env)
 {
     s_worker_t *worker = zhashx_lookup(self->workers, key);
     service_t service = service_from_name(env->service);
@@ -192,6 +236,14 @@ s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const e
     if (!worker) {
         if (service == SERVICE_NONE || zframe_size(identity) > sizeof worker->identity)
             return;
+        /* a key whose trusted certificate names a kind serves that kind only */
+        const char *allowed = allowed_kind;
+        if (*allowed && strcmp(allowed, env->service) != 0) {
+            log_warn("worker.kind_refused", NULL,
+                     json_pack("{s:s, s:s, s:s}", "worker", key, "kind", env->service, "certificate_kind",
+                               allowed));
+            return;
+        }
         worker = calloc(1, sizeof *worker);
         if (!worker)
             return;
@@ -215,16 +267,17 @@ s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const e
     }
 }
 
-/*  Every message from a worker proves it alive. */
+/*  Every message from a worker proves it alive. allowed_kind: the kind its
+    CURVE certificate names, "" for any. */
 static void
-s_on_message(worker_pool_t *self, zframe_t *identity, const envelope_t *env)
+s_on_message(worker_pool_t *self, zframe_t *identity, const char *allowed_kind, const envelope_t *env)
 {
     char key[WORKER_KEY_MAX + 1];
     s_key_of(zframe_data(identity), zframe_size(identity), key);
     s_worker_t *worker = zhashx_lookup(self->workers, key);
     switch (env->kind) {
     case ENVELOPE_HEARTBEAT:
-        s_on_heartbeat(self, identity, key, env);
+        s_on_heartbeat(self, identity, key, allowed_kind, env);
         break;
     case ENVELOPE_DISCONNECT:
         if (worker)
@@ -237,7 +290,16 @@ s_on_message(worker_pool_t *self, zframe_t *identity, const envelope_t *env)
                          env->body_len);
         break;
     case ENVELOPE_EVENT:
-        ws_session_on_event(self->gw, env->event, env->user_id, (const char *) env->body, env->body_len);
+        /* only a registered worker speaks for its kind; anyone else who
+           connected could otherwise tell sessions they were suspended */
+        if (!worker || worker->dead) {
+            log_warn("event.refused", NULL,
+                     json_pack("{s:s, s:s, s:s}", "worker", key, "event", env->event, "reason",
+                               "not a registered worker"));
+            break;
+        }
+        ws_session_on_event(self->gw, worker->service, env->event, env->user_id, (const char *) env->body,
+                            env->body_len);
         break;
     default:
         log_warn("worker.unexpected", NULL, json_pack("{s:s, s:i}", "worker", key, "kind", env->kind));
@@ -252,14 +314,17 @@ worker_pool_drain(worker_pool_t *self)
     envelope_t envs[ENVELOPE_BATCH_MAX];
     while (zsock_events(self->router) & ZMQ_POLLIN) {
         zframe_t *identity = NULL;
+        char kind[32];
         size_t count;
-        if (envelope_recv_batch(self->router, &identity, envs, ENVELOPE_BATCH_MAX, &count) != 0) {
+        if (envelope_recv_batch_from(self->router, &identity, CURVE_META_KIND, kind, sizeof kind, envs,
+                                     ENVELOPE_BATCH_MAX, &count)
+            != 0) {
             if (errno == EPROTO)
                 continue;
             break;
         }
         for (size_t i = 0; i < count; i++) {
-            s_on_message(self, identity, &envs[i]);
+            s_on_message(self, identity, kind, &envs[i]);
             envelope_release(&envs[i]);
         }
         zframe_destroy(&identity);

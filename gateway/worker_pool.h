@@ -16,11 +16,18 @@
 
 #define WORKER_KEY_MAX 64
 
-/*  Bind a ROUTER on gw->cfg.worker_bind. Returns NULL with err when it cannot bind. */
+/*  Bind a ROUTER on gw->cfg.worker_bind, a CURVE server when
+    P2P_WORKER_CURVE_SECRET_FILE and P2P_WORKER_CURVE_CLIENTS_DIR are set.
+    Returns NULL with err: ERR_INVALID for a configuration that would let
+    anyone in (one of the two CURVE keys only, or a non-loopback endpoint
+    without CURVE or P2P_WORKER_LINK_INSECURE=1), else when it cannot bind. */
 worker_pool_t *worker_pool_new(gateway_t *gw, err_t *err);
 
 /*  Close the socket and forget every worker; NULL-safe, NULLs *self_p. */
 void worker_pool_destroy(worker_pool_t **self_p);
+
+/*  The endpoint the ROUTER is bound to, with the port resolved (caller frees). */
+char *worker_pool_endpoint(worker_pool_t *self);
 
 /*  A dup of the ROUTER's ZMQ_FD for lws to poll (lws closes it). */
 int worker_pool_fd(worker_pool_t *self);

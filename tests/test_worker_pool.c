@@ -8,10 +8,13 @@
     outcome. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "curve.h"
 #include "envelope.h"
 #include "gateway.h"
 #include "log.h"
@@ -46,14 +49,18 @@ gateway_deliver(gateway_t *self, origin_t origin, uint64_t origin_handle, msg_ty
 
 static int s_events;
 
+static service_t s_event_from;
+
 void
-ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len)
+ws_session_on_event(gateway_t *gw, service_t from, const char *event, const char *user_id, const char *body,
+                    size_t len)
 {
     (void) gw;
     (void) event;
     (void) user_id;
     (void) body;
     (void) len;
+    s_event_from = from;
     s_events++;
 }
 
@@ -66,7 +73,7 @@ static char s_endpoint[64];
 static void
 s_setup(void)
 {
-    log_init("test", "error");
+    log_init("test", getenv("TEST_LOG") ? getenv("TEST_LOG") : "error");
     lws_set_log_level(0, NULL);
     memset(&s_gw, 0, sizeof s_gw);
     s_delivered = s_events = 0;
@@ -373,4 +380,159 @@ Test(worker_pool, random_deaths_never_crash_and_lose_nothing)
     cr_assert_eq(worker_pool_live(s_gw.pool, SERVICE_PROFILE), 0);
     cr_assert_eq(handle_table_size(s_gw.pending), 0);
     cr_assert_eq(s_delivered, dispatched, "one outcome per request (%d of %d)", s_delivered, dispatched);
+}
+
+/* ------------------------------------------------------------------ who may speak (issue 10 item 5) */
+
+static void
+s_send_event(int i)
+{
+    envelope_t event = {.kind = ENVELOPE_EVENT,
+                        .service = "admin",
+                        .event = "account_suspended",
+                        .user_id = "victim",
+                        .body = (const uint8_t *) "{}",
+                        .body_len = 2};
+    cr_assert_eq(envelope_send(s_workers[i], NULL, 0, &event), 0);
+}
+
+Test(worker_pool, events_only_from_registered_workers_tagged_with_their_kind)
+{
+    /* a peer that never registered forges a suspension: dropped */
+    s_workers[0] = zsock_new(ZMQ_DEALER);
+    cr_assert_eq(zsock_connect(s_workers[0], "%s", s_endpoint), 0);
+    s_send_event(0);
+    s_let_router_notice();
+    cr_assert_eq(s_events, 0, "an unregistered peer's event reached the sessions");
+
+    /* a registered admin worker's event passes, with its kind */
+    s_worker_join(1, "admin");
+    s_wait_live(SERVICE_ADMIN, 1);
+    s_send_event(1);
+    s_let_router_notice();
+    cr_assert_eq(s_events, 1);
+    cr_assert_eq(s_event_from, SERVICE_ADMIN);
+
+    /* a profile worker claiming "admin" in the event is still a profile worker */
+    s_worker_join(2, "profile");
+    s_wait_live(SERVICE_PROFILE, 1);
+    s_send_event(2);
+    s_let_router_notice();
+    cr_assert_eq(s_events, 2);
+    cr_assert_eq(s_event_from, SERVICE_PROFILE);
+}
+
+/*  A pool on cfg's endpoint in a gateway of its own (the suite's is left alone). */
+static worker_pool_t *
+s_pool_with(gateway_t *gw, const char *bind, const char *secret, const char *clients, int insecure,
+            err_t *err)
+{
+    *gw = s_gw;
+    gw->cfg.worker_bind = (char *) bind;
+    gw->cfg.worker_curve_secret_file = (char *) secret;
+    gw->cfg.worker_curve_clients_dir = (char *) clients;
+    gw->cfg.worker_link_insecure = insecure;
+    return worker_pool_new(gw, err);
+}
+
+Test(worker_pool, a_reachable_endpoint_needs_curve_or_an_explicit_insecure)
+{
+    gateway_t gw;
+    err_t err;
+    const char *reachable[] = {"tcp://0.0.0.0:*", "tcp://*:*"};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_null(s_pool_with(&gw, reachable[i], "", "", 0, &err), "%s bound without CURVE",
+                       reachable[i]);
+        cr_assert_eq(err.code, ERR_INVALID);
+        cr_assert(strstr(err.msg, "P2P_WORKER_LINK_INSECURE")
+                      && strstr(err.msg, "P2P_WORKER_CURVE_SECRET_FILE"),
+                  "%s", err.msg);
+    }
+    worker_pool_t *pool = s_pool_with(&gw, "tcp://0.0.0.0:*", "", "", 1, &err);
+    cr_assert_not_null(pool, "the operator said the network is private: %s", err.msg);
+    worker_pool_destroy(&pool);
+    pool = s_pool_with(&gw, "tcp://127.0.0.1:*", "", "", 0, &err);
+    cr_assert_not_null(pool, "loopback needs nothing: %s", err.msg);
+    worker_pool_destroy(&pool);
+    cr_assert_null(s_pool_with(&gw, "tcp://127.0.0.1:*", "/tmp/x_secret", "", 0, &err));
+    cr_assert(strstr(err.msg, "P2P_WORKER_CURVE_CLIENTS_DIR"), "%s", err.msg);
+}
+
+static char s_dir[64];
+
+static const char *
+s_path(const char *name)
+{
+    static char paths[8][128];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 128, "%s/%s", s_dir, name);
+    return p;
+}
+
+/*  A worker of kind on endpoint with cert (NULL: no CURVE); returns its socket. */
+static zsock_t *
+s_curve_worker(const char *endpoint, const char *cert, const char *kind)
+{
+    zsock_t *sock = zsock_new(ZMQ_DEALER);
+    zsock_set_linger(sock, 0);
+    err_t err;
+    if (cert)
+        cr_assert_eq(curve_client_apply(sock, s_path(cert), s_path("gateway.cert"), "C", "S", &err), 0, "%s",
+                     err.msg);
+    cr_assert_eq(zsock_connect(sock, "%s", endpoint), 0);
+    envelope_t beat = {.kind = ENVELOPE_HEARTBEAT, .service = kind};
+    envelope_send(sock, NULL, 0, &beat);
+    return sock;
+}
+
+Test(worker_pool, under_curve_only_listed_workers_join_as_their_kind)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/p2p-wp-curve-XXXXXX");
+    cr_assert_not_null(mkdtemp(s_dir));
+    err_t err;
+    const char *profile_meta[] = {CURVE_META_KIND, "profile", NULL};
+    cr_assert_eq(curve_keygen(s_path("gateway.cert"), NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(curve_keygen(s_path("profile.cert"), profile_meta, &err), 0, "%s", err.msg);
+    cr_assert_eq(curve_keygen(s_path("any.cert"), NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(curve_keygen(s_path("rogue.cert"), NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(mkdir(s_path("clients"), 0700), 0);
+    char target[160];
+    snprintf(target, sizeof target, "%s/clients/profile.cert", s_dir);
+    cr_assert_eq(link(s_path("profile.cert"), target), 0);
+    snprintf(target, sizeof target, "%s/clients/any.cert", s_dir);
+    cr_assert_eq(link(s_path("any.cert"), target), 0);
+
+    gateway_t gw;
+    worker_pool_t *pool =
+        s_pool_with(&gw, "tcp://127.0.0.1:*", s_path("gateway.cert_secret"), s_path("clients"), 0, &err);
+    cr_assert_not_null(pool, "%s", err.msg);
+    char *endpoint = worker_pool_endpoint(pool);
+    zsock_t *rogue = s_curve_worker(endpoint, "rogue.cert", "profile");     /* unknown key */
+    zsock_t *plain = s_curve_worker(endpoint, NULL, "profile");             /* no CURVE at all */
+    zsock_t *liar = s_curve_worker(endpoint, "profile.cert", "admin");      /* a profile key as admin */
+    zsock_t *profile = s_curve_worker(endpoint, "profile.cert", "profile"); /* as its certificate says */
+    zsock_t *any = s_curve_worker(endpoint, "any.cert", "admin");           /* listed, no kind: any kind */
+    int64_t give_up = clock_mono_ms() + 5000;
+    while ((worker_pool_live(pool, SERVICE_PROFILE) < 1 || worker_pool_live(pool, SERVICE_ADMIN) < 1)
+           && clock_mono_ms() < give_up) {
+        worker_pool_drain(pool);
+        usleep(5000);
+    }
+    for (int i = 0; i < 40; i++) { /* give the others every chance to get in */
+        worker_pool_drain(pool);
+        usleep(5000);
+    }
+    cr_assert_eq(worker_pool_live(pool, SERVICE_PROFILE), 1, "only the listed profile key");
+    cr_assert_eq(worker_pool_live(pool, SERVICE_ADMIN), 1, "only the listed key without a kind");
+    zsock_destroy(&rogue);
+    zsock_destroy(&plain);
+    zsock_destroy(&liar);
+    zsock_destroy(&profile);
+    zsock_destroy(&any);
+    free(endpoint);
+    worker_pool_destroy(&pool);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    cr_assert_eq(system(cmd), 0);
 }

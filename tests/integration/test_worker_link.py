@@ -7,8 +7,10 @@ fix (see the issue's closing note)."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -86,3 +88,103 @@ def test_two_workers_lost_together_with_40_reads_each(make_stack):
     s.add_worker()
     s.wait_ready()
     assert users[0].get(PROFILE).status == 200
+
+
+# ------------------------------------------------------------------ item 5
+
+def _gateway_alone(env_extra, timeout=8):
+    """Start a gateway with env_extra; return (Proc, exited code or None if running)."""
+    log_dir = tempfile.mkdtemp(prefix="p2p-it-link-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P2P_")}
+    env.update({"JWT_SECRET": h.JWT_SECRET, "P2P_HTTP_PORT": str(h.free_port()), **h.SANITIZER_ENV})
+    env.update(env_extra)
+    proc = h.Proc("gateway-alone", [h.bin_path(h.GATEWAY_BIN)], env, log_dir)
+    try:
+        proc.popen.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    return proc, env
+
+
+def test_worker_endpoint_reachable_from_other_hosts_needs_curve_or_insecure():
+    """Anyone who can reach the worker socket could register as a worker and read or
+    answer users' requests: the gateway refuses to bind it beyond loopback without CURVE,
+    unless the operator says the network is private."""
+    port = h.free_port()
+    proc, _ = _gateway_alone({"P2P_WORKER_BIND": f"tcp://0.0.0.0:{port}"}, timeout=10)
+    try:
+        assert proc.popen.returncode == 1, f"gateway bound 0.0.0.0 without CURVE:\n{proc.log_tail(20)}"
+        text = proc.log_text()
+        assert "P2P_WORKER_LINK_INSECURE" in text and "P2P_WORKER_CURVE_SECRET_FILE" in text, text
+    finally:
+        proc.stop()
+    proc, env = _gateway_alone({"P2P_WORKER_BIND": f"tcp://0.0.0.0:{port}",
+                                "P2P_WORKER_LINK_INSECURE": "1"}, timeout=1)
+    try:
+        assert proc.alive(), proc.log_tail(20)
+        started = log_events(proc, "gateway.started")
+        assert started and started[0]["worker_link"] == "insecure", started
+    finally:
+        assert proc.stop() == 0
+    assert not proc.sanitizer_reports()
+
+
+def _keygen(path, *extra):
+    done = subprocess.run([h.bin_path(h.ADMIN_CLI_BIN), "keygen", str(path), *extra],
+                          capture_output=True, text=True, timeout=10)
+    assert done.returncode == 0, done
+
+
+def test_curve_worker_link_admits_only_listed_workers_as_their_kind(make_stack, tmp_path):
+    """With CURVE on the worker link, a worker with an unlisted key, a worker without
+    CURVE, and a listed profile key registering as admin never join; listed workers of
+    the right kind serve as usual."""
+    clients = tmp_path / "workers"
+    clients.mkdir()
+    _keygen(tmp_path / "gateway.cert")
+    _keygen(tmp_path / "profile.cert", "--kind", "profile")
+    _keygen(tmp_path / "admin.cert", "--kind", "admin")
+    _keygen(tmp_path / "rogue.cert", "--kind", "profile")
+    for name in ("profile", "admin"):
+        shutil.copy(tmp_path / f"{name}.cert", clients / f"{name}.cert")
+    link = {"P2P_WORKER_CURVE_SECRET_FILE": str(tmp_path / "gateway.cert_secret"),
+            "P2P_WORKER_CURVE_CLIENTS_DIR": str(clients),
+            "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE": str(tmp_path / "gateway.cert"),
+            "P2P_WORKER_CURVE_CERT_FILE": str(tmp_path / "profile.cert"),
+            "P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "200"}
+    s = make_stack("link-curve", workers=1, admin_workers=0, env=link)
+
+    def extra_worker(name, binary, env_changes):
+        env = s.env()
+        env["P2P_ADMIN_API_BIND"] = f"tcp://127.0.0.1:{h.free_port()}"
+        for k, v in env_changes.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+        proc = h.Proc(s._next_name(name), [h.bin_path(binary)], env, s.log_dir)
+        s.retired_workers.append(proc)  # stopped and checked with the stack
+        return proc
+
+    admin = extra_worker("admin-svc", h.ADMIN_SVC_BIN,
+                         {"P2P_WORKER_CURVE_CERT_FILE": str(tmp_path / "admin.cert")})
+    rogue = extra_worker("rogue", h.PROFILE_SVC_BIN,
+                         {"P2P_WORKER_CURVE_CERT_FILE": str(tmp_path / "rogue.cert")})
+    plain = extra_worker("plain", h.PROFILE_SVC_BIN,
+                         {"P2P_WORKER_CURVE_CERT_FILE": None,
+                          "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE": None})
+    liar = extra_worker("liar", h.ADMIN_SVC_BIN, {})  # the profile key, as an admin worker
+    s.wait_ready()
+    h.wait_until(lambda: log_events(s.gateway, "worker.kind_refused"), 5,
+                 what="the profile key refused as an admin worker")
+    time.sleep(1.0)  # five heartbeats: every process that could join has tried
+    assert all(p.alive() for p in (admin, rogue, plain, liar))
+    assert metric(s, "p2p_workers_live", kind="profile") == 1
+    assert metric(s, "p2p_workers_live", kind="admin") == 1
+    joined = log_events(s.gateway, "worker.joined")
+    assert sorted(e["kind"] for e in joined) == ["admin", "profile"], joined
+    user = h.create_user(s)
+    assert user.get(PROFILE).status == 200
+    r = h.http_request(s, "GET", f"/api/p2p/admin/profiles/{user.profile_id}",
+                       token=s.admin_token())
+    assert r.status == 200, r
