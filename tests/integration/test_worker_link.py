@@ -188,3 +188,31 @@ def test_curve_worker_link_admits_only_listed_workers_as_their_kind(make_stack, 
     r = h.http_request(s, "GET", f"/api/p2p/admin/profiles/{user.profile_id}",
                        token=s.admin_token())
     assert r.status == 200, r
+
+
+# ------------------------------------------------------------------ item 13
+
+def test_a_worker_serves_the_gateway_past_the_16th_endpoint(make_stack):
+    """A worker used to ignore every endpoint past the 16th without a word: the gateway
+    listed 20th never saw it. Every listed gateway is served now."""
+    s = make_stack("link-many", workers=0, admin_workers=0)
+    others = [f"tcp://127.0.0.1:{h.free_port()}" for _ in range(19)]  # gateways not up yet
+    env = s.env()
+    env["P2P_GATEWAY_ENDPOINTS"] = ",".join(others + [s.worker_endpoint])
+    proc = h.Proc(s._next_name("profile-svc"), [h.bin_path(h.PROFILE_SVC_BIN)], env, s.log_dir)
+    s.workers.append(proc)
+    s.wait_served()
+    started = log_events(proc, "worker.started")
+    assert started and started[0]["gateway_count"] == 20, started
+
+
+def test_a_bad_gateway_list_refuses_to_start(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P2P_")}
+    env.update(h.SANITIZER_ENV)
+    for endpoints, why in ((",", "no endpoint"),
+                           ("tcp://127.0.0.1:5999,tcp://127.0.0.1:5999", "twice")):
+        env["P2P_GATEWAY_ENDPOINTS"] = endpoints
+        done = subprocess.run([h.bin_path(h.PROFILE_SVC_BIN)], env=env, capture_output=True,
+                              text=True, timeout=20)
+        assert done.returncode == 1, done
+        assert why in done.stderr and "P2P_GATEWAY_ENDPOINTS" in done.stderr, done.stderr
