@@ -74,6 +74,7 @@ main(void)
 
     worker_spec_t spec = {
         .service = SERVICE_ADMIN,
+        .db = app.db,
         .app = &app,
         .side_socket = api ? admin_api_socket(api) : NULL,
         .on_side_socket = api ? admin_api_on_readable : NULL,

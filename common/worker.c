@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "curve.h"
+#include "db_health.h"
 #include "json_text.h"
 #include "log.h"
 #include "stop_signal.h"
@@ -32,6 +33,7 @@ struct worker {
     const worker_route_t *dispatch[MSG_TYPE_COUNT]; /* type -> route; NULL: not ours */
     s_gateway_t *gateways; /* owned, one per endpoint of P2P_GATEWAY_ENDPOINTS, however many */
     size_t gateway_count;
+    db_health_t db_health; /* spec->db's state, sent in heartbeats */
     int heartbeat_ms;
     uint64_t served;
     uint64_t errors;  /* replies with a 5xx status */
@@ -148,10 +150,15 @@ worker_publish(worker_t *self, const char *event, const char *user_id, const cha
 }
 
 /*  Heartbeats carry the worker's counters, so gateways can expose them
-    without every worker running an HTTP server. */
+    without every worker running an HTTP server, and whether it can serve
+    (status 200, or 503 while its database cannot), so gateways count it
+    ready and send it requests only then. */
 static void
 s_heartbeat(worker_t *self, envelope_kind_t kind)
 {
+    int status = 200;
+    if (kind == ENVELOPE_HEARTBEAT && self->spec->db && !db_health_check(&self->db_health, self->spec->db))
+        status = 503;
     json_t *stats = self->spec->stats ? self->spec->stats(self->spec->app) : NULL;
     if (!json_is_object(stats)) {
         json_decref(stats);
@@ -164,6 +171,7 @@ s_heartbeat(worker_t *self, envelope_kind_t kind)
     json_decref(stats);
     envelope_t beat = {
         .kind = kind,
+        .status = status,
         .service = service_name(self->spec->service),
         .body = (const uint8_t *) body,
         .body_len = body ? strlen(body) : 0,

@@ -53,6 +53,7 @@ typedef struct {
     json_t *stats;           /* the counters of its last heartbeat, owned */
     envelope_batch_t outbox; /* requests for it not sent yet (worker_pool_flush) */
     const char *dead;        /* why it is being forgotten (a log event), or NULL while live */
+    bool serving;            /* its last heartbeat said it can serve (its database is up) */
 } s_worker_t;
 
 struct worker_pool {
@@ -61,8 +62,10 @@ struct worker_pool {
     curve_server_t *curve; /* the allow-list; NULL without CURVE */
     zhashx_t *workers;     /* key -> s_worker_t, owned; dead ones until s_reap */
     int live[SERVICE_COUNT];
-    int dead_count; /* workers flagged dead and not reaped yet */
-    bool reaping;   /* s_reap is on the stack: it will take new dead ones too */
+    int serving[SERVICE_COUNT]; /* of the live, those that can serve */
+    unsigned ready_kinds;       /* bit per service_t that /p2p/ready needs (P2P_READY_KINDS) */
+    int dead_count;             /* workers flagged dead and not reaped yet */
+    bool reaping;               /* s_reap is on the stack: it will take new dead ones too */
 };
 
 static void
@@ -77,6 +80,34 @@ s_worker_free(void **item)
     *item = NULL;
 }
 
+/*  P2P_READY_KINDS as a bit per kind: "all", or names from SERVICE_LIST. */
+static int
+s_parse_ready_kinds(const char *text, unsigned *kinds, err_t *err)
+{
+    *kinds = 0;
+    if (strcmp(text, "all") == 0) {
+        for (int k = SERVICE_NONE + 1; k < SERVICE_COUNT; k++)
+            *kinds |= 1u << k;
+        return 0;
+    }
+    char *list = strdup(text), *save = NULL;
+    if (!list)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    int rc = 0;
+    for (char *name = strtok_r(list, ", ", &save); name && rc == 0; name = strtok_r(NULL, ", ", &save)) {
+        service_t kind = service_from_name(name);
+        if (kind == SERVICE_NONE)
+            rc = err_set(err, ERR_INVALID, "P2P_READY_KINDS: unknown worker kind '%s' (kinds: %s; or all)",
+                         name, "profile, admin");
+        else
+            *kinds |= 1u << kind;
+    }
+    free(list);
+    if (rc == 0 && !*kinds)
+        rc = err_set(err, ERR_INVALID, "P2P_READY_KINDS names no worker kind");
+    return rc;
+}
+
 worker_pool_t *
 worker_pool_new(gateway_t *gw, err_t *err)
 {
@@ -89,6 +120,10 @@ worker_pool_new(gateway_t *gw, err_t *err)
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
     const config_t *cfg = &gw->cfg;
+    if (s_parse_ready_kinds(cfg->ready_kinds ? cfg->ready_kinds : "all", &self->ready_kinds, err) != 0) {
+        worker_pool_destroy(&self);
+        return NULL;
+    }
     if (curve_both_or_neither(cfg->worker_curve_secret_file, cfg->worker_curve_clients_dir,
                               "P2P_WORKER_CURVE_SECRET_FILE", "P2P_WORKER_CURVE_CLIENTS_DIR", err)
         != 0) {
@@ -165,6 +200,49 @@ worker_pool_live(const worker_pool_t *self, service_t service)
     return (unsigned) service < SERVICE_COUNT ? self->live[service] : 0;
 }
 
+int
+worker_pool_serving(const worker_pool_t *self, service_t service)
+{
+    return (unsigned) service < SERVICE_COUNT ? self->serving[service] : 0;
+}
+
+bool
+worker_pool_ready(const worker_pool_t *self, json_t *detail)
+{
+    bool ready = true;
+    json_t *live = json_object(), *serving = json_object(), *required = json_array();
+    for (int k = SERVICE_NONE + 1; k < SERVICE_COUNT; k++) {
+        const char *name = service_name((service_t) k);
+        json_object_set_new(live, name, json_integer(self->live[k]));
+        json_object_set_new(serving, name, json_integer(self->serving[k]));
+        if (self->ready_kinds & (1u << k)) {
+            json_array_append_new(required, json_string(name));
+            ready = ready && self->serving[k] > 0;
+        }
+    }
+    if (detail) {
+        json_object_set(detail, "workers", live);
+        json_object_set(detail, "serving", serving);
+        json_object_set(detail, "required", required);
+    }
+    json_decref(live);
+    json_decref(serving);
+    json_decref(required);
+    return ready;
+}
+
+/*  A worker's heartbeat said whether it can serve: keep the counts true. */
+static void
+s_set_serving(worker_pool_t *self, s_worker_t *worker, bool serving)
+{
+    if (worker->serving == serving)
+        return;
+    worker->serving = serving;
+    self->serving[worker->service] += serving ? 1 : -1;
+    log_emit(serving ? P2P_LOG_INFO : P2P_LOG_WARN, serving ? "worker.serving" : "worker.not_serving", NULL,
+             json_pack("{s:s, s:s}", "worker", worker->key, "kind", service_name(worker->service)));
+}
+
 static void
 s_log_worker(const char *event, const s_worker_t *worker)
 {
@@ -182,6 +260,8 @@ s_mark_dead(worker_pool_t *self, s_worker_t *worker, const char *event)
         return;
     worker->dead = event;
     self->live[worker->service]--;
+    if (worker->serving)
+        self->serving[worker->service]--;
     self->dead_count++;
     envelope_batch_clear(&worker->outbox); /* its requests fail over in s_reap */
     s_log_worker(event, worker);
@@ -256,6 +336,8 @@ s_on_heartbeat(worker_pool_t *self, zframe_t *identity, const char *key, const c
         s_log_worker("worker.joined", worker);
     }
     worker->last_heard_ms = clock_mono_ms();
+    /* 503: its database cannot serve; 0 is a worker that does not say */
+    s_set_serving(self, worker, env->status != 503);
     if (env->body_len) {
         json_t *stats = json_loadb((const char *) env->body, env->body_len, 0, NULL);
         if (json_is_object(stats)) {
@@ -345,8 +427,11 @@ worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, ch
            multiplies statements, while one filled worker keeps its
            batches big. Past S_FILL the load spills to the others. */
         s_worker_t *best = NULL, *fill = NULL;
+        /* workers whose database is down answer 503 at once: only when no
+           other is left, which beats "no worker" */
+        bool serving_only = self->serving[service] > 0;
         for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
-            if (w->service != service || w->dead)
+            if (w->service != service || w->dead || (serving_only && !w->serving))
                 continue;
             if (!best || w->inflight < best->inflight)
                 best = w;

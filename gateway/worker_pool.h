@@ -10,6 +10,7 @@
 #define P2P_WORKER_POOL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "err.h"
 #include "gateway.h"
@@ -20,7 +21,8 @@
     P2P_WORKER_CURVE_SECRET_FILE and P2P_WORKER_CURVE_CLIENTS_DIR are set.
     Returns NULL with err: ERR_INVALID for a configuration that would let
     anyone in (one of the two CURVE keys only, or a non-loopback endpoint
-    without CURVE or P2P_WORKER_LINK_INSECURE=1), else when it cannot bind. */
+    without CURVE or P2P_WORKER_LINK_INSECURE=1) or an unknown kind in
+    P2P_READY_KINDS, else when it cannot bind. */
 worker_pool_t *worker_pool_new(gateway_t *gw, err_t *err);
 
 /*  Close the socket and forget every worker; NULL-safe, NULLs *self_p. */
@@ -59,5 +61,14 @@ json_t *worker_pool_describe(worker_pool_t *self);
 
 /*  Live workers of service. */
 int worker_pool_live(const worker_pool_t *self, service_t service);
+
+/*  Live workers of service that can serve (their database is up, as their
+    last heartbeat said). */
+int worker_pool_serving(const worker_pool_t *self, service_t service);
+
+/*  Ready for traffic: a serving worker of every kind P2P_READY_KINDS names.
+    Fills detail (may be NULL) with {"workers": live by kind, "serving":
+    serving by kind, "required": [kinds]}, references added. */
+bool worker_pool_ready(const worker_pool_t *self, json_t *detail);
 
 #endif

@@ -54,6 +54,7 @@ main(void)
         .app = &app,
         .tick = profile_handlers_tick,
         .stats = s_stats,
+        .db = app.db,
     };
     spec.routes = profile_handlers_routes(&spec.route_count);
     rc = worker_run(&cfg, &spec);

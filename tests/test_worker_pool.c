@@ -536,3 +536,87 @@ Test(worker_pool, under_curve_only_listed_workers_join_as_their_kind)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     cr_assert_eq(system(cmd), 0);
 }
+
+/* ------------------------------------------------------------------ readiness (issue 10 item 14) */
+
+static void
+s_beat(int i, const char *kind, int status)
+{
+    envelope_t beat = {.kind = ENVELOPE_HEARTBEAT, .service = kind, .status = status};
+    cr_assert_eq(envelope_send(s_workers[i], NULL, 0, &beat), 0);
+    s_let_router_notice();
+}
+
+Test(worker_pool, ready_counts_only_workers_that_can_serve)
+{
+    s_worker_join(0, "profile");
+    s_worker_join(1, "admin");
+    s_wait_live(SERVICE_PROFILE, 1);
+    s_wait_live(SERVICE_ADMIN, 1);
+    cr_assert(worker_pool_ready(s_gw.pool, NULL), "a worker that does not say is serving");
+    s_beat(0, "profile", 503); /* its database went away */
+    cr_assert_eq(worker_pool_live(s_gw.pool, SERVICE_PROFILE), 1);
+    cr_assert_eq(worker_pool_serving(s_gw.pool, SERVICE_PROFILE), 0);
+    json_t *detail = json_object();
+    cr_assert_not(worker_pool_ready(s_gw.pool, detail));
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(detail, "workers"), "profile")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(detail, "serving"), "profile")), 0);
+    cr_assert_eq(json_array_size(json_object_get(detail, "required")), 2);
+    json_decref(detail);
+    s_beat(0, "profile", 200);
+    cr_assert(worker_pool_ready(s_gw.pool, NULL));
+    s_beat(0, "profile", 503);
+    s_worker_vanish(0);
+    s_let_router_notice();
+    s_wait_expired();
+    worker_pool_tick(s_gw.pool);
+    cr_assert_eq(worker_pool_serving(s_gw.pool, SERVICE_PROFILE), 0, "a dead worker is not counted twice");
+    cr_assert_eq(worker_pool_live(s_gw.pool, SERVICE_PROFILE), 0);
+}
+
+Test(worker_pool, requests_go_to_workers_that_can_serve)
+{
+    s_worker_join(0, "profile");
+    s_worker_join(1, "profile");
+    s_wait_live(SERVICE_PROFILE, 2);
+    s_beat(0, "profile", 503);
+    cr_assert_eq(worker_pool_serving(s_gw.pool, SERVICE_PROFILE), 1);
+    s_dispatch(MSG_PROFILE_SEARCH, 10);
+    worker_pool_flush(s_gw.pool);
+    int64_t give_up = clock_mono_ms() + 3000;
+    int answered = 0;
+    while (answered < 10 && clock_mono_ms() < give_up) {
+        answered += s_worker_answer(1);
+        usleep(2000);
+    }
+    cr_assert_eq(answered, 10, "all went to the worker whose database is up");
+    cr_assert_eq(s_worker_answer(0), 0);
+    /* when none can serve, the others still get the request (they answer 503 themselves) */
+    s_beat(1, "profile", 503);
+    s_dispatch(MSG_PROFILE_SEARCH, 4);
+    worker_pool_flush(s_gw.pool);
+    cr_assert_eq(s_delivered, 10, "the first ten were answered; none of these was refused");
+    cr_assert_eq(handle_table_size(s_gw.pending), 4);
+}
+
+Test(worker_pool, ready_kinds_come_from_the_configuration)
+{
+    gateway_t gw = s_gw;
+    gw.cfg.worker_bind = "inproc://ready-kinds";
+    err_t err;
+    const char *bad[] = {"trade", "profile,nobody", ",", "none"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gw.cfg.ready_kinds = (char *) bad[i];
+        cr_assert_null(worker_pool_new(&gw, &err), "%s", bad[i]);
+        cr_assert(strstr(err.msg, "P2P_READY_KINDS"), "%s", err.msg);
+    }
+    gw.cfg.ready_kinds = "profile";
+    worker_pool_t *pool = worker_pool_new(&gw, &err);
+    cr_assert_not_null(pool, "%s", err.msg);
+    json_t *detail = json_object();
+    cr_assert_not(worker_pool_ready(pool, detail));
+    cr_assert_eq(json_array_size(json_object_get(detail, "required")), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(detail, "required"), 0)), "profile");
+    json_decref(detail);
+    worker_pool_destroy(&pool);
+}

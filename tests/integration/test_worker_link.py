@@ -14,7 +14,10 @@ import tempfile
 import threading
 import time
 
+import pytest
+
 import p2p_harness as h
+from test_faults import PgCluster
 
 PROFILE = "/api/p2p/profile"
 
@@ -216,3 +219,90 @@ def test_a_bad_gateway_list_refuses_to_start(tmp_path):
                               text=True, timeout=20)
         assert done.returncode == 1, done
         assert why in done.stderr and "P2P_GATEWAY_ENDPOINTS" in done.stderr, done.stderr
+
+
+# ------------------------------------------------------------------ item 14
+
+@pytest.fixture
+def own_pg():
+    pg = PgCluster()
+    try:
+        yield pg.init()
+    finally:
+        pg.destroy()
+
+
+def ready(stack):
+    r = h.http_request(stack, "GET", "/p2p/ready", timeout=5)
+    return r.status, r.json["data"]
+
+
+def test_not_ready_while_the_database_is_down(make_stack, own_pg):
+    """/p2p/ready used to say 200 while PostgreSQL was down and every request failed.
+    Workers report their database in heartbeats, and readiness counts only workers that
+    can serve; it comes back by itself with the database."""
+    s = make_stack("link-db", workers=2, env={"DATABASE_URL": own_pg.url,
+                                              "P2P_HEARTBEAT_MS": "200"})
+    h.wait_until(lambda: ready(s)[1]["workers"] == {"profile": 2, "admin": 1}, 5,
+                 what="every worker joined")
+    assert ready(s)[0] == 200
+    own_pg.stop("fast")
+    h.wait_until(lambda: ready(s)[0] == 503, 5, interval=0.1,
+                 what="/p2p/ready 503 with the database down")
+    h.wait_until(lambda: ready(s)[1]["serving"] == {"profile": 0, "admin": 0}, 5,
+                 what="every worker reporting its database down")
+    status, data = ready(s)
+    assert data["workers"] == {"profile": 2, "admin": 1}, "the workers are alive, just not serving"
+    assert data["ready"] is False and set(data["required"]) == {"profile", "admin"}, data
+    assert all(log_events(w, "worker.db_state")[-1]["state"] == "down" for w in s.workers)
+    u = h.User(s)  # requests still get a clear answer
+    assert u.get(PROFILE).status == 503
+    own_pg.start()
+    h.wait_until(lambda: ready(s)[0] == 200, 10, interval=0.1,
+                 what="/p2p/ready 200 once the database is back")
+    assert u.post("/api/p2p/profile/create", {"has_consent": True}).status == 201
+
+
+def test_dispatch_prefers_workers_whose_database_is_up(make_stack, own_pg):
+    """One profile worker points at a database that is down, the other at a live one:
+    requests go to the one that can serve, and the service is ready."""
+    s = make_stack("link-prefer", workers=1, env={"P2P_HEARTBEAT_MS": "200"})
+    env = s.env()
+    env["DATABASE_URL"] = f"postgresql://p2p:p2p@127.0.0.1:{h.free_port()}/none"
+    broken = h.Proc(s._next_name("profile-svc"), [h.bin_path(h.PROFILE_SVC_BIN)], env, s.log_dir)
+    s.workers.append(broken)
+    h.wait_until(lambda: ready(s)[1]["workers"]["profile"] == 2, 5, what="both workers live")
+    time.sleep(0.5)  # a few heartbeats: the broken one has said its database is down
+    users = [h.User(s) for _ in range(40)]
+    statuses = [None] * len(users)
+
+    def check(i):  # concurrent, so that a least-loaded choice would spread them
+        statuses[i] = users[i].get("/api/p2p/profile/check").status
+    threads = [threading.Thread(target=check, args=(i,)) for i in range(len(users))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert statuses == [200] * len(users), statuses  # all answered by the worker with a database
+    status, data = ready(s)
+    assert status == 200 and data["serving"]["profile"] == 1, data
+
+
+def test_ready_kinds_are_configurable(make_stack):
+    """An operator may say that an admin-svc outage must not take the gateway out of the
+    balancer: P2P_READY_KINDS=profile. The default still needs every kind."""
+    s = make_stack("link-kinds", workers=1, admin_workers=0, env={"P2P_READY_KINDS": "profile"})
+    status, data = ready(s)
+    assert status == 200 and data["required"] == ["profile"], data
+    d = make_stack("link-kinds-default", workers=1, admin_workers=0)
+    status, data = ready(d)
+    assert status == 503 and set(data["required"]) == {"profile", "admin"}, data
+
+
+def test_unknown_ready_kind_refuses_to_start():
+    proc, _ = _gateway_alone({"P2P_READY_KINDS": "profile,trade"}, timeout=10)
+    try:
+        assert proc.popen.returncode == 1, proc.log_tail(20)
+        assert "P2P_READY_KINDS" in proc.log_text() and "trade" in proc.log_text()
+    finally:
+        proc.stop()
