@@ -156,9 +156,13 @@ worker_publish(worker_t *self, const char *event, const char *user_id, const cha
 static void
 s_heartbeat(worker_t *self, envelope_kind_t kind)
 {
-    int status = 200;
-    if (kind == ENVELOPE_HEARTBEAT && self->spec->db && !db_health_check(&self->db_health, self->spec->db))
-        status = 503;
+    /* the state found after the previous beat: a check may block on an
+       unreachable database, and must not hold this beat back (the first
+       beat says what main's connect found) */
+    db_t *db = self->spec->db;
+    if (kind == ENVELOPE_HEARTBEAT && db && !self->db_health.checked)
+        db_health_check(&self->db_health, db);
+    int status = db && !self->db_health.up ? 503 : 200;
     json_t *stats = self->spec->stats ? self->spec->stats(self->spec->app) : NULL;
     if (!json_is_object(stats)) {
         json_decref(stats);
@@ -179,6 +183,8 @@ s_heartbeat(worker_t *self, envelope_kind_t kind)
     for (size_t i = 0; i < self->gateway_count; i++)
         s_send(self, i, &beat);
     free(body);
+    if (kind == ENVELOPE_HEARTBEAT && db)
+        db_health_check(&self->db_health, db); /* for the next beat */
 }
 
 /*  One request of a drained batch, from receipt to reply. */
