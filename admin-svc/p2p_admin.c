@@ -17,6 +17,7 @@
 #include "admin.pb-c.h"
 #include "admin_api.h"
 #include "admin_validate.h"
+#include "cli.h"
 #include "curve.h"
 
 #define S_EXIT_OK 0
@@ -58,6 +59,7 @@ static const char s_usage[] =
     "  --curve-server-key FILE   the server's public certificate (enables CURVE)\n"
     "  --curve-client-cert FILE  this operator's certificate (its FILE_secret is read)\n"
     "  -h, --help           this text\n"
+    "  -V, --version        the version\n"
     "\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 no reply.\n";
 
@@ -626,13 +628,18 @@ main(int argc, char **argv)
         .operator_name = user && *user ? user : "unknown",
         .timeout_ms = S_DEFAULT_TIMEOUT_MS,
     };
-    static const struct option options[] = {S_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        S_GLOBAL_OPTIONS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     opterr = 0;
     int opt;
     /* "+": stop at the command word; what follows is parsed with its options */
-    while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
         if (opt == 'h') {
             fputs(s_usage, stdout);
+            return S_EXIT_OK;
+        }
+        if (opt == 'V') {
+            printf("p2p-admin %s\n", cli_version());
             return S_EXIT_OK;
         }
         int global = s_global_option(opt, optarg, &opts);

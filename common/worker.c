@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "curve.h"
 #include "db_health.h"
@@ -171,6 +172,7 @@ s_heartbeat(worker_t *self, envelope_kind_t kind)
     json_object_set_new(stats, "served", json_integer((json_int_t) self->served));
     json_object_set_new(stats, "errors", json_integer((json_int_t) self->errors));
     json_object_set_new(stats, "expired", json_integer((json_int_t) self->expired));
+    json_object_set_new(stats, "version", json_string(cli_version()));
     char *body = json_dumps(stats, JSON_COMPACT);
     json_decref(stats);
     envelope_t beat = {
@@ -507,9 +509,10 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         return 1;
     }
     log_info("worker.started", NULL,
-             json_pack("{s:s, s:s, s:i, s:i, s:b}", "kind", service_name(spec->service), "gateways",
-                       cfg->gateway_endpoints, "gateway_count", (int) self.gateway_count, "pid",
-                       (int) getpid(), "curve", cfg->worker_curve_cert_file && *cfg->worker_curve_cert_file));
+             json_pack("{s:s, s:s, s:s, s:i, s:i, s:b}", "version", cli_version(), "kind",
+                       service_name(spec->service), "gateways", cfg->gateway_endpoints, "gateway_count",
+                       (int) self.gateway_count, "pid", (int) getpid(), "curve",
+                       cfg->worker_curve_cert_file && *cfg->worker_curve_cert_file));
 
     zmq_pollitem_t *items = calloc(self.gateway_count + 1, sizeof *items);
     if (!items) {
@@ -525,6 +528,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
 
     int64_t next_beat = 0;
     while (!stop_signal_requested()) {
+        stop_signal_log_hup();
         int64_t now = clock_mono_ms();
         if (now >= next_beat) {
             s_heartbeat(&self, ENVELOPE_HEARTBEAT);

@@ -512,8 +512,8 @@ worker_pool_describe(worker_pool_t *self)
     json_t *list = json_array();
     for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
         if (!w->dead)
-            json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:O?}", "worker", w->key, "kind",
-                                                  service_name(w->service), "inflight", w->inflight, "stats",
-                                                  w->stats));
+            json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:b, s:O?}", "worker", w->key, "kind",
+                                                  service_name(w->service), "inflight", w->inflight,
+                                                  "serving", w->serving, "stats", w->stats));
     return list;
 }

@@ -56,7 +56,7 @@ void worker_pool_drain(worker_pool_t *self);
 /*  Heartbeat live workers and purge those silent for 3 intervals. */
 void worker_pool_tick(worker_pool_t *self);
 
-/*  Every live worker as {"worker","kind","inflight","stats"} (new reference). */
+/*  Every live worker as {"worker","kind","inflight","serving","stats"} (new reference). */
 json_t *worker_pool_describe(worker_pool_t *self);
 
 /*  Live workers of service. */
