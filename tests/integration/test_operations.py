@@ -5,7 +5,6 @@ scripts/run supervising what it started.
 
 Each test reproduces a problem found on the running service and failed before its fix."""
 
-import json
 import os
 import re
 import signal
@@ -27,18 +26,7 @@ def project_version():
     assert m, "CMakeLists.txt has no project(... VERSION x.y.z)"
     return m.group(1)
 
-
-def log_events(proc, event):
-    found = []
-    for line in proc.log_text().splitlines():
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if obj.get("event") == event:
-                found.append(obj)
-    return found
+log_events = h.log_events
 
 
 def run_bin(name, *args, timeout=10):

@@ -5,7 +5,6 @@ workers serving many gateways, and readiness that counts only workers able to se
 Each test here reproduces a problem found on the running service and failed before its
 fix (see the issue's closing note)."""
 
-import json
 import os
 import shutil
 import signal
@@ -17,25 +16,11 @@ import time
 import pytest
 
 import p2p_harness as h
-from test_faults import PgCluster
+from test_faults import own_pg  # noqa: F401  (a fixture: a PostgreSQL of the test's own)
 
 PROFILE = "/api/p2p/profile"
 
-
-def log_events(proc, event):
-    """The JSON log lines of proc whose "event" is event, in order."""
-    found = []
-    for line in proc.log_text().splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if obj.get("event") == event:
-            found.append(obj)
-    return found
+log_events = h.log_events
 
 
 def metric(stack, name, **labels):
@@ -222,15 +207,6 @@ def test_a_bad_gateway_list_refuses_to_start(tmp_path):
 
 
 # ------------------------------------------------------------------ item 14
-
-@pytest.fixture
-def own_pg():
-    pg = PgCluster()
-    try:
-        yield pg.init()
-    finally:
-        pg.destroy()
-
 
 def ready(stack):
     r = h.http_request(stack, "GET", "/p2p/ready", timeout=5)
