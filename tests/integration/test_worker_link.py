@@ -13,7 +13,6 @@ import tempfile
 import threading
 import time
 
-import pytest
 
 import p2p_harness as h
 from test_faults import own_pg  # noqa: F401  (a fixture: a PostgreSQL of the test's own)
