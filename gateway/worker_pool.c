@@ -96,11 +96,16 @@ s_parse_ready_kinds(const char *text, unsigned *kinds, err_t *err)
     int rc = 0;
     for (char *name = strtok_r(list, ", ", &save); name && rc == 0; name = strtok_r(NULL, ", ", &save)) {
         service_t kind = service_from_name(name);
-        if (kind == SERVICE_NONE)
-            rc = err_set(err, ERR_INVALID, "P2P_READY_KINDS: unknown worker kind '%s' (kinds: %s; or all)",
-                         name, "profile, admin");
-        else
+        if (kind != SERVICE_NONE) {
             *kinds |= 1u << kind;
+            continue;
+        }
+        char known[128] = "";
+        for (int k = SERVICE_NONE + 1; k < SERVICE_COUNT; k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s, ",
+                     service_name((service_t) k));
+        rc = err_set(err, ERR_INVALID, "P2P_READY_KINDS: unknown worker kind '%s' (kinds: %sor all)", name,
+                     known);
     }
     free(list);
     if (rc == 0 && !*kinds)
@@ -120,16 +125,11 @@ worker_pool_new(gateway_t *gw, err_t *err)
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
     const config_t *cfg = &gw->cfg;
-    if (s_parse_ready_kinds(cfg->ready_kinds ? cfg->ready_kinds : "all", &self->ready_kinds, err) != 0) {
-        worker_pool_destroy(&self);
-        return NULL;
-    }
-    if (curve_both_or_neither(cfg->worker_curve_secret_file, cfg->worker_curve_clients_dir,
-                              "P2P_WORKER_CURVE_SECRET_FILE", "P2P_WORKER_CURVE_CLIENTS_DIR", err)
-        != 0) {
-        worker_pool_destroy(&self);
-        return NULL;
-    }
+    if (s_parse_ready_kinds(cfg->ready_kinds ? cfg->ready_kinds : "all", &self->ready_kinds, err) != 0
+        || curve_both_or_neither(cfg->worker_curve_secret_file, cfg->worker_curve_clients_dir,
+                                 "P2P_WORKER_CURVE_SECRET_FILE", "P2P_WORKER_CURVE_CLIENTS_DIR", err)
+               != 0)
+        goto fail;
     bool curve = cfg->worker_curve_secret_file && *cfg->worker_curve_secret_file;
     if (!curve && !curve_endpoint_is_local(cfg->worker_bind) && !cfg->worker_link_insecure) {
         /* anyone who reaches it could register as a worker and read or
@@ -139,34 +139,36 @@ worker_pool_new(gateway_t *gw, err_t *err)
                 "P2P_WORKER_CURVE_CLIENTS_DIR (CURVE with an allow-list of worker certificates), or "
                 "P2P_WORKER_LINK_INSECURE=1 if that network is private to the gateway and its workers",
                 cfg->worker_bind);
-        worker_pool_destroy(&self);
-        return NULL;
+        goto fail;
     }
     self->router = zsock_new(ZMQ_ROUTER);
-    if (self->router && curve
+    if (!self->router) {
+        err_set(err, ERR_INTERNAL, "cannot create the worker socket");
+        goto fail;
+    }
+    if (curve
         && !(self->curve = curve_server_new(
                  self->router, cfg->worker_curve_secret_file, cfg->worker_curve_clients_dir, "p2p-workers",
-                 "P2P_WORKER_CURVE_SECRET_FILE", "P2P_WORKER_CURVE_CLIENTS_DIR", err))) {
-        worker_pool_destroy(&self);
-        return NULL;
-    }
-    if (self->router) {
-        /* without it a reply to a vanished worker would vanish silently */
-        zsock_set_router_mandatory(self->router, 1);
-        zsock_set_sndhwm(self->router, 100000);
-        zsock_set_rcvhwm(self->router, 100000);
-        zsock_set_linger(self->router, 0);
-        zsock_set_maxmsgsize(self->router, ENVELOPE_MAX_BODY + 4096);
-        zsock_set_heartbeat_ivl(self->router, gw->cfg.heartbeat_ms);
-        zsock_set_heartbeat_timeout(self->router, gw->cfg.heartbeat_ms * WORKER_LIVENESS);
-    }
-    if (!self->router || zsock_bind(self->router, "%s", gw->cfg.worker_bind) < 0) {
+                 "P2P_WORKER_CURVE_SECRET_FILE", "P2P_WORKER_CURVE_CLIENTS_DIR", err)))
+        goto fail;
+    /* without it a reply to a vanished worker would vanish silently */
+    zsock_set_router_mandatory(self->router, 1);
+    zsock_set_sndhwm(self->router, 100000);
+    zsock_set_rcvhwm(self->router, 100000);
+    zsock_set_linger(self->router, 0);
+    zsock_set_maxmsgsize(self->router, ENVELOPE_MAX_BODY + 4096);
+    zsock_set_heartbeat_ivl(self->router, gw->cfg.heartbeat_ms);
+    zsock_set_heartbeat_timeout(self->router, gw->cfg.heartbeat_ms * WORKER_LIVENESS);
+    if (zsock_bind(self->router, "%s", gw->cfg.worker_bind) < 0) {
         err_set(err, ERR_INTERNAL, "cannot bind worker endpoint %s: %s", gw->cfg.worker_bind,
                 zmq_strerror(errno));
-        worker_pool_destroy(&self);
-        return NULL;
+        goto fail;
     }
     return self;
+
+fail:
+    worker_pool_destroy(&self);
+    return NULL;
 }
 
 void
