@@ -4,13 +4,13 @@
     CLI's --json output is the REST shape. */
 #include "admin_api.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin_api_json.h"
 #include "admin_json.h"
+#include "curve.h"
 #include "log.h"
 #include "profile_row.h"
 
@@ -19,8 +19,7 @@
 
 struct admin_api {
     zsock_t *socket;
-    zactor_t *auth; /* zauth; NULL without CURVE */
-    bool curve;
+    curve_server_t *curve; /* the allow-list; NULL without CURVE */
 };
 
 /* ------------------------------------------------------------------ requests */
@@ -113,9 +112,33 @@ s_change_kind(P2p__AdminAction action)
     }
 }
 
+int
+admin_api_actor(const admin_api_peer_t *peer, const char *claimed, char *out, size_t size, err_t *err)
+{
+    if (peer && peer->curve_key) {
+        /* the server's copy of the certificate says who holds the key */
+        const char *who = peer->curve_name && *peer->curve_name ? peer->curve_name : peer->curve_key;
+        snprintf(out, size, "%s%s", ADMIN_API_ACTOR_CURVE, who);
+        return 0;
+    }
+    if (!claimed || !*claimed)
+        return err_set(err, ERR_INVALID, "'operator' is required (who is acting)");
+    snprintf(out, size, "%s%s", ADMIN_API_ACTOR_CLI, claimed);
+    return 0;
+}
+
+bool
+admin_api_is_operator_actor(const char *user_id)
+{
+    return user_id
+           && (strncmp(user_id, ADMIN_API_ACTOR_CLI, strlen(ADMIN_API_ACTOR_CLI)) == 0
+               || strncmp(user_id, ADMIN_API_ACTOR_CURVE, strlen(ADMIN_API_ACTOR_CURVE)) == 0);
+}
+
 /*  Run req's operation into reply. Returns -1 when out of memory. */
 static int
-s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__AdminReply *reply)
+s_serve(admin_app_t *app, worker_t *worker, const char *actor, const P2p__AdminRequest *req,
+        P2p__AdminReply *reply)
 {
     err_t err;
     db_rows_t *rows = NULL;
@@ -164,7 +187,11 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
             err_set(&err, ERR_INVALID, "'flag' is required (the new value)");
             break;
         }
-        if (!(rows = admin_ops_change(app, worker, req->operator_, &change, NULL, &err)))
+        if (!actor) {
+            err_set(&err, ERR_INVALID, "'operator' is required (who is acting)");
+            break;
+        }
+        if (!(rows = admin_ops_change(app, worker, actor, &change, NULL, &err)))
             break;
         s_reply_ok(reply, admin_ops_message(&change));
         rc = s_add_profiles(reply, rows);
@@ -197,7 +224,8 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
 }
 
 uint8_t *
-admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, size_t len, size_t *reply_len)
+admin_api_handle(admin_app_t *app, worker_t *worker, const admin_api_peer_t *peer, const uint8_t *request,
+                 size_t len, size_t *reply_len)
 {
     P2p__AdminReply *reply = malloc(sizeof *reply);
     if (!reply)
@@ -214,11 +242,14 @@ admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, siz
             req->has_action
                 ? protobuf_c_enum_descriptor_get_value(&p2p__admin_action__descriptor, req->action)
                 : NULL;
+        /* the server decides who acts; only reads may go without a name */
+        char actor[ADMIN_OPERATOR_MAX * 4 + 64];
+        bool has_actor = admin_api_actor(peer, req->operator_, actor, sizeof actor, &err) == 0;
         log_info("admin_api.request", NULL,
                  json_pack("{s:s,s:s,s:I}", "action", action ? action->name : "?", "operator",
-                           req->operator_ ? req->operator_ : "", "profile_id",
+                           has_actor ? actor : "", "profile_id",
                            (json_int_t) (req->has_profile_id ? req->profile_id : 0)));
-        if (s_serve(app, worker, req, reply) != 0) {
+        if (s_serve(app, worker, has_actor ? actor : NULL, req, reply) != 0) {
             /* out of memory half-way: answer with the failure, not half a list */
             protobuf_c_message_free_unpacked(&reply->base, NULL);
             reply = malloc(sizeof *reply);
@@ -242,56 +273,14 @@ admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, siz
 
 /* ------------------------------------------------------------------ socket */
 
-/*  Make socket a CURVE server admitting only the certificates in clients_dir. */
-static int
-s_setup_curve(admin_api_t *self, const char *secret_file, const char *clients_dir, err_t *err)
-{
-    if (!zsys_has_curve())
-        return err_set(err, ERR_INVALID, "this libzmq has no CURVE support");
-    DIR *dir = opendir(clients_dir);
-    if (!dir)
-        return err_set(err, ERR_INVALID, "%s: cannot open directory %s: %s", ADMIN_API_ENV_CURVE_CLIENTS_DIR,
-                       clients_dir, strerror(errno));
-    closedir(dir);
-    zcert_t *cert = zcert_load(secret_file);
-    if (!cert)
-        return err_set(err, ERR_INVALID, "%s: cannot load certificate %s", ADMIN_API_ENV_CURVE_SECRET_FILE,
-                       secret_file);
-    /* a public certificate has a secret key of zeros: not a server key */
-    static const char zeros[] = "0000000000000000000000000000000000000000";
-    if (strcmp(zcert_secret_txt(cert), zeros) == 0) {
-        zcert_destroy(&cert);
-        return err_set(err, ERR_INVALID, "%s: %s holds no secret key", ADMIN_API_ENV_CURVE_SECRET_FILE,
-                       secret_file);
-    }
-    /* zauth answers every CURVE handshake (ZAP): only known clients pass */
-    self->auth = zactor_new(zauth, NULL);
-    if (!self->auth) {
-        zcert_destroy(&cert);
-        return err_set(err, ERR_INVALID, "cannot start zauth");
-    }
-    zstr_sendx(self->auth, "CURVE", clients_dir, NULL);
-    zsock_wait(self->auth);
-    zcert_apply(cert, self->socket);
-    zcert_destroy(&cert);
-    zsock_set_curve_server(self->socket, 1);
-    zsock_set_zap_domain(self->socket, "p2p-admin");
-    self->curve = true;
-    return 0;
-}
-
 admin_api_t *
 admin_api_new(const char *endpoint, const char *curve_secret_file, const char *curve_clients_dir, err_t *err)
 {
-    bool has_secret = curve_secret_file && *curve_secret_file;
-    bool has_clients = curve_clients_dir && *curve_clients_dir;
-    if (has_secret != has_clients) {
-        err_set(err, ERR_INVALID,
-                "%s and %s must be set together (CURVE without an allow-list "
-                "would let anyone in)",
-                ADMIN_API_ENV_CURVE_SECRET_FILE, ADMIN_API_ENV_CURVE_CLIENTS_DIR);
+    if (curve_both_or_neither(curve_secret_file, curve_clients_dir, ADMIN_API_ENV_CURVE_SECRET_FILE,
+                              ADMIN_API_ENV_CURVE_CLIENTS_DIR, err)
+        != 0)
         return NULL;
-    }
+    bool has_secret = curve_secret_file && *curve_secret_file;
     admin_api_t *self = calloc(1, sizeof *self);
     if (!self || !(self->socket = zsock_new(ZMQ_ROUTER))) {
         free(self);
@@ -303,7 +292,10 @@ admin_api_new(const char *endpoint, const char *curve_secret_file, const char *c
     zsock_set_rcvtimeo(self->socket, 0);
     zsock_set_sndtimeo(self->socket, 0);
     zsock_set_linger(self->socket, 200);
-    if (has_secret && s_setup_curve(self, curve_secret_file, curve_clients_dir, err) != 0) {
+    if (has_secret
+        && !(self->curve =
+                 curve_server_new(self->socket, curve_secret_file, curve_clients_dir, "p2p-admin",
+                                  ADMIN_API_ENV_CURVE_SECRET_FILE, ADMIN_API_ENV_CURVE_CLIENTS_DIR, err))) {
         admin_api_destroy(&self);
         return NULL;
     }
@@ -324,7 +316,7 @@ admin_api_destroy(admin_api_t **self_p)
         return;
     admin_api_t *self = *self_p;
     zsock_destroy(&self->socket);
-    zactor_destroy(&self->auth);
+    curve_server_destroy(&self->curve);
     free(self);
     *self_p = NULL;
 }
@@ -338,7 +330,7 @@ admin_api_socket(admin_api_t *self)
 bool
 admin_api_is_curve(const admin_api_t *self)
 {
-    return self->curve;
+    return self->curve != NULL;
 }
 
 void
@@ -361,9 +353,15 @@ admin_api_on_readable(void *app, worker_t *worker, zsock_t *socket)
             zframe_destroy(&payload);
             continue;
         }
+        /* under CURVE the allow-list vouches for the key and its name */
+        admin_api_peer_t peer = {0};
+        if (zsock_mechanism(socket) == ZMQ_CURVE) {
+            peer.curve_key = curve_peer_property(payload, "User-Id");
+            peer.curve_name = curve_peer_property(payload, CURVE_META_NAME);
+        }
         size_t reply_len = 0;
         uint8_t *reply =
-            admin_api_handle(app, worker, zframe_data(payload), zframe_size(payload), &reply_len);
+            admin_api_handle(app, worker, &peer, zframe_data(payload), zframe_size(payload), &reply_len);
         zframe_destroy(&payload);
         zmsg_t *out = zmsg_new();
         zmsg_append(out, &identity);

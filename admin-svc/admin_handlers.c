@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "admin_api.h"
 #include "admin_json.h"
 #include "profile_row.h"
 #include "reply_shape.h"
@@ -36,13 +37,21 @@ admin_handlers_routes(size_t *count)
 
 /*  The gateway already refuses non-admin tokens; a worker does not trust
     that alone (a routing mistake must not open the admin API). Replies 403
-    and returns false when the caller is not an admin. */
+    and returns false when the caller is not an admin, or holds an id that
+    the audit log reserves for operators ("cli:...", "curve:..."). */
 static bool
 s_admin(const worker_request_t *req, worker_reply_t *reply)
 {
+    err_t err;
+    if (admin_api_is_operator_actor(req->user_id)) {
+        err_set(&err, ERR_FORBIDDEN,
+                "user ids beginning with '" ADMIN_API_ACTOR_CLI "' or '" ADMIN_API_ACTOR_CURVE
+                "' are reserved for the operator API");
+        worker_reply_error(reply, &err);
+        return false;
+    }
     if (req->role && strcmp(req->role, "admin") == 0 && req->user_id && *req->user_id)
         return true;
-    err_t err;
     err_set(&err, ERR_FORBIDDEN, S_MSG_FORBIDDEN);
     reply_shape_error(reply, req, &err);
     return false;

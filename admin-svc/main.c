@@ -15,6 +15,7 @@
 #include "admin_handlers.h"
 #include "admin_ops.h"
 #include "admin_repo.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -27,9 +28,28 @@ s_env(const char *name, const char *fallback)
     return value && *value ? value : fallback;
 }
 
-int
-main(void)
+static int
+s_print_env_example(void)
 {
+    config_print_example();
+    return 0;
+}
+
+static const char s_usage[] = "usage: p2p-admin-svc [--help | --version | --env-example]\n"
+                              "  Runs a admin worker: serves every gateway in P2P_GATEWAY_ENDPOINTS from\n"
+                              "  DATABASE_URL until SIGINT/SIGTERM; SIGHUP is logged and ignored.\n"
+                              "  Also serves the operator API (P2P_ADMIN_API_BIND) that p2p-admin talks to.\n"
+                              "  Configured by environment variables; see .env.example.\n"
+                              "  --env-example  print every setting with its default, as .env.example text\n"
+                              "  --version      print the version\n";
+
+int
+main(int argc, char **argv)
+{
+    static const cli_action_t actions[] = {{"env-example", s_print_env_example}};
+    int rc = cli_parse(argc, argv, "p2p-admin-svc", s_usage, actions, 1);
+    if (rc != CLI_RUN)
+        return rc;
     config_t cfg;
     err_t err;
     if (config_load(&cfg, &err) != 0) {
@@ -44,7 +64,7 @@ main(void)
     const db_statement_t *statements = admin_repo_statements(&statement_count);
     admin_app_t app = {.db = db_new(cfg.database_url, statements, statement_count)};
     admin_api_t *api = NULL;
-    int rc = 1;
+    rc = 1;
     if (!app.db) {
         log_error("admin_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
         goto done;
@@ -74,6 +94,7 @@ main(void)
 
     worker_spec_t spec = {
         .service = SERVICE_ADMIN,
+        .db = app.db,
         .app = &app,
         .side_socket = api ? admin_api_socket(api) : NULL,
         .on_side_socket = api ? admin_api_on_readable : NULL,

@@ -102,4 +102,11 @@ void envelope_batch_clear(envelope_batch_t *batch);
     is waiting, or EPROTO when the message held no valid envelope. */
 int envelope_recv_batch(zsock_t *sock, zframe_t **identity, envelope_t *envs, size_t max, size_t *count);
 
+/*  envelope_recv_batch, also copying a property of the message's connection
+    into value (value_size bytes; "" when it has none): e.g. what a CURVE
+    server's allow-list said about the sender ("User-Id", a certificate's
+    metadata: common/curve.h). property and value may be NULL. */
+int envelope_recv_batch_from(zsock_t *sock, zframe_t **identity, const char *property, char *value,
+                             size_t value_size, envelope_t *envs, size_t max, size_t *count);
+
 #endif

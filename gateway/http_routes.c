@@ -419,21 +419,20 @@ s_dev_token(gateway_t *gw, s_http_t *req)
     free(reply);
 }
 
+/*  GET /p2p/ready: 200 while a worker that can serve (its database is up)
+    is live for every kind P2P_READY_KINDS names (default: every kind). */
 static void
 s_ready(gateway_t *gw, s_http_t *req)
 {
-    bool ready = true;
-    json_t *workers = json_object();
-    for (int kind = SERVICE_NONE + 1; kind < SERVICE_COUNT; kind++) {
-        int live = worker_pool_live(gw->pool, (service_t) kind);
-        json_object_set_new(workers, service_name((service_t) kind), json_integer(live));
-        ready = ready && live > 0;
-    }
-    json_t *root =
-        json_pack("{s:b, s:{s:b, s:o}}", "success", ready, "data", "ready", ready, "workers", workers);
+    json_t *data = json_object();
+    bool ready = worker_pool_ready(gw->pool, data);
+    json_object_set_new(data, "ready", json_boolean(ready));
+    json_t *root = json_pack("{s:b, s:o}", "success", ready, "data", data);
     if (!ready) {
         json_object_set_new(root, "error", json_string("SERVICE_UNAVAILABLE"));
-        json_object_set_new(root, "message", json_string("no live worker for every service"));
+        json_object_set_new(
+            root, "message",
+            json_string("no worker able to serve (live, database up) for every required kind"));
     }
     char *body = json_dumps(root, REPLY_JSON_FLAGS);
     json_decref(root);

@@ -1,11 +1,12 @@
 /*  main.c - the gateway process: read config, build the gateway object, run
     the lws loop (HTTP, WebSocket and the workers' ZeroMQ socket all on one
-    thread), shut down cleanly on SIGINT/SIGTERM. */
+    thread), shut down cleanly on SIGINT/SIGTERM (SIGHUP: logged, ignored). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "gateway.h"
 #include "http_routes.h"
@@ -124,7 +125,8 @@ s_start(gateway_t *self)
     self->metrics = metrics_new();
     self->pool = worker_pool_new(self, &err);
     if (!self->pool) {
-        log_error("zmq.bind_failed", NULL, json_pack("{s:s}", "reason", err.msg));
+        log_error(err.code == ERR_INVALID ? "config.invalid" : "zmq.bind_failed", NULL,
+                  json_pack("{s:s}", "reason", err.msg));
         return -1;
     }
     return 0;
@@ -148,24 +150,33 @@ s_print_routes(void)
     return 0;
 }
 
+static int
+s_print_env_example(void)
+{
+    config_print_example();
+    return 0;
+}
+
+static const char s_usage[] =
+    "usage: p2p-gateway [--help | --version | --routes | --env-example]\n"
+    "  Runs the gateway (HTTP + WebSocket on P2P_HTTP_PORT, workers on P2P_WORKER_BIND)\n"
+    "  until SIGINT/SIGTERM; SIGHUP is logged and ignored (logs go to stderr).\n"
+    "  Configured by environment variables (JWT_SECRET is required); see .env.example.\n"
+    "  --routes       print the REST routes and WebSocket types this build serves (JSON)\n"
+    "  --env-example  print every setting with its default, as .env.example text\n"
+    "  --version      print the version\n";
+
 int
 main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--routes") == 0)
-        return s_print_routes();
-    if (argc > 1 && strcmp(argv[1], "--env-example") == 0) {
-        config_print_example();
-        return 0;
-    }
-    if (argc > 1) {
-        fprintf(stderr, "usage: p2p-gateway [--routes | --env-example]\n"
-                        "Configured by environment variables; see .env.example.\n");
-        return 2;
-    }
+    static const cli_action_t actions[] = {{"routes", s_print_routes}, {"env-example", s_print_env_example}};
+    int rc = cli_parse(argc, argv, "p2p-gateway", s_usage, actions, sizeof actions / sizeof actions[0]);
+    if (rc != CLI_RUN)
+        return rc;
     stop_signal_install();
 
     gateway_t self = {.started_ms = clock_mono_ms()};
-    int rc = 1;
+    rc = 1;
     if (s_start(&self) != 0)
         goto done;
 
@@ -215,12 +226,17 @@ main(int argc, char **argv)
     lws_sul_schedule(self.lws, 0, &self.safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
     lws_sul_schedule(self.lws, 0, &self.keepalive, s_on_keepalive, LWS_US_PER_SEC);
     log_info("gateway.started", NULL,
-             json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind, "pid",
-                       (int) getpid()));
+             json_pack("{s:s, s:i, s:s, s:i, s:s}", "version", cli_version(), "port", self.cfg.http_port,
+                       "workers", self.cfg.worker_bind, "pid", (int) getpid(), "worker_link",
+                       *self.cfg.worker_curve_secret_file ? "curve"
+                       : self.cfg.worker_link_insecure    ? "insecure"
+                                                          : "loopback"));
 
-    while (!stop_signal_requested())
+    while (!stop_signal_requested()) {
         if (s_service(&self) < 0)
             break;
+        stop_signal_log_hup();
+    }
 
     /* graceful stop: refuse new work, tell sessions we are going away, let
        requests in flight finish for a bounded time */

@@ -504,8 +504,10 @@ s_suspend_one(uint64_t handle, void *item, void *arg)
 }
 
 void
-ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len)
+ws_session_on_event(gateway_t *gw, service_t from, const char *event, const char *user_id, const char *body,
+                    size_t len)
 {
+    (void) from; /* which kinds may send which event: the event table (branch sec-edge) */
     if (strcmp(event, "account_suspended") != 0 || !user_id || !*user_id) {
         log_warn("event.unknown", NULL, json_pack("{s:s}", "event", event));
         return;

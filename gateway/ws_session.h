@@ -19,9 +19,11 @@ void ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const c
                         int status, const char *body, size_t len);
 
 /*  A worker's event about user_id reached this gateway ("account_suspended":
-    tell each of the user's sessions and close it). body is the event's JSON
-    object text, borrowed. */
-void ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len);
+    tell each of the user's sessions and close it). from: the kind the
+    sending worker registered as (worker_pool.c passes only registered
+    workers' events). body is the event's JSON object text, borrowed. */
+void ws_session_on_event(gateway_t *gw, service_t from, const char *event, const char *user_id,
+                         const char *body, size_t len);
 
 /*  Ping sessions whose last ping is P2P_WS_PING_INTERVAL_S old and drop those
     silent (no frame, no pong) for P2P_WS_IDLE_TIMEOUT_S. Call about once a

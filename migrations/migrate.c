@@ -7,7 +7,7 @@
     may start at once). The runner refuses to touch a database that already holds
     versions this directory does not know: that database belongs to newer code.
 
-    Usage: p2p-migrate [--dir DIR]
+    Usage: p2p-migrate [--dir DIR] | --help | --version
       DIR defaults to $P2P_MIGRATIONS_DIR, else "migrations" (relative to cwd).
       DATABASE_URL defaults to postgresql://p2p:p2p@127.0.0.1:5432/pxyz_fx_p2p.
     Exit: 0 success (including nothing to do), 1 failure, 2 usage error.
@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -478,7 +479,7 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: p2p-migrate [--dir DIR]\n"
+            "usage: p2p-migrate [--dir DIR] | --help | --version\n"
             "  Applies DIR/NNN_name.sql in order to $DATABASE_URL.\n"
             "  DIR defaults to $P2P_MIGRATIONS_DIR, else \"%s\".\n"
             "  DATABASE_URL defaults to %s.\n",
@@ -492,20 +493,36 @@ main(int argc, char *argv[])
     const char *dir = getenv("P2P_MIGRATIONS_DIR");
     if (!dir || !*dir)
         dir = MIGRATE_DEFAULT_DIR;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-            dir = argv[++i];
-        else if (strncmp(argv[i], "--dir=", 6) == 0)
-            dir = argv[i] + 6;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    static const struct option options[] = {
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "d:hV", options, NULL)) != -1) {
+        if (opt == 'd') {
+            dir = optarg;
+        }
+        else if (opt == 'h') {
             s_usage(stdout);
             return 0;
         }
+        else if (opt == 'V') {
+            printf("p2p-migrate %s\n", P2P_VERSION);
+            return 0;
+        }
         else {
-            fprintf(stderr, "p2p-migrate: unknown argument '%s'\n", argv[i]);
+            fprintf(stderr, "p2p-migrate: unknown or incomplete option '%s'\n", argv[optind - 1]);
             s_usage(stderr);
             return 2;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "p2p-migrate: unexpected argument '%s'\n", argv[optind]);
+        s_usage(stderr);
+        return 2;
     }
     const char *url = getenv("DATABASE_URL");
     if (!url || !*url)
@@ -585,8 +602,9 @@ cleanup:;
     migrate_field_t fields[] = {{"dir", dir, false},
                                 {"applied", applied_text, true},
                                 {"skipped", skipped_text, true},
-                                {"result", rc ? "failed" : "ok", false}};
-    s_log(rc ? MIGRATE_LOG_ERROR : MIGRATE_LOG_INFO, "migrate.done", fields, 4);
+                                {"result", rc ? "failed" : "ok", false},
+                                {"version", P2P_VERSION, false}};
+    s_log(rc ? MIGRATE_LOG_ERROR : MIGRATE_LOG_INFO, "migrate.done", fields, 5);
     PQclear(applied);
     if (conn)
         PQfinish(conn); //  also releases the advisory lock

@@ -749,6 +749,22 @@ def create_user(stack, **fields):
     return user
 
 
+def log_events(proc, event):
+    """The JSON log lines of proc (a Proc) whose "event" is event, in order, as dicts."""
+    found = []
+    for line in proc.log_text().splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if obj.get("event") == event:
+            found.append(obj)
+    return found
+
+
 def wait_until(predicate, timeout, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     last = None
