@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "json_nul.h"
 #include "log.h"
 #include "metrics.h"
 #include "pending.h"
@@ -216,17 +217,13 @@ s_dispatch(gateway_t *gw, s_http_t *req)
     req->dispatched = true;
     if (req->body_len) {
         /* reject what a worker would only reject later: not JSON, not an
-           object, invalid UTF-8 or NUL characters (jansson refuses both) */
-        json_error_t jerr;
-        json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+           object, invalid UTF-8, or U+0000 (named by its field) */
+        err_t err;
+        json_t *root = json_nul_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
         bool parsed = root != NULL, object = json_is_object(root);
         json_decref(root);
         if (!object) {
-            const char *why = parsed ? "request body must be a JSON object"
-                              : strstr(jerr.text, "\\u0000")
-                                  ? "strings must not contain NUL (\\u0000) characters"
-                                  : "request body is not valid JSON";
-            s_respond_error(req, ERR_INVALID, why);
+            s_respond_error(req, ERR_INVALID, parsed ? "request body must be a JSON object" : err.msg);
             return;
         }
     }
