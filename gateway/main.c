@@ -13,6 +13,7 @@
 #include "stop_signal.h"
 #include "metrics.h"
 #include "pending.h"
+#include "session_index.h"
 #include "worker_pool.h"
 #include "ws_session.h"
 
@@ -119,6 +120,7 @@ s_start(gateway_t *self)
         seed[0] = seed[1] = seed[2] = (uint64_t) clock_wall_ms();
     self->pending = handle_table_new(seed[0]);
     self->sessions = handle_table_new(seed[1]);
+    self->by_user = session_index_new();
     self->http = handle_table_new(seed[2]);
     self->limits = rate_limit_new(self->cfg.rate_limit_per_min);
     self->metrics = metrics_new();
@@ -250,6 +252,7 @@ done:
     metrics_destroy(&self.metrics);
     handle_table_destroy(&self.pending);
     handle_table_destroy(&self.sessions);
+    session_index_destroy(&self.by_user);
     handle_table_destroy(&self.http);
     auth_destroy(&self.auth);
     config_free(&self.cfg);

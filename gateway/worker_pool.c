@@ -195,7 +195,8 @@ s_on_message(worker_pool_t *self, zframe_t *identity, const envelope_t *env)
                          env->body_len);
         break;
     case ENVELOPE_EVENT:
-        ws_session_on_event(self->gw, env->event, env->user_id, (const char *) env->body, env->body_len);
+        ws_session_on_event(self->gw, worker ? worker->service : SERVICE_NONE, env->event, env->user_id,
+                            (const char *) env->body, env->body_len);
         break;
     default:
         log_warn("worker.unexpected", NULL, json_pack("{s:s, s:i}", "worker", key, "kind", env->kind));
