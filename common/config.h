@@ -18,7 +18,10 @@
     X(ws_idle_timeout_s, "P2P_WS_IDLE_TIMEOUT_S", INT, "60", 1, 3600,                                      \
       "seconds of silence (no frame, no pong) before a WebSocket is closed")                               \
     X(rate_limit_per_min, "P2P_RATE_LIMIT_PER_MIN", INT, "100", 0, 1000000,                                \
-      "requests per user (or client address) per minute; 0 turns it off")                                  \
+      "requests per user (or client address) per minute, WebSocket upgrades included; 0 turns it off")     \
+    X(ws_max_sessions_per_user, "P2P_WS_MAX_SESSIONS_PER_USER", INT, "20", 0, 100000,                      \
+      "open WebSocket sessions one user may hold on a gateway (tabs, devices); past it an upgrade "        \
+      "gets 429 TOO_MANY_SESSIONS; 0 turns it off")                                                        \
     X(log_level, "LOG_LEVEL", STR, "info", 0, 0, "debug, info, warn or error")                             \
     X(worker_bind, "P2P_WORKER_BIND", STR, "tcp://127.0.0.1:5555", 0, 0,                                   \
       "ZeroMQ endpoint the gateway binds for workers (ROUTER)")                                            \

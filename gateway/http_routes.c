@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -16,6 +17,7 @@
 #include "metrics.h"
 #include "pending.h"
 #include "reply.h"
+#include "session_index.h"
 #include "worker_pool.h"
 
 /*  A request body must arrive completely within this time, however it trickles. */
@@ -62,6 +64,8 @@ static const route_t s_routes[] = {
 };
 
 #define WS_PATH "/api/p2p/ws"
+/*  The one WebSocket protocol clients may reach (main.c names it too). */
+#define WS_PROTOCOL "p2p"
 
 typedef struct {
     struct lws *wsi;
@@ -655,10 +659,11 @@ done:
     the request version yet at this point and would answer "HTTP/1.0", which
     WebSocket clients reject as malformed. */
 static int
-s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text)
+s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text, int retry_after)
 {
     int status = err_http_status(code);
-    const char *phrase = status == 401   ? "Unauthorized"
+    const char *phrase = status == 400   ? "Bad Request"
+                         : status == 401 ? "Unauthorized"
                          : status == 403 ? "Forbidden"
                          : status == 404 ? "Not Found"
                          : status == 429 ? "Too Many Requests"
@@ -667,12 +672,15 @@ s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text)
     char *body = reply_gateway_error(code, text);
     if (!body)
         return -1;
+    char retry[48] = "";
+    if (retry_after > 0)
+        snprintf(retry, sizeof retry, "retry-after: %d\r\n", retry_after);
     unsigned char buf[LWS_PRE + 1536];
     char *p = (char *) buf + LWS_PRE;
     int n = snprintf(p, sizeof buf - LWS_PRE,
                      "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n"
-                     "connection: close\r\n\r\n%s",
-                     status, phrase, strlen(body), body);
+                     "%sconnection: close\r\n\r\n%s",
+                     status, phrase, strlen(body), retry, body);
     free(body);
     if (n < 0 || (size_t) n >= sizeof buf - LWS_PRE)
         return -1;
@@ -685,9 +693,13 @@ s_origin_allowed(gateway_t *gw, struct lws *wsi)
     const char *allowed = gw->cfg.ws_allowed_origins;
     if (!allowed || !*allowed)
         return true;
-    char origin[256];
-    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+    if (total <= 0)
         return true; /* non-browser clients send no Origin; CSWSH needs a browser */
+    /* an Origin too long for the buffer is no allowed one: fail closed */
+    char origin[256];
+    if (total >= (int) sizeof origin || lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) != total)
+        return false;
     size_t n = strlen(origin);
     for (const char *p = allowed; *p;) {
         const char *comma = strchr(p, ',');
@@ -705,19 +717,59 @@ s_origin_allowed(gateway_t *gw, struct lws *wsi)
     return false;
 }
 
-/*  The WebSocket gate: right path, allowed Origin, valid token. The identity
-    rides to the WebSocket protocol as the wsi's opaque user data. */
+/*  Is the subprotocol the client offers (if any) the session protocol? lws
+    binds the first offered name that is one of the vhost's protocols, and
+    "http" and "p2p-zmq" are ours too: a WebSocket bound to one of them would
+    be no session (no pings, no idle timeout, no close on suspension). So the
+    first name lws would bind must be "p2p", and names must be plain tokens
+    so that lws splits the list exactly as this does. */
+static bool
+s_subprotocol_allowed(struct lws *wsi)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL);
+    if (total <= 0)
+        return true; /* none offered: lws binds the default, "p2p" */
+    char list[256];
+    if (total >= (int) sizeof list || lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL) != total)
+        return false;
+    struct lws_vhost *vhost = lws_get_vhost(wsi);
+    for (char *save = NULL, *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        while (*name == ' ' || *name == '\t')
+            name++;
+        size_t len = strcspn(name, " \t");
+        if (name[len + strspn(name + len, " \t")] != 0 || len == 0)
+            return false; /* "a b", or an empty name */
+        name[len] = 0;
+        for (const char *c = name; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
+                  || *c == '-' || *c == '.' || *c == '_'))
+                return false;
+        if (lws_vhost_name_to_protocol(vhost, name))
+            return strcmp(name, WS_PROTOCOL) == 0;
+    }
+    return false; /* nothing we serve: lws would refuse it anyway */
+}
+
+/*  The WebSocket gate: a WebSocket upgrade, right path, the session
+    subprotocol, allowed Origin, valid token, within the caller's rate limit
+    (each upgrade writes to the database) and session cap. The identity rides
+    to the WebSocket protocol as the wsi's opaque user data. */
 int
-http_routes_confirm_upgrade(struct lws *wsi)
+http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade)
 {
     gateway_t *gw = gateway_of(wsi);
     if (gw->stopping)
-        return s_refuse_upgrade(wsi, ERR_UNAVAILABLE, "the gateway is shutting down");
+        return s_refuse_upgrade(wsi, ERR_UNAVAILABLE, "the gateway is shutting down", 0);
+    if (!upgrade || strcasecmp(upgrade, "websocket") != 0)
+        return s_refuse_upgrade(wsi, ERR_INVALID, "only WebSocket upgrades are served", 0);
     char path[1024];
     if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0 || strcmp(path, WS_PATH) != 0)
-        return s_refuse_upgrade(wsi, ERR_NOT_FOUND, "no such endpoint");
+        return s_refuse_upgrade(wsi, ERR_NOT_FOUND, "no such endpoint", 0);
+    if (!s_subprotocol_allowed(wsi))
+        return s_refuse_upgrade(wsi, ERR_INVALID,
+                                "Sec-WebSocket-Protocol: only \"" WS_PROTOCOL "\" is served", 0);
     if (!s_origin_allowed(gw, wsi))
-        return s_refuse_upgrade(wsi, ERR_FORBIDDEN, "origin not allowed");
+        return s_refuse_upgrade(wsi, ERR_FORBIDDEN, "origin not allowed", 0);
     auth_identity_t *identity = malloc(sizeof *identity);
     err_t err;
     if (!identity)
@@ -725,11 +777,28 @@ http_routes_confirm_upgrade(struct lws *wsi)
     if (http_routes_authenticate(wsi, true, identity, &err) != 0) {
         free(identity);
         log_info("ws.unauthorized", NULL, json_pack("{s:s}", "reason", err.msg));
-        if (s_take_for_peer(gw, wsi))
-            return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later");
-        return s_refuse_upgrade(wsi, ERR_UNAUTHORIZED, err.msg);
+        int wait_s = s_take_for_peer(gw, wsi);
+        if (wait_s)
+            return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later", wait_s);
+        return s_refuse_upgrade(wsi, ERR_UNAUTHORIZED, err.msg, 0);
     }
+    char key[300];
+    snprintf(key, sizeof key, "user:%s", identity->user_id);
+    int wait_s = rate_limit_take(gw->limits, key, clock_mono_ms());
+    int cap = gw->cfg.ws_max_sessions_per_user;
+    bool full = cap > 0 && session_index_count(gw->by_user, identity->user_id) >= (size_t) cap;
     free(lws_get_opaque_user_data(wsi));
+    lws_set_opaque_user_data(wsi, NULL);
+    if (wait_s || full) {
+        free(identity);
+        log_info("ws.upgrade_refused", NULL,
+                 json_pack("{s:s}", "reason", wait_s ? "rate_limited" : "too_many_sessions"));
+        if (wait_s)
+            return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later", wait_s);
+        char text[96];
+        snprintf(text, sizeof text, "at most %d open sessions per user; close one to open another", cap);
+        return s_refuse_upgrade(wsi, ERR_TOO_MANY_SESSIONS, text, 0);
+    }
     lws_set_opaque_user_data(wsi, identity);
     return 0;
 }
@@ -741,7 +810,13 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     s_http_t *req = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return http_routes_confirm_upgrade(wsi);
+        return http_routes_confirm_upgrade(wsi, in);
+
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    case LWS_CALLBACK_ESTABLISHED:
+        /* a WebSocket bound to the HTTP protocol would be no session; the
+           gate refuses such upgrades, this makes sure */
+        return -1;
 
     case LWS_CALLBACK_HTTP:
         s_forget(gw, req);

@@ -11,11 +11,14 @@
 /*  lws protocol callback for protocols[0] (plain HTTP). */
 int http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
-/*  The WebSocket gate, for LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: path, Origin and
-    token. Returns 0 to let the upgrade proceed (the identity then rides as the
-    wsi's opaque user data, malloc'd, for the session to take), 1 when a
-    refusal (404/403/401) was written, -1 to hang up. */
-int http_routes_confirm_upgrade(struct lws *wsi);
+/*  The WebSocket gate, for LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (upgrade: the
+    Upgrade header, lws's `in`): a WebSocket upgrade on the session path,
+    subprotocol "p2p" or none, an allowed Origin, a valid token, the caller's
+    rate limit and session cap. Returns 0 to let the upgrade proceed (the
+    identity then rides as the wsi's opaque user data, malloc'd, for the
+    session to take), 1 when a refusal (400/401/403/404/429/503) was
+    written, -1 to hang up. */
+int http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade);
 
 /*  Per-connection memory lws allocates for http_routes_callback. */
 size_t http_routes_session_size(void);

@@ -43,6 +43,10 @@ s_zmq_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
     (void) len;
     if (reason == LWS_CALLBACK_RAW_RX_FILE)
         worker_pool_drain(gateway_of(wsi)->pool);
+    /* no client WebSocket may bind to this protocol (the upgrade gate
+       refuses; this makes sure) */
+    if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION || reason == LWS_CALLBACK_ESTABLISHED)
+        return -1;
     return 0;
 }
 

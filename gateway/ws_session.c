@@ -458,7 +458,7 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         /* lws binds the upgrading wsi to this (default) protocol first */
-        return http_routes_confirm_upgrade(wsi);
+        return http_routes_confirm_upgrade(wsi, in);
 
     case LWS_CALLBACK_ESTABLISHED:
         s_on_open(gw, s, wsi);
