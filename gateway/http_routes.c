@@ -11,8 +11,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "client_addr.h"
 #include "clock.h"
 #include "json_nul.h"
+#include "json_text.h"
 #include "log.h"
 #include "metrics.h"
 #include "pending.h"
@@ -126,13 +128,6 @@ http_routes_describe(void)
         json_array_append_new(routes, json_pack("{s:s, s:s, s:s}", "method", s_routes[i].method, "path",
                                                 s_routes[i].path, "auth", auth_names[s_routes[i].auth]));
     return routes;
-}
-
-void
-http_routes_peer(struct lws *wsi, char *buf, size_t len)
-{
-    if (!lws_get_peer_simple(wsi, buf, len))
-        snprintf(buf, len, "unknown");
 }
 
 int
@@ -324,21 +319,58 @@ s_find_route(const char *method, const char *path, bool *path_known, json_t **pa
     return NULL;
 }
 
-/*  Add the query string's arguments (already URL-decoded by lws) to params. */
-static void
-s_add_query(struct lws *wsi, json_t *params)
+/*  Add the query string's arguments (already URL-decoded by lws) to params,
+    which holds the path's. A name the path already gives, or one given
+    twice, is refused: which value counts would be a guess, and logs and
+    audit rows show the path's. Returns 0, or -1 with err naming it. */
+static int
+s_add_query(struct lws *wsi, json_t *params, err_t *err)
 {
     char arg[1024];
+    json_t *query = json_object();
+    int rc = 0;
     for (int i = 0; lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
         char *eq = strchr(arg, '=');
         if (eq)
             *eq = 0;
         if (strcmp(arg, "token") == 0 || !*arg)
             continue;
+        if (json_object_get(params, arg) || json_object_get(query, arg)) {
+            rc = err_set(err, ERR_INVALID, "parameter '%s' %s", json_text_utf8_valid(arg) ? arg : "?",
+                         json_object_get(params, arg) ? "is in the path; it cannot be given in the query too"
+                                                      : "is given more than once");
+            break;
+        }
         json_t *value = json_string(eq ? eq + 1 : "");
         if (value) /* not UTF-8: the worker reports the parameter as missing */
-            json_object_set_new(params, arg, value);
+            json_object_set_new(query, arg, value);
     }
+    if (rc == 0)
+        json_object_update(params, query);
+    json_decref(query);
+    return rc;
+}
+
+/*  The request's Content-Length: -1 when there is none, -2 when it is not
+    plain digits. lws frames the body by its own reading of the header
+    (atoll: "-5" is a huge unsigned length, "5x" is 5), so anything else
+    leaves where the next request starts unknown. */
+static long long
+s_content_length(struct lws *wsi)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (total <= 0)
+        return -1;
+    char text[24];
+    if (total >= (int) sizeof text
+        || lws_hdr_copy(wsi, text, sizeof text, WSI_TOKEN_HTTP_CONTENT_LENGTH) != total)
+        return -2;
+    size_t len = (size_t) total;
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        text[--len] = 0;
+    if (len == 0 || len > 18 || strspn(text, "0123456789") != len)
+        return -2;
+    return strtoll(text, NULL, 10);
 }
 
 static const char *
@@ -447,10 +479,23 @@ s_ready(gateway_t *gw, s_http_t *req)
 static int
 s_take_for_peer(gateway_t *gw, struct lws *wsi)
 {
-    char peer[64], key[80];
-    http_routes_peer(wsi, peer, sizeof peer);
-    snprintf(key, sizeof key, "ip:%s", peer);
-    return rate_limit_take(gw->limits, key, clock_mono_ms());
+    client_addr_t peer;
+    client_addr_of_fd(lws_get_socket_fd(wsi), &peer);
+    return rate_limit_take(gw->limits, peer.key, clock_mono_ms());
+}
+
+/*  Development conveniences answer only a client on this host, talking to
+    us directly: not through a proxy on this host, which makes every remote
+    client look local. */
+static bool
+s_local_client(struct lws *wsi)
+{
+    client_addr_t peer;
+    if (client_addr_of_fd(lws_get_socket_fd(wsi), &peer) != 0 || !peer.loopback)
+        return false;
+    return lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) <= 0
+           && lws_hdr_custom_length(wsi, "forwarded:", 10) < 0
+           && lws_hdr_custom_length(wsi, "x-real-ip:", 10) < 0;
 }
 
 /*  GET /metrics: the counters plus gauges sampled now. */
@@ -490,6 +535,13 @@ s_has_body(const char *method)
 static int
 s_on_request(gateway_t *gw, s_http_t *req)
 {
+    long long declared = s_content_length(req->wsi);
+    if (declared == -2) {
+        /* the body's end is unknown: answer, then close (RFC 9112 6.3) */
+        req->close_after = true;
+        s_respond_error(req, ERR_INVALID, "Content-Length must be a non-negative decimal integer");
+        return 0;
+    }
     char path[1024];
     const char *method = s_method(req->wsi, path, sizeof path);
     bool path_known;
@@ -524,7 +576,8 @@ s_on_request(gateway_t *gw, s_http_t *req)
         s_metrics(gw, req);
         return 0;
     case ROUTE_DEV_TOKEN:
-        if (!gw->cfg.dev_tokens) {
+        /* it mints tokens for anyone: local development only */
+        if (!gw->cfg.dev_tokens || !s_local_client(req->wsi)) {
             req->close_after = true;
             s_respond_error(req, ERR_NOT_FOUND, "no such endpoint");
             return 0;
@@ -565,11 +618,13 @@ s_on_request(gateway_t *gw, s_http_t *req)
         s_respond_error(req, ERR_RATE_LIMITED, "too many requests; retry later");
         return 0;
     }
-    s_add_query(req->wsi, req->params);
-    char clen[32];
-    long declared = -1;
-    if (has_body && lws_hdr_copy(req->wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
-        declared = strtol(clen, NULL, 10);
+    if (s_add_query(req->wsi, req->params, &err) != 0) {
+        req->close_after = has_body;
+        s_respond_error(req, ERR_INVALID, err.msg);
+        return 0;
+    }
+    if (!has_body)
+        declared = -1;
     if (declared > GATEWAY_MAX_BODY) {
         req->close_after = true;
         s_respond_error(req, ERR_TOO_LARGE, "request body is larger than 64 KiB");

@@ -34,7 +34,4 @@ int http_routes_authenticate(struct lws *wsi, bool allow_query, auth_identity_t 
     for `p2p-gateway --routes` and the API-description tests. */
 json_t *http_routes_describe(void);
 
-/*  The client's address as text into buf. */
-void http_routes_peer(struct lws *wsi, char *buf, size_t len);
-
 #endif
