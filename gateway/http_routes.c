@@ -13,6 +13,7 @@
 
 #include "client_addr.h"
 #include "clock.h"
+#include "header_guard.h"
 #include "json_nul.h"
 #include "json_text.h"
 #include "log.h"
@@ -252,6 +253,7 @@ s_dispatch(gateway_t *gw, s_http_t *req)
 }
 
 static void s_dev_token(gateway_t *gw, s_http_t *req);
+static int s_transaction_completed(gateway_t *gw, struct lws *wsi);
 
 /*  The whole request is in: act on it. */
 static void
@@ -422,7 +424,7 @@ s_serve_web(gateway_t *gw, s_http_t *req)
     if (rc < 0)
         return -1;
     if (rc > 0) /* lws wrote a 404 itself and finished the transaction */
-        return lws_http_transaction_completed(req->wsi) ? -1 : 0;
+        return s_transaction_completed(gw, req->wsi);
     req->serving_file = true;
     return 0;
 }
@@ -498,6 +500,44 @@ s_local_client(struct lws *wsi)
            && lws_hdr_custom_length(wsi, "x-real-ip:", 10) < 0;
 }
 
+void
+http_routes_close_waiting(void *wsi, void *gw)
+{
+    (void) gw;
+    log_debug("http.evicted", NULL,
+              json_pack("{s:s}", "reason", "too many connections waiting from its address"));
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/*  wsi waits for a request's headers (again): count it against its
+    address. Returns -1 when the address already has too many waiting. */
+static int
+s_waiting(gateway_t *gw, struct lws *wsi)
+{
+    client_addr_t peer;
+    client_addr_of_fd(lws_get_socket_fd(wsi), &peer);
+    if (header_guard_waiting(gw->waiting, wsi, peer.key, clock_mono_ms()) == 0)
+        return 0;
+    log_info("http.refused", NULL,
+             json_pack("{s:s}", "reason", "too many connections waiting from its address"));
+    return -1;
+}
+
+/*  A keep-alive connection finished a request: it waits for the next. */
+static int
+s_transaction_completed(gateway_t *gw, struct lws *wsi)
+{
+    if (lws_http_transaction_completed(wsi))
+        return -1;
+    return s_waiting(gw, wsi);
+}
+
+int
+http_routes_on_accept(struct lws *wsi)
+{
+    return s_waiting(gateway_of(wsi), wsi);
+}
+
 /*  GET /metrics: the counters plus gauges sampled now. */
 static void
 s_metrics(gateway_t *gw, s_http_t *req)
@@ -516,6 +556,17 @@ s_metrics(gateway_t *gw, s_http_t *req)
                   "Live workers by kind.", "type", "gauge", "label", "kind", "values", live,
                   "p2p_rate_limited_total", "help", "Requests refused by the rate limit.", "type", "counter",
                   "values", (json_int_t) rate_limit_refusals(gw->limits));
+    json_object_set_new(gauges, "p2p_http_waiting_connections",
+                        json_pack("{s:s, s:s, s:I}", "help", "Connections waiting for request headers.",
+                                  "type", "gauge", "values", (json_int_t) header_guard_size(gw->waiting)));
+    json_object_set_new(gauges, "p2p_http_waiting_evicted_total",
+                        json_pack("{s:s, s:s, s:I}", "help",
+                                  "Waiting connections closed because their address opened too many.", "type",
+                                  "counter", "values", (json_int_t) header_guard_evicted(gw->waiting)));
+    json_object_set_new(gauges, "p2p_http_waiting_refused_total",
+                        json_pack("{s:s, s:s, s:I}", "help",
+                                  "Connections refused because their address had too many waiting.", "type",
+                                  "counter", "values", (json_int_t) header_guard_refused(gw->waiting)));
     size_t len = 0;
     char *text = metrics_render(gw->metrics, gauges, workers, &len);
     s_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text ? text : "", len);
@@ -739,7 +790,11 @@ s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text, int retry_a
     free(body);
     if (n < 0 || (size_t) n >= sizeof buf - LWS_PRE)
         return -1;
-    return lws_write(wsi, (unsigned char *) p, (size_t) n, LWS_WRITE_HTTP) == n ? 1 : -1;
+    if (lws_write(wsi, (unsigned char *) p, (size_t) n, LWS_WRITE_HTTP) != n)
+        return -1;
+    /* lws now completes the transaction and, despite "connection: close",
+       waits for another request on this connection: count it as waiting */
+    return s_waiting(gateway_of(wsi), wsi) == 0 ? 1 : -1;
 }
 
 static bool
@@ -813,6 +868,7 @@ int
 http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade)
 {
     gateway_t *gw = gateway_of(wsi);
+    header_guard_done(gw->waiting, wsi); /* its headers are in */
     if (gw->stopping)
         return s_refuse_upgrade(wsi, ERR_UNAVAILABLE, "the gateway is shutting down", 0);
     if (!upgrade || strcasecmp(upgrade, "websocket") != 0)
@@ -873,7 +929,11 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
            gate refuses such upgrades, this makes sure */
         return -1;
 
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        return http_routes_on_accept(wsi);
+
     case LWS_CALLBACK_HTTP:
+        header_guard_done(gw->waiting, wsi); /* its headers are in */
         s_forget(gw, req);
         memset(req, 0, sizeof *req);
         req->wsi = wsi;
@@ -899,7 +959,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         req->serving_file = false;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return s_transaction_completed(gw, wsi);
 
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if (req->serving_file)
@@ -912,7 +972,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         req->responding = false;
         if (rc || close_after)
             return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return s_transaction_completed(gw, wsi);
     }
 
     case LWS_CALLBACK_CLOSED_HTTP:
@@ -922,6 +982,8 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return 0;
 
     case LWS_CALLBACK_WSI_DESTROY:
+        /* every connection ends here (lws calls protocols[0]) */
+        header_guard_done(gw->waiting, wsi);
         /* an upgrade that was confirmed but never completed */
         free(lws_get_opaque_user_data(wsi));
         lws_set_opaque_user_data(wsi, NULL);

@@ -20,6 +20,16 @@ int http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     written, -1 to hang up. */
 int http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade);
 
+/*  A connection was accepted (LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED,
+    which lws gives the default protocol): it now waits for its headers, and
+    counts against its address in gw->waiting. Returns -1 to refuse it (its
+    address has too many waiting), else 0. */
+int http_routes_on_accept(struct lws *wsi);
+
+/*  header_guard's evict callback: close wsi (a struct lws *) at the next
+    service of the loop. gw unused. */
+void http_routes_close_waiting(void *wsi, void *gw);
+
 /*  Per-connection memory lws allocates for http_routes_callback. */
 size_t http_routes_session_size(void);
 

@@ -456,6 +456,10 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     gateway_t *gw = gateway_of(wsi);
     s_session_t *s = user;
     switch (reason) {
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* a new connection is bound to the default protocol, this one */
+        return http_routes_on_accept(wsi);
+
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         /* lws binds the upgrading wsi to this (default) protocol first */
         return http_routes_confirm_upgrade(wsi, in);
