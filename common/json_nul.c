@@ -40,6 +40,15 @@ s_append(s_path_t *path, const char *s, size_t len)
     path->text[path->len] = 0;
 }
 
+/*  Undo the appends since the path was mark bytes long. */
+static void
+s_back_to(s_path_t *path, size_t mark)
+{
+    path->len = mark;
+    if (path->text && path->size)
+        path->text[mark] = 0;
+}
+
 static bool s_find(const json_t *value, s_path_t *path);
 
 static bool
@@ -57,9 +66,7 @@ s_find_in_object(const json_t *object, s_path_t *path)
         s_append(path, key, key_len);
         if (memchr(key, 0, key_len) || s_find(member, path))
             return true;
-        path->len = mark;
-        if (path->text && path->size)
-            path->text[mark] = 0;
+        s_back_to(path, mark);
     }
     return false;
 }
@@ -77,9 +84,7 @@ s_find_in_array(const json_t *array, s_path_t *path)
         s_append(path, text, (size_t) n);
         if (s_find(element, path))
             return true;
-        path->len = mark;
-        if (path->text && path->size)
-            path->text[mark] = 0;
+        s_back_to(path, mark);
     }
     return false;
 }
