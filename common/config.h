@@ -35,7 +35,7 @@
       "seconds a connection has to send a request's headers (however slowly they trickle)")                \
     X(http_pending_per_address, "P2P_HTTP_PENDING_PER_ADDRESS", INT, "64", 1, 100000,                      \
       "connections one client address (IPv6: its /64) may have waiting for request headers; past it "      \
-      "its oldest waiting one is closed (once 1 s old), past 8x new ones are refused")                     \
+      "its oldest waiting one is closed (once 1 s old; at 8x, whatever its age)")                          \
     X(ws_allowed_origins, "P2P_WS_ALLOWED_ORIGINS", STR, "", 0, 0,                                         \
       "comma-separated Origin values allowed to open a WebSocket; empty allows any")                       \
     X(web_dir, "P2P_WEB_DIR", STR, "web", 0, 0, "directory of the browser client the gateway serves at /") \

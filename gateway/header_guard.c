@@ -27,7 +27,7 @@ struct header_guard {
     void *evict_arg;
     zhashx_t *conns;     /* conn pointer -> s_entry_t, owned */
     zhashx_t *addresses; /* address key -> s_address_t, owned */
-    uint64_t evicted, refused;
+    uint64_t evicted;
 };
 
 static size_t
@@ -105,43 +105,40 @@ s_forget(header_guard_t *self, s_entry_t *entry)
         zhashx_delete(self->addresses, address->key);
 }
 
-int
+void
 header_guard_waiting(header_guard_t *self, void *conn, const char *address_key, int64_t now_ms)
 {
     if (zhashx_lookup(self->conns, conn))
-        return 0;
+        return;
     s_address_t *address = zhashx_lookup(self->addresses, address_key);
+    if (address && address->count >= self->cap
+        && (address->count >= self->cap * HEADER_GUARD_HARD_FACTOR
+            || now_ms - address->oldest->since_ms >= HEADER_GUARD_GRACE_MS)) {
+        void *victim = address->oldest->conn;
+        bool last = address->count == 1;
+        s_forget(self, address->oldest);
+        if (last) /* s_forget freed the address */
+            address = NULL;
+        self->evicted++;
+        self->evict(victim, self->evict_arg);
+    }
     if (!address) {
         size_t len = strlen(address_key);
         address = calloc(1, sizeof *address + len + 1);
         if (!address)
-            return 0; /* fail open: memory pressure must not lock clients out */
+            return; /* fail open: memory pressure must not lock clients out */
         memcpy(address->key, address_key, len + 1);
         if (zhashx_insert(self->addresses, address->key, address) != 0) {
             free(address);
-            return 0;
+            return;
         }
-    }
-    if (address->count >= self->cap && now_ms - address->oldest->since_ms >= HEADER_GUARD_GRACE_MS) {
-        s_entry_t *oldest = address->oldest;
-        void *victim = oldest->conn;
-        bool last = address->count == 1;
-        s_forget(self, oldest);
-        self->evicted++;
-        self->evict(victim, self->evict_arg);
-        if (last) /* s_forget freed the address */
-            return header_guard_waiting(self, conn, address_key, now_ms);
-    }
-    if (address->count >= self->cap * HEADER_GUARD_HARD_FACTOR) {
-        self->refused++;
-        return -1;
     }
     s_entry_t *entry = calloc(1, sizeof *entry);
     if (!entry || zhashx_insert(self->conns, conn, entry) != 0) {
         free(entry);
         if (address->count == 0)
             zhashx_delete(self->addresses, address->key);
-        return 0;
+        return;
     }
     *entry = (s_entry_t){.conn = conn, .address = address, .since_ms = now_ms, .prev = address->newest};
     if (address->newest)
@@ -150,7 +147,6 @@ header_guard_waiting(header_guard_t *self, void *conn, const char *address_key, 
         address->oldest = entry;
     address->newest = entry;
     address->count++;
-    return 0;
 }
 
 void
@@ -178,10 +174,4 @@ uint64_t
 header_guard_evicted(const header_guard_t *self)
 {
     return self->evicted;
-}
-
-uint64_t
-header_guard_refused(const header_guard_t *self)
-{
-    return self->refused;
 }

@@ -8,9 +8,10 @@
     connections; when it opens another, its oldest is closed, provided that
     one has waited HEADER_GUARD_GRACE_MS already (a legitimate client sends
     its headers at once, so a burst of them from one address is never cut
-    short); and past HEADER_GUARD_HARD_FACTOR x cap its new connections are
-    refused. A later connection from the same address, such as a health
-    probe, is therefore always served.
+    short); and at HEADER_GUARD_HARD_FACTOR x cap its oldest is closed
+    whatever its age. A new connection is never refused, so a later one from
+    the same address, such as a health probe, is always served, and an
+    address never holds more than HEADER_GUARD_HARD_FACTOR x cap.
 
     Connections are opaque pointers (an lws wsi in the gateway) the guard
     never dereferences; it closes one through the evict callback given to
@@ -23,8 +24,8 @@
 
 /*  A waiting connection younger than this is never evicted. */
 #define HEADER_GUARD_GRACE_MS 1000
-/*  Waiting connections per address past which new ones are refused, as a
-    multiple of the cap. */
+/*  Waiting connections per address at which the oldest goes even inside
+    its grace period, as a multiple of the cap. */
 #define HEADER_GUARD_HARD_FACTOR 8
 
 typedef struct header_guard header_guard_t;
@@ -40,12 +41,11 @@ header_guard_t *header_guard_new(int cap, header_guard_evict_fn *evict, void *ar
 void header_guard_destroy(header_guard_t **self_p);
 
 /*  conn, from the client address address_key (copied), now waits for
-    headers (at monotonic now_ms). Over the cap, the address's oldest
-    waiting connection is evicted if it is past the grace period. Returns 0,
-    or -1 when the address holds HEADER_GUARD_HARD_FACTOR x cap waiting
-    connections none of which could be evicted: the caller refuses conn.
-    Tracking a conn already tracked changes nothing. */
-int header_guard_waiting(header_guard_t *self, void *conn, const char *address_key, int64_t now_ms);
+    headers (at monotonic now_ms). At the cap, the address's oldest waiting
+    connection is evicted if it is past the grace period; at
+    HEADER_GUARD_HARD_FACTOR x cap, whatever its age. conn itself is always
+    let in. Tracking a conn already tracked changes nothing. */
+void header_guard_waiting(header_guard_t *self, void *conn, const char *address_key, int64_t now_ms);
 
 /*  conn's headers are in, or it closed: forget it (no-op when unknown). */
 void header_guard_done(header_guard_t *self, void *conn);
@@ -54,8 +54,7 @@ void header_guard_done(header_guard_t *self, void *conn);
 size_t header_guard_size(const header_guard_t *self);
 size_t header_guard_count(const header_guard_t *self, const char *address_key);
 
-/*  Totals since the start: connections evicted, and refused. */
+/*  Connections evicted since the start. */
 uint64_t header_guard_evicted(const header_guard_t *self);
-uint64_t header_guard_refused(const header_guard_t *self);
 
 #endif

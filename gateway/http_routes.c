@@ -510,17 +510,13 @@ http_routes_close_waiting(void *wsi, void *gw)
 }
 
 /*  wsi waits for a request's headers (again): count it against its
-    address. Returns -1 when the address already has too many waiting. */
-static int
+    address (which may close that address's oldest waiting connection). */
+static void
 s_waiting(gateway_t *gw, struct lws *wsi)
 {
     client_addr_t peer;
     client_addr_of_fd(lws_get_socket_fd(wsi), &peer);
-    if (header_guard_waiting(gw->waiting, wsi, peer.key, clock_mono_ms()) == 0)
-        return 0;
-    log_info("http.refused", NULL,
-             json_pack("{s:s}", "reason", "too many connections waiting from its address"));
-    return -1;
+    header_guard_waiting(gw->waiting, wsi, peer.key, clock_mono_ms());
 }
 
 /*  A keep-alive connection finished a request: it waits for the next. */
@@ -529,13 +525,14 @@ s_transaction_completed(gateway_t *gw, struct lws *wsi)
 {
     if (lws_http_transaction_completed(wsi))
         return -1;
-    return s_waiting(gw, wsi);
+    s_waiting(gw, wsi);
+    return 0;
 }
 
-int
+void
 http_routes_on_accept(struct lws *wsi)
 {
-    return s_waiting(gateway_of(wsi), wsi);
+    s_waiting(gateway_of(wsi), wsi);
 }
 
 /*  GET /metrics: the counters plus gauges sampled now. */
@@ -563,10 +560,6 @@ s_metrics(gateway_t *gw, s_http_t *req)
                         json_pack("{s:s, s:s, s:I}", "help",
                                   "Waiting connections closed because their address opened too many.", "type",
                                   "counter", "values", (json_int_t) header_guard_evicted(gw->waiting)));
-    json_object_set_new(gauges, "p2p_http_waiting_refused_total",
-                        json_pack("{s:s, s:s, s:I}", "help",
-                                  "Connections refused because their address had too many waiting.", "type",
-                                  "counter", "values", (json_int_t) header_guard_refused(gw->waiting)));
     size_t len = 0;
     char *text = metrics_render(gw->metrics, gauges, workers, &len);
     s_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text ? text : "", len);
@@ -794,7 +787,8 @@ s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text, int retry_a
         return -1;
     /* lws now completes the transaction and, despite "connection: close",
        waits for another request on this connection: count it as waiting */
-    return s_waiting(gateway_of(wsi), wsi) == 0 ? 1 : -1;
+    s_waiting(gateway_of(wsi), wsi);
+    return 1;
 }
 
 static bool
@@ -930,7 +924,8 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return -1;
 
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-        return http_routes_on_accept(wsi);
+        http_routes_on_accept(wsi);
+        return 0;
 
     case LWS_CALLBACK_HTTP:
         header_guard_done(gw->waiting, wsi); /* its headers are in */

@@ -22,9 +22,9 @@ int http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade);
 
 /*  A connection was accepted (LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED,
     which lws gives the default protocol): it now waits for its headers, and
-    counts against its address in gw->waiting. Returns -1 to refuse it (its
-    address has too many waiting), else 0. */
-int http_routes_on_accept(struct lws *wsi);
+    counts against its address in gw->waiting (which may close that
+    address's oldest waiting connection; never this one). */
+void http_routes_on_accept(struct lws *wsi);
 
 /*  header_guard's evict callback: close wsi (a struct lws *) at the next
     service of the loop. gw unused. */

@@ -458,7 +458,8 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
         /* a new connection is bound to the default protocol, this one */
-        return http_routes_on_accept(wsi);
+        http_routes_on_accept(wsi);
+        return 0;
 
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         /* lws binds the upgrading wsi to this (default) protocol first */

@@ -1,7 +1,8 @@
 /*  test_header_guard.c - gateway/header_guard.h: per address, past the cap
     the oldest waiting connection is evicted once it is past the grace
     period; a burst inside the grace period is let in up to the hard cap,
-    then refused; addresses do not affect each other; done forgets. */
+    where the oldest goes whatever its age; the newest always gets in;
+    addresses do not affect each other; done forgets. */
 #include <criterion/criterion.h>
 
 #include "header_guard.h"
@@ -32,7 +33,7 @@ Test(header_guard, under_the_cap_nothing_happens)
     s_log_t log = {0};
     header_guard_t *guard = header_guard_new(4, s_evict, &log);
     for (int i = 0; i < 4; i++)
-        cr_assert_eq(header_guard_waiting(guard, s_conn(i), "ip:192.0.2.1", 0), 0);
+        header_guard_waiting(guard, s_conn(i), "ip:192.0.2.1", 0);
     cr_assert_eq(header_guard_count(guard, "ip:192.0.2.1"), 4);
     cr_assert_eq(header_guard_size(guard), 4);
     cr_assert_eq(log.count, 0);
@@ -47,10 +48,10 @@ Test(header_guard, over_the_cap_the_oldest_past_grace_is_evicted)
     for (int i = 0; i < 4; i++)
         header_guard_waiting(guard, s_conn(i), "ip:192.0.2.1", i);
     int64_t later = 3 + HEADER_GUARD_GRACE_MS;
-    cr_assert_eq(header_guard_waiting(guard, s_conn(4), "ip:192.0.2.1", later), 0);
+    header_guard_waiting(guard, s_conn(4), "ip:192.0.2.1", later);
     cr_assert_eq(log.count, 1);
     cr_assert_eq(log.evicted[0], 0, "the oldest goes first");
-    cr_assert_eq(header_guard_waiting(guard, s_conn(5), "ip:192.0.2.1", later), 0);
+    header_guard_waiting(guard, s_conn(5), "ip:192.0.2.1", later);
     cr_assert_eq(log.evicted[1], 1);
     cr_assert_eq(header_guard_count(guard, "ip:192.0.2.1"), 4);
     cr_assert_eq(header_guard_evicted(guard), 2);
@@ -60,22 +61,24 @@ Test(header_guard, over_the_cap_the_oldest_past_grace_is_evicted)
     header_guard_destroy(&guard);
 }
 
-Test(header_guard, a_burst_inside_the_grace_period_is_let_in_up_to_the_hard_cap)
+Test(header_guard, a_burst_is_let_in_up_to_the_hard_cap_then_the_oldest_goes_whatever_its_age)
 {
     s_log_t log = {0};
     header_guard_t *guard = header_guard_new(2, s_evict, &log);
     int hard = 2 * HEADER_GUARD_HARD_FACTOR;
     for (int i = 0; i < hard; i++)
-        cr_assert_eq(header_guard_waiting(guard, s_conn(i), "ip:198.51.100.9", 10), 0, "connection %d", i);
-    cr_assert_eq(log.count, 0, "nobody in a fresh burst is evicted");
-    cr_assert_eq(header_guard_waiting(guard, s_conn(hard), "ip:198.51.100.9", 10), -1);
-    cr_assert_eq(header_guard_refused(guard), 1);
-    /* once the oldest is past its grace, a newcomer takes its place */
-    cr_assert_eq(header_guard_waiting(guard, s_conn(hard + 1), "ip:198.51.100.9", 10 + HEADER_GUARD_GRACE_MS),
-                 0);
-    cr_assert_eq(log.count, 1);
-    cr_assert_eq(log.evicted[0], 0);
+        header_guard_waiting(guard, s_conn(i), "ip:198.51.100.9", 10);
+    cr_assert_eq(log.count, 0, "nobody in a fresh burst under the hard cap is evicted");
     cr_assert_eq(header_guard_count(guard, "ip:198.51.100.9"), (size_t) hard);
+    /* at the hard cap the newest still gets in (a health probe), the oldest goes */
+    header_guard_waiting(guard, s_conn(hard), "ip:198.51.100.9", 10);
+    header_guard_waiting(guard, s_conn(hard + 1), "ip:198.51.100.9", 11);
+    cr_assert_eq(log.count, 2);
+    cr_assert_eq(log.evicted[0], 0);
+    cr_assert_eq(log.evicted[1], 1);
+    cr_assert_eq(header_guard_count(guard, "ip:198.51.100.9"), (size_t) hard);
+    header_guard_done(guard, s_conn(hard + 1));
+    cr_assert_eq(header_guard_count(guard, "ip:198.51.100.9"), (size_t) hard - 1, "the newest is tracked");
     header_guard_destroy(&guard);
 }
 
@@ -120,7 +123,7 @@ Test(header_guard, a_cap_of_one_evicts_the_only_one_and_keeps_the_new)
     s_log_t log = {0};
     header_guard_t *guard = header_guard_new(1, s_evict, &log);
     header_guard_waiting(guard, s_conn(0), "ip6:2001:db8::/64", 0);
-    cr_assert_eq(header_guard_waiting(guard, s_conn(1), "ip6:2001:db8::/64", HEADER_GUARD_GRACE_MS), 0);
+    header_guard_waiting(guard, s_conn(1), "ip6:2001:db8::/64", HEADER_GUARD_GRACE_MS);
     cr_assert_eq(log.count, 1);
     cr_assert_eq(header_guard_count(guard, "ip6:2001:db8::/64"), 1);
     header_guard_done(guard, s_conn(1));

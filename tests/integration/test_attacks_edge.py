@@ -209,8 +209,8 @@ def test_address_over_its_cap_loses_its_oldest_waiting_connection(make_stack):
 
 
 def test_address_holds_at_most_eight_times_its_cap_of_waiting_connections(make_stack):
-    """A burst faster than the 1 s grace cannot pile up: past 8x the cap, connections
-    from that address are refused (or the oldest evicted), whatever the timing."""
+    """A burst faster than the 1 s grace cannot pile up: at 8x the cap the address's
+    oldest goes whatever its age, and its newest (a health probe) is still served."""
     stack = make_stack("burstcap", workers=1, env={"P2P_HTTP_PENDING_PER_ADDRESS": "4"})
     socks = []
     try:
