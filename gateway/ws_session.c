@@ -522,7 +522,7 @@ s_notice_text(const char *reason)
     }
     char *text = malloc(sizeof head + 2 + len + 4);
     if (text)
-        sprintf(text, "%s: %.*s%s", head, (int) len, reason, cut ? "\xe2\x80\xa6" : "" /* ... */);
+        sprintf(text, "%s: %.*s%s", head, (int) len, reason, cut ? "\xe2\x80\xa6" /* U+2026 */ : "");
     return text;
 }
 
