@@ -18,7 +18,10 @@
     X(ws_idle_timeout_s, "P2P_WS_IDLE_TIMEOUT_S", INT, "60", 1, 3600,                                       \
       "seconds of silence (no frame, no pong) before a WebSocket is closed")                                \
     X(rate_limit_per_min, "P2P_RATE_LIMIT_PER_MIN", INT, "100", 0, 1000000,                                 \
-      "requests per user (or client address) per minute; 0 turns it off")                                   \
+      "requests per user (or client address) per minute, WebSocket upgrades included; 0 turns it off")      \
+    X(ws_max_sessions_per_user, "P2P_WS_MAX_SESSIONS_PER_USER", INT, "20", 0, 100000,                       \
+      "open WebSocket sessions one user may hold on a gateway (tabs, devices); past it an upgrade "         \
+      "gets 429 TOO_MANY_SESSIONS; 0 turns it off")                                                         \
     X(log_level, "LOG_LEVEL", STR, "info", 0, 0, "debug, info, warn or error")                              \
     X(worker_bind, "P2P_WORKER_BIND", STR, "tcp://127.0.0.1:5555", 0, 0,                                    \
       "ZeroMQ endpoint the gateway binds for workers (ROUTER)")                                             \
@@ -28,6 +31,11 @@
       "deadline of a request sent to a worker")                                                             \
     X(heartbeat_ms, "P2P_HEARTBEAT_MS", INT, "1000", 50, 60000,                                             \
       "heartbeat interval between gateway and workers; 3 missed beats = dead")                              \
+    X(http_header_timeout_s, "P2P_HTTP_HEADER_TIMEOUT_S", INT, "5", 1, 60,                                  \
+      "seconds a connection has to send a request's headers (however slowly they trickle)")                 \
+    X(http_pending_per_address, "P2P_HTTP_PENDING_PER_ADDRESS", INT, "64", 1, 100000,                       \
+      "connections one client address (IPv6: its /64) may have waiting for request headers; past it "       \
+      "its oldest waiting one is closed (once 1 s old; at 8x, whatever its age)")                           \
     X(ws_allowed_origins, "P2P_WS_ALLOWED_ORIGINS", STR, "", 0, 0,                                          \
       "comma-separated Origin values allowed to open a WebSocket; empty allows any")                        \
     X(web_dir, "P2P_WEB_DIR", STR, "web", 0, 0, "directory of the browser client the gateway serves at /")  \

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "curve.h"
 #include "db_health.h"
+#include "json_nul.h"
 #include "json_text.h"
 #include "log.h"
 #include "stop_signal.h"
@@ -72,15 +73,10 @@ worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len,
 {
     if (len == 0)
         return json_object();
-    json_error_t jerr;
-    json_t *root = json_loadb((const char *) body, len, 0, &jerr);
-    if (!root) {
-        if (strstr(jerr.text, "\\u0000"))
-            err_set(err, ERR_INVALID, "strings must not contain NUL (\\u0000) characters");
-        else
-            err_set(err, ERR_INVALID, "request body is not valid JSON: %s", jerr.text);
+    /* U+0000 is named by its field, as the handler will see the fields */
+    json_t *root = json_nul_parse((const char *) body, len, 0, err);
+    if (!root)
         return NULL;
-    }
     json_t *data = root;
     if (channel == CHANNEL_WEBSOCKET) {
         /* the gateway forwards the whole frame; handlers want its "data" */
@@ -98,6 +94,10 @@ worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len,
         err_set(err, ERR_INVALID,
                 channel == CHANNEL_WEBSOCKET ? "data must be a JSON object"
                                              : "request body must be a JSON object");
+        return NULL;
+    }
+    if (json_nul_check(data, err) != 0) {
+        json_decref(data);
         return NULL;
     }
     return data;

@@ -13,7 +13,9 @@
 #include "log.h"
 #include "stop_signal.h"
 #include "metrics.h"
+#include "header_guard.h"
 #include "pending.h"
+#include "session_index.h"
 #include "worker_pool.h"
 #include "ws_session.h"
 
@@ -43,6 +45,10 @@ s_zmq_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
     (void) len;
     if (reason == LWS_CALLBACK_RAW_RX_FILE)
         worker_pool_drain(gateway_of(wsi)->pool);
+    /* no client WebSocket may bind to this protocol (the upgrade gate
+       refuses; this makes sure) */
+    if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION || reason == LWS_CALLBACK_ESTABLISHED)
+        return -1;
     return 0;
 }
 
@@ -120,6 +126,8 @@ s_start(gateway_t *self)
         seed[0] = seed[1] = seed[2] = (uint64_t) clock_wall_ms();
     self->pending = handle_table_new(seed[0]);
     self->sessions = handle_table_new(seed[1]);
+    self->by_user = session_index_new();
+    self->waiting = header_guard_new(self->cfg.http_pending_per_address, http_routes_close_waiting, self);
     self->http = handle_table_new(seed[2]);
     self->limits = rate_limit_new(self->cfg.rate_limit_per_min);
     self->metrics = metrics_new();
@@ -203,7 +211,15 @@ main(int argc, char **argv)
     info.user = &self;
     info.vhost_name = "default";
     info.max_http_header_data = 16384; /* a JWT plus cookies outgrows the 4 KiB default */
-    info.max_http_header_pool = 256;
+    /* header tables: one per descriptor the process may open (both 0: lws
+       takes ulimit -n), allocated only while a connection reads headers, so
+       no connection ever waits for one; a fixed pool (256) let slow
+       clients starve everyone. Per address, header_guard bounds them. */
+    info.max_http_header_pool = 0;
+    info.max_http_header_pool2 = 0;
+    /* headers must be in this long after a connection is accepted (or its
+       next request starts); lws does not extend it as bytes trickle in */
+    info.timeout_secs_ah_idle = (unsigned) self.cfg.http_header_timeout_s;
     info.retry_and_idle_policy = &self.ws_policy;
     info.timeout_secs = 10;
     info.keepalive_timeout = 30;
@@ -266,6 +282,8 @@ done:
     metrics_destroy(&self.metrics);
     handle_table_destroy(&self.pending);
     handle_table_destroy(&self.sessions);
+    session_index_destroy(&self.by_user);
+    header_guard_destroy(&self.waiting);
     handle_table_destroy(&self.http);
     auth_destroy(&self.auth);
     config_free(&self.cfg);

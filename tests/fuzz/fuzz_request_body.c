@@ -19,6 +19,11 @@ s_check_err(const err_t *err)
 {
     if (!err->msg[0] || strnlen(err->msg, sizeof err->msg) == sizeof err->msg)
         abort();
+    /* the message goes back to the client inside a JSON reply */
+    json_t *text = json_string(err->msg);
+    if (!text)
+        abort();
+    json_decref(text);
 }
 
 /*  A stored value must be valid UTF-8 without NUL, as PostgreSQL text needs. */
