@@ -369,9 +369,9 @@ def down_leaves_nothing():
 def dump_state():
     """The stack's state and recent logs, for a failed run."""
     log("state of the stack:")
-    compose("ps", timeout=120, check=False)
-    done = compose("logs", "--no-color", "--tail", "40", timeout=120, check=False)
-    print(done.stdout, file=sys.stderr)
+    print(compose("ps", timeout=120, check=False).stdout, file=sys.stderr)
+    print(compose("logs", "--no-color", "--tail", "40", timeout=120, check=False).stdout,
+          file=sys.stderr)
 
 
 def main():
