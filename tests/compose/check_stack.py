@@ -11,7 +11,9 @@ runs this).
      over the WebSocket;
   5. SIGKILL one worker container's process: the restart policy brings the container
      back, its worker rejoins the gateway, readiness recovers, requests are served;
-  6. `down -v` leaves no container, volume or network of the project behind (images stay
+  6. `stop`: every container exits 0 on SIGTERM (tini forwards it; nothing waits for
+     the grace period's SIGKILL);
+  7. `down -v` leaves no container, volume or network of the project behind (images stay
      cached).
 
 Any failure prints the stack's state and logs, takes the stack down, and exits 1.
@@ -334,6 +336,18 @@ def kill_a_worker(token):
         raise CheckFailed(f"REST read after the restart: HTTP {status} {body}")
 
 
+def stop_cleanly():
+    compose("stop", "--timeout", "20", timeout=DOWN_TIMEOUT_S)
+    bad = []
+    for cid in container_ids():
+        info = inspect(cid)
+        state = info["State"]
+        if state["Running"] or state["ExitCode"] != 0:
+            bad.append(f"{info['Name']}: {state['Status']}, exit code {state['ExitCode']}")
+    if bad:
+        raise CheckFailed("containers that did not exit 0 on SIGTERM: " + "; ".join(bad))
+
+
 def project_objects():
     """What the project owns now: container ids, volume names, network names."""
     containers = container_ids()
@@ -392,6 +406,7 @@ def main():
         step(f"SIGKILL a {KILLED_SERVICE} container: restarted, ready again",
              lambda: kill_a_worker(token))
         runner.halt.set()
+        step("stop: every container exits 0", stop_cleanly)
         step("down -v leaves nothing behind", down_leaves_nothing)
         ok = True
     except CheckFailed as e:
