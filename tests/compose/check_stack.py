@@ -40,7 +40,7 @@ import websockets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-import p2p_harness as h  # noqa: E402  (JWT minting, free ports)
+import p2p_harness as h  # noqa: E402  (JWT minting, free ports, log lines)
 
 COMPOSE_FILE = os.path.join(ROOT, "docker-compose.yml")
 
@@ -139,19 +139,6 @@ def inspect(container_id):
 def container_log(container_id):
     done = podman("logs", container_id, check=False)
     return done.stdout + done.stderr
-
-
-def log_events(text, event, **match):
-    found = []
-    for line in text.splitlines():
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if obj.get("event") == event and all(obj.get(k) == v for k, v in match.items()):
-                found.append(obj)
-    return found
 
 
 class HealthRunner(threading.Thread):
@@ -304,7 +291,7 @@ def kill_a_worker(token):
     kind = dict((s, k) for s, k, _ in WORKERS)[KILLED_SERVICE]
     before = inspect(victim)
     pid, restarts = before["State"]["Pid"], before["RestartCount"]
-    joined = len(log_events(container_log(gateway), "worker.joined", kind=kind))
+    joined = len(h.log_events(container_log(gateway), "worker.joined", kind=kind))
     # The container's own init (tini) dies, as in a crash: not `docker kill`, which
     # counts as stopping it on purpose and is not restarted.
     os.kill(pid, signal.SIGKILL)
@@ -323,11 +310,11 @@ def kill_a_worker(token):
     log(f"{KILLED_SERVICE} container {victim[:12]} restarted "
         f"{time.monotonic() - killed_at:.1f} s after SIGKILL")
     # Its worker rejoins the gateway, and readiness is back to every worker.
-    while len(log_events(container_log(gateway), "worker.joined", kind=kind)) <= joined:
+    while len(h.log_events(container_log(gateway), "worker.joined", kind=kind)) <= joined:
         if time.monotonic() > deadline:
             raise CheckFailed(f"no {kind} worker rejoined the gateway after the restart")
         time.sleep(0.2)
-    if len(log_events(container_log(victim), "worker.started")) < 2:
+    if len(h.log_events(container_log(victim), "worker.started")) < 2:
         raise CheckFailed(f"{victim[:12]}'s log does not show its worker starting again")
     wait_ready(expected_workers(), READY_TIMEOUT_S, "after the restart")
     log(f"readiness recovered {time.monotonic() - killed_at:.1f} s after SIGKILL")

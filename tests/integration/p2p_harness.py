@@ -645,6 +645,25 @@ class Stack:
                 "\n".join(p.log_tail(lines) for p in self.processes()))
 
 
+# --------------------------------------------------------------------------- logs
+
+def log_events(text, event, **match):
+    """The JSON log lines of text (one process's log) whose "event" is event and whose
+    fields equal every keyword given, parsed, in order."""
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if obj.get("event") == event and all(obj.get(k) == v for k, v in match.items()):
+            found.append(obj)
+    return found
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 PG_BIN = "/usr/lib/postgresql/15/bin"

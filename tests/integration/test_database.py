@@ -38,20 +38,6 @@ def ascii_db(pg):
     return pg.url_of("ascii_db")
 
 
-def log_events(text, event):
-    """The JSON log lines of text whose event is `event`, parsed."""
-    found = []
-    for line in text.splitlines():
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if obj.get("event") == event:
-                found.append(obj)
-    return found
-
-
 class Migrate:
     """p2p-migrate as a child process, its stderr in a file we can poll."""
 
@@ -94,18 +80,18 @@ def test_migrate_waits_for_a_database_that_starts_later(pg, tmp_path):
     pg.stop()
     try:
         m = Migrate(pg.url, "--wait", "60", log_dir=str(tmp_path))
-        h.wait_until(lambda: len(log_events(m.log(), "migrate.db_waiting")) >= 2, 20,
+        h.wait_until(lambda: len(h.log_events(m.log(), "migrate.db_waiting")) >= 2, 20,
                      what="two migrate.db_waiting lines")
         assert m.popen.poll() is None, m.log()
     finally:
         pg.start()
     code, _, log = m.wait(30)
     assert code == 0, log
-    waits = log_events(log, "migrate.db_waiting")
+    waits = h.log_events(log, "migrate.db_waiting")
     # Backoff: the pauses grow.
     pauses = [w["retry_in_ms"] for w in waits]
     assert pauses[1] > pauses[0], pauses
-    done = log_events(log, "migrate.done")
+    done = h.log_events(log, "migrate.done")
     assert done and done[-1]["result"] == "ok", log
     assert "p2p:p2p@" not in log, "the password was logged"
 
@@ -117,8 +103,8 @@ def test_migrate_gives_up_after_the_wait(tmp_path):
     code, elapsed, log = run_migrate(url, "--wait", "3", log_dir=str(tmp_path))
     assert code == 1, log
     assert 2.5 <= elapsed < 15, (elapsed, log)
-    assert len(log_events(log, "migrate.db_waiting")) >= 3, log
-    failed = log_events(log, "migrate.connect_failed")
+    assert len(h.log_events(log, "migrate.db_waiting")) >= 3, log
+    failed = h.log_events(log, "migrate.connect_failed")
     assert failed and failed[0]["wait_s"] == 3, log
     assert "did not answer" in failed[0]["reason"], failed
 
@@ -130,8 +116,8 @@ def test_migrate_wait_comes_from_the_environment(tmp_path):
                                      log_dir=str(tmp_path))
     assert code == 1, log
     assert elapsed < 5, elapsed
-    assert not log_events(log, "migrate.db_waiting"), log
-    assert log_events(log, "migrate.connect_failed")[0]["attempts"] == 1
+    assert not h.log_events(log, "migrate.db_waiting"), log
+    assert h.log_events(log, "migrate.connect_failed")[0]["attempts"] == 1
 
 
 @pytest.mark.parametrize("args,env", [(("--wait", "soon"), None), (("--wait", "-1"), None),
@@ -149,8 +135,8 @@ def test_migrate_does_not_wait_for_a_server_that_refuses(pg, tmp_path):
                                      log_dir=str(tmp_path))
     assert code == 1, log
     assert elapsed < 5, (elapsed, log)
-    assert not log_events(log, "migrate.db_waiting"), log
-    failed = log_events(log, "migrate.connect_failed")
+    assert not h.log_events(log, "migrate.db_waiting"), log
+    failed = h.log_events(log, "migrate.connect_failed")
     assert failed and "refused" in failed[0]["reason"], log
     assert "wrong" not in log, "the password was logged"
 
@@ -160,7 +146,7 @@ def test_migrate_does_not_wait_for_a_server_that_refuses(pg, tmp_path):
 def test_migrate_refuses_a_database_that_is_not_utf8(pg, ascii_db, tmp_path):
     code, _, log = run_migrate(ascii_db, "--wait", "0", log_dir=str(tmp_path))
     assert code == 1, log
-    refused = log_events(log, "migrate.encoding_refused")
+    refused = h.log_events(log, "migrate.encoding_refused")
     assert refused and refused[0]["encoding"] == "SQL_ASCII", log
     assert "UTF8" in refused[0]["error"], refused
     # Nothing was created in it.
@@ -190,10 +176,10 @@ def test_workers_refuse_a_database_that_is_not_utf8(ascii_db, binary, service, t
         proc.stop()
     log = proc.log_text()
     assert code == 1, log
-    states = [e for e in log_events(log, "db.state") if e.get("to") == "refused"]
+    states = [e for e in h.log_events(log, "db.state") if e.get("to") == "refused"]
     assert states and "SQL_ASCII" in states[0]["reason"], log
     assert states[0]["level"] == "error"
-    failed = log_events(log, f"{service}.start_failed")
+    failed = h.log_events(log, f"{service}.start_failed")
     assert failed and "not UTF8" in failed[0]["error"], log
     assert not proc.sanitizer_reports(), proc.sanitizer_reports()
 
@@ -260,5 +246,5 @@ def test_constraint_violations_are_400_naming_the_field(make_stack, pg, strict_d
     r = h.User(s).post(CREATE, {"has_consent": True, "username": carol.profile["username"].upper()})
     assert r.status == 409 and r.json["code"] == "USERNAME_TAKEN", r
     # Nothing of this was a 5xx in the worker's log either.
-    served = [e for w in s.workers for e in log_events(w.log_text(), "request.served")]
+    served = [e for w in s.workers for e in h.log_events(w.log_text(), "request.served")]
     assert served and not [e for e in served if e["status"] >= 500], served

@@ -38,18 +38,7 @@ WS_CLEAR_ERRORS = ("SERVICE_UNAVAILABLE", "REQUEST_TIMEOUT", "DATABASE_UNAVAILAB
 
 def log_events(proc, event):
     """The JSON log lines of proc whose "event" is event, in order."""
-    found = []
-    for line in proc.log_text().splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if obj.get("event") == event:
-            found.append(obj)
-    return found
+    return h.log_events(proc.log_text(), event)
 
 
 def rss_kib(pid):
