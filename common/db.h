@@ -35,14 +35,18 @@ db_t *db_new(const char *conninfo, const db_statement_t *statements, size_t coun
 void db_destroy(db_t **self_p);
 
 /*  Connect now if not connected (and not within the retry back-off).
-    Returns 0 when connected, else -1 with err ERR_DB_UNAVAILABLE. */
+    Returns 0 when connected, else -1 with err ERR_DB_UNAVAILABLE. A database
+    whose encoding is not UTF-8 is refused the same way (see db_refusal). */
 int db_connect(db_t *self, err_t *err);
 
 /*  Run the prepared statement `name` with text parameters (NULL = SQL NULL).
     Returns the result (caller PQclear()s) when it is PGRES_TUPLES_OK or
     PGRES_COMMAND_OK. Otherwise NULL, with err ERR_DB_UNAVAILABLE when the
-    server cannot be reached, else ERR_INTERNAL; the SQLSTATE and constraint
-    of the failure stay readable through db_last_sqlstate/constraint. */
+    server cannot be reached, ERR_INVALID naming the field when the statement
+    broke an integrity constraint (SQLSTATE class 23: input the validation let
+    through; callers may map some to their own codes, e.g. a 409), else
+    ERR_INTERNAL; the SQLSTATE and constraint of the failure stay readable
+    through db_last_sqlstate/constraint. */
 PGresult *db_exec(db_t *self, const char *name, const char *const *params, int nparams, err_t *err);
 
 /*  Run a statement that answers one row of one integer (a count(*)) into
@@ -67,6 +71,11 @@ typedef struct {
 
 /*  Cumulative counters since db_new. */
 void db_stats(const db_t *self, db_stats_t *stats);
+
+/*  Why the last connection attempt refused the database (its encoding is
+    not UTF-8), or NULL when it did not. Do not free. A worker that gets a
+    refusal at start exits; later, requests get 503 until it is fixed. */
+const char *db_refusal(const db_t *self);
 
 /*  True when the connection is currently up. */
 int db_is_connected(const db_t *self);

@@ -64,9 +64,15 @@ main(int argc, char **argv)
         goto done;
     }
     /* Connect now so a bad DATABASE_URL shows up in the log at start; the
-       worker still runs (and answers 503) until the database is reachable. */
-    if (db_connect(app.db, &err) != 0)
+       worker still runs (and answers 503) until the database is reachable,
+       but never on a database it refuses (not UTF-8). */
+    if (db_connect(app.db, &err) != 0) {
+        if (db_refusal(app.db)) {
+            log_error("profile_svc.start_failed", NULL, json_pack("{s:s}", "error", db_refusal(app.db)));
+            goto done;
+        }
         log_warn("profile_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
+    }
 
     worker_spec_t spec = {
         .service = SERVICE_PROFILE,

@@ -645,6 +645,114 @@ class Stack:
                 "\n".join(p.log_tail(lines) for p in self.processes()))
 
 
+# --------------------------------------------------------------------------- logs
+
+def log_events(text, event, **match):
+    """The JSON log lines of text (one process's log, or a Proc) whose "event" is event
+    and whose fields equal every keyword given, parsed, in order."""
+    if hasattr(text, "log_text"):
+        text = text.log_text()
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if obj.get("event") == event and all(obj.get(k) == v for k, v in match.items()):
+            found.append(obj)
+    return found
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def migrations_dir():
+    return os.environ.get("P2P_MIGRATIONS_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "migrations")
+
+
+class PgCluster:
+    """A throwaway PostgreSQL 15 for one test (the same initdb/pg_ctl steps as
+    scripts/lib.sh), run as the postgres user when we are root. init() creates the role
+    p2p/p2p and the database pxyz_fx_p2p, and migrates it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.data = tempfile.mkdtemp(prefix="p2p-it-pg-")
+        self.url = self.url_of("pxyz_fx_p2p")
+        os.chmod(self.data, 0o700)
+        if os.geteuid() == 0:
+            shutil.chown(self.data, "postgres", "postgres")
+
+    def url_of(self, database, password="p2p"):
+        """The URL of one of this cluster's databases, as the p2p role."""
+        return f"postgresql://p2p:{password}@127.0.0.1:{self.port}/{database}"
+
+    def _as_pg(self, argv, timeout=60, input_text=None):
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "postgres", "--"] + argv
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              input=input_text)
+        if done.returncode != 0:
+            raise HarnessError(f"{' '.join(argv)} failed ({done.returncode}):\n"
+                               f"{done.stdout}\n{done.stderr}\n{self.log_tail()}")
+        return done.stdout
+
+    def log_tail(self):
+        try:
+            with open(os.path.join(self.data, "postgres.log"), errors="replace") as f:
+                return "".join(f.readlines()[-20:])
+        except OSError:
+            return ""
+
+    def init(self):
+        self._as_pg([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "-E", "UTF8",
+                     "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256"])
+        conf = (f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.data}'\nmax_connections = 50\n"
+                "fsync = off\nfull_page_writes = off\n")
+        # synchronous_commit stays on: acknowledged means committed.
+        self._as_pg(["sh", "-c", f"cat >> '{self.data}/postgresql.conf'"], input_text=conf)
+        self.start()
+        self.psql_super("CREATE ROLE p2p LOGIN PASSWORD 'p2p'")
+        self.psql_super("CREATE DATABASE pxyz_fx_p2p OWNER p2p")
+        self.migrate(self.url)
+        return self
+
+    def migrate(self, url):
+        """Run p2p-migrate on url (a database of this cluster); raise if it fails."""
+        env = dict(os.environ, DATABASE_URL=url)
+        done = subprocess.run([bin_path(MIGRATE_BIN), "--dir", migrations_dir()], env=env,
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise HarnessError(f"p2p-migrate failed: {done.stdout}\n{done.stderr}")
+
+    def psql_super(self, sql, database="postgres"):
+        return self._as_pg([f"{PG_BIN}/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                            "-h", self.data, "-p", str(self.port), "-U", "postgres", "-d",
+                            database, "-c", sql])
+
+    def start(self):
+        self._as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-l",
+                     os.path.join(self.data, "postgres.log"), "-w", "-t", "60", "start"])
+
+    def stop(self, mode="fast"):
+        self._as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop"])
+
+    def destroy(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            try:
+                self.stop("immediate")
+            except HarnessError:
+                pass
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- HTTP
 
 class Response:
@@ -747,22 +855,6 @@ def create_user(stack, **fields):
     assert r.status == 201, f"profile create failed: {r!r}"
     user.profile = r.json["data"]["profile"]
     return user
-
-
-def log_events(proc, event):
-    """The JSON log lines of proc (a Proc) whose "event" is event, in order, as dicts."""
-    found = []
-    for line in proc.log_text().splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if obj.get("event") == event:
-            found.append(obj)
-    return found
 
 
 def wait_until(predicate, timeout, interval=0.1, what="condition"):
