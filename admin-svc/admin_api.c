@@ -1,185 +1,26 @@
 /*  admin_api.c - the operator API (see admin_api.h): the ROUTER socket and
-    its CURVE/zauth guard, the request -> admin_ops -> reply path, and the
-    protobuf <-> JSON mapping driven by protobuf-c's field descriptors (one
-    mapping for every message, so the CLI's --json output is the REST shape
-    without a hand-written converter per field). */
+    its CURVE/zauth guard, and the request -> admin_ops -> reply path. Replies
+    are filled from the REST JSON of each row (admin_api_json.h), so the
+    CLI's --json output is the REST shape. */
 #include "admin_api.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_api_json.h"
 #include "admin_json.h"
+#include "curve.h"
 #include "log.h"
-#include "profile_json.h"
+#include "profile_row.h"
 
 /*  Requests answered per wake-up before the gateways get their turn. */
 #define S_MAX_BATCH 16
 
-#define S_JSON_SUFFIX "_json"
-
 struct admin_api {
     zsock_t *socket;
-    zactor_t *auth; /* zauth; NULL without CURVE */
-    bool curve;
+    curve_server_t *curve; /* the allow-list; NULL without CURVE */
 };
-
-/* ------------------------------------------------------------------ JSON mapping */
-
-/*  The JSON key of a field: "before_json" -> "before" (*is_json true). */
-static void
-s_json_key(const ProtobufCFieldDescriptor *field, char *key, size_t size, bool *is_json)
-{
-    size_t len = strlen(field->name), suffix = strlen(S_JSON_SUFFIX);
-    *is_json = field->type == PROTOBUF_C_TYPE_STRING && len > suffix
-               && strcmp(field->name + len - suffix, S_JSON_SUFFIX) == 0;
-    snprintf(key, size, "%.*s", (int) (*is_json ? len - suffix : len), field->name);
-}
-
-/*  Address of a field inside message. */
-static void *
-s_member(const ProtobufCMessage *message, size_t offset)
-{
-    return (char *) message + offset;
-}
-
-/*  True when an optional field is set. */
-static bool
-s_present(const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field)
-{
-    if (field->type == PROTOBUF_C_TYPE_STRING || field->type == PROTOBUF_C_TYPE_MESSAGE)
-        return *(void **) s_member(message, field->offset) != NULL;
-    return *(protobuf_c_boolean *) s_member(message, field->quantifier_offset);
-}
-
-static json_t *
-s_scalar_to_json(const ProtobufCFieldDescriptor *field, const void *value, bool is_json)
-{
-    switch (field->type) {
-    case PROTOBUF_C_TYPE_INT32:
-    case PROTOBUF_C_TYPE_ENUM:
-        return json_integer(*(const int32_t *) value);
-    case PROTOBUF_C_TYPE_INT64:
-        return json_integer(*(const int64_t *) value);
-    case PROTOBUF_C_TYPE_BOOL:
-        return json_boolean(*(const protobuf_c_boolean *) value);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return json_real(*(const double *) value);
-    case PROTOBUF_C_TYPE_STRING: {
-        const char *text = *(char *const *) value;
-        json_t *out = is_json ? json_loads(text, JSON_DECODE_ANY, NULL) : json_string(text);
-        return out ? out : json_null();
-    }
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return admin_api_message_to_json(*(ProtobufCMessage *const *) value);
-    default:
-        return json_null();
-    }
-}
-
-/*  Element size of a repeated field of type. */
-static size_t
-s_element_size(ProtobufCType type)
-{
-    switch (type) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    default:
-        return 4;
-    }
-}
-
-json_t *
-admin_api_message_to_json(const ProtobufCMessage *message)
-{
-    json_t *obj = json_object();
-    const ProtobufCMessageDescriptor *desc = message->descriptor;
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &desc->fields[i];
-        char key[128];
-        bool is_json;
-        s_json_key(field, key, sizeof key, &is_json);
-        json_t *value;
-        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *(const size_t *) s_member(message, field->quantifier_offset);
-            const char *items = *(char *const *) s_member(message, field->offset);
-            value = json_array();
-            for (size_t k = 0; k < n; k++)
-                json_array_append_new(
-                    value, s_scalar_to_json(field, items + k * s_element_size(field->type), is_json));
-        }
-        else if (field->label == PROTOBUF_C_LABEL_OPTIONAL && !s_present(message, field)) {
-            value = json_null();
-        }
-        else {
-            value = s_scalar_to_json(field, s_member(message, field->offset), is_json);
-        }
-        json_object_set_new(obj, key, value);
-    }
-    return obj;
-}
-
-int
-admin_api_message_from_json(const json_t *object, ProtobufCMessage *message)
-{
-    const ProtobufCMessageDescriptor *desc = message->descriptor;
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &desc->fields[i];
-        if (field->label == PROTOBUF_C_LABEL_REPEATED || field->type == PROTOBUF_C_TYPE_MESSAGE)
-            continue;
-        char key[128];
-        bool is_json;
-        s_json_key(field, key, sizeof key, &is_json);
-        const json_t *value = json_object_get(object, key);
-        if (!value || json_is_null(value))
-            continue;
-        void *member = s_member(message, field->offset);
-        switch (field->type) {
-        case PROTOBUF_C_TYPE_INT32:
-            if (!json_is_integer(value))
-                return -1;
-            *(int32_t *) member = (int32_t) json_integer_value(value);
-            break;
-        case PROTOBUF_C_TYPE_INT64:
-            if (!json_is_integer(value))
-                return -1;
-            *(int64_t *) member = json_integer_value(value);
-            break;
-        case PROTOBUF_C_TYPE_BOOL:
-            if (!json_is_boolean(value))
-                return -1;
-            *(protobuf_c_boolean *) member = json_is_true(value);
-            break;
-        case PROTOBUF_C_TYPE_DOUBLE:
-            if (!json_is_number(value))
-                return -1;
-            *(double *) member = json_number_value(value);
-            break;
-        case PROTOBUF_C_TYPE_STRING: {
-            char *text = is_json                 ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)
-                         : json_is_string(value) ? strdup(json_string_value(value))
-                                                 : NULL;
-            if (!text)
-                return -1;
-            free(*(char **) member);
-            *(char **) member = text;
-            continue; /* strings have no has_ flag */
-        }
-        default:
-            continue;
-        }
-        if (field->label == PROTOBUF_C_LABEL_OPTIONAL)
-            *(protobuf_c_boolean *) s_member(message, field->quantifier_offset) = 1;
-    }
-    return 0;
-}
 
 /* ------------------------------------------------------------------ requests */
 
@@ -203,9 +44,9 @@ s_reply_ok(P2p__AdminReply *reply, const char *message)
 
 /*  Append every profile of rows to reply->profiles. -1 when out of memory. */
 static int
-s_add_profiles(P2p__AdminReply *reply, const admin_rows_t *rows)
+s_add_profiles(P2p__AdminReply *reply, const db_rows_t *rows)
 {
-    size_t n = admin_rows_count(rows);
+    size_t n = db_rows_count(rows);
     reply->profiles = calloc(n ? n : 1, sizeof *reply->profiles);
     if (!reply->profiles)
         return -1;
@@ -216,9 +57,9 @@ s_add_profiles(P2p__AdminReply *reply, const admin_rows_t *rows)
         p2p__admin_profile__init(profile);
         reply->profiles[reply->n_profiles++] = profile;
         profile_row_t row;
-        admin_rows_profile(rows, i, &row);
-        json_t *obj = profile_json_own(&row);
-        int rc = admin_api_message_from_json(obj, &profile->base);
+        profile_row_get(rows, i, &row);
+        json_t *obj = profile_row_json(&row, 0);
+        int rc = admin_api_json_to_message(obj, &profile->base);
         json_decref(obj);
         if (rc != 0)
             return -1;
@@ -227,9 +68,9 @@ s_add_profiles(P2p__AdminReply *reply, const admin_rows_t *rows)
 }
 
 static int
-s_add_entries(P2p__AdminReply *reply, const admin_rows_t *rows)
+s_add_entries(P2p__AdminReply *reply, const db_rows_t *rows)
 {
-    size_t n = admin_rows_count(rows);
+    size_t n = db_rows_count(rows);
     reply->entries = calloc(n ? n : 1, sizeof *reply->entries);
     if (!reply->entries)
         return -1;
@@ -240,9 +81,9 @@ s_add_entries(P2p__AdminReply *reply, const admin_rows_t *rows)
         p2p__admin_audit_entry__init(entry);
         reply->entries[reply->n_entries++] = entry;
         admin_audit_row_t row;
-        admin_rows_audit(rows, i, &row);
+        admin_json_audit_get(rows, i, &row);
         json_t *obj = admin_json_audit_entry(&row);
-        int rc = admin_api_message_from_json(obj, &entry->base);
+        int rc = admin_api_json_to_message(obj, &entry->base);
         json_decref(obj);
         if (rc != 0)
             return -1;
@@ -250,10 +91,10 @@ s_add_entries(P2p__AdminReply *reply, const admin_rows_t *rows)
     return 0;
 }
 
-static int
+static tristate_t
 s_tristate(protobuf_c_boolean has, protobuf_c_boolean value)
 {
-    return has ? (value ? 1 : 0) : ADMIN_ANY;
+    return has ? (value ? TRISTATE_TRUE : TRISTATE_FALSE) : TRISTATE_ANY;
 }
 
 static admin_change_kind_t
@@ -271,12 +112,36 @@ s_change_kind(P2p__AdminAction action)
     }
 }
 
+int
+admin_api_actor(const admin_api_peer_t *peer, const char *claimed, char *out, size_t size, err_t *err)
+{
+    if (peer && peer->curve_key) {
+        /* the server's copy of the certificate says who holds the key */
+        const char *who = peer->curve_name && *peer->curve_name ? peer->curve_name : peer->curve_key;
+        snprintf(out, size, "%s%s", ADMIN_API_ACTOR_CURVE, who);
+        return 0;
+    }
+    if (!claimed || !*claimed)
+        return err_set(err, ERR_INVALID, "'operator' is required (who is acting)");
+    snprintf(out, size, "%s%s", ADMIN_API_ACTOR_CLI, claimed);
+    return 0;
+}
+
+bool
+admin_api_is_operator_actor(const char *user_id)
+{
+    return user_id
+           && (strncmp(user_id, ADMIN_API_ACTOR_CLI, strlen(ADMIN_API_ACTOR_CLI)) == 0
+               || strncmp(user_id, ADMIN_API_ACTOR_CURVE, strlen(ADMIN_API_ACTOR_CURVE)) == 0);
+}
+
 /*  Run req's operation into reply. Returns -1 when out of memory. */
 static int
-s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__AdminReply *reply)
+s_serve(admin_app_t *app, worker_t *worker, const char *actor, const P2p__AdminRequest *req,
+        P2p__AdminReply *reply)
 {
     err_t err;
-    admin_rows_t *rows = NULL;
+    db_rows_t *rows = NULL;
     int64_t total = 0;
     int rc = 0;
     P2p__AdminAction action = req->has_action ? req->action : P2P__ADMIN_ACTION__ADMIN_ACTION_UNSPECIFIED;
@@ -298,7 +163,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
         rc = s_add_profiles(reply, rows);
         reply->has_total = 1;
         reply->total = total;
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     }
     case P2P__ADMIN_ACTION__GET:
@@ -306,7 +171,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
             break;
         s_reply_ok(reply, NULL);
         rc = s_add_profiles(reply, rows);
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     case P2P__ADMIN_ACTION__SUSPEND:
     case P2P__ADMIN_ACTION__UNSUSPEND:
@@ -322,11 +187,15 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
             err_set(&err, ERR_INVALID, "'flag' is required (the new value)");
             break;
         }
-        if (!(rows = admin_ops_change(app, worker, req->operator_, &change, NULL, &err)))
+        if (!actor) {
+            err_set(&err, ERR_INVALID, "'operator' is required (who is acting)");
+            break;
+        }
+        if (!(rows = admin_ops_change(app, worker, actor, &change, NULL, &err)))
             break;
         s_reply_ok(reply, admin_ops_message(&change));
         rc = s_add_profiles(reply, rows);
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     }
     case P2P__ADMIN_ACTION__AUDIT: {
@@ -343,7 +212,7 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
         rc = s_add_entries(reply, rows);
         reply->has_total = 1;
         reply->total = total;
-        admin_rows_destroy(&rows);
+        db_rows_destroy(&rows);
         return rc;
     }
     default:
@@ -355,7 +224,8 @@ s_serve(admin_app_t *app, worker_t *worker, const P2p__AdminRequest *req, P2p__A
 }
 
 uint8_t *
-admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, size_t len, size_t *reply_len)
+admin_api_handle(admin_app_t *app, worker_t *worker, const admin_api_peer_t *peer, const uint8_t *request,
+                 size_t len, size_t *reply_len)
 {
     P2p__AdminReply *reply = malloc(sizeof *reply);
     if (!reply)
@@ -372,11 +242,14 @@ admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, siz
             req->has_action
                 ? protobuf_c_enum_descriptor_get_value(&p2p__admin_action__descriptor, req->action)
                 : NULL;
+        /* the server decides who acts; only reads may go without a name */
+        char actor[ADMIN_OPERATOR_MAX * 4 + 64];
+        bool has_actor = admin_api_actor(peer, req->operator_, actor, sizeof actor, &err) == 0;
         log_info("admin_api.request", NULL,
                  json_pack("{s:s,s:s,s:I}", "action", action ? action->name : "?", "operator",
-                           req->operator_ ? req->operator_ : "", "profile_id",
+                           has_actor ? actor : "", "profile_id",
                            (json_int_t) (req->has_profile_id ? req->profile_id : 0)));
-        if (s_serve(app, worker, req, reply) != 0) {
+        if (s_serve(app, worker, has_actor ? actor : NULL, req, reply) != 0) {
             /* out of memory half-way: answer with the failure, not half a list */
             protobuf_c_message_free_unpacked(&reply->base, NULL);
             reply = malloc(sizeof *reply);
@@ -400,56 +273,14 @@ admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, siz
 
 /* ------------------------------------------------------------------ socket */
 
-/*  Make socket a CURVE server admitting only the certificates in clients_dir. */
-static int
-s_setup_curve(admin_api_t *self, const char *secret_file, const char *clients_dir, err_t *err)
-{
-    if (!zsys_has_curve())
-        return err_set(err, ERR_INVALID, "this libzmq has no CURVE support");
-    DIR *dir = opendir(clients_dir);
-    if (!dir)
-        return err_set(err, ERR_INVALID, "%s: cannot open directory %s: %s", ADMIN_API_ENV_CURVE_CLIENTS_DIR,
-                       clients_dir, strerror(errno));
-    closedir(dir);
-    zcert_t *cert = zcert_load(secret_file);
-    if (!cert)
-        return err_set(err, ERR_INVALID, "%s: cannot load certificate %s", ADMIN_API_ENV_CURVE_SECRET_FILE,
-                       secret_file);
-    /* a public certificate has a secret key of zeros: not a server key */
-    static const char zeros[] = "0000000000000000000000000000000000000000";
-    if (strcmp(zcert_secret_txt(cert), zeros) == 0) {
-        zcert_destroy(&cert);
-        return err_set(err, ERR_INVALID, "%s: %s holds no secret key", ADMIN_API_ENV_CURVE_SECRET_FILE,
-                       secret_file);
-    }
-    /* zauth answers every CURVE handshake (ZAP): only known clients pass */
-    self->auth = zactor_new(zauth, NULL);
-    if (!self->auth) {
-        zcert_destroy(&cert);
-        return err_set(err, ERR_INVALID, "cannot start zauth");
-    }
-    zstr_sendx(self->auth, "CURVE", clients_dir, NULL);
-    zsock_wait(self->auth);
-    zcert_apply(cert, self->socket);
-    zcert_destroy(&cert);
-    zsock_set_curve_server(self->socket, 1);
-    zsock_set_zap_domain(self->socket, "p2p-admin");
-    self->curve = true;
-    return 0;
-}
-
 admin_api_t *
 admin_api_new(const char *endpoint, const char *curve_secret_file, const char *curve_clients_dir, err_t *err)
 {
-    bool has_secret = curve_secret_file && *curve_secret_file;
-    bool has_clients = curve_clients_dir && *curve_clients_dir;
-    if (has_secret != has_clients) {
-        err_set(err, ERR_INVALID,
-                "%s and %s must be set together (CURVE without an allow-list "
-                "would let anyone in)",
-                ADMIN_API_ENV_CURVE_SECRET_FILE, ADMIN_API_ENV_CURVE_CLIENTS_DIR);
+    if (curve_both_or_neither(curve_secret_file, curve_clients_dir, ADMIN_API_ENV_CURVE_SECRET_FILE,
+                              ADMIN_API_ENV_CURVE_CLIENTS_DIR, err)
+        != 0)
         return NULL;
-    }
+    bool has_secret = curve_secret_file && *curve_secret_file;
     admin_api_t *self = calloc(1, sizeof *self);
     if (!self || !(self->socket = zsock_new(ZMQ_ROUTER))) {
         free(self);
@@ -461,7 +292,10 @@ admin_api_new(const char *endpoint, const char *curve_secret_file, const char *c
     zsock_set_rcvtimeo(self->socket, 0);
     zsock_set_sndtimeo(self->socket, 0);
     zsock_set_linger(self->socket, 200);
-    if (has_secret && s_setup_curve(self, curve_secret_file, curve_clients_dir, err) != 0) {
+    if (has_secret
+        && !(self->curve =
+                 curve_server_new(self->socket, curve_secret_file, curve_clients_dir, "p2p-admin",
+                                  ADMIN_API_ENV_CURVE_SECRET_FILE, ADMIN_API_ENV_CURVE_CLIENTS_DIR, err))) {
         admin_api_destroy(&self);
         return NULL;
     }
@@ -482,7 +316,7 @@ admin_api_destroy(admin_api_t **self_p)
         return;
     admin_api_t *self = *self_p;
     zsock_destroy(&self->socket);
-    zactor_destroy(&self->auth);
+    curve_server_destroy(&self->curve);
     free(self);
     *self_p = NULL;
 }
@@ -496,7 +330,7 @@ admin_api_socket(admin_api_t *self)
 bool
 admin_api_is_curve(const admin_api_t *self)
 {
-    return self->curve;
+    return self->curve != NULL;
 }
 
 void
@@ -519,9 +353,15 @@ admin_api_on_readable(void *app, worker_t *worker, zsock_t *socket)
             zframe_destroy(&payload);
             continue;
         }
+        /* under CURVE the allow-list vouches for the key and its name */
+        admin_api_peer_t peer = {0};
+        if (zsock_mechanism(socket) == ZMQ_CURVE) {
+            peer.curve_key = curve_peer_property(payload, "User-Id");
+            peer.curve_name = curve_peer_property(payload, CURVE_META_NAME);
+        }
         size_t reply_len = 0;
         uint8_t *reply =
-            admin_api_handle(app, worker, zframe_data(payload), zframe_size(payload), &reply_len);
+            admin_api_handle(app, worker, &peer, zframe_data(payload), zframe_size(payload), &reply_len);
         zframe_destroy(&payload);
         zmsg_t *out = zmsg_new();
         zmsg_append(out, &identity);

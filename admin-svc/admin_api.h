@@ -10,10 +10,16 @@
     P2P_ADMIN_CURVE_CLIENTS_DIR (the allowed clients' public certificates)
     it speaks CURVE and a zauth handler admits only those clients; one
     without the other is a configuration error, never "encrypt but let
-    anyone in".
+    anyone in" (common/curve.h).
 
-    Also here: the descriptor-driven conversion between the API's messages
-    and the REST JSON shapes, which the p2p-admin CLI uses to print --json. */
+    Who is acting (the audit rows' admin_user_id) is decided here, never by
+    the client: under CURVE "curve:" and the name in the client's trusted
+    certificate (else its public key); on loopback without CURVE "cli:" and
+    the name the client claims. REST admins cannot hold ids with these
+    prefixes (admin_api_is_operator_actor), so the two never collide.
+
+    The conversion between the API's messages and the REST JSON shapes,
+    which the p2p-admin CLI shares, is admin_api_json.h. */
 #ifndef P2P_ADMIN_API_H
 #define P2P_ADMIN_API_H
 
@@ -37,6 +43,28 @@
 
 typedef struct admin_api admin_api_t;
 
+/*  The prefixes of operator actors in the audit log. */
+#define ADMIN_API_ACTOR_CLI "cli:"
+#define ADMIN_API_ACTOR_CURVE "curve:"
+
+/*  Who sent a request, as the socket saw it (borrowed strings). Under CURVE:
+    the client's public key and the name in its certificate (NULL when the
+    certificate has none); without CURVE both NULL. */
+typedef struct {
+    const char *curve_key;
+    const char *curve_name;
+} admin_api_peer_t;
+
+/*  The actor of a request from peer that claims to be `claimed` (may be
+    NULL): "curve:<name>" or "curve:<key>" under CURVE (the claim is
+    ignored), else "cli:<claimed>". Fills out (size bytes). Returns 0, or -1
+    with err naming 'operator' when there is no claim to record. */
+int admin_api_actor(const admin_api_peer_t *peer, const char *claimed, char *out, size_t size, err_t *err);
+
+/*  True when user_id has an operator actor's prefix: the REST admin API
+    refuses such ids, so an audit row's admin_user_id tells which way in. */
+bool admin_api_is_operator_actor(const char *user_id);
+
 /*  Bind the API on endpoint; CURVE when curve_secret_file and
     curve_clients_dir are given (both or neither; NULL or "" is "not given").
     Returns the API (caller destroys), or NULL with err: ERR_UNAVAILABLE when
@@ -58,22 +86,11 @@ bool admin_api_is_curve(const admin_api_t *self);
     app is an admin_app_t. */
 worker_side_fn admin_api_on_readable;
 
-/*  Serve one packed AdminRequest: run the operation, return the packed
-    AdminReply (caller frees; *reply_len its size), or NULL when out of
-    memory. worker may be NULL (no events, for tests). */
-uint8_t *admin_api_handle(admin_app_t *app, worker_t *worker, const uint8_t *request, size_t len,
-                          size_t *reply_len);
-
-/*  A message as the REST JSON shape: field names as keys, absent optional
-    fields as null, "x_json" string fields as the parsed JSON under "x",
-    repeated messages as arrays. New reference. */
-json_t *admin_api_message_to_json(const ProtobufCMessage *message);
-
-/*  Fill message (initialised, fields unset) from a JSON object of that shape:
-    the inverse of admin_api_message_to_json for scalar and string fields.
-    Strings are malloc'd, so protobuf_c_message_free_unpacked(message, NULL)
-    frees them (and a malloc'd message). Keys absent or null stay unset.
-    Returns 0, or -1 when a value has the wrong JSON type. */
-int admin_api_message_from_json(const json_t *object, ProtobufCMessage *message);
+/*  Serve one packed AdminRequest from peer (the actor is decided from it,
+    see admin_api_actor): run the operation, return the packed AdminReply
+    (caller frees; *reply_len its size), or NULL when out of memory. worker
+    may be NULL (no events, for tests). */
+uint8_t *admin_api_handle(admin_app_t *app, worker_t *worker, const admin_api_peer_t *peer,
+                          const uint8_t *request, size_t len, size_t *reply_len);
 
 #endif

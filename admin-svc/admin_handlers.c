@@ -3,13 +3,16 @@
       admin.get    {"profile": profile}
       admin.<change> {"profile": profile} with a message
       admin.audit  {"entries": [entry...], "total": n}
-    A profile shows every field (profile_json_own). */
+    A profile shows every field (profile_row_json with show 0); the
+    {"profile": ...} wrapper is REST's shape (common/reply_shape.h). */
 #include "admin_handlers.h"
 
 #include <string.h>
 
+#include "admin_api.h"
 #include "admin_json.h"
-#include "profile_json.h"
+#include "profile_row.h"
+#include "reply_shape.h"
 
 #define S_MSG_FORBIDDEN "Admin access required"
 
@@ -34,27 +37,34 @@ admin_handlers_routes(size_t *count)
 
 /*  The gateway already refuses non-admin tokens; a worker does not trust
     that alone (a routing mistake must not open the admin API). Replies 403
-    and returns false when the caller is not an admin. */
+    and returns false when the caller is not an admin, or holds an id that
+    the audit log reserves for operators ("cli:...", "curve:..."). */
 static bool
 s_admin(const worker_request_t *req, worker_reply_t *reply)
 {
+    err_t err;
+    if (admin_api_is_operator_actor(req->user_id)) {
+        err_set(&err, ERR_FORBIDDEN,
+                "user ids beginning with '" ADMIN_API_ACTOR_CLI "' or '" ADMIN_API_ACTOR_CURVE
+                "' are reserved for the operator API");
+        worker_reply_error(reply, &err);
+        return false;
+    }
     if (req->role && strcmp(req->role, "admin") == 0 && req->user_id && *req->user_id)
         return true;
-    err_t err;
     err_set(&err, ERR_FORBIDDEN, S_MSG_FORBIDDEN);
-    worker_reply_error(reply, &err);
+    reply_shape_error(reply, req, &err);
     return false;
 }
 
-/*  {"profile": row 0 of rows}; destroys rows. */
-static json_t *
-s_profile_data(admin_rows_t **rows)
+/*  Reply with row 0 of rows, every field; destroys rows. */
+static void
+s_reply_profile(const worker_request_t *req, worker_reply_t *reply, db_rows_t **rows, const char *message)
 {
     profile_row_t row;
-    admin_rows_profile(*rows, 0, &row);
-    json_t *data = json_pack("{s:o}", "profile", profile_json_own(&row));
-    admin_rows_destroy(rows);
-    return data;
+    profile_row_get(*rows, 0, &row);
+    reply_shape_ok(reply, req, 200, profile_row_json(&row, 0), message);
+    db_rows_destroy(rows);
 }
 
 void
@@ -64,22 +74,22 @@ admin_handlers_list(void *app, const worker_request_t *req, worker_reply_t *repl
         return;
     err_t err;
     admin_list_query_t query;
-    admin_rows_t *rows;
+    db_rows_t *rows;
     int64_t total;
     if (admin_validate_list_params(req->params, &query, &err) != 0
         || admin_ops_list(app, &query, &rows, &total, &err) != 0) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
     json_t *profiles = json_array();
-    for (size_t i = 0; i < admin_rows_count(rows); i++) {
+    for (size_t i = 0; i < db_rows_count(rows); i++) {
         profile_row_t row;
-        admin_rows_profile(rows, i, &row);
-        json_array_append_new(profiles, profile_json_own(&row));
+        profile_row_get(rows, i, &row);
+        json_array_append_new(profiles, profile_row_json(&row, 0));
     }
-    admin_rows_destroy(&rows);
-    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
-                    NULL);
+    db_rows_destroy(&rows);
+    reply_shape_ok(reply, req, 200, json_pack("{s:o,s:I}", "profiles", profiles, "total", (json_int_t) total),
+                   NULL);
 }
 
 void
@@ -89,12 +99,12 @@ admin_handlers_get(void *app, const worker_request_t *req, worker_reply_t *reply
         return;
     err_t err;
     int64_t id;
-    admin_rows_t *rows = NULL;
+    db_rows_t *rows = NULL;
     if (admin_validate_id_param(req->params, &id, &err) != 0 || !(rows = admin_ops_get(app, id, &err))) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
-    worker_reply_ok(reply, 200, s_profile_data(&rows), NULL);
+    s_reply_profile(req, reply, &rows, NULL);
 }
 
 static void
@@ -104,13 +114,13 @@ s_change(void *app, const worker_request_t *req, worker_reply_t *reply, admin_ch
         return;
     err_t err;
     admin_change_t change;
-    admin_rows_t *rows = NULL;
+    db_rows_t *rows = NULL;
     if (admin_validate_change_body(kind, req->params, req->data, &change, &err) != 0
         || !(rows = admin_ops_change(app, req->worker, req->user_id, &change, req->request_id, &err))) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
-    worker_reply_ok(reply, 200, s_profile_data(&rows), admin_ops_message(&change));
+    s_reply_profile(req, reply, &rows, admin_ops_message(&change));
 }
 
 void
@@ -144,20 +154,20 @@ admin_handlers_audit(void *app, const worker_request_t *req, worker_reply_t *rep
         return;
     err_t err;
     admin_audit_query_t query;
-    admin_rows_t *rows;
+    db_rows_t *rows;
     int64_t total;
     if (admin_validate_audit_params(req->params, &query, &err) != 0
         || admin_ops_audit(app, &query, &rows, &total, &err) != 0) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
     json_t *entries = json_array();
-    for (size_t i = 0; i < admin_rows_count(rows); i++) {
+    for (size_t i = 0; i < db_rows_count(rows); i++) {
         admin_audit_row_t row;
-        admin_rows_audit(rows, i, &row);
+        admin_json_audit_get(rows, i, &row);
         json_array_append_new(entries, admin_json_audit_entry(&row));
     }
-    admin_rows_destroy(&rows);
-    worker_reply_ok(reply, 200, json_pack("{s:o,s:I}", "entries", entries, "total", (json_int_t) total),
-                    NULL);
+    db_rows_destroy(&rows);
+    reply_shape_ok(reply, req, 200, json_pack("{s:o,s:I}", "entries", entries, "total", (json_int_t) total),
+                   NULL);
 }

@@ -1,8 +1,9 @@
 /*  admin_handlers.h - admin-svc's REST handlers (one per admin.* message
     type) and its dispatch table for worker_run. Each handler checks the
     caller's role, parses parameters and body (admin_validate.h), calls one
-    admin operation (admin_ops.h) and shapes the JSON reply. No SQL, no
-    sockets. app is an admin_app_t. */
+    admin operation (admin_ops.h) and builds the reply data, which
+    common/reply_shape.h shapes for the channel. No SQL, no sockets. app is
+    an admin_app_t. */
 #ifndef P2P_ADMIN_HANDLERS_H
 #define P2P_ADMIN_HANDLERS_H
 

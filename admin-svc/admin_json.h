@@ -1,8 +1,8 @@
 /*  admin_json.h - the JSON shapes only admin-svc has: an audit-log row as
     the repository returns it (every column as text) and as clients see it,
-    and the before/after objects an audit row records.
+    the before/after objects an audit row records, and the suspension event.
 
-    Profiles use profile-svc's column list and formatter (profile_json.h):
+    Profiles use the shared row layout and writer (common/profile_row.h):
     an admin sees a profile exactly as its owner does, every field.
     Pure functions: no SQL, no I/O. */
 #ifndef P2P_ADMIN_JSON_H
@@ -11,18 +11,20 @@
 #include <jansson.h>
 
 #include "admin_validate.h"
-#include "profile_json.h"
+#include "db_rows.h"
+#include "profile_row.h"
+#include "row_json.h"
 
 /*  X(enum, column name, kind). The repository selects them in this order. */
-#define ADMIN_AUDIT_COLUMN_LIST(X)                                       \
-    X(ADMIN_AUDIT_COL_ID, "id", PROFILE_KIND_INT)                        \
-    X(ADMIN_AUDIT_COL_ADMIN_USER_ID, "admin_user_id", PROFILE_KIND_TEXT) \
-    X(ADMIN_AUDIT_COL_ACTION, "action", PROFILE_KIND_TEXT)               \
-    X(ADMIN_AUDIT_COL_PROFILE_ID, "profile_id", PROFILE_KIND_INT)        \
-    X(ADMIN_AUDIT_COL_REASON, "reason", PROFILE_KIND_TEXT)               \
-    X(ADMIN_AUDIT_COL_BEFORE, "before", PROFILE_KIND_JSON)               \
-    X(ADMIN_AUDIT_COL_AFTER, "after", PROFILE_KIND_JSON)                 \
-    X(ADMIN_AUDIT_COL_CREATED_AT, "created_at", PROFILE_KIND_TIME)
+#define ADMIN_AUDIT_COLUMN_LIST(X)                                   \
+    X(ADMIN_AUDIT_COL_ID, "id", ROW_KIND_INT)                        \
+    X(ADMIN_AUDIT_COL_ADMIN_USER_ID, "admin_user_id", ROW_KIND_TEXT) \
+    X(ADMIN_AUDIT_COL_ACTION, "action", ROW_KIND_TEXT)               \
+    X(ADMIN_AUDIT_COL_PROFILE_ID, "profile_id", ROW_KIND_INT)        \
+    X(ADMIN_AUDIT_COL_REASON, "reason", ROW_KIND_TEXT)               \
+    X(ADMIN_AUDIT_COL_BEFORE, "before", ROW_KIND_JSON)               \
+    X(ADMIN_AUDIT_COL_AFTER, "after", ROW_KIND_JSON)                 \
+    X(ADMIN_AUDIT_COL_CREATED_AT, "created_at", ROW_KIND_TIME)
 
 typedef enum {
 #define X(name, column, kind) name,
@@ -36,8 +38,15 @@ typedef struct {
     const char *values[ADMIN_AUDIT_COL_COUNT];
 } admin_audit_row_t;
 
+/*  The layout audit results are checked against (static; do not free). */
+const row_layout_t *admin_json_audit_layout(void);
+
 /*  Column name of col ("?" when out of range). Static. */
 const char *admin_json_audit_column_name(admin_audit_col_t col);
+
+/*  Row i of rows, a set checked against admin_json_audit_layout(). Borrowed:
+    valid until rows is destroyed. */
+void admin_json_audit_get(const db_rows_t *rows, size_t i, admin_audit_row_t *row);
 
 /*  {id, admin_user_id, action, profile_id, reason, before, after, created_at}.
     New reference (caller decrefs). */

@@ -1,26 +1,25 @@
 /*  admin_validate.c - admin inputs against their rules (see admin_validate.h).
 
     REST delivers path and query parameters as strings, so numbers and
-    booleans are parsed strictly here ("10abc", " 5", "TRUE" are refused)
-    rather than with atoi's forgiveness: an operator who mistypes a filter
-    must hear about it, not get an unfiltered list. */
+    booleans are parsed strictly (common/int_text.h, tristate.h: "10abc",
+    " 5", "TRUE" are refused) rather than with atoi's forgiveness: an
+    operator who mistypes a filter must hear about it, not get an
+    unfiltered list. */
 #include "admin_validate.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "int_text.h"
+#include "utf8.h"
 
 void
 admin_list_query_init(admin_list_query_t *query)
 {
     *query = (admin_list_query_t){
         .search = NULL,
-        .is_suspended = ADMIN_ANY,
-        .is_verified = ADMIN_ANY,
-        .is_merchant = ADMIN_ANY,
+        .is_suspended = TRISTATE_ANY,
+        .is_verified = TRISTATE_ANY,
+        .is_merchant = TRISTATE_ANY,
         .limit = ADMIN_DEFAULT_LIMIT,
         .offset = 0,
     };
@@ -37,16 +36,6 @@ admin_change_init(admin_change_t *change, admin_change_kind_t kind)
 {
     memset(change, 0, sizeof *change);
     change->kind = kind;
-}
-
-size_t
-admin_validate_utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char) *s & 0xC0) != 0x80) /* not a continuation byte */
-            n++;
-    return n;
 }
 
 static bool
@@ -71,7 +60,7 @@ s_check_page(int64_t limit, int64_t offset, err_t *err)
 int
 admin_validate_list_query(const admin_list_query_t *query, err_t *err)
 {
-    if (query->search && admin_validate_utf8_length(query->search) > ADMIN_SEARCH_MAX)
+    if (query->search && utf8_length(query->search) > ADMIN_SEARCH_MAX)
         return err_set(err, ERR_INVALID, "'search' must be at most %d characters", ADMIN_SEARCH_MAX);
     return s_check_page(query->limit, query->offset, err);
 }
@@ -90,7 +79,7 @@ admin_validate_change(admin_change_t *change, int64_t now_ms, err_t *err)
     change->until_utc[0] = '\0';
     if (change->profile_id <= 0)
         return err_set(err, ERR_INVALID, "profile 'id' must be a positive integer");
-    if (change->reason && admin_validate_utf8_length(change->reason) > ADMIN_REASON_MAX)
+    if (change->reason && utf8_length(change->reason) > ADMIN_REASON_MAX)
         return err_set(err, ERR_INVALID, "'reason' must be at most %d characters", ADMIN_REASON_MAX);
     if (change->kind == ADMIN_CHANGE_SUSPEND) {
         if (!change->reason || s_blank(change->reason))
@@ -103,12 +92,12 @@ admin_validate_change(admin_change_t *change, int64_t now_ms, err_t *err)
         return err_set(err, ERR_INVALID, "'until' is only allowed when suspending");
     if (change->until) {
         int64_t until_ms;
-        if (admin_validate_rfc3339(change->until, &until_ms) != 0)
+        if (rfc3339_parse(change->until, &until_ms) != 0)
             return err_set(err, ERR_INVALID,
                            "'until' must be an RFC 3339 date-time, e.g. 2030-01-31T12:00:00Z");
         if (until_ms <= now_ms)
             return err_set(err, ERR_INVALID, "'until' must be in the future");
-        admin_validate_format_utc(until_ms, change->until_utc, sizeof change->until_utc);
+        rfc3339_format_ms(until_ms, change->until_utc, sizeof change->until_utc);
     }
     return 0;
 }
@@ -118,160 +107,12 @@ admin_validate_operator(const char *admin_user_id, err_t *err)
 {
     if (!admin_user_id || !*admin_user_id)
         return err_set(err, ERR_INVALID, "'operator' is required (who is acting)");
-    if (admin_validate_utf8_length(admin_user_id) > ADMIN_OPERATOR_MAX)
+    if (utf8_length(admin_user_id) > ADMIN_OPERATOR_MAX)
         return err_set(err, ERR_INVALID, "'operator' must be at most %d characters", ADMIN_OPERATOR_MAX);
     for (const char *p = admin_user_id; *p; p++)
         if ((unsigned char) *p < 0x20 || *p == 0x7f)
             return err_set(err, ERR_INVALID, "'operator' must not contain control characters");
     return 0;
-}
-
-/* ------------------------------------------------------------------ scalars */
-
-int
-admin_validate_int_text(const char *text, int64_t *value)
-{
-    if (!text || !*text)
-        return -1;
-    const char *p = text[0] == '-' ? text + 1 : text;
-    if (!*p)
-        return -1;
-    for (const char *q = p; *q; q++)
-        if (*q < '0' || *q > '9')
-            return -1;
-    errno = 0;
-    char *end;
-    long long n = strtoll(text, &end, 10);
-    if (errno || *end)
-        return -1;
-    *value = n;
-    return 0;
-}
-
-int
-admin_validate_bool_text(const char *text, bool *value)
-{
-    if (text && strcmp(text, "true") == 0)
-        *value = true;
-    else if (text && strcmp(text, "false") == 0)
-        *value = false;
-    else
-        return -1;
-    return 0;
-}
-
-/*  Exactly n digits at *p, advancing it. -1 when not. */
-static int
-s_digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (**p < '0' || **p > '9')
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
-    return v;
-}
-
-/*  Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-    days_from_civil): timegm() would depend on the C library's range. */
-static int64_t
-s_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int
-s_days_in_month(int year, int month)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : days[month - 1];
-}
-
-int
-admin_validate_rfc3339(const char *text, int64_t *unix_ms)
-{
-    if (!text)
-        return -1;
-    const char *p = text;
-    int year = s_digits(&p, 4);
-    if (year < 1 || *p++ != '-')
-        return -1;
-    int month = s_digits(&p, 2);
-    if (month < 1 || month > 12 || *p++ != '-')
-        return -1;
-    int day = s_digits(&p, 2);
-    if (day < 1 || day > s_days_in_month(year, month))
-        return -1;
-    if (*p != 'T' && *p != 't' && *p != ' ')
-        return -1;
-    p++;
-    int hour = s_digits(&p, 2);
-    if (hour < 0 || hour > 23 || *p++ != ':')
-        return -1;
-    int minute = s_digits(&p, 2);
-    if (minute < 0 || minute > 59 || *p++ != ':')
-        return -1;
-    int second = s_digits(&p, 2);
-    if (second < 0 || second > 59) /* leap seconds (60) are not representable downstream */
-        return -1;
-    int64_t ms = 0;
-    if (*p == '.') {
-        p++;
-        int n = 0;
-        for (; *p >= '0' && *p <= '9'; p++, n++)
-            if (n < 3)
-                ms = ms * 10 + (*p - '0');
-        if (n == 0)
-            return -1;
-        for (; n < 3; n++)
-            ms *= 10;
-    }
-    int64_t offset_min = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    }
-    else if (*p == '+' || *p == '-') {
-        int sign = *p++ == '-' ? -1 : 1;
-        int oh = s_digits(&p, 2);
-        if (oh < 0 || oh > 23 || *p++ != ':')
-            return -1;
-        int om = s_digits(&p, 2);
-        if (om < 0 || om > 59)
-            return -1;
-        offset_min = sign * (oh * 60 + om);
-    }
-    else {
-        return -1;
-    }
-    if (*p)
-        return -1;
-    int64_t seconds =
-        s_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_min * 60;
-    *unix_ms = seconds * 1000 + ms;
-    return 0;
-}
-
-void
-admin_validate_format_utc(int64_t unix_ms, char *buf, size_t size)
-{
-    int64_t ms = unix_ms % 1000;
-    int64_t seconds = unix_ms / 1000;
-    if (ms < 0) {
-        ms += 1000;
-        seconds -= 1;
-    }
-    time_t t = (time_t) seconds;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ms);
 }
 
 const char *
@@ -314,24 +155,18 @@ s_param_int(const json_t *params, const char *name, int64_t *value, err_t *err)
     const char *text;
     if (s_param(params, name, &text, err) != 0)
         return -1;
-    if (text && admin_validate_int_text(text, value) != 0)
+    if (text && int_text_parse(text, value) != 0)
         return err_set(err, ERR_INVALID, "parameter '%s' must be an integer", name);
     return 0;
 }
 
 static int
-s_param_tristate(const json_t *params, const char *name, int *value, err_t *err)
+s_param_tristate(const json_t *params, const char *name, tristate_t *value, err_t *err)
 {
     const char *text;
-    bool flag;
     if (s_param(params, name, &text, err) != 0)
         return -1;
-    if (!text)
-        return 0;
-    if (admin_validate_bool_text(text, &flag) != 0)
-        return err_set(err, ERR_INVALID, "parameter '%s' must be 'true' or 'false'", name);
-    *value = flag ? 1 : 0;
-    return 0;
+    return tristate_from_text(text, name, value, err);
 }
 
 /*  Refuse parameters not in names (NULL-terminated). */
@@ -357,7 +192,7 @@ admin_validate_id_param(const json_t *params, int64_t *id, err_t *err)
     const char *text;
     if (s_param(params, "id", &text, err) != 0)
         return -1;
-    if (!text || admin_validate_int_text(text, id) != 0 || *id <= 0)
+    if (!text || int_text_parse(text, id) != 0 || *id <= 0)
         return err_set(err, ERR_INVALID, "profile 'id' must be a positive integer");
     return 0;
 }

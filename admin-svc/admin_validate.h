@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "rfc3339.h"
+#include "tristate.h"
 
 #define ADMIN_REASON_MAX 500   /* characters */
 #define ADMIN_SEARCH_MAX 100   /* characters */
@@ -22,17 +24,13 @@
 #define ADMIN_DEFAULT_LIMIT 20
 #define ADMIN_MAX_LIMIT 100
 #define ADMIN_MAX_OFFSET 1000000000LL
-#define ADMIN_TIME_TEXT_MAX 32 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" and its NUL */
-
-/*  Tri-state filter values. */
-#define ADMIN_ANY (-1)
 
 /*  admin.list: which profiles, which page. */
 typedef struct {
-    const char *search; /* borrowed; NULL or "": every profile */
-    int is_suspended;   /* ADMIN_ANY, 0 or 1 (the effective suspension) */
-    int is_verified;
-    int is_merchant;
+    const char *search;      /* borrowed; NULL or "": every profile */
+    tristate_t is_suspended; /* the effective suspension */
+    tristate_t is_verified;
+    tristate_t is_merchant;
     int64_t limit;  /* 1..ADMIN_MAX_LIMIT */
     int64_t offset; /* 0..ADMIN_MAX_OFFSET */
 } admin_list_query_t;
@@ -59,7 +57,7 @@ typedef struct {
     const char *until;  /* borrowed RFC 3339 text as given; NULL: none (suspend only) */
     bool flag;
     /* filled by admin_validate_change: until in UTC with milliseconds, "" when none */
-    char until_utc[ADMIN_TIME_TEXT_MAX];
+    char until_utc[RFC3339_TEXT_MAX];
 } admin_change_t;
 
 /*  Defaults: no filters, limit 20, offset 0. */
@@ -93,25 +91,8 @@ int admin_validate_audit_params(const json_t *params, admin_audit_query_t *query
 int admin_validate_change_body(admin_change_kind_t kind, const json_t *params, const json_t *data,
                                admin_change_t *change, err_t *err);
 
-/*  Strict decimal integer: optional '-', digits only, no spaces, in range.
-    Returns 0 and fills *value, or -1. */
-int admin_validate_int_text(const char *text, int64_t *value);
-
-/*  "true" or "false" exactly. Returns 0 and fills *value, or -1. */
-int admin_validate_bool_text(const char *text, bool *value);
-
-/*  An RFC 3339 date-time (YYYY-MM-DD, 'T', 't' or ' ', HH:MM:SS, optional
-    fraction, 'Z', 'z' or +HH:MM / -HH:MM). Returns 0 and fills *unix_ms, or -1. */
-int admin_validate_rfc3339(const char *text, int64_t *unix_ms);
-
-/*  Format unix_ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (>= ADMIN_TIME_TEXT_MAX). */
-void admin_validate_format_utc(int64_t unix_ms, char *buf, size_t size);
-
 /*  The audit action a change records: "suspend", "unsuspend", "verify",
     "unverify", "grant_merchant" or "revoke_merchant". Static. */
 const char *admin_change_action(const admin_change_t *change);
-
-/*  Number of UTF-8 code points in s. */
-size_t admin_validate_utf8_length(const char *s);
 
 #endif

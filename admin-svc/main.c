@@ -15,6 +15,7 @@
 #include "admin_handlers.h"
 #include "admin_ops.h"
 #include "admin_repo.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -27,9 +28,28 @@ s_env(const char *name, const char *fallback)
     return value && *value ? value : fallback;
 }
 
-int
-main(void)
+static int
+s_print_env_example(void)
 {
+    config_print_example();
+    return 0;
+}
+
+static const char s_usage[] = "usage: p2p-admin-svc [--help | --version | --env-example]\n"
+                              "  Runs a admin worker: serves every gateway in P2P_GATEWAY_ENDPOINTS from\n"
+                              "  DATABASE_URL until SIGINT/SIGTERM; SIGHUP is logged and ignored.\n"
+                              "  Also serves the operator API (P2P_ADMIN_API_BIND) that p2p-admin talks to.\n"
+                              "  Configured by environment variables; see .env.example.\n"
+                              "  --env-example  print every setting with its default, as .env.example text\n"
+                              "  --version      print the version\n";
+
+int
+main(int argc, char **argv)
+{
+    static const cli_action_t actions[] = {{"env-example", s_print_env_example}};
+    int rc = cli_parse(argc, argv, "p2p-admin-svc", s_usage, actions, 1);
+    if (rc != CLI_RUN)
+        return rc;
     config_t cfg;
     err_t err;
     if (config_load(&cfg, &err) != 0) {
@@ -44,15 +64,21 @@ main(void)
     const db_statement_t *statements = admin_repo_statements(&statement_count);
     admin_app_t app = {.db = db_new(cfg.database_url, statements, statement_count)};
     admin_api_t *api = NULL;
-    int rc = 1;
+    rc = 1;
     if (!app.db) {
         log_error("admin_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
         goto done;
     }
     /* Connect now so a bad DATABASE_URL shows up in the log at start; the
-       worker still runs (and answers 503) until the database is reachable. */
-    if (db_connect(app.db, &err) != 0)
+       worker still runs (and answers 503) until the database is reachable,
+       but never on a database it refuses (not UTF-8). */
+    if (db_connect(app.db, &err) != 0) {
+        if (db_refusal(app.db)) {
+            log_error("admin_svc.start_failed", NULL, json_pack("{s:s}", "error", db_refusal(app.db)));
+            goto done;
+        }
         log_warn("admin_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
+    }
 
     const char *bind = s_env(ADMIN_API_ENV_BIND, ADMIN_API_DEFAULT_BIND);
     api = admin_api_new(bind, getenv(ADMIN_API_ENV_CURVE_SECRET_FILE),
@@ -74,6 +100,7 @@ main(void)
 
     worker_spec_t spec = {
         .service = SERVICE_ADMIN,
+        .db = app.db,
         .app = &app,
         .side_socket = api ? admin_api_socket(api) : NULL,
         .on_side_socket = api ? admin_api_on_readable : NULL,

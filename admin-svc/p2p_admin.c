@@ -16,7 +16,12 @@
 
 #include "admin.pb-c.h"
 #include "admin_api.h"
+#include "admin_api_json.h"
 #include "admin_validate.h"
+#include "int_text.h"
+#include "utf8.h"
+#include "cli.h"
+#include "curve.h"
 
 #define S_EXIT_OK 0
 #define S_EXIT_FAILED 1
@@ -41,18 +46,23 @@ static const char s_usage[] =
     "  merchant ID on|off [--reason R]  set or clear merchant status\n"
     "  audit [--profile ID] [--limit N] [--offset N]\n"
     "                                   the audit log, newest first\n"
-    "  keygen FILE                      write a CURVE certificate: FILE (public), FILE_secret\n"
+    "  keygen FILE [--name NAME] [--kind KIND]\n"
+    "                                   write a CURVE certificate: FILE (public), FILE_secret;\n"
+    "                                   NAME: who holds it (the operator API records\n"
+    "                                   curve:NAME); KIND: the only worker kind it may\n"
+    "                                   register as on a gateway (profile, admin)\n"
     "\n"
     "Options:\n"
     "  --endpoint EP        admin-svc's operator API (env P2P_ADMIN_ENDPOINT,\n"
     "                       default " ADMIN_API_DEFAULT_BIND ")\n"
     "  --json               print one JSON document (the REST API's envelope)\n"
-    "  --operator NAME      who is acting, recorded as cli:NAME (env P2P_ADMIN_OPERATOR,\n"
-    "                       else $USER)\n"
+    "  --operator NAME      who is acting (env P2P_ADMIN_OPERATOR, else $USER); the server\n"
+    "                       records cli:NAME, or under CURVE curve:<name in your certificate>\n"
     "  --timeout MS         wait this long for a reply (default 5000)\n"
     "  --curve-server-key FILE   the server's public certificate (enables CURVE)\n"
     "  --curve-client-cert FILE  this operator's certificate (its FILE_secret is read)\n"
     "  -h, --help           this text\n"
+    "  -V, --version        the version\n"
     "\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 no reply.\n";
 
@@ -78,7 +88,7 @@ s_usage_error(const char *fmt, const char *arg)
 static int
 s_int_arg(const char *text, const char *what, int64_t min, int64_t max, int64_t *value)
 {
-    if (admin_validate_int_text(text, value) != 0 || *value < min || *value > max) {
+    if (int_text_parse_range(text, min, max, value) != 0) {
         fprintf(stderr, "p2p-admin: %s must be an integer between %lld and %lld, not '%s'\n", what,
                 (long long) min, (long long) max, text);
         return -1;
@@ -337,7 +347,7 @@ s_cut(char *text, size_t max)
     size_t chars = 0;
     for (char *p = text; *p; p++) {
         if (((unsigned char) *p & 0xC0) != 0x80 && ++chars > max - 3) {
-            if (admin_validate_utf8_length(p) > 3)
+            if (utf8_length(p) > 3)
                 strcpy(p, "...");
             return;
         }
@@ -348,7 +358,7 @@ s_cut(char *text, size_t max)
 static int
 s_width(const char *text)
 {
-    return (int) admin_validate_utf8_length(text);
+    return (int) utf8_length(text);
 }
 
 /*  Print rows (an array of objects) as a table with these columns. */
@@ -435,19 +445,19 @@ s_envelope(const P2p__AdminReply *reply, P2p__AdminAction action)
     if (action == P2P__ADMIN_ACTION__AUDIT) {
         json_t *entries = json_array();
         for (size_t i = 0; i < reply->n_entries; i++)
-            json_array_append_new(entries, admin_api_message_to_json(&reply->entries[i]->base));
+            json_array_append_new(entries, admin_api_json_from_message(&reply->entries[i]->base));
         json_object_set_new(data, "entries", entries);
         json_object_set_new(data, "total", json_integer(reply->total));
     }
     else if (action == P2P__ADMIN_ACTION__LIST) {
         json_t *profiles = json_array();
         for (size_t i = 0; i < reply->n_profiles; i++)
-            json_array_append_new(profiles, admin_api_message_to_json(&reply->profiles[i]->base));
+            json_array_append_new(profiles, admin_api_json_from_message(&reply->profiles[i]->base));
         json_object_set_new(data, "profiles", profiles);
         json_object_set_new(data, "total", json_integer(reply->total));
     }
     else if (reply->n_profiles == 1) {
-        json_object_set_new(data, "profile", admin_api_message_to_json(&reply->profiles[0]->base));
+        json_object_set_new(data, "profile", admin_api_json_from_message(&reply->profiles[0]->base));
     }
     json_t *out = json_pack("{s:b,s:o}", "success", 1, "data", data);
     if (reply->message)
@@ -502,17 +512,40 @@ s_print(const P2p__AdminReply *reply, const P2p__AdminRequest *req, bool as_json
 
 /* ------------------------------------------------------------------ transport */
 
+/*  keygen FILE [--name NAME] [--kind KIND] (argv[0] is "keygen"). */
 static int
-s_keygen(const char *file)
+s_keygen(int argc, char **argv)
 {
-    zcert_t *cert = zcert_new();
-    if (!cert || zcert_save(cert, file) != 0) {
-        fprintf(stderr, "p2p-admin: cannot write %s and %s_secret: %s\n", file, file, strerror(errno));
-        zcert_destroy(&cert);
+    enum { K_NAME = 1, K_KIND };
+    static const struct option options[] = {
+        {"name", required_argument, NULL, K_NAME},
+        {"kind", required_argument, NULL, K_KIND},
+        {NULL, 0, NULL, 0},
+    };
+    const char *meta[5] = {NULL};
+    size_t n = 0;
+    optind = 0;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == K_NAME || opt == K_KIND) {
+            meta[n++] = opt == K_NAME ? CURVE_META_NAME : CURVE_META_KIND;
+            meta[n++] = optarg;
+        }
+        else
+            return s_usage_error("option '%s' is not valid for keygen", argv[optind - 1]);
+        if (n > 4)
+            return s_usage_error("keygen takes --name and --kind once each%s", NULL);
+    }
+    if (argc - optind != 1)
+        return s_usage_error("keygen needs FILE%s", NULL);
+    const char *file = argv[optind];
+    err_t err;
+    if (curve_keygen(file, meta, &err) != 0) {
+        fprintf(stderr, "p2p-admin: %s\n", err.msg);
         return S_EXIT_FAILED;
     }
     printf("wrote %s (public: give it to the other side) and %s_secret (keep it private)\n", file, file);
-    zcert_destroy(&cert);
     return S_EXIT_OK;
 }
 
@@ -527,26 +560,17 @@ s_connect(const s_options_t *opts)
         return NULL;
     }
     zsock_set_linger(sock, 0);
-    if (opts->curve_server_key || opts->curve_client_cert) {
-        if (!opts->curve_server_key || !opts->curve_client_cert) {
-            fprintf(stderr, "p2p-admin: --curve-server-key and --curve-client-cert go together\n");
-            zsock_destroy(&sock);
-            return NULL;
-        }
-        zcert_t *server = zcert_load(opts->curve_server_key);
-        zcert_t *client = zcert_load(opts->curve_client_cert);
-        if (!server || !client) {
-            fprintf(stderr, "p2p-admin: cannot load %s\n",
-                    server ? opts->curve_client_cert : opts->curve_server_key);
-            zcert_destroy(&server);
-            zcert_destroy(&client);
-            zsock_destroy(&sock);
-            return NULL;
-        }
-        zcert_apply(client, sock);
-        zsock_set_curve_serverkey(sock, zcert_public_txt(server));
-        zcert_destroy(&server);
-        zcert_destroy(&client);
+    err_t err;
+    if (curve_both_or_neither(opts->curve_server_key, opts->curve_client_cert, "--curve-server-key",
+                              "--curve-client-cert", &err)
+            != 0
+        || (opts->curve_server_key
+            && curve_client_apply(sock, opts->curve_client_cert, opts->curve_server_key,
+                                  "--curve-client-cert", "--curve-server-key", &err)
+                   != 0)) {
+        fprintf(stderr, "p2p-admin: %s\n", err.msg);
+        zsock_destroy(&sock);
+        return NULL;
     }
     if (zsock_connect(sock, "%s", opts->endpoint) != 0) {
         fprintf(stderr, "p2p-admin: bad endpoint '%s'\n", opts->endpoint);
@@ -607,13 +631,18 @@ main(int argc, char **argv)
         .operator_name = user && *user ? user : "unknown",
         .timeout_ms = S_DEFAULT_TIMEOUT_MS,
     };
-    static const struct option options[] = {S_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        S_GLOBAL_OPTIONS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     opterr = 0;
     int opt;
     /* "+": stop at the command word; what follows is parsed with its options */
-    while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
         if (opt == 'h') {
             fputs(s_usage, stdout);
+            return S_EXIT_OK;
+        }
+        if (opt == 'V') {
+            printf("p2p-admin %s\n", cli_version());
             return S_EXIT_OK;
         }
         int global = s_global_option(opt, optarg, &opts);
@@ -624,19 +653,15 @@ main(int argc, char **argv)
     }
     if (optind >= argc)
         return s_usage_error("a command is required%s", NULL);
-    if (strcmp(argv[optind], "keygen") == 0) {
-        if (argc - optind != 2)
-            return s_usage_error("keygen needs FILE%s", NULL);
-        return s_keygen(argv[optind + 1]);
-    }
+    if (strcmp(argv[optind], "keygen") == 0)
+        return s_keygen(argc - optind, argv + optind);
 
     P2p__AdminRequest req = P2P__ADMIN_REQUEST__INIT;
     int rc = s_parse_command(argc - optind, argv + optind, &req, &opts);
     if (rc != 0)
         return rc;
-    char operator_id[300];
-    snprintf(operator_id, sizeof operator_id, "cli:%s", opts.operator_name);
-    req.operator_ = operator_id;
+    /* a claim: the server decides what the audit log records */
+    req.operator_ = (char *) opts.operator_name;
 
     P2p__AdminReply *reply = s_call(&opts, &req, &rc);
     if (!reply)

@@ -9,17 +9,25 @@
     A statement is never sent twice: when db_exec fails we report it and let
     the caller decide. Before sending, we check that an idle connection has not
     been closed by the server (restart, idle timeout), so a request after a
-    database restart reconnects first instead of failing. */
+    database restart reconnects first instead of failing.
+
+    A database whose encoding is not UTF-8 is refused (REFUSED): our text is
+    UTF-8, and such a database counts characters as bytes (a valid 500-
+    character message fails a CHECK) or stores bytes it cannot compare. A
+    constraint violation becomes a 400 naming the field (db_constraints.h). */
 #include "db.h"
 
 #include <assert.h>
+#include <libpq-fe.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "clock.h"
+#include "db_constraints.h"
 #include "log.h"
 
 /*  At most two connection attempts per second. */
@@ -37,9 +45,12 @@
     need). An "options" in DATABASE_URL replaces this. */
 #define DB_SESSION_OPTIONS "-c max_parallel_workers_per_gather=0"
 
-typedef enum { DB_DISCONNECTED, DB_CONNECTED, DB_FAILED } db_state_t;
+/*  The only server encoding we accept (PostgreSQL's name for UTF-8). */
+#define DB_ENCODING "UTF8"
 
-static const char *s_state_names[] = {"disconnected", "connected", "failed"};
+typedef enum { DB_DISCONNECTED, DB_CONNECTED, DB_FAILED, DB_REFUSED } db_state_t;
+
+static const char *s_state_names[] = {"disconnected", "connected", "failed", "refused"};
 
 struct db {
     char *conninfo;
@@ -53,16 +64,10 @@ struct db {
     int fatal_notice;        /* the server sent FATAL while we were idle: it is closing */
     char sqlstate[6];
     char constraint[64]; /* NAMEDATALEN */
+    char refusal[200];   /* why the database was refused; "" when it was not */
+    db_constraints_t *constraints;
     db_stats_t stats;
 };
-
-static int64_t
-s_now_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*  The one place the connection state changes; logs only real changes. */
 static void
@@ -77,6 +82,8 @@ s_set_state(db_t *self, db_state_t state, const char *reason)
         json_object_set_new(fields, "host", json_string(PQhost(self->conn)));
     if (state == DB_CONNECTED)
         log_info("db.state", NULL, fields);
+    else if (state == DB_REFUSED)
+        log_error("db.state", NULL, fields);
     else
         log_warn("db.state", NULL, fields);
     self->state = state;
@@ -132,6 +139,12 @@ db_new(const char *conninfo, const db_statement_t *statements, size_t count)
         free(self);
         return NULL;
     }
+    self->constraints = db_constraints_new();
+    if (!self->constraints) {
+        free(self->conninfo);
+        free(self);
+        return NULL;
+    }
     self->statements = statements;
     self->count = count;
     self->state = DB_DISCONNECTED;
@@ -146,6 +159,7 @@ db_destroy(db_t **self_p)
     db_t *self = *self_p;
     if (self->conn)
         PQfinish(self->conn);
+    db_constraints_destroy(&self->constraints);
     free(self->conninfo);
     free(self);
     *self_p = NULL;
@@ -175,6 +189,43 @@ s_prepare_all(db_t *self, char *why, size_t why_size)
     return 0;
 }
 
+/*  Which columns each constraint covers, for db_constraints_error. Without
+    it a violation's message names the constraint instead of the field, so a
+    failure here is logged, not fatal. */
+static void
+s_load_constraints(db_t *self)
+{
+    db_constraints_clear(self->constraints);
+    PGresult *res = PQexecParams(self->conn, DB_CONSTRAINT_CATALOG_SQL, 0, NULL, NULL, NULL, NULL, 0);
+    int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    for (int row = 0; ok && row < PQntuples(res); row++)
+        if (!PQgetisnull(res, row, 2))
+            ok = db_constraints_add(self->constraints, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+                                    PQgetvalue(res, row, 2))
+                 == 0;
+    if (!ok) {
+        char line[200];
+        s_first_line(line, sizeof line,
+                     PQresultStatus(res) == PGRES_TUPLES_OK ? "out of memory" : PQresultErrorMessage(res));
+        log_warn("db.constraints_unknown", NULL, json_pack("{s:s}", "error", line));
+    }
+    PQclear(res);
+}
+
+/*  Refuse a database whose encoding is not UTF-8 (the server reports it at
+    start-up, no query needed). Returns 0, or -1 with the reason in why. */
+static int
+s_check_encoding(db_t *self, char *why, size_t why_size)
+{
+    const char *encoding = PQparameterStatus(self->conn, "server_encoding");
+    if (encoding && strcmp(encoding, DB_ENCODING) == 0)
+        return 0;
+    snprintf(why, why_size,
+             "database encoding is %s, not UTF8: create the database with ENCODING 'UTF8' (initdb -E UTF8)",
+             encoding ? encoding : "unknown");
+    return -1;
+}
+
 int
 db_connect(db_t *self, err_t *err)
 {
@@ -194,13 +245,21 @@ db_connect(db_t *self, err_t *err)
     /* Our defaults come before dbname so that a value in DATABASE_URL wins
        (libpq keeps the last value of a repeated keyword). */
     const char *timeout = getenv("PGCONNECT_TIMEOUT");
-    const char *keys[] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name",
-                          "options",         "dbname",           NULL};
+    const char *keys[] = {"connect_timeout",
+                          "tcp_user_timeout",
+                          "fallback_application_name",
+                          "options",
+                          "dbname",
+                          "client_encoding",
+                          NULL};
+    /* client_encoding after dbname: our text is UTF-8 whatever the URL or
+       PGCLIENTENCODING say. */
     const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT,
                             DB_TCP_USER_TIMEOUT_MS,
                             "p2p-worker",
                             DB_SESSION_OPTIONS,
                             self->conninfo,
+                            DB_ENCODING,
                             NULL};
     self->conn = PQconnectdbParams(keys, values, 1);
     if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) {
@@ -213,11 +272,18 @@ db_connect(db_t *self, err_t *err)
     PQsetNoticeProcessor(self->conn, s_notice, self);
 
     char why[300] = "";
+    if (s_check_encoding(self, self->refusal, sizeof self->refusal) != 0) {
+        s_drop(self, DB_REFUSED, self->refusal);
+        self->next_attempt_ms = clock_mono_ms() + DB_RETRY_MS;
+        return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
+    }
+    self->refusal[0] = '\0';
     if (s_prepare_all(self, why, sizeof why) != 0) {
         s_drop(self, DB_FAILED, why);
         self->next_attempt_ms = clock_mono_ms() + DB_RETRY_MS;
         return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
     }
+    s_load_constraints(self);
     s_set_state(self, DB_CONNECTED, NULL);
     return 0;
 }
@@ -272,6 +338,12 @@ s_check_result(db_t *self, PGresult *res, const char *what, err_t *err)
     const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
     snprintf(self->sqlstate, sizeof self->sqlstate, "%s", state ? state : "");
     snprintf(self->constraint, sizeof self->constraint, "%s", constraint ? constraint : "");
+    /* A violation is the client's bad input (400 naming the field), decided
+       now: the result holds the table and column, and is cleared below. */
+    err_t violation;
+    int violated = db_constraints_error(
+        self->constraints, self->sqlstate, res ? PQresultErrorField(res, PG_DIAG_TABLE_NAME) : NULL,
+        self->constraint, res ? PQresultErrorField(res, PG_DIAG_COLUMN_NAME) : NULL, &violation);
 
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char line[200];
@@ -280,11 +352,13 @@ s_check_result(db_t *self, PGresult *res, const char *what, err_t *err)
     int unavailable = lost || !state || s_sqlstate_unavailable(self->sqlstate);
     PQclear(res);
 
-    /* Constraint violations are the caller's business (409s): not errors here. */
+    /* A unique violation is often an expected answer (username taken, a
+       409 the caller maps): not an error here. Other violations mean the
+       validation let something through: worth a warning. */
     json_t *fields = json_pack("{s:s,s:s,s:s}", "statement", what, "sqlstate", self->sqlstate, "error", line);
     if (*self->constraint)
         json_object_set_new(fields, "constraint", json_string(self->constraint));
-    if (strncmp(self->sqlstate, "23", 2) == 0)
+    if (strcmp(self->sqlstate, "23505") == 0)
         log_debug("db.exec_failed", NULL, fields);
     else
         log_warn("db.exec_failed", NULL, fields);
@@ -295,6 +369,11 @@ s_check_result(db_t *self, PGresult *res, const char *what, err_t *err)
         self->in_transaction = PQtransactionStatus(self->conn) != PQTRANS_IDLE;
     if (unavailable)
         return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable"), NULL;
+    if (violated) {
+        if (err)
+            *err = violation;
+        return NULL;
+    }
     return err_set(err, ERR_INTERNAL, "database error"), NULL;
 }
 
@@ -330,14 +409,28 @@ db_exec(db_t *self, const char *name, const char *const *params, int nparams, er
         return err_set(err, ERR_INTERNAL, "unknown statement"), NULL;
     if (s_ready(self, err) != 0)
         return NULL;
-    int64_t started = s_now_usec();
+    int64_t started = clock_mono_us();
     PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
     res = s_check_result(self, res, name, err);
     self->stats.queries++;
-    self->stats.usec += (uint64_t) (s_now_usec() - started);
+    self->stats.usec += (uint64_t) (clock_mono_us() - started);
     if (!res)
         self->stats.failures++;
     return res;
+}
+
+int
+db_exec_int64(db_t *self, const char *name, const char *const *params, int nparams, int64_t *value,
+              err_t *err)
+{
+    PGresult *res = db_exec(self, name, params, nparams, err);
+    if (!res)
+        return -1;
+    bool ok = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0);
+    if (ok)
+        *value = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
 }
 
 void
@@ -349,16 +442,27 @@ db_stats(const db_t *self, db_stats_t *stats)
 int
 db_command(db_t *self, const char *sql, err_t *err)
 {
+    bool rollback = strcasecmp(sql, "ROLLBACK") == 0;
+    bool begin = strncasecmp(sql, "BEGIN", 5) == 0;
     /* After a link died inside a transaction, only ending it makes sense:
        ROLLBACK succeeds (the server already discarded it), anything else fails. */
     if (self->broken_transaction) {
-        if (strcasecmp(sql, "ROLLBACK") == 0) {
+        if (rollback) {
             self->broken_transaction = 0;
             return 0;
         }
-        if (strcasecmp(sql, "BEGIN") != 0)
+        if (!begin)
             return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
         self->broken_transaction = 0;
+    }
+    /* Nothing to roll back without a transaction (a failed COMMIT already
+       ended it; a lost connection took it along): no round trip, no
+       "no transaction in progress" warning. */
+    if (rollback
+        && (!self->conn || PQstatus(self->conn) != CONNECTION_OK
+            || PQtransactionStatus(self->conn) == PQTRANS_IDLE)) {
+        self->in_transaction = 0;
+        return 0;
     }
     if (s_ready(self, err) != 0)
         return -1;
@@ -366,7 +470,14 @@ db_command(db_t *self, const char *sql, err_t *err)
     res = s_check_result(self, res, sql, err);
     if (!res)
         return -1;
+    /* COMMIT of a transaction in which a statement failed is not an error to
+       libpq: the server answers "ROLLBACK". Nothing was committed. */
+    bool rolled_back = strcasecmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
     PQclear(res);
+    if (rolled_back) {
+        log_warn("db.commit_rolled_back", NULL, NULL);
+        return err_set(err, ERR_INTERNAL, "database error");
+    }
     return 0;
 }
 
@@ -380,6 +491,12 @@ const char *
 db_last_constraint(const db_t *self)
 {
     return self->constraint;
+}
+
+const char *
+db_refusal(const db_t *self)
+{
+    return self->state == DB_REFUSED ? self->refusal : NULL;
 }
 
 int

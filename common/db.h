@@ -3,15 +3,21 @@
     without blocking the worker for long, and turns libpq failures into err_t.
     Only parameterised prepared statements are run through it.
 
-    Repository files include this header and libpq-fe.h; nothing else does. */
+    This header declares libpq's PGresult itself and does not include
+    libpq-fe.h, so the process objects that hold a db_t (handlers, operations)
+    compile without libpq. The files that read results include libpq-fe.h:
+    the repositories (*_repo.c) and common/db*.c. Results reach everyone else
+    wrapped in db_rows_t (db_rows.h); transactions run through db_tx.h. */
 #ifndef P2P_DB_H
 #define P2P_DB_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
+
+/*  libpq's result type (libpq-fe.h declares the same typedef). */
+typedef struct pg_result PGresult;
 
 typedef struct {
     const char *name; /* statement name used with db_exec */
@@ -29,15 +35,24 @@ db_t *db_new(const char *conninfo, const db_statement_t *statements, size_t coun
 void db_destroy(db_t **self_p);
 
 /*  Connect now if not connected (and not within the retry back-off).
-    Returns 0 when connected, else -1 with err ERR_DB_UNAVAILABLE. */
+    Returns 0 when connected, else -1 with err ERR_DB_UNAVAILABLE. A database
+    whose encoding is not UTF-8 is refused the same way (see db_refusal). */
 int db_connect(db_t *self, err_t *err);
 
 /*  Run the prepared statement `name` with text parameters (NULL = SQL NULL).
     Returns the result (caller PQclear()s) when it is PGRES_TUPLES_OK or
     PGRES_COMMAND_OK. Otherwise NULL, with err ERR_DB_UNAVAILABLE when the
-    server cannot be reached, else ERR_INTERNAL; the SQLSTATE and constraint
-    of the failure stay readable through db_last_sqlstate/constraint. */
+    server cannot be reached, ERR_INVALID naming the field when the statement
+    broke an integrity constraint (SQLSTATE class 23: input the validation let
+    through; callers may map some to their own codes, e.g. a 409), else
+    ERR_INTERNAL; the SQLSTATE and constraint of the failure stay readable
+    through db_last_sqlstate/constraint. */
 PGresult *db_exec(db_t *self, const char *name, const char *const *params, int nparams, err_t *err);
+
+/*  Run a statement that answers one row of one integer (a count(*)) into
+    *value. 0, or -1 with err (ERR_INTERNAL when the answer is not that). */
+int db_exec_int64(db_t *self, const char *name, const char *const *params, int nparams, int64_t *value,
+                  err_t *err);
 
 /*  Run a parameterless utility command (BEGIN, COMMIT, ROLLBACK). 0 or -1 with err. */
 int db_command(db_t *self, const char *sql, err_t *err);
@@ -56,6 +71,11 @@ typedef struct {
 
 /*  Cumulative counters since db_new. */
 void db_stats(const db_t *self, db_stats_t *stats);
+
+/*  Why the last connection attempt refused the database (its encoding is
+    not UTF-8), or NULL when it did not. Do not free. A worker that gets a
+    refusal at start exits; later, requests get 503 until it is fixed. */
+const char *db_refusal(const db_t *self);
 
 /*  True when the connection is currently up. */
 int db_is_connected(const db_t *self);

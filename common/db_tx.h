@@ -1,34 +1,77 @@
-/*  db_tx.h - a unit of work in one PostgreSQL transaction, with one
-    rollback path, retried when the database says "try again".
+/*  db_tx.h - one unit of work in one transaction: BEGIN, the work, COMMIT,
+    with a single rollback path, and retries of the failures a second run can
+    get past: serialization failures (SQLSTATE 40001), deadlocks (40P01), and
+    a work that reports it lost a race it may win next time.
 
-    db_tx_run opens a transaction, runs the work, and commits; when the work
-    fails it rolls back, and when the database reports a serialization
-    failure (40001) or a deadlock (40P01) - in the work or at COMMIT - it
-    rolls back and runs the work again, at most DB_TX_MAX_ATTEMPTS times
-    with a short jittered pause. The work therefore must be safe to repeat:
-    it reads what it needs inside the transaction (SELECT ... FOR UPDATE,
-    compare-and-set UPDATEs) and keeps nothing from a failed attempt.
-    Side effects outside the database (publishing events) belong after a
-    successful db_tx_run, never inside the work. */
+    Every state change of the trading core runs through db_tx_run: the work
+    locks what it reads (SELECT ... FOR UPDATE), checks, writes with
+    compare-and-set UPDATEs (... WHERE status = $old), and returns COMMIT,
+    ABORT (err says why: 404, 409, ...) or RETRY. Nothing of an attempt that
+    did not commit stays, in the database or (through reset) in ctx.
+
+    A work function must stop at its first failed statement and return
+    DB_TX_ABORT: after a failure PostgreSQL refuses everything but ROLLBACK,
+    and the failure's SQLSTATE (db_last_sqlstate) is what decides a retry.
+    Publishing events (worker_publish) belongs after db_tx_run returned 0. */
 #ifndef P2P_DB_TX_H
 #define P2P_DB_TX_H
 
+#include <stdint.h>
+
 #include "db.h"
+#include "err.h"
 
-#define DB_TX_MAX_ATTEMPTS 5
+/*  What an attempt of the work tells the runner. */
+typedef enum {
+    DB_TX_COMMIT, /* done: commit it */
+    DB_TX_ABORT,  /* failed (err says why): roll back; retried only when the
+                     failed statement's SQLSTATE is 40001 or 40P01 */
+    DB_TX_RETRY,  /* lost a race it may win on a fresh run (a row it read
+                     changed under it): roll back and run it again; err may
+                     say what to answer if the attempts run out */
+} db_tx_outcome_t;
 
-/*  The work: 0 to commit, -1 (with err) to roll back and fail. A statement
-    that failed with 40001/40P01 inside it is retried whatever the work
-    returns. ctx is the caller's. */
-typedef int(db_tx_fn)(db_t *db, void *ctx, err_t *err);
+/*  The work: statements on db (db_exec), results kept in ctx. err is
+    cleared before each attempt. */
+typedef db_tx_outcome_t(db_tx_fn)(db_t *db, void *ctx, err_t *err);
 
-/*  Run fn in a transaction. Returns 0 when it committed, else -1 with err
-    (fn's own error, or ERR_DB_UNAVAILABLE when the database kept refusing).
-    *attempts (may be NULL) receives how many times fn ran. */
-int db_tx_run(db_t *db, db_tx_fn *fn, void *ctx, int *attempts, err_t *err);
+typedef enum {
+    DB_TX_READ_COMMITTED, /* PostgreSQL's default; lock rows in a fixed order */
+    DB_TX_REPEATABLE_READ,
+    DB_TX_SERIALIZABLE,
+} db_tx_isolation_t;
 
-/*  True when the last failed statement on db was a serialization failure
-    or a deadlock (SQLSTATE 40001, 40P01). */
-int db_tx_retryable(const db_t *db);
+/*  Runs in all, the first included, when nothing else is said. */
+#define DB_TX_DEFAULT_ATTEMPTS 4
+
+/*  Backoff before retry n: a random time between half and all of
+    min(BASE << (n - 1), MAX) ms, so racing workers do not meet again. */
+#define DB_TX_BACKOFF_BASE_MS 2
+#define DB_TX_BACKOFF_MAX_MS 50
+
+typedef struct {
+    const char *name;            /* the unit in log lines, e.g. "admin.change" */
+    db_tx_isolation_t isolation; /* zero value: READ COMMITTED */
+    int max_attempts;            /* runs in all; 0: DB_TX_DEFAULT_ATTEMPTS */
+    int64_t deadline_ms;         /* unix ms (a request's deadline): no retry
+                                    starts after it; 0: none */
+    void (*reset)(void *ctx);    /* after every rollback (before a retry, and
+                                    before a failure is returned): drop what
+                                    the attempt left in ctx. May be NULL */
+    const char *request_id;      /* for log lines; may be NULL */
+} db_tx_spec_t;
+
+/*  Run fn(db, ctx, err) between BEGIN and COMMIT, as spec says.
+    Returns 0 when the work committed. Otherwise -1 with err, and nothing of
+    the work stays: fn's error; or, when every attempt hit a serialization
+    failure, deadlock or RETRY, ERR_UNAVAILABLE (503: not applied, try
+    again) unless the last RETRY set an error of its own; or the failure of
+    BEGIN / COMMIT (a COMMIT whose outcome is unknown is never retried).
+    *retries (may be NULL) receives how many times the work ran again. */
+int db_tx_run(db_t *db, const db_tx_spec_t *spec, db_tx_fn *fn, void *ctx, int *retries, err_t *err);
+
+/*  The backoff in ms before retry number retry (1 for the first) for a
+    uniform random 32-bit value. Exposed for tests. */
+int db_tx_backoff_ms(int retry, uint32_t random);
 
 #endif

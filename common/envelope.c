@@ -158,7 +158,28 @@ envelope_batch_send(envelope_batch_t *batch, zsock_t *sock, const void *identity
 int
 envelope_recv_batch(zsock_t *sock, zframe_t **identity, envelope_t *envs, size_t max, size_t *count)
 {
+    return envelope_recv_batch_from(sock, identity, NULL, NULL, 0, envs, max, count);
+}
+
+/*  Copy property of a received part (libzmq puts the connection's metadata
+    on every part of a message but not on a ROUTER's identity frame once the
+    message was prefetched, e.g. by ZMQ_EVENTS) into value. */
+static void
+s_property(zmq_msg_t *part, const char *property, char *value, size_t size)
+{
+    if (!property || !size || *value)
+        return;
+    const char *found = zmq_msg_gets(part, property);
+    snprintf(value, size, "%s", found ? found : "");
+}
+
+int
+envelope_recv_batch_from(zsock_t *sock, zframe_t **identity, const char *property, char *value,
+                         size_t value_size, envelope_t *envs, size_t max, size_t *count)
+{
     *count = 0;
+    if (value && value_size)
+        *value = 0;
     void *handle = zsock_resolve(sock);
     zmq_msg_t part;
     if (identity) {
@@ -179,6 +200,7 @@ envelope_recv_batch(zsock_t *sock, zframe_t **identity, envelope_t *envs, size_t
             zmq_msg_close(&part);
             return -1;
         }
+        s_property(&part, property, value, value_size);
         if (max > 0 && envelope_unpack(zmq_msg_data(&part), zmq_msg_size(&part), &envs[0]) == 0)
             (*count)++;
         zmq_msg_close(&part);
@@ -191,6 +213,7 @@ envelope_recv_batch(zsock_t *sock, zframe_t **identity, envelope_t *envs, size_t
             zmq_msg_close(&part);
             break;
         }
+        s_property(&part, property, value, value_size);
         if (*count < max && envelope_unpack(zmq_msg_data(&part), zmq_msg_size(&part), &envs[*count]) == 0)
             (*count)++;
         zmq_msg_close(&part);

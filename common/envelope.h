@@ -1,6 +1,7 @@
 /*  envelope.h - the message between gateway and workers (proto/envelope.proto)
-    as a plain C value, and its ZeroMQ send/receive. The only file that calls
-    protobuf-c.
+    as a plain C value, and its ZeroMQ send/receive. The only code that
+    touches the envelope's protobuf-c message; the operator API's messages
+    (proto/admin.proto) are admin-svc's (admin_api.c, admin_api_json.c).
 
     Sending: fill an envelope_t with borrowed pointers and call envelope_send.
     Receiving: envelope_recv fills an envelope_t whose strings and body point
@@ -100,5 +101,12 @@ void envelope_batch_clear(envelope_batch_t *batch);
     when at least one envelope was decoded; -1 with errno EAGAIN when nothing
     is waiting, or EPROTO when the message held no valid envelope. */
 int envelope_recv_batch(zsock_t *sock, zframe_t **identity, envelope_t *envs, size_t max, size_t *count);
+
+/*  envelope_recv_batch, also copying a property of the message's connection
+    into value (value_size bytes; "" when it has none): e.g. what a CURVE
+    server's allow-list said about the sender ("User-Id", a certificate's
+    metadata: common/curve.h). property and value may be NULL. */
+int envelope_recv_batch_from(zsock_t *sock, zframe_t **identity, const char *property, char *value,
+                             size_t value_size, envelope_t *envs, size_t max, size_t *count);
 
 #endif

@@ -20,8 +20,22 @@ err_set(err_t *err, err_code_t code, const char *fmt, ...)
         err->code = code;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        /* a cut message must stay valid UTF-8 (it is sent inside JSON):
+           drop a character the cut went through */
+        if (n >= (int) sizeof err->msg) {
+            size_t end = sizeof err->msg - 1;
+            size_t lead = end;
+            while (lead > 0 && ((unsigned char) err->msg[lead - 1] & 0xC0) == 0x80)
+                lead--;
+            if (lead > 0 && ((unsigned char) err->msg[lead - 1] & 0x80)) {
+                unsigned char c = (unsigned char) err->msg[lead - 1];
+                size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+                if (end - (lead - 1) < want)
+                    err->msg[lead - 1] = 0;
+            }
+        }
     }
     return -1;
 }

@@ -38,6 +38,7 @@
     X(ERR_CONFLICT, 409, "CONFLICT")                                 \
     X(ERR_LIMIT_REACHED, 409, "LIMIT_REACHED")                       \
     X(ERR_RATE_LIMITED, 429, "RATE_LIMITED")                         \
+    X(ERR_TOO_MANY_SESSIONS, 429, "TOO_MANY_SESSIONS")               \
     X(ERR_INTERNAL, 500, "INTERNAL_ERROR")                           \
     X(ERR_NOT_IMPLEMENTED, 501, "NOT_IMPLEMENTED")                   \
     X(ERR_UNAVAILABLE, 503, "SERVICE_UNAVAILABLE")                   \

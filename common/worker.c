@@ -13,21 +13,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "clock.h"
+#include "curve.h"
+#include "db_health.h"
+#include "json_nul.h"
 #include "json_text.h"
 #include "log.h"
 #include "stop_signal.h"
 #include "reply.h"
 
-#define WORKER_MAX_GATEWAYS 16
+/*  One gateway this worker serves. */
+typedef struct {
+    zsock_t *sock;            /* owned */
+    envelope_batch_t replies; /* replies not sent yet */
+    char *endpoint;           /* owned, for logs */
+} s_gateway_t;
 
 struct worker {
     const worker_spec_t *spec;
     const worker_route_t *dispatch[MSG_TYPE_COUNT]; /* type -> route; NULL: not ours */
-    zsock_t *gateways[WORKER_MAX_GATEWAYS];         /* owned */
-    envelope_batch_t replies[WORKER_MAX_GATEWAYS];  /* replies not sent yet, per gateway */
-    char *endpoints[WORKER_MAX_GATEWAYS];           /* owned, for logs */
+    s_gateway_t *gateways; /* owned, one per endpoint of P2P_GATEWAY_ENDPOINTS, however many */
     size_t gateway_count;
+    db_health_t db_health; /* spec->db's state, sent in heartbeats */
     int heartbeat_ms;
     uint64_t served;
     uint64_t errors;  /* replies with a 5xx status */
@@ -65,15 +73,10 @@ worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len,
 {
     if (len == 0)
         return json_object();
-    json_error_t jerr;
-    json_t *root = json_loadb((const char *) body, len, 0, &jerr);
-    if (!root) {
-        if (strstr(jerr.text, "\\u0000"))
-            err_set(err, ERR_INVALID, "strings must not contain NUL (\\u0000) characters");
-        else
-            err_set(err, ERR_INVALID, "request body is not valid JSON: %s", jerr.text);
+    /* U+0000 is named by its field, as the handler will see the fields */
+    json_t *root = json_nul_parse((const char *) body, len, 0, err);
+    if (!root)
         return NULL;
-    }
     json_t *data = root;
     if (channel == CHANNEL_WEBSOCKET) {
         /* the gateway forwards the whole frame; handlers want its "data" */
@@ -91,6 +94,10 @@ worker_request_data(envelope_channel_t channel, const uint8_t *body, size_t len,
         err_set(err, ERR_INVALID,
                 channel == CHANNEL_WEBSOCKET ? "data must be a JSON object"
                                              : "request body must be a JSON object");
+        return NULL;
+    }
+    if (json_nul_check(data, err) != 0) {
+        json_decref(data);
         return NULL;
     }
     return data;
@@ -113,9 +120,10 @@ worker_request_params(const char *params, err_t *err)
 static void
 s_send(worker_t *self, size_t gw, const envelope_t *env)
 {
-    if (envelope_send(self->gateways[gw], NULL, 0, env) != 0 && env->kind != ENVELOPE_HEARTBEAT)
-        log_warn("worker.send_failed", NULL,
-                 json_pack("{s:s, s:s}", "endpoint", self->endpoints[gw], "reason", zmq_strerror(errno)));
+    if (envelope_send(self->gateways[gw].sock, NULL, 0, env) != 0 && env->kind != ENVELOPE_HEARTBEAT)
+        log_warn(
+            "worker.send_failed", NULL,
+            json_pack("{s:s, s:s}", "endpoint", self->gateways[gw].endpoint, "reason", zmq_strerror(errno)));
 }
 
 int
@@ -131,10 +139,10 @@ worker_publish(worker_t *self, const char *event, const char *user_id, const cha
     };
     int rc = 0;
     for (size_t i = 0; i < self->gateway_count; i++)
-        if (envelope_send(self->gateways[i], NULL, 0, &env) != 0) {
+        if (envelope_send(self->gateways[i].sock, NULL, 0, &env) != 0) {
             log_error("event.not_sent", NULL,
-                      json_pack("{s:s, s:s, s:s}", "event", event, "endpoint", self->endpoints[i], "reason",
-                                zmq_strerror(errno)));
+                      json_pack("{s:s, s:s, s:s}", "event", event, "endpoint", self->gateways[i].endpoint,
+                                "reason", zmq_strerror(errno)));
             rc = -1;
         }
     log_info("event.published", NULL,
@@ -143,10 +151,19 @@ worker_publish(worker_t *self, const char *event, const char *user_id, const cha
 }
 
 /*  Heartbeats carry the worker's counters, so gateways can expose them
-    without every worker running an HTTP server. */
+    without every worker running an HTTP server, and whether it can serve
+    (status 200, or 503 while its database cannot), so gateways count it
+    ready and send it requests only then. */
 static void
 s_heartbeat(worker_t *self, envelope_kind_t kind)
 {
+    /* the state found after the previous beat: a check may block on an
+       unreachable database, and must not hold this beat back (the first
+       beat says what main's connect found) */
+    db_t *db = self->spec->db;
+    if (kind == ENVELOPE_HEARTBEAT && db && !self->db_health.checked)
+        db_health_check(&self->db_health, db);
+    int status = db && !self->db_health.up ? 503 : 200;
     json_t *stats = self->spec->stats ? self->spec->stats(self->spec->app) : NULL;
     if (!json_is_object(stats)) {
         json_decref(stats);
@@ -155,10 +172,12 @@ s_heartbeat(worker_t *self, envelope_kind_t kind)
     json_object_set_new(stats, "served", json_integer((json_int_t) self->served));
     json_object_set_new(stats, "errors", json_integer((json_int_t) self->errors));
     json_object_set_new(stats, "expired", json_integer((json_int_t) self->expired));
+    json_object_set_new(stats, "version", json_string(cli_version()));
     char *body = json_dumps(stats, JSON_COMPACT);
     json_decref(stats);
     envelope_t beat = {
         .kind = kind,
+        .status = status,
         .service = service_name(self->spec->service),
         .body = (const uint8_t *) body,
         .body_len = body ? strlen(body) : 0,
@@ -166,6 +185,8 @@ s_heartbeat(worker_t *self, envelope_kind_t kind)
     for (size_t i = 0; i < self->gateway_count; i++)
         s_send(self, i, &beat);
     free(body);
+    if (kind == ENVELOPE_HEARTBEAT && db)
+        db_health_check(&self->db_health, db); /* for the next beat */
 }
 
 /*  One request of a drained batch, from receipt to reply. */
@@ -232,19 +253,20 @@ s_admit(worker_t *self, s_slot_t *slot)
 static void
 s_flush(worker_t *self, size_t gw)
 {
-    size_t count = self->replies[gw].count;
-    if (envelope_batch_send(&self->replies[gw], self->gateways[gw], NULL, 0) != 0)
+    s_gateway_t *gateway = &self->gateways[gw];
+    size_t count = gateway->replies.count;
+    if (envelope_batch_send(&gateway->replies, gateway->sock, NULL, 0) != 0)
         log_warn("worker.send_failed", NULL,
-                 json_pack("{s:s, s:s, s:i}", "endpoint", self->endpoints[gw], "reason", zmq_strerror(errno),
+                 json_pack("{s:s, s:s, s:i}", "endpoint", gateway->endpoint, "reason", zmq_strerror(errno),
                            "replies", (int) count));
 }
 
 static void
 s_queue_reply(worker_t *self, size_t gw, const envelope_t *reply)
 {
-    if (self->replies[gw].count == ENVELOPE_BATCH_MAX)
+    if (self->gateways[gw].replies.count == ENVELOPE_BATCH_MAX)
         s_flush(self, gw);
-    if (envelope_batch_add(&self->replies[gw], reply) != 0)
+    if (envelope_batch_add(&self->gateways[gw].replies, reply) != 0)
         log_error("worker.reply_lost", NULL, json_pack("{s:s}", "reason", zmq_strerror(errno)));
 }
 
@@ -345,7 +367,7 @@ s_drain(worker_t *self, size_t gw)
     size_t count = 0;
     while (count < WORKER_BATCH_MAX && !stop_signal_requested()) {
         size_t received;
-        if (envelope_recv_batch(self->gateways[gw], NULL, envs, ENVELOPE_BATCH_MAX, &received) != 0) {
+        if (envelope_recv_batch(self->gateways[gw].sock, NULL, envs, ENVELOPE_BATCH_MAX, &received) != 0) {
             if (errno == EPROTO)
                 continue; /* malformed: dropped, keep reading */
             break;
@@ -365,16 +387,50 @@ s_drain(worker_t *self, size_t gw)
 }
 
 static int
-s_open_gateways(worker_t *self, const char *endpoints)
+s_open_gateways(worker_t *self, const config_t *cfg)
 {
-    char *list = strdup(endpoints);
+    err_t err;
+    if (curve_both_or_neither(cfg->worker_curve_cert_file, cfg->worker_curve_server_public_file,
+                              "P2P_WORKER_CURVE_CERT_FILE", "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE", &err)
+        != 0) {
+        log_error("config.invalid", NULL, json_pack("{s:s}", "reason", err.msg));
+        return -1;
+    }
+    bool curve = cfg->worker_curve_cert_file && *cfg->worker_curve_cert_file;
+    /* as many gateways as the list names: a worker serves every one of them
+       (a million sessions need 50+ gateways), so nothing is cut off */
+    char *list = strdup(cfg->gateway_endpoints);
+    size_t max = 1;
+    for (const char *p = cfg->gateway_endpoints; *p; p++)
+        max += *p == ',' || *p == ' ';
+    self->gateways = calloc(max, sizeof *self->gateways);
+    if (!list || !self->gateways) {
+        free(list);
+        log_error("worker.start_failed", NULL, json_pack("{s:s}", "reason", "out of memory"));
+        return -1;
+    }
     char *save = NULL;
     for (char *ep = strtok_r(list, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
-        if (self->gateway_count == WORKER_MAX_GATEWAYS)
-            break;
+        for (size_t i = 0; i < self->gateway_count; i++)
+            if (strcmp(self->gateways[i].endpoint, ep) == 0) {
+                /* two links to one gateway would make it count this worker twice */
+                log_error("config.invalid", NULL,
+                          json_pack("{s:s, s:s}", "reason", "P2P_GATEWAY_ENDPOINTS names an endpoint twice",
+                                    "endpoint", ep));
+                free(list);
+                return -1;
+            }
         zsock_t *sock = zsock_new(ZMQ_DEALER);
-        if (!sock)
-            break;
+        char *endpoint = strdup(ep);
+        if (!sock || !endpoint) {
+            zsock_destroy(&sock);
+            free(endpoint);
+            free(list);
+            log_error("worker.start_failed", NULL,
+                      json_pack("{s:s, s:i}", "reason", "cannot create a socket", "gateways",
+                                (int) self->gateway_count));
+            return -1;
+        }
         zsock_set_linger(sock, 500); /* let DISCONNECT leave on shutdown */
         zsock_set_sndhwm(sock, 10000);
         zsock_set_rcvhwm(sock, 10000);
@@ -384,27 +440,50 @@ s_open_gateways(worker_t *self, const char *endpoints)
         zsock_set_heartbeat_timeout(sock, self->heartbeat_ms * 3);
         zsock_set_reconnect_ivl(sock, 100);
         zsock_set_reconnect_ivl_max(sock, 1000);
-        if (zsock_connect(sock, "%s", ep) != 0) {
-            log_error("worker.bad_endpoint", NULL, json_pack("{s:s}", "endpoint", ep));
+        if (curve
+            && curve_client_apply(sock, cfg->worker_curve_cert_file, cfg->worker_curve_server_public_file,
+                                  "P2P_WORKER_CURVE_CERT_FILE", "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE", &err)
+                   != 0) {
+            log_error("config.invalid", NULL, json_pack("{s:s}", "reason", err.msg));
             zsock_destroy(&sock);
+            free(endpoint);
             free(list);
             return -1;
         }
-        self->gateways[self->gateway_count] = sock;
-        self->endpoints[self->gateway_count++] = strdup(ep);
+        if (!curve && !curve_endpoint_is_local(ep))
+            log_warn(
+                "worker.link_insecure", NULL,
+                json_pack("{s:s, s:s}", "endpoint", ep, "reason",
+                          "requests and replies cross the network in clear: set P2P_WORKER_CURVE_CERT_FILE "
+                          "and P2P_WORKER_CURVE_SERVER_PUBLIC_FILE"));
+        if (zsock_connect(sock, "%s", ep) != 0) {
+            log_error("worker.bad_endpoint", NULL, json_pack("{s:s}", "endpoint", ep));
+            zsock_destroy(&sock);
+            free(endpoint);
+            free(list);
+            return -1;
+        }
+        self->gateways[self->gateway_count++] = (s_gateway_t){.sock = sock, .endpoint = endpoint};
     }
     free(list);
-    return self->gateway_count ? 0 : -1;
+    if (!self->gateway_count) {
+        log_error("config.invalid", NULL,
+                  json_pack("{s:s}", "reason", "P2P_GATEWAY_ENDPOINTS names no endpoint"));
+        return -1;
+    }
+    return 0;
 }
 
 static void
 s_close_gateways(worker_t *self)
 {
     for (size_t i = 0; i < self->gateway_count; i++) {
-        envelope_batch_clear(&self->replies[i]);
-        zsock_destroy(&self->gateways[i]);
-        free(self->endpoints[i]);
+        envelope_batch_clear(&self->gateways[i].replies);
+        zsock_destroy(&self->gateways[i].sock);
+        free(self->gateways[i].endpoint);
     }
+    free(self->gateways);
+    self->gateways = NULL;
     self->gateway_count = 0;
 }
 
@@ -425,17 +504,23 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         }
         self.dispatch[route->type] = route;
     }
-    if (s_open_gateways(&self, cfg->gateway_endpoints) != 0) {
+    if (s_open_gateways(&self, cfg) != 0) {
         s_close_gateways(&self);
         return 1;
     }
     log_info("worker.started", NULL,
-             json_pack("{s:s, s:s, s:i}", "kind", service_name(spec->service), "gateways",
-                       cfg->gateway_endpoints, "pid", (int) getpid()));
+             json_pack("{s:s, s:s, s:s, s:i, s:i, s:b}", "version", cli_version(), "kind",
+                       service_name(spec->service), "gateways", cfg->gateway_endpoints, "gateway_count",
+                       (int) self.gateway_count, "pid", (int) getpid(), "curve",
+                       cfg->worker_curve_cert_file && *cfg->worker_curve_cert_file));
 
-    zmq_pollitem_t items[WORKER_MAX_GATEWAYS + 1];
+    zmq_pollitem_t *items = calloc(self.gateway_count + 1, sizeof *items);
+    if (!items) {
+        s_close_gateways(&self);
+        return 1;
+    }
     for (size_t i = 0; i < self.gateway_count; i++)
-        items[i] = (zmq_pollitem_t){.socket = zsock_resolve(self.gateways[i]), .events = ZMQ_POLLIN};
+        items[i] = (zmq_pollitem_t){.socket = zsock_resolve(self.gateways[i].sock), .events = ZMQ_POLLIN};
     int item_count = (int) self.gateway_count;
     if (spec->side_socket && spec->on_side_socket)
         items[item_count++] =
@@ -445,6 +530,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         spec->started(spec->app, &self);
     int64_t next_beat = 0;
     while (!stop_signal_requested()) {
+        stop_signal_log_hup();
         int64_t now = clock_mono_ms();
         if (now >= next_beat) {
             s_heartbeat(&self, ENVELOPE_HEARTBEAT);
@@ -469,6 +555,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
         spec->tick(spec->app); /* flush what is batched before leaving */
     s_heartbeat(&self, ENVELOPE_DISCONNECT);
     log_info("worker.stopped", NULL, json_pack("{s:I}", "served", (json_int_t) self.served));
+    free(items);
     s_close_gateways(&self);
     return 0;
 }

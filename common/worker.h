@@ -21,6 +21,7 @@
 #include "msg_type.h"
 
 typedef struct worker worker_t;
+struct db;
 
 typedef struct {
     msg_type_t type;
@@ -88,6 +89,8 @@ typedef struct {
         void *app);       /* counters to report in heartbeats (new object, e.g. db_queries); may be NULL */
     zsock_t *side_socket; /* an extra socket to poll (e.g. an operator API), borrowed; may be NULL */
     worker_side_fn *on_side_socket;
+    struct db *db; /* the worker's database, borrowed; checked every heartbeat and reported to the
+                      gateways (HEARTBEAT status 503 while it cannot serve); may be NULL */
 } worker_spec_t;
 
 /*  Run the worker until SIGINT/SIGTERM: finish the current request, tell

@@ -17,6 +17,8 @@
 
 typedef struct worker_pool worker_pool_t;
 typedef struct metrics metrics_t;
+typedef struct session_index session_index_t;
+typedef struct header_guard header_guard_t;
 
 /*  Bodies larger than this are refused: REST 413, WebSocket close 1009. */
 #define GATEWAY_MAX_BODY (64 * 1024)
@@ -34,7 +36,9 @@ typedef struct gateway {
     metrics_t *metrics;
     handle_table_t *pending;     /* request id -> pending_t (owned by pending.c) */
     handle_table_t *sessions;    /* session handle -> ws_session_t (lws-owned memory) */
+    session_index_t *by_user;    /* user id -> that user's session handles */
     handle_table_t *http;        /* request handle -> http_request_t (lws-owned memory) */
+    header_guard_t *waiting;     /* connections waiting for request headers, per address */
     lws_sorted_usec_list_t tick; /* heartbeats, purges, sweeps */
     lws_sorted_usec_list_t safety_drain;
     lws_sorted_usec_list_t keepalive; /* WebSocket pings and idle timeouts */

@@ -8,13 +8,19 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "client_addr.h"
 #include "clock.h"
+#include "header_guard.h"
+#include "json_nul.h"
+#include "json_text.h"
 #include "log.h"
 #include "metrics.h"
 #include "pending.h"
 #include "reply.h"
+#include "session_index.h"
 #include "worker_pool.h"
 
 /*  A request body must arrive completely within this time, however it trickles. */
@@ -87,6 +93,8 @@ static const route_t s_routes[] = {
 };
 
 #define WS_PATH "/api/p2p/ws"
+/*  The one WebSocket protocol clients may reach (main.c names it too). */
+#define WS_PROTOCOL "p2p"
 
 typedef struct {
     struct lws *wsi;
@@ -147,13 +155,6 @@ http_routes_describe(void)
         json_array_append_new(routes, json_pack("{s:s, s:s, s:s}", "method", s_routes[i].method, "path",
                                                 s_routes[i].path, "auth", auth_names[s_routes[i].auth]));
     return routes;
-}
-
-void
-http_routes_peer(struct lws *wsi, char *buf, size_t len)
-{
-    if (!lws_get_peer_simple(wsi, buf, len))
-        snprintf(buf, len, "unknown");
 }
 
 int
@@ -242,17 +243,13 @@ s_dispatch(gateway_t *gw, s_http_t *req)
     req->dispatched = true;
     if (req->body_len) {
         /* reject what a worker would only reject later: not JSON, not an
-           object, invalid UTF-8 or NUL characters (jansson refuses both) */
-        json_error_t jerr;
-        json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+           object, invalid UTF-8, or U+0000 (named by its field) */
+        err_t err;
+        json_t *root = json_nul_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
         bool parsed = root != NULL, object = json_is_object(root);
         json_decref(root);
         if (!object) {
-            const char *why = parsed ? "request body must be a JSON object"
-                              : strstr(jerr.text, "\\u0000")
-                                  ? "strings must not contain NUL (\\u0000) characters"
-                                  : "request body is not valid JSON";
-            s_respond_error(req, ERR_INVALID, why);
+            s_respond_error(req, ERR_INVALID, parsed ? "request body must be a JSON object" : err.msg);
             return;
         }
     }
@@ -282,6 +279,7 @@ s_dispatch(gateway_t *gw, s_http_t *req)
 }
 
 static void s_dev_token(gateway_t *gw, s_http_t *req);
+static int s_transaction_completed(gateway_t *gw, struct lws *wsi);
 
 /*  The whole request is in: act on it. */
 static void
@@ -349,21 +347,58 @@ s_find_route(const char *method, const char *path, bool *path_known, json_t **pa
     return NULL;
 }
 
-/*  Add the query string's arguments (already URL-decoded by lws) to params. */
-static void
-s_add_query(struct lws *wsi, json_t *params)
+/*  Add the query string's arguments (already URL-decoded by lws) to params,
+    which holds the path's. A name the path already gives, or one given
+    twice, is refused: which value counts would be a guess, and logs and
+    audit rows show the path's. Returns 0, or -1 with err naming it. */
+static int
+s_add_query(struct lws *wsi, json_t *params, err_t *err)
 {
     char arg[1024];
+    json_t *query = json_object();
+    int rc = 0;
     for (int i = 0; lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
         char *eq = strchr(arg, '=');
         if (eq)
             *eq = 0;
         if (strcmp(arg, "token") == 0 || !*arg)
             continue;
+        if (json_object_get(params, arg) || json_object_get(query, arg)) {
+            rc = err_set(err, ERR_INVALID, "parameter '%s' %s", json_text_utf8_valid(arg) ? arg : "?",
+                         json_object_get(params, arg) ? "is in the path; it cannot be given in the query too"
+                                                      : "is given more than once");
+            break;
+        }
         json_t *value = json_string(eq ? eq + 1 : "");
         if (value) /* not UTF-8: the worker reports the parameter as missing */
-            json_object_set_new(params, arg, value);
+            json_object_set_new(query, arg, value);
     }
+    if (rc == 0)
+        json_object_update(params, query);
+    json_decref(query);
+    return rc;
+}
+
+/*  The request's Content-Length: -1 when there is none, -2 when it is not
+    plain digits. lws frames the body by its own reading of the header
+    (atoll: "-5" is a huge unsigned length, "5x" is 5), so anything else
+    leaves where the next request starts unknown. */
+static long long
+s_content_length(struct lws *wsi)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (total <= 0)
+        return -1;
+    char text[24];
+    if (total >= (int) sizeof text
+        || lws_hdr_copy(wsi, text, sizeof text, WSI_TOKEN_HTTP_CONTENT_LENGTH) != total)
+        return -2;
+    size_t len = (size_t) total;
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        text[--len] = 0;
+    if (len == 0 || len > 18 || strspn(text, "0123456789") != len)
+        return -2;
+    return strtoll(text, NULL, 10);
 }
 
 static const char *
@@ -415,7 +450,7 @@ s_serve_web(gateway_t *gw, s_http_t *req)
     if (rc < 0)
         return -1;
     if (rc > 0) /* lws wrote a 404 itself and finished the transaction */
-        return lws_http_transaction_completed(req->wsi) ? -1 : 0;
+        return s_transaction_completed(gw, req->wsi);
     req->serving_file = true;
     return 0;
 }
@@ -445,21 +480,20 @@ s_dev_token(gateway_t *gw, s_http_t *req)
     free(reply);
 }
 
+/*  GET /p2p/ready: 200 while a worker that can serve (its database is up)
+    is live for every kind P2P_READY_KINDS names (default: every kind). */
 static void
 s_ready(gateway_t *gw, s_http_t *req)
 {
-    bool ready = true;
-    json_t *workers = json_object();
-    for (int kind = SERVICE_NONE + 1; kind < SERVICE_COUNT; kind++) {
-        int live = worker_pool_live(gw->pool, (service_t) kind);
-        json_object_set_new(workers, service_name((service_t) kind), json_integer(live));
-        ready = ready && live > 0;
-    }
-    json_t *root =
-        json_pack("{s:b, s:{s:b, s:o}}", "success", ready, "data", "ready", ready, "workers", workers);
+    json_t *data = json_object();
+    bool ready = worker_pool_ready(gw->pool, data);
+    json_object_set_new(data, "ready", json_boolean(ready));
+    json_t *root = json_pack("{s:b, s:o}", "success", ready, "data", data);
     if (!ready) {
         json_object_set_new(root, "error", json_string("SERVICE_UNAVAILABLE"));
-        json_object_set_new(root, "message", json_string("no live worker for every service"));
+        json_object_set_new(
+            root, "message",
+            json_string("no worker able to serve (live, database up) for every required kind"));
     }
     char *body = json_dumps(root, REPLY_JSON_FLAGS);
     json_decref(root);
@@ -472,10 +506,58 @@ s_ready(gateway_t *gw, s_http_t *req)
 static int
 s_take_for_peer(gateway_t *gw, struct lws *wsi)
 {
-    char peer[64], key[80];
-    http_routes_peer(wsi, peer, sizeof peer);
-    snprintf(key, sizeof key, "ip:%s", peer);
-    return rate_limit_take(gw->limits, key, clock_mono_ms());
+    client_addr_t peer;
+    client_addr_of_fd(lws_get_socket_fd(wsi), &peer);
+    return rate_limit_take(gw->limits, peer.key, clock_mono_ms());
+}
+
+/*  Development conveniences answer only a client on this host, talking to
+    us directly: not through a proxy on this host, which makes every remote
+    client look local. */
+static bool
+s_local_client(struct lws *wsi)
+{
+    client_addr_t peer;
+    if (client_addr_of_fd(lws_get_socket_fd(wsi), &peer) != 0 || !peer.loopback)
+        return false;
+    return lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) <= 0
+           && lws_hdr_custom_length(wsi, "forwarded:", 10) < 0
+           && lws_hdr_custom_length(wsi, "x-real-ip:", 10) < 0;
+}
+
+void
+http_routes_close_waiting(void *wsi, void *gw)
+{
+    (void) gw;
+    log_debug("http.evicted", NULL,
+              json_pack("{s:s}", "reason", "too many connections waiting from its address"));
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/*  wsi waits for a request's headers (again): count it against its
+    address (which may close that address's oldest waiting connection). */
+static void
+s_waiting(gateway_t *gw, struct lws *wsi)
+{
+    client_addr_t peer;
+    client_addr_of_fd(lws_get_socket_fd(wsi), &peer);
+    header_guard_waiting(gw->waiting, wsi, peer.key, clock_mono_ms());
+}
+
+/*  A keep-alive connection finished a request: it waits for the next. */
+static int
+s_transaction_completed(gateway_t *gw, struct lws *wsi)
+{
+    if (lws_http_transaction_completed(wsi))
+        return -1;
+    s_waiting(gw, wsi);
+    return 0;
+}
+
+void
+http_routes_on_accept(struct lws *wsi)
+{
+    s_waiting(gateway_of(wsi), wsi);
 }
 
 /*  GET /metrics: the counters plus gauges sampled now. */
@@ -496,6 +578,13 @@ s_metrics(gateway_t *gw, s_http_t *req)
                   "Live workers by kind.", "type", "gauge", "label", "kind", "values", live,
                   "p2p_rate_limited_total", "help", "Requests refused by the rate limit.", "type", "counter",
                   "values", (json_int_t) rate_limit_refusals(gw->limits));
+    json_object_set_new(gauges, "p2p_http_waiting_connections",
+                        json_pack("{s:s, s:s, s:I}", "help", "Connections waiting for request headers.",
+                                  "type", "gauge", "values", (json_int_t) header_guard_size(gw->waiting)));
+    json_object_set_new(gauges, "p2p_http_waiting_evicted_total",
+                        json_pack("{s:s, s:s, s:I}", "help",
+                                  "Waiting connections closed because their address opened too many.", "type",
+                                  "counter", "values", (json_int_t) header_guard_evicted(gw->waiting)));
     size_t len = 0;
     char *text = metrics_render(gw->metrics, gauges, workers, &len);
     s_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text ? text : "", len);
@@ -515,6 +604,13 @@ s_has_body(const char *method)
 static int
 s_on_request(gateway_t *gw, s_http_t *req)
 {
+    long long declared = s_content_length(req->wsi);
+    if (declared == -2) {
+        /* the body's end is unknown: answer, then close (RFC 9112 6.3) */
+        req->close_after = true;
+        s_respond_error(req, ERR_INVALID, "Content-Length must be a non-negative decimal integer");
+        return 0;
+    }
     char path[1024];
     const char *method = s_method(req->wsi, path, sizeof path);
     bool path_known;
@@ -549,7 +645,8 @@ s_on_request(gateway_t *gw, s_http_t *req)
         s_metrics(gw, req);
         return 0;
     case ROUTE_DEV_TOKEN:
-        if (!gw->cfg.dev_tokens) {
+        /* it mints tokens for anyone: local development only */
+        if (!gw->cfg.dev_tokens || !s_local_client(req->wsi)) {
             req->close_after = true;
             s_respond_error(req, ERR_NOT_FOUND, "no such endpoint");
             return 0;
@@ -590,11 +687,13 @@ s_on_request(gateway_t *gw, s_http_t *req)
         s_respond_error(req, ERR_RATE_LIMITED, "too many requests; retry later");
         return 0;
     }
-    s_add_query(req->wsi, req->params);
-    char clen[32];
-    long declared = -1;
-    if (has_body && lws_hdr_copy(req->wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
-        declared = strtol(clen, NULL, 10);
+    if (s_add_query(req->wsi, req->params, &err) != 0) {
+        req->close_after = has_body;
+        s_respond_error(req, ERR_INVALID, err.msg);
+        return 0;
+    }
+    if (!has_body)
+        declared = -1;
     if (declared > GATEWAY_MAX_BODY) {
         req->close_after = true;
         s_respond_error(req, ERR_TOO_LARGE, "request body is larger than 64 KiB");
@@ -684,10 +783,11 @@ done:
     the request version yet at this point and would answer "HTTP/1.0", which
     WebSocket clients reject as malformed. */
 static int
-s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text)
+s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text, int retry_after)
 {
     int status = err_http_status(code);
-    const char *phrase = status == 401   ? "Unauthorized"
+    const char *phrase = status == 400   ? "Bad Request"
+                         : status == 401 ? "Unauthorized"
                          : status == 403 ? "Forbidden"
                          : status == 404 ? "Not Found"
                          : status == 429 ? "Too Many Requests"
@@ -696,16 +796,24 @@ s_refuse_upgrade(struct lws *wsi, err_code_t code, const char *text)
     char *body = reply_gateway_error(code, text);
     if (!body)
         return -1;
+    char retry[48] = "";
+    if (retry_after > 0)
+        snprintf(retry, sizeof retry, "retry-after: %d\r\n", retry_after);
     unsigned char buf[LWS_PRE + 1536];
     char *p = (char *) buf + LWS_PRE;
     int n = snprintf(p, sizeof buf - LWS_PRE,
                      "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n"
-                     "connection: close\r\n\r\n%s",
-                     status, phrase, strlen(body), body);
+                     "%sconnection: close\r\n\r\n%s",
+                     status, phrase, strlen(body), retry, body);
     free(body);
     if (n < 0 || (size_t) n >= sizeof buf - LWS_PRE)
         return -1;
-    return lws_write(wsi, (unsigned char *) p, (size_t) n, LWS_WRITE_HTTP) == n ? 1 : -1;
+    if (lws_write(wsi, (unsigned char *) p, (size_t) n, LWS_WRITE_HTTP) != n)
+        return -1;
+    /* lws now completes the transaction and, despite "connection: close",
+       waits for another request on this connection: count it as waiting */
+    s_waiting(gateway_of(wsi), wsi);
+    return 1;
 }
 
 static bool
@@ -714,9 +822,13 @@ s_origin_allowed(gateway_t *gw, struct lws *wsi)
     const char *allowed = gw->cfg.ws_allowed_origins;
     if (!allowed || !*allowed)
         return true;
-    char origin[256];
-    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+    if (total <= 0)
         return true; /* non-browser clients send no Origin; CSWSH needs a browser */
+    /* an Origin too long for the buffer is no allowed one: fail closed */
+    char origin[256];
+    if (total >= (int) sizeof origin || lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) != total)
+        return false;
     size_t n = strlen(origin);
     for (const char *p = allowed; *p;) {
         const char *comma = strchr(p, ',');
@@ -734,19 +846,60 @@ s_origin_allowed(gateway_t *gw, struct lws *wsi)
     return false;
 }
 
-/*  The WebSocket gate: right path, allowed Origin, valid token. The identity
-    rides to the WebSocket protocol as the wsi's opaque user data. */
+/*  Is the subprotocol the client offers (if any) the session protocol? lws
+    binds the first offered name that is one of the vhost's protocols, and
+    "http" and "p2p-zmq" are ours too: a WebSocket bound to one of them would
+    be no session (no pings, no idle timeout, no close on suspension). So the
+    first name lws would bind must be "p2p", and names must be plain tokens
+    so that lws splits the list exactly as this does. */
+static bool
+s_subprotocol_allowed(struct lws *wsi)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL);
+    if (total <= 0)
+        return true; /* none offered: lws binds the default, "p2p" */
+    char list[256];
+    if (total >= (int) sizeof list || lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL) != total)
+        return false;
+    struct lws_vhost *vhost = lws_get_vhost(wsi);
+    for (char *save = NULL, *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        while (*name == ' ' || *name == '\t')
+            name++;
+        size_t len = strcspn(name, " \t");
+        if (name[len + strspn(name + len, " \t")] != 0 || len == 0)
+            return false; /* "a b", or an empty name */
+        name[len] = 0;
+        for (const char *c = name; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
+                  || *c == '-' || *c == '.' || *c == '_'))
+                return false;
+        if (lws_vhost_name_to_protocol(vhost, name))
+            return strcmp(name, WS_PROTOCOL) == 0;
+    }
+    return false; /* nothing we serve: lws would refuse it anyway */
+}
+
+/*  The WebSocket gate: a WebSocket upgrade, right path, the session
+    subprotocol, allowed Origin, valid token, within the caller's rate limit
+    (each upgrade writes to the database) and session cap. The identity rides
+    to the WebSocket protocol as the wsi's opaque user data. */
 int
-http_routes_confirm_upgrade(struct lws *wsi)
+http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade)
 {
     gateway_t *gw = gateway_of(wsi);
+    header_guard_done(gw->waiting, wsi); /* its headers are in */
     if (gw->stopping)
-        return s_refuse_upgrade(wsi, ERR_UNAVAILABLE, "the gateway is shutting down");
+        return s_refuse_upgrade(wsi, ERR_UNAVAILABLE, "the gateway is shutting down", 0);
+    if (!upgrade || strcasecmp(upgrade, "websocket") != 0)
+        return s_refuse_upgrade(wsi, ERR_INVALID, "only WebSocket upgrades are served", 0);
     char path[1024];
     if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0 || strcmp(path, WS_PATH) != 0)
-        return s_refuse_upgrade(wsi, ERR_NOT_FOUND, "no such endpoint");
+        return s_refuse_upgrade(wsi, ERR_NOT_FOUND, "no such endpoint", 0);
+    if (!s_subprotocol_allowed(wsi))
+        return s_refuse_upgrade(wsi, ERR_INVALID,
+                                "Sec-WebSocket-Protocol: only \"" WS_PROTOCOL "\" is served", 0);
     if (!s_origin_allowed(gw, wsi))
-        return s_refuse_upgrade(wsi, ERR_FORBIDDEN, "origin not allowed");
+        return s_refuse_upgrade(wsi, ERR_FORBIDDEN, "origin not allowed", 0);
     auth_identity_t *identity = malloc(sizeof *identity);
     err_t err;
     if (!identity)
@@ -754,11 +907,28 @@ http_routes_confirm_upgrade(struct lws *wsi)
     if (http_routes_authenticate(wsi, true, identity, &err) != 0) {
         free(identity);
         log_info("ws.unauthorized", NULL, json_pack("{s:s}", "reason", err.msg));
-        if (s_take_for_peer(gw, wsi))
-            return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later");
-        return s_refuse_upgrade(wsi, ERR_UNAUTHORIZED, err.msg);
+        int wait_s = s_take_for_peer(gw, wsi);
+        if (wait_s)
+            return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later", wait_s);
+        return s_refuse_upgrade(wsi, ERR_UNAUTHORIZED, err.msg, 0);
     }
+    char key[300];
+    snprintf(key, sizeof key, "user:%s", identity->user_id);
+    int wait_s = rate_limit_take(gw->limits, key, clock_mono_ms());
+    int cap = gw->cfg.ws_max_sessions_per_user;
+    bool full = cap > 0 && session_index_count(gw->by_user, identity->user_id) >= (size_t) cap;
     free(lws_get_opaque_user_data(wsi));
+    lws_set_opaque_user_data(wsi, NULL);
+    if (wait_s || full) {
+        free(identity);
+        log_info("ws.upgrade_refused", NULL,
+                 json_pack("{s:s}", "reason", wait_s ? "rate_limited" : "too_many_sessions"));
+        if (wait_s)
+            return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later", wait_s);
+        char text[96];
+        snprintf(text, sizeof text, "at most %d open sessions per user; close one to open another", cap);
+        return s_refuse_upgrade(wsi, ERR_TOO_MANY_SESSIONS, text, 0);
+    }
     lws_set_opaque_user_data(wsi, identity);
     return 0;
 }
@@ -770,9 +940,20 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     s_http_t *req = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return http_routes_confirm_upgrade(wsi);
+        return http_routes_confirm_upgrade(wsi, in);
+
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    case LWS_CALLBACK_ESTABLISHED:
+        /* a WebSocket bound to the HTTP protocol would be no session; the
+           gate refuses such upgrades, this makes sure */
+        return -1;
+
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        http_routes_on_accept(wsi);
+        return 0;
 
     case LWS_CALLBACK_HTTP:
+        header_guard_done(gw->waiting, wsi); /* its headers are in */
         s_forget(gw, req);
         memset(req, 0, sizeof *req);
         req->wsi = wsi;
@@ -798,7 +979,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         req->serving_file = false;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return s_transaction_completed(gw, wsi);
 
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if (req->serving_file)
@@ -811,7 +992,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         req->responding = false;
         if (rc || close_after)
             return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return s_transaction_completed(gw, wsi);
     }
 
     case LWS_CALLBACK_CLOSED_HTTP:
@@ -821,6 +1002,8 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return 0;
 
     case LWS_CALLBACK_WSI_DESTROY:
+        /* every connection ends here (lws calls protocols[0]) */
+        header_guard_done(gw->waiting, wsi);
         /* an upgrade that was confirmed but never completed */
         free(lws_get_opaque_user_data(wsi));
         lws_set_opaque_user_data(wsi, NULL);

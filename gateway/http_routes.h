@@ -11,11 +11,24 @@
 /*  lws protocol callback for protocols[0] (plain HTTP). */
 int http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
-/*  The WebSocket gate, for LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: path, Origin and
-    token. Returns 0 to let the upgrade proceed (the identity then rides as the
-    wsi's opaque user data, malloc'd, for the session to take), 1 when a
-    refusal (404/403/401) was written, -1 to hang up. */
-int http_routes_confirm_upgrade(struct lws *wsi);
+/*  The WebSocket gate, for LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (upgrade: the
+    Upgrade header, lws's `in`): a WebSocket upgrade on the session path,
+    subprotocol "p2p" or none, an allowed Origin, a valid token, the caller's
+    rate limit and session cap. Returns 0 to let the upgrade proceed (the
+    identity then rides as the wsi's opaque user data, malloc'd, for the
+    session to take), 1 when a refusal (400/401/403/404/429/503) was
+    written, -1 to hang up. */
+int http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade);
+
+/*  A connection was accepted (LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED,
+    which lws gives the default protocol): it now waits for its headers, and
+    counts against its address in gw->waiting (which may close that
+    address's oldest waiting connection; never this one). */
+void http_routes_on_accept(struct lws *wsi);
+
+/*  header_guard's evict callback: close wsi (a struct lws *) at the next
+    service of the loop. gw unused. */
+void http_routes_close_waiting(void *wsi, void *gw);
 
 /*  Per-connection memory lws allocates for http_routes_callback. */
 size_t http_routes_session_size(void);
@@ -30,8 +43,5 @@ int http_routes_authenticate(struct lws *wsi, bool allow_query, auth_identity_t 
 /*  The REST routes as a JSON array of {"method","path","auth"} (new reference),
     for `p2p-gateway --routes` and the API-description tests. */
 json_t *http_routes_describe(void);
-
-/*  The client's address as text into buf. */
-void http_routes_peer(struct lws *wsi, char *buf, size_t len);
 
 #endif

@@ -1,18 +1,21 @@
 /*  main.c - the gateway process: read config, build the gateway object, run
     the lws loop (HTTP, WebSocket and the workers' ZeroMQ socket all on one
-    thread), shut down cleanly on SIGINT/SIGTERM. */
+    thread), shut down cleanly on SIGINT/SIGTERM (SIGHUP: logged, ignored). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "gateway.h"
 #include "http_routes.h"
 #include "log.h"
 #include "stop_signal.h"
 #include "metrics.h"
+#include "header_guard.h"
 #include "pending.h"
+#include "session_index.h"
 #include "worker_pool.h"
 #include "ws_session.h"
 
@@ -42,6 +45,10 @@ s_zmq_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
     (void) len;
     if (reason == LWS_CALLBACK_RAW_RX_FILE)
         worker_pool_drain(gateway_of(wsi)->pool);
+    /* no client WebSocket may bind to this protocol (the upgrade gate
+       refuses; this makes sure) */
+    if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION || reason == LWS_CALLBACK_ESTABLISHED)
+        return -1;
     return 0;
 }
 
@@ -119,12 +126,15 @@ s_start(gateway_t *self)
         seed[0] = seed[1] = seed[2] = (uint64_t) clock_wall_ms();
     self->pending = handle_table_new(seed[0]);
     self->sessions = handle_table_new(seed[1]);
+    self->by_user = session_index_new();
+    self->waiting = header_guard_new(self->cfg.http_pending_per_address, http_routes_close_waiting, self);
     self->http = handle_table_new(seed[2]);
     self->limits = rate_limit_new(self->cfg.rate_limit_per_min);
     self->metrics = metrics_new();
     self->pool = worker_pool_new(self, &err);
     if (!self->pool) {
-        log_error("zmq.bind_failed", NULL, json_pack("{s:s}", "reason", err.msg));
+        log_error(err.code == ERR_INVALID ? "config.invalid" : "zmq.bind_failed", NULL,
+                  json_pack("{s:s}", "reason", err.msg));
         return -1;
     }
     return 0;
@@ -148,24 +158,33 @@ s_print_routes(void)
     return 0;
 }
 
+static int
+s_print_env_example(void)
+{
+    config_print_example();
+    return 0;
+}
+
+static const char s_usage[] =
+    "usage: p2p-gateway [--help | --version | --routes | --env-example]\n"
+    "  Runs the gateway (HTTP + WebSocket on P2P_HTTP_PORT, workers on P2P_WORKER_BIND)\n"
+    "  until SIGINT/SIGTERM; SIGHUP is logged and ignored (logs go to stderr).\n"
+    "  Configured by environment variables (JWT_SECRET is required); see .env.example.\n"
+    "  --routes       print the REST routes and WebSocket types this build serves (JSON)\n"
+    "  --env-example  print every setting with its default, as .env.example text\n"
+    "  --version      print the version\n";
+
 int
 main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--routes") == 0)
-        return s_print_routes();
-    if (argc > 1 && strcmp(argv[1], "--env-example") == 0) {
-        config_print_example();
-        return 0;
-    }
-    if (argc > 1) {
-        fprintf(stderr, "usage: p2p-gateway [--routes | --env-example]\n"
-                        "Configured by environment variables; see .env.example.\n");
-        return 2;
-    }
+    static const cli_action_t actions[] = {{"routes", s_print_routes}, {"env-example", s_print_env_example}};
+    int rc = cli_parse(argc, argv, "p2p-gateway", s_usage, actions, sizeof actions / sizeof actions[0]);
+    if (rc != CLI_RUN)
+        return rc;
     stop_signal_install();
 
     gateway_t self = {.started_ms = clock_mono_ms()};
-    int rc = 1;
+    rc = 1;
     if (s_start(&self) != 0)
         goto done;
 
@@ -192,7 +211,15 @@ main(int argc, char **argv)
     info.user = &self;
     info.vhost_name = "default";
     info.max_http_header_data = 16384; /* a JWT plus cookies outgrows the 4 KiB default */
-    info.max_http_header_pool = 256;
+    /* header tables: one per descriptor the process may open (both 0: lws
+       takes ulimit -n), allocated only while a connection reads headers, so
+       no connection ever waits for one; a fixed pool (256) let slow
+       clients starve everyone. Per address, header_guard bounds them. */
+    info.max_http_header_pool = 0;
+    info.max_http_header_pool2 = 0;
+    /* headers must be in this long after a connection is accepted (or its
+       next request starts); lws does not extend it as bytes trickle in */
+    info.timeout_secs_ah_idle = (unsigned) self.cfg.http_header_timeout_s;
     info.retry_and_idle_policy = &self.ws_policy;
     info.timeout_secs = 10;
     info.keepalive_timeout = 30;
@@ -215,12 +242,17 @@ main(int argc, char **argv)
     lws_sul_schedule(self.lws, 0, &self.safety_drain, s_on_safety_drain, SAFETY_DRAIN_US);
     lws_sul_schedule(self.lws, 0, &self.keepalive, s_on_keepalive, LWS_US_PER_SEC);
     log_info("gateway.started", NULL,
-             json_pack("{s:i, s:s, s:i}", "port", self.cfg.http_port, "workers", self.cfg.worker_bind, "pid",
-                       (int) getpid()));
+             json_pack("{s:s, s:i, s:s, s:i, s:s}", "version", cli_version(), "port", self.cfg.http_port,
+                       "workers", self.cfg.worker_bind, "pid", (int) getpid(), "worker_link",
+                       *self.cfg.worker_curve_secret_file ? "curve"
+                       : self.cfg.worker_link_insecure    ? "insecure"
+                                                          : "loopback"));
 
-    while (!stop_signal_requested())
+    while (!stop_signal_requested()) {
         if (s_service(&self) < 0)
             break;
+        stop_signal_log_hup();
+    }
 
     /* graceful stop: refuse new work, tell sessions we are going away, let
        requests in flight finish for a bounded time */
@@ -250,6 +282,8 @@ done:
     metrics_destroy(&self.metrics);
     handle_table_destroy(&self.pending);
     handle_table_destroy(&self.sessions);
+    session_index_destroy(&self.by_user);
+    header_guard_destroy(&self.waiting);
     handle_table_destroy(&self.http);
     auth_destroy(&self.auth);
     config_free(&self.cfg);

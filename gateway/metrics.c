@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+
 /*  Latency bucket upper bounds, seconds. */
 static const double s_bounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 #define BUCKETS (sizeof s_bounds / sizeof s_bounds[0])
@@ -231,10 +233,55 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
     }
 }
 
+/*  What runs: this gateway's version, and each worker's (from its
+    heartbeats), so a rolling upgrade can be watched; and which workers can
+    serve (their database is up). */
+static void
+s_render_build(const json_t *workers, s_buf_t *buf)
+{
+    s_printf(buf, "# HELP p2p_build_info The gateway's build (always 1), labelled with its version.\n"
+                  "# TYPE p2p_build_info gauge\n");
+    s_printf(buf, "p2p_build_info{version=\"");
+    s_label(buf, cli_version());
+    s_printf(buf, "\"} 1\n");
+    s_printf(buf,
+             "# HELP p2p_worker_build_info A live worker's build (always 1), labelled with its version.\n"
+             "# TYPE p2p_worker_build_info gauge\n");
+    size_t index;
+    json_t *worker;
+    json_array_foreach((json_t *) workers, index, worker)
+    {
+        const char *version = json_string_value(json_object_get(json_object_get(worker, "stats"), "version"));
+        if (!version)
+            continue;
+        s_printf(buf, "p2p_worker_build_info{worker=\"");
+        s_label(buf, json_string_value(json_object_get(worker, "worker")));
+        s_printf(buf, "\",kind=\"");
+        s_label(buf, json_string_value(json_object_get(worker, "kind")));
+        s_printf(buf, "\",version=\"");
+        s_label(buf, version);
+        s_printf(buf, "\"} 1\n");
+    }
+    s_printf(buf, "# HELP p2p_worker_serving 1 while a live worker can serve (its database is up), else 0.\n"
+                  "# TYPE p2p_worker_serving gauge\n");
+    json_array_foreach((json_t *) workers, index, worker)
+    {
+        json_t *serving = json_object_get(worker, "serving");
+        if (!json_is_boolean(serving))
+            continue;
+        s_printf(buf, "p2p_worker_serving{worker=\"");
+        s_label(buf, json_string_value(json_object_get(worker, "worker")));
+        s_printf(buf, "\",kind=\"");
+        s_label(buf, json_string_value(json_object_get(worker, "kind")));
+        s_printf(buf, "\"} %d\n", json_is_true(serving) ? 1 : 0);
+    }
+}
+
 char *
 metrics_render(const metrics_t *self, const json_t *gauges, const json_t *workers, size_t *len)
 {
     s_buf_t buf = {0};
+    s_render_build(workers, &buf);
     s_render_requests(self, &buf);
     s_render_gauges(gauges, &buf);
     s_render_workers(workers, &buf);

@@ -10,17 +10,26 @@
 #define P2P_WORKER_POOL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "err.h"
 #include "gateway.h"
 
 #define WORKER_KEY_MAX 64
 
-/*  Bind a ROUTER on gw->cfg.worker_bind. Returns NULL with err when it cannot bind. */
+/*  Bind a ROUTER on gw->cfg.worker_bind, a CURVE server when
+    P2P_WORKER_CURVE_SECRET_FILE and P2P_WORKER_CURVE_CLIENTS_DIR are set.
+    Returns NULL with err: ERR_INVALID for a configuration that would let
+    anyone in (one of the two CURVE keys only, or a non-loopback endpoint
+    without CURVE or P2P_WORKER_LINK_INSECURE=1) or an unknown kind in
+    P2P_READY_KINDS, else when it cannot bind. */
 worker_pool_t *worker_pool_new(gateway_t *gw, err_t *err);
 
 /*  Close the socket and forget every worker; NULL-safe, NULLs *self_p. */
 void worker_pool_destroy(worker_pool_t **self_p);
+
+/*  The endpoint the ROUTER is bound to, with the port resolved (caller frees). */
+char *worker_pool_endpoint(worker_pool_t *self);
 
 /*  A dup of the ROUTER's ZMQ_FD for lws to poll (lws closes it). */
 int worker_pool_fd(worker_pool_t *self);
@@ -47,10 +56,19 @@ void worker_pool_drain(worker_pool_t *self);
 /*  Heartbeat live workers and purge those silent for 3 intervals. */
 void worker_pool_tick(worker_pool_t *self);
 
-/*  Every live worker as {"worker","kind","inflight","stats"} (new reference). */
+/*  Every live worker as {"worker","kind","inflight","serving","stats"} (new reference). */
 json_t *worker_pool_describe(worker_pool_t *self);
 
 /*  Live workers of service. */
 int worker_pool_live(const worker_pool_t *self, service_t service);
+
+/*  Live workers of service that can serve (their database is up, as their
+    last heartbeat said). */
+int worker_pool_serving(const worker_pool_t *self, service_t service);
+
+/*  Ready for traffic: a serving worker of every kind P2P_READY_KINDS names.
+    Fills detail (may be NULL) with {"workers": live by kind, "serving":
+    serving by kind, "required": [kinds]}, references added. */
+bool worker_pool_ready(const worker_pool_t *self, json_t *detail);
 
 #endif

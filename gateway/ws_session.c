@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "clock.h"
+#include "event.h"
 #include "http_routes.h"
 #include "log.h"
 #include "pending.h"
 #include "reply.h"
+#include "session_index.h"
 #include "ws_frame.h"
 
 /*  Requests one session may have in flight before we stop reading from it. */
@@ -273,6 +275,10 @@ s_on_open(gateway_t *gw, s_session_t *s, struct lws *wsi)
         lws_set_opaque_user_data(wsi, NULL);
     }
     s->handle = handle_table_insert(gw->sessions, s);
+    if (authenticated && s->handle && session_index_add(gw->by_user, s->identity.user_id, s->handle) != 0) {
+        handle_table_remove(gw->sessions, s->handle);
+        s->handle = 0; /* out of memory: refused below like any failed open */
+    }
     /* nothing is read until the profile check has answered */
     s_pause(s, true);
     pending_request_t req = {
@@ -432,6 +438,12 @@ s_on_writeable(s_session_t *s, struct lws *wsi)
         }
     }
     if (s->state == WS_CLOSING) {
+        /* a long last frame may still sit in lws's output buffer: closing
+           now would drop the close frame, so close once it has left */
+        if (lws_partial_buffered(wsi)) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
         lws_close_reason(wsi, (enum lws_close_status) s->close_code, NULL, 0);
         return -1;
     }
@@ -444,9 +456,14 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     gateway_t *gw = gateway_of(wsi);
     s_session_t *s = user;
     switch (reason) {
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* a new connection is bound to the default protocol, this one */
+        http_routes_on_accept(wsi);
+        return 0;
+
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         /* lws binds the upgrading wsi to this (default) protocol first */
-        return http_routes_confirm_upgrade(wsi);
+        return http_routes_confirm_upgrade(wsi, in);
 
     case LWS_CALLBACK_ESTABLISHED:
         s_on_open(gw, s, wsi);
@@ -465,6 +482,7 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         if (s->handle) {
             handle_table_remove(gw->sessions, s->handle);
+            session_index_remove(gw->by_user, s->identity.user_id, s->handle);
             log_info("ws.closed", NULL,
                      json_pack("{s:I, s:I}", "session", (json_int_t) s->handle, "ms",
                                (json_int_t) (clock_mono_ms() - s->opened_ms)));
@@ -484,50 +502,141 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return 0;
 }
 
+/*  The reason as the notice's text shows it: long reasons are cut, on a
+    character boundary (a cut inside one would make the JSON build fail and
+    the notice would be lost), with an ellipsis. */
+#define WS_NOTICE_REASON_MAX 1024
+
+static char *
+s_notice_text(const char *reason)
+{
+    static const char head[] = "Your P2P account has been suspended";
+    if (!reason || !*reason)
+        return strdup("Your P2P account has been suspended.");
+    size_t len = strlen(reason);
+    bool cut = len > WS_NOTICE_REASON_MAX;
+    if (cut) {
+        len = WS_NOTICE_REASON_MAX;
+        while (len && ((unsigned char) reason[len] & 0xC0) == 0x80)
+            len--;
+    }
+    char *text = malloc(sizeof head + 2 + len + 4);
+    if (text)
+        sprintf(text, "%s: %.*s%s", head, (int) len, reason, cut ? "\xe2\x80\xa6" /* U+2026 */ : "");
+    return text;
+}
+
 typedef struct {
-    const char *user_id;
-    json_t *message; /* the frame's members besides "type" */
+    gateway_t *gw;
+    json_t *message;   /* account_suspended: the frame's members besides "type" */
+    const char *frame; /* user.push: the frame, as the worker wrote it */
+    size_t frame_len;
     int told;
-} s_notice_t;
+} s_event_t;
 
 static void
-s_suspend_one(uint64_t handle, void *item, void *arg)
+s_suspend_one(uint64_t handle, void *arg)
 {
-    (void) handle;
-    s_session_t *s = item;
-    s_notice_t *notice = arg;
-    if (s->state == WS_CLOSING || strcmp(s->identity.user_id, notice->user_id) != 0)
+    s_event_t *ev = arg;
+    s_session_t *s = handle_table_lookup(ev->gw->sessions, handle);
+    if (!s || s->state == WS_CLOSING)
         return;
-    s_queue_json(s, "account_suspended", NULL, json_incref(notice->message));
+    s_queue_json(s, "account_suspended", NULL, json_incref(ev->message));
     s_close_after(s, LWS_CLOSE_STATUS_POLICY_VIOLATION);
-    notice->told++;
+    ev->told++;
+}
+
+/*  account_suspended: tell each of the user's sessions, then close it (1008). */
+static void
+s_on_suspended(gateway_t *gw, const char *user_id, const char *body, size_t len)
+{
+    json_t *details = json_loadb(body, len, 0, NULL);
+    const char *reason = json_string_value(json_object_get(details, "reason"));
+    char *text = s_notice_text(reason);
+    s_event_t ev = {
+        .gw = gw,
+        .message = json_pack("{s:b, s:s, s:s}", "success", 0, "error", "ACCOUNT_SUSPENDED", "message",
+                             text ? text : "Your P2P account has been suspended."),
+    };
+    free(text);
+    json_t *until = json_object_get(details, "suspended_until");
+    json_object_set(ev.message, "suspended_until", json_is_string(until) ? until : json_null());
+    if (reason)
+        json_object_set_new(ev.message, "reason", json_string(reason));
+    session_index_foreach(gw->by_user, user_id, s_suspend_one, &ev);
+    log_info("ws.suspended", NULL, json_pack("{s:i}", "sessions", ev.told));
+    json_decref(ev.message);
+    json_decref(details);
+}
+
+static void
+s_push_one(uint64_t handle, void *arg)
+{
+    s_event_t *ev = arg;
+    s_session_t *s = handle_table_lookup(ev->gw->sessions, handle);
+    /* a session still connecting has not had "connected" yet: it lists what
+       it missed once it has */
+    if (!s || s->state != WS_READY)
+        return;
+    unsigned char *buf = malloc(LWS_PRE + ev->frame_len + 1);
+    if (!buf)
+        return;
+    memcpy(buf + LWS_PRE, ev->frame, ev->frame_len);
+    s_queue(s, buf, ev->frame_len);
+    ev->told++;
+}
+
+/*  user.push: the body is the frame; check it is one a client can take. */
+static void
+s_on_push(gateway_t *gw, const char *user_id, const char *body, size_t len)
+{
+    json_t *frame = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *type = json_object_get(frame, "type");
+    const char *why = !json_is_object(frame)                               ? "the body is not a JSON object"
+                      : !json_is_string(type) || !json_string_length(type) ? "no \"type\""
+                      : json_object_get(frame, "request_id")               ? "a push has no \"request_id\""
+                                                                           : NULL;
+    if (why) {
+        log_warn("event.malformed", NULL, json_pack("{s:s, s:s}", "event", "user.push", "reason", why));
+        json_decref(frame);
+        return;
+    }
+    s_event_t ev = {.gw = gw, .frame = body, .frame_len = len};
+    session_index_foreach(gw->by_user, user_id, s_push_one, &ev);
+    log_debug("ws.pushed", NULL,
+              json_pack("{s:s, s:i}", "type", json_string_value(type), "sessions", ev.told));
+    json_decref(frame);
 }
 
 void
-ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len)
+ws_session_on_event(gateway_t *gw, service_t from, const char *event, const char *user_id, const char *body,
+                    size_t len)
 {
-    if (strcmp(event, "account_suspended") != 0 || !user_id || !*user_id) {
-        log_warn("event.unknown", NULL, json_pack("{s:s}", "event", event));
+    event_t ev = event_from_name(event);
+    if (ev == EVENT_UNKNOWN) {
+        log_warn("event.unknown", NULL,
+                 json_pack("{s:s, s:s}", "event", event ? event : "", "from", service_name(from)));
         return;
     }
-    json_t *details = json_loadb(body, len, 0, NULL);
-    const char *reason = json_string_value(json_object_get(details, "reason"));
-    char text[700];
-    snprintf(text, sizeof text, "Your P2P account has been suspended%s%s", reason && *reason ? ": " : ".",
-             reason && *reason ? reason : "");
-    s_notice_t notice = {
-        .user_id = user_id,
-        .message = json_pack("{s:b, s:s, s:s}", "success", 0, "error", "ACCOUNT_SUSPENDED", "message", text),
-    };
-    json_t *until = json_object_get(details, "suspended_until");
-    json_object_set(notice.message, "suspended_until", until ? until : json_null());
-    if (reason)
-        json_object_set_new(notice.message, "reason", json_string(reason));
-    /* suspensions are rare: a scan of the sessions beats keeping an index */
-    handle_table_foreach(gw->sessions, s_suspend_one, &notice);
-    log_info("ws.suspended", NULL, json_pack("{s:i}", "sessions", notice.told));
-    json_decref(notice.message);
-    json_decref(details);
+    if (!event_may_send(ev, from)) {
+        /* a worker of the wrong kind, or a peer that never registered */
+        log_warn("event.refused", NULL,
+                 json_pack("{s:s, s:s}", "event", event_name(ev), "from", service_name(from)));
+        return;
+    }
+    if (!user_id || !*user_id) {
+        log_warn("event.malformed", NULL,
+                 json_pack("{s:s, s:s}", "event", event_name(ev), "reason", "no user_id"));
+        return;
+    }
+    switch (event_action(ev)) {
+    case EVENT_ACT_SUSPEND:
+        s_on_suspended(gw, user_id, body, len);
+        break;
+    case EVENT_ACT_PUSH:
+        s_on_push(gw, user_id, body, len);
+        break;
+    }
 }
 
 static void

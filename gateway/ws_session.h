@@ -18,10 +18,13 @@ size_t ws_session_size(void);
 void ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const char *client_request_id,
                         int status, const char *body, size_t len);
 
-/*  A worker's event about user_id reached this gateway ("account_suspended":
-    tell each of the user's sessions and close it). body is the event's JSON
-    object text, borrowed. */
-void ws_session_on_event(gateway_t *gw, const char *event, const char *user_id, const char *body, size_t len);
+/*  A worker of kind from (SERVICE_NONE: a peer that is not a registered
+    worker) sent event about user_id. Events not in common/event.h, or from a
+    kind its line does not allow, are dropped with a warning; the others act
+    on the user's sessions only (found through gw->by_user), as the table
+    says. body is the event's JSON text, borrowed. */
+void ws_session_on_event(gateway_t *gw, service_t from, const char *event, const char *user_id,
+                         const char *body, size_t len);
 
 /*  Ping sessions whose last ping is P2P_WS_PING_INTERVAL_S old and drop those
     silent (no frame, no pong) for P2P_WS_IDLE_TIMEOUT_S. Call about once a

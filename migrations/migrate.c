@@ -7,8 +7,18 @@
     may start at once). The runner refuses to touch a database that already holds
     versions this directory does not know: that database belongs to newer code.
 
-    Usage: p2p-migrate [--dir DIR]
+    It waits for the database: a server that does not answer yet (starting, or
+    not reachable yet) is tried again with growing pauses for a bounded time,
+    since a Kubernetes Job or a compose file without health gating may start it
+    first. A server that answers and refuses (bad password, no such database)
+    fails at once: waiting would not fix it. So does a database whose encoding
+    is not UTF-8: the services' text is UTF-8, and such a database would count
+    bytes as characters in the schema's CHECKs.
+
+    Usage: p2p-migrate [--dir DIR] [--wait SECONDS] | --help | --version
       DIR defaults to $P2P_MIGRATIONS_DIR, else "migrations" (relative to cwd).
+      SECONDS (how long to wait for the database; 0 = one attempt) defaults to
+      $P2P_MIGRATE_WAIT_S, else 60.
       DATABASE_URL defaults to postgresql://p2p:p2p@127.0.0.1:5432/pxyz_fx_p2p.
     Exit: 0 success (including nothing to do), 1 failure, 2 usage error.
     Logs one JSON object per line on stderr.
@@ -17,6 +27,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +42,16 @@
 
 #define MIGRATE_DEFAULT_URL "postgresql://p2p:p2p@127.0.0.1:5432/pxyz_fx_p2p"
 #define MIGRATE_DEFAULT_DIR "migrations"
+#define MIGRATE_DEFAULT_WAIT_S 60
+//  A day: anything longer is a typo, not a plan.
+#define MIGRATE_MAX_WAIT_S 86400
+//  Pauses between attempts to reach the database: doubling from the first to the last.
+#define MIGRATE_RETRY_FIRST_MS 250
+#define MIGRATE_RETRY_MAX_MS 4000
+//  libpq's own bound on one attempt (its minimum is 2 s).
+#define MIGRATE_CONNECT_TIMEOUT_S 5
+//  PostgreSQL's name for the only encoding we accept.
+#define MIGRATE_ENCODING "UTF8"
 //  Arbitrary but fixed: every p2p-migrate takes the same lock ("p2pmigrt" in ASCII).
 #define MIGRATE_LOCK_KEY "8084979289137198708"
 //  A migration file larger than this is almost certainly a mistake (a data dump).
@@ -354,6 +375,104 @@ cleanup:
 }
 
 //  --------------------------------------------------------------------------
+//  Reaching the database
+
+static int64_t
+s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  Parses a whole number of seconds in 0..MIGRATE_MAX_WAIT_S. Returns 0 or -1.
+static int
+s_parse_wait(const char *text, int *seconds)
+{
+    char *end;
+    errno = 0;
+    long value = text && *text ? strtol(text, &end, 10) : -1;
+    if (value < 0 || value > MIGRATE_MAX_WAIT_S || errno || *end)
+        return -1;
+    *seconds = (int) value;
+    return 0;
+}
+
+//  Connects to url, trying again while the server does not answer (or answers
+//  "starting up") until wait_s seconds have passed. Returns the connection
+//  (caller PQfinish()es), or NULL after logging why.
+static PGconn *
+s_connect(const char *url, int wait_s)
+{
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", MIGRATE_CONNECT_TIMEOUT_S);
+    //  expand_dbname=1 parses the URL; the URL may still override these defaults.
+    const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
+    const char *values[] = {timeout, "p2p-migrate", url, NULL};
+    int64_t give_up = s_now_ms() + (int64_t) wait_s * 1000;
+    int pause_ms = MIGRATE_RETRY_FIRST_MS;
+    for (int attempt = 1;; attempt++) {
+        PGconn *conn = PQconnectdbParams(keys, values, 1);
+        if (conn && PQstatus(conn) == CONNECTION_OK)
+            return conn;
+        //  The message names host and port but never the password.
+        char error[512];
+        snprintf(error, sizeof error, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+        error[strcspn(error, "\n")] = '\0';
+        PQfinish(conn);
+        //  PQping tells "nobody answers / starting up" (worth waiting for) from
+        //  a server that answered and refused us, or a URL that cannot work.
+        PGPing ping = PQpingParams(keys, values, 1);
+        bool transient = ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT;
+        int64_t left_ms = give_up - s_now_ms();
+        if (!transient || left_ms <= 0) {
+            char attempts[16], waited[16];
+            snprintf(attempts, sizeof attempts, "%d", attempt);
+            snprintf(waited, sizeof waited, "%d", wait_s);
+            migrate_field_t fields[] = {
+                {"error", error, false},
+                {"attempts", attempts, true},
+                {"wait_s", waited, true},
+                {"reason",
+                 transient ? "the database did not answer within the wait (P2P_MIGRATE_WAIT_S, --wait)"
+                           : "the database answered and refused the connection",
+                 false}};
+            s_log(MIGRATE_LOG_ERROR, "migrate.connect_failed", fields, 4);
+            return NULL;
+        }
+        //  The last pause ends at the deadline, for one last attempt there.
+        int sleep_ms = pause_ms < left_ms ? pause_ms : (int) left_ms;
+        char attempts[16], retry[16];
+        snprintf(attempts, sizeof attempts, "%d", attempt);
+        snprintf(retry, sizeof retry, "%d", sleep_ms);
+        migrate_field_t fields[] = {
+            {"error", error, false}, {"attempt", attempts, true}, {"retry_in_ms", retry, true}};
+        s_log(MIGRATE_LOG_WARN, "migrate.db_waiting", fields, 3);
+        struct timespec pause = {sleep_ms / 1000, (long) (sleep_ms % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+        pause_ms = pause_ms * 2 > MIGRATE_RETRY_MAX_MS ? MIGRATE_RETRY_MAX_MS : pause_ms * 2;
+    }
+}
+
+//  Refuses a database whose encoding is not UTF-8 (the server reports it when
+//  we connect). Returns 0, or -1 after logging.
+static int
+s_check_encoding(PGconn *conn)
+{
+    const char *encoding = PQparameterStatus(conn, "server_encoding");
+    if (encoding && strcmp(encoding, MIGRATE_ENCODING) == 0)
+        return 0;
+    migrate_field_t fields[] = {
+        {"encoding", encoding ? encoding : "unknown", false},
+        {"error",
+         "the database's encoding is not UTF8; refusing to migrate it (create it with ENCODING 'UTF8', "
+         "or initdb -E UTF8)",
+         false}};
+    s_log(MIGRATE_LOG_ERROR, "migrate.encoding_refused", fields, 2);
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
 //  Database steps
 
 //  Runs one parameterised command that returns no rows we need.
@@ -478,11 +597,13 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: p2p-migrate [--dir DIR]\n"
+            "usage: p2p-migrate [--dir DIR] [--wait SECONDS] | --help | --version\n"
             "  Applies DIR/NNN_name.sql in order to $DATABASE_URL.\n"
             "  DIR defaults to $P2P_MIGRATIONS_DIR, else \"%s\".\n"
+            "  SECONDS: how long to wait for the database to answer (0: try once);\n"
+            "    defaults to $P2P_MIGRATE_WAIT_S, else %d.\n"
             "  DATABASE_URL defaults to %s.\n",
-            MIGRATE_DEFAULT_DIR, MIGRATE_DEFAULT_URL);
+            MIGRATE_DEFAULT_DIR, MIGRATE_DEFAULT_WAIT_S, MIGRATE_DEFAULT_URL);
 }
 
 int
@@ -492,20 +613,51 @@ main(int argc, char *argv[])
     const char *dir = getenv("P2P_MIGRATIONS_DIR");
     if (!dir || !*dir)
         dir = MIGRATE_DEFAULT_DIR;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-            dir = argv[++i];
-        else if (strncmp(argv[i], "--dir=", 6) == 0)
-            dir = argv[i] + 6;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    int wait_s = MIGRATE_DEFAULT_WAIT_S;
+    const char *wait_text = getenv("P2P_MIGRATE_WAIT_S");
+    if (wait_text && *wait_text && s_parse_wait(wait_text, &wait_s)) {
+        fprintf(stderr, "p2p-migrate: P2P_MIGRATE_WAIT_S must be a whole number of seconds from 0 to %d\n",
+                MIGRATE_MAX_WAIT_S);
+        return 2;
+    }
+    static const struct option options[] = {
+        {"dir", required_argument, NULL, 'd'},
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "d:w:hV", options, NULL)) != -1) {
+        if (opt == 'd') {
+            dir = optarg;
+        }
+        else if (opt == 'w') {
+            if (s_parse_wait(optarg, &wait_s)) {
+                fprintf(stderr, "p2p-migrate: --wait must be a whole number of seconds from 0 to %d\n",
+                        MIGRATE_MAX_WAIT_S);
+                return 2;
+            }
+        }
+        else if (opt == 'h') {
             s_usage(stdout);
             return 0;
         }
+        else if (opt == 'V') {
+            printf("p2p-migrate %s\n", P2P_VERSION);
+            return 0;
+        }
         else {
-            fprintf(stderr, "p2p-migrate: unknown argument '%s'\n", argv[i]);
+            fprintf(stderr, "p2p-migrate: unknown or incomplete option '%s'\n", argv[optind - 1]);
             s_usage(stderr);
             return 2;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "p2p-migrate: unexpected argument '%s'\n", argv[optind]);
+        s_usage(stderr);
+        return 2;
     }
     const char *url = getenv("DATABASE_URL");
     if (!url || !*url)
@@ -527,15 +679,9 @@ main(int argc, char *argv[])
         goto cleanup;
     }
 
-    //  expand_dbname=1 parses the URL; the URL may still override the app name.
-    const char *keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *values[] = {url, "p2p-migrate", NULL};
-    conn = PQconnectdbParams(keys, values, 1);
-    if (!conn || PQstatus(conn) != CONNECTION_OK) {
-        //  The message names host and port but never the password.
-        s_log_error("migrate.connect_failed", NULL, conn ? PQerrorMessage(conn) : "out of memory");
+    conn = s_connect(url, wait_s);
+    if (!conn || s_check_encoding(conn))
         goto cleanup;
-    }
     PQsetNoticeProcessor(conn, s_notice_processor, NULL);
     if (s_exec(conn, "migrate.failed", NULL, "SET client_min_messages = warning", 0, NULL))
         goto cleanup;
@@ -585,8 +731,9 @@ cleanup:;
     migrate_field_t fields[] = {{"dir", dir, false},
                                 {"applied", applied_text, true},
                                 {"skipped", skipped_text, true},
-                                {"result", rc ? "failed" : "ok", false}};
-    s_log(rc ? MIGRATE_LOG_ERROR : MIGRATE_LOG_INFO, "migrate.done", fields, 4);
+                                {"result", rc ? "failed" : "ok", false},
+                                {"version", P2P_VERSION, false}};
+    s_log(rc ? MIGRATE_LOG_ERROR : MIGRATE_LOG_INFO, "migrate.done", fields, 5);
     PQclear(applied);
     if (conn)
         PQfinish(conn); //  also releases the advisory lock

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -22,9 +23,27 @@ s_stats(void *app)
                      (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec);
 }
 
-int
-main(void)
+static int
+s_print_env_example(void)
 {
+    config_print_example();
+    return 0;
+}
+
+static const char s_usage[] = "usage: p2p-profile-svc [--help | --version | --env-example]\n"
+                              "  Runs a profile worker: serves every gateway in P2P_GATEWAY_ENDPOINTS from\n"
+                              "  DATABASE_URL until SIGINT/SIGTERM; SIGHUP is logged and ignored.\n"
+                              "  Configured by environment variables; see .env.example.\n"
+                              "  --env-example  print every setting with its default, as .env.example text\n"
+                              "  --version      print the version\n";
+
+int
+main(int argc, char **argv)
+{
+    static const cli_action_t actions[] = {{"env-example", s_print_env_example}};
+    int rc = cli_parse(argc, argv, "p2p-profile-svc", s_usage, actions, 1);
+    if (rc != CLI_RUN)
+        return rc;
     config_t cfg;
     err_t err;
     if (config_load(&cfg, &err) != 0) {
@@ -39,21 +58,28 @@ main(void)
         .db = db_new(cfg.database_url, statements, statement_count),
         .activity = profile_activity_new(PROFILE_ACTIVITY_MAX_PENDING, PROFILE_ACTIVITY_QUIET_MS),
     };
-    int rc = 1;
+    rc = 1;
     if (!app.db || !app.activity) {
         log_error("profile_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
         goto done;
     }
     /* Connect now so a bad DATABASE_URL shows up in the log at start; the
-       worker still runs (and answers 503) until the database is reachable. */
-    if (db_connect(app.db, &err) != 0)
+       worker still runs (and answers 503) until the database is reachable,
+       but never on a database it refuses (not UTF-8). */
+    if (db_connect(app.db, &err) != 0) {
+        if (db_refusal(app.db)) {
+            log_error("profile_svc.start_failed", NULL, json_pack("{s:s}", "error", db_refusal(app.db)));
+            goto done;
+        }
         log_warn("profile_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
+    }
 
     worker_spec_t spec = {
         .service = SERVICE_PROFILE,
         .app = &app,
         .tick = profile_handlers_tick,
         .stats = s_stats,
+        .db = app.db,
     };
     spec.routes = profile_handlers_routes(&spec.route_count);
     rc = worker_run(&cfg, &spec);

@@ -1,7 +1,8 @@
 /*  profile_handlers.c - one handler per profile message type (see
     profile_handlers.h). Each one: validate the body, one repository call
-    (two on rare paths), build the reply. Replies follow the seed: REST wraps
-    a profile as data.profile, WebSocket sends it as data itself. */
+    (two on rare paths), build the reply. How a reply differs between REST
+    and WebSocket (a profile is data.profile on REST, data itself on the
+    WebSocket) is common/reply_shape.h's table, not the handlers' concern. */
 #include "profile_handlers.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "profile_repo.h"
 #include "profile_validate.h"
 #include "reply.h"
+#include "reply_shape.h"
 
 #define S_MSG_NOT_JOINED_CHECK "You have not joined P2P trading yet."
 #define S_MSG_NOT_JOINED "You have not joined P2P trading yet. Please create a P2P profile first."
@@ -23,7 +25,6 @@
 #define S_MSG_OWN_NOT_FOUND "P2P profile not found"
 #define S_MSG_NOT_FOUND "Profile not found"
 #define S_MSG_SUSPENDED "Your account is suspended"
-#define S_MSG_WS_UPDATE_FAILED "Failed to update profile: "
 
 static const worker_route_t s_routes[] = {
     {MSG_PROFILE_GET, .batch = profile_handlers_get},
@@ -52,60 +53,49 @@ s_seen(profile_app_t *app, const worker_request_t *req)
 }
 
 static void
-s_reply_error(worker_reply_t *reply, err_code_t code, const char *text)
+s_reply_error(const worker_request_t *req, worker_reply_t *reply, err_code_t code, const char *text)
 {
     err_t err;
     err_set(&err, code, "%s", text);
-    worker_reply_error(reply, &err);
+    reply_shape_error(reply, req, &err);
 }
 
 /*  The first row of rows (rows has at least one). */
 static profile_row_t
-s_first(const profile_rows_t *rows)
+s_first(const db_rows_t *rows)
 {
     profile_row_t row;
-    profile_rows_get(rows, 0, &row);
+    profile_row_get(rows, 0, &row);
     return row;
-}
-
-/*  {"profile": profile} for REST, the profile itself for WebSocket. */
-static json_t *
-s_profile_data(const worker_request_t *req, json_t *profile)
-{
-    if (req->channel == CHANNEL_WEBSOCKET)
-        return profile;
-    json_t *data = json_object();
-    json_object_set_new(data, "profile", profile);
-    return data;
 }
 
 /*  The caller's own profile (one row; caller destroys). Replies 404 (or the
     database error) and returns NULL when there is none. */
-static profile_rows_t *
+static db_rows_t *
 s_own_profile(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
 {
     err_t err;
-    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    db_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
     if (!rows) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return NULL;
     }
-    if (profile_rows_count(rows) == 0) {
-        profile_rows_destroy(&rows);
-        s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
+    if (db_rows_count(rows) == 0) {
+        db_rows_destroy(&rows);
+        s_reply_error(req, reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
     }
     return rows;
 }
 
 /*  The row in rows for a lookup: the caller's own when profile_id is 0. */
 static bool
-s_find(const profile_rows_t *rows, int64_t profile_id, const char *user_id, profile_row_t *row)
+s_find(const db_rows_t *rows, int64_t profile_id, const char *user_id, profile_row_t *row)
 {
-    for (size_t r = 0; r < profile_rows_count(rows); r++) {
-        const char *key = profile_rows_value(rows, r, profile_id ? PROFILE_COL_ID : PROFILE_COL_USER_ID);
+    for (size_t r = 0; r < db_rows_count(rows); r++) {
+        const char *key = db_rows_value(rows, r, profile_id ? PROFILE_COL_ID : PROFILE_COL_USER_ID);
         bool match = key && (profile_id ? strtoll(key, NULL, 10) == profile_id : strcmp(key, user_id) == 0);
         if (match) {
-            profile_rows_get(rows, r, row);
+            profile_row_get(rows, r, row);
             return true;
         }
     }
@@ -133,7 +123,7 @@ s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_r
         err_t err;
         wanted[i] = 0;
         if (!own_only && profile_validate_profile_id(reqs[i]->data, &wanted[i], &err) != 0) {
-            worker_reply_error(replies[i], &err);
+            reply_shape_error(replies[i], reqs[i], &err);
             wanted[i] = -1;
         }
         else if (wanted[i] == 0)
@@ -142,40 +132,34 @@ s_lookup_batch(profile_app_t *app, const worker_request_t *const *reqs, worker_r
             ids[id_count++] = wanted[i];
     }
     err_t user_err = {0}, id_err = {0};
-    profile_rows_t *by_user =
-        user_count ? profile_repo_by_users(app->db, user_ids, user_count, &user_err) : NULL;
-    profile_rows_t *by_id = id_count ? profile_repo_by_ids(app->db, ids, id_count, &id_err) : NULL;
+    db_rows_t *by_user = user_count ? profile_repo_by_users(app->db, user_ids, user_count, &user_err) : NULL;
+    db_rows_t *by_id = id_count ? profile_repo_by_ids(app->db, ids, id_count, &id_err) : NULL;
     for (size_t i = 0; i < count; i++) {
         if (wanted[i] < 0)
             continue;
-        profile_rows_t *rows = wanted[i] ? by_id : by_user;
+        db_rows_t *rows = wanted[i] ? by_id : by_user;
         profile_row_t row;
         if (!rows)
-            worker_reply_error(replies[i], wanted[i] ? &id_err : &user_err);
+            reply_shape_error(replies[i], reqs[i], wanted[i] ? &id_err : &user_err);
         else if (!s_find(rows, wanted[i], reqs[i]->user_id, &row))
-            s_reply_error(replies[i], ERR_NOT_FOUND, wanted[i] ? S_MSG_NOT_FOUND : S_MSG_OWN_NOT_FOUND);
+            s_reply_error(reqs[i], replies[i], ERR_NOT_FOUND,
+                          wanted[i] ? S_MSG_NOT_FOUND : S_MSG_OWN_NOT_FOUND);
         else
             render(reqs[i], &row, replies[i]);
     }
-    profile_rows_destroy(&by_user);
-    profile_rows_destroy(&by_id);
+    db_rows_destroy(&by_user);
+    db_rows_destroy(&by_id);
 }
 
 /*  Reply with a profile written straight from the row's text (the hot
-    path): bare, or as {"profile": ...} when wrap is set. */
+    path), shaped for the request's channel. */
 static void
-s_reply_profile(worker_reply_t *reply, const profile_row_t *row, unsigned show, bool wrap)
+s_reply_profile(const worker_request_t *req, worker_reply_t *reply, const profile_row_t *row, unsigned show)
 {
     json_text_t out = JSON_TEXT_INIT;
-    if (wrap)
-        json_text_raw(&out, "{\"profile\":", 11);
-    profile_json_write(&out, row, show);
-    if (wrap)
-        json_text_raw(&out, "}", 1);
-    char *data = json_text_finish(&out);
-    if (data)
-        worker_reply_ok_text(reply, 200, data);
-    free(data); /* no data: the worker answers 500 for the empty reply */
+    reply_shape_open(&out, req);
+    profile_row_write(&out, row, show);
+    reply_shape_ok_written(reply, req, 200, &out);
 }
 
 static void
@@ -183,21 +167,19 @@ s_render_get(const worker_request_t *req, const profile_row_t *row, worker_reply
 {
     const char *owner = row->values[PROFILE_COL_USER_ID];
     bool own = owner && strcmp(owner, req->user_id) == 0;
-    s_reply_profile(reply, row, own ? 0 : PROFILE_SHOW_PUBLIC, false);
+    s_reply_profile(req, reply, row, own ? 0 : PROFILE_SHOW_PUBLIC);
 }
 
 static void
 s_render_me(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply)
 {
-    (void) req;
-    s_reply_profile(reply, row, 0, true);
+    s_reply_profile(req, reply, row, 0);
 }
 
 static void
 s_render_stats(const worker_request_t *req, const profile_row_t *row, worker_reply_t *reply)
 {
-    (void) req;
-    worker_reply_ok(reply, 200, profile_json_stats(row), NULL);
+    reply_shape_ok(reply, req, 200, profile_json_stats(row), NULL);
 }
 
 void
@@ -218,15 +200,15 @@ profile_handlers_stats(void *app, const worker_request_t *const *reqs, worker_re
 static void
 s_reply_not_updated(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
 {
-    profile_rows_t *rows = s_own_profile(app, req, reply);
+    db_rows_t *rows = s_own_profile(app, req, reply);
     if (!rows)
         return;
     profile_row_t row = s_first(rows);
     if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
-        s_reply_error(reply, ERR_SUSPENDED, S_MSG_SUSPENDED);
+        s_reply_error(req, reply, ERR_SUSPENDED, S_MSG_SUSPENDED);
     else /* the suspension ended between the two statements */
-        s_reply_error(reply, ERR_UNAVAILABLE, "Profile changed during the update, try again");
-    profile_rows_destroy(&rows);
+        s_reply_error(req, reply, ERR_UNAVAILABLE, "Profile changed during the update, try again");
+    db_rows_destroy(&rows);
 }
 
 /*  profile.update (WebSocket) and PUT /api/p2p/profile (REST). */
@@ -237,36 +219,29 @@ s_update(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply)
     err_t err;
     profile_changes_t changes;
     if (profile_validate_update(req->data, &changes, &err) != 0) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
     /* Nothing to change: answer with the current profile and write nothing. */
     bool writing = changes.set != 0;
-    profile_rows_t *rows = writing ? profile_repo_update(app->db, req->user_id, &changes, &err)
-                                   : profile_repo_by_user(app->db, req->user_id, &err);
+    db_rows_t *rows = writing ? profile_repo_update(app->db, req->user_id, &changes, &err)
+                              : profile_repo_by_user(app->db, req->user_id, &err);
     profile_changes_reset(&changes);
     if (!rows) {
-        if (err.code == ERR_USERNAME_TAKEN && req->channel == CHANNEL_WEBSOCKET) {
-            char text[ERR_MSG_MAX + 32];
-            snprintf(text, sizeof text, S_MSG_WS_UPDATE_FAILED "%s", err.msg);
-            s_reply_error(reply, err.code, text);
-        }
-        else {
-            worker_reply_error(reply, &err);
-        }
+        reply_shape_error(reply, req, &err);
         return;
     }
-    if (profile_rows_count(rows) == 0) {
-        profile_rows_destroy(&rows);
+    if (db_rows_count(rows) == 0) {
+        db_rows_destroy(&rows);
         if (writing)
             s_reply_not_updated(app, req, reply);
         else
-            s_reply_error(reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
+            s_reply_error(req, reply, ERR_NOT_FOUND, S_MSG_OWN_NOT_FOUND);
         return;
     }
     profile_row_t row = s_first(rows);
-    worker_reply_ok(reply, 200, s_profile_data(req, profile_json_own(&row)), S_MSG_UPDATED);
-    profile_rows_destroy(&rows);
+    reply_shape_ok(reply, req, 200, profile_row_json(&row, 0), S_MSG_UPDATED);
+    db_rows_destroy(&rows);
 }
 
 void
@@ -289,34 +264,32 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
     err_t err;
     profile_search_t search;
     if (profile_validate_search(req->data, &search, &err) != 0) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
-    profile_rows_t *rows;
+    db_rows_t *rows;
     int64_t total;
     bool capped;
     if (profile_repo_search(app->db, &search, &rows, &total, &capped, &err) != 0) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
     json_text_t out = JSON_TEXT_INIT;
+    reply_shape_open(&out, req);
     json_text_raw(&out, "{\"profiles\":[", 13);
-    for (size_t i = 0; i < profile_rows_count(rows); i++) {
+    for (size_t i = 0; i < db_rows_count(rows); i++) {
         profile_row_t row;
-        profile_rows_get(rows, i, &row);
+        profile_row_get(rows, i, &row);
         if (i)
             json_text_raw(&out, ",", 1);
-        profile_json_write(&out, &row, PROFILE_SHOW_PUBLIC);
+        profile_row_write(&out, &row, PROFILE_SHOW_PUBLIC);
     }
-    profile_rows_destroy(&rows);
+    db_rows_destroy(&rows);
     char tail[96];
     int n = snprintf(tail, sizeof tail, "],\"total\":%lld,\"total_is_lower_bound\":%s}", (long long) total,
                      capped ? "true" : "false");
     json_text_raw(&out, tail, (size_t) n);
-    char *data = json_text_finish(&out);
-    if (data)
-        worker_reply_ok_text(reply, 200, data);
-    free(data); /* no data: the worker answers 500 for the empty reply */
+    reply_shape_ok_written(reply, req, 200, &out);
 }
 
 void
@@ -325,13 +298,13 @@ profile_handlers_check(void *app_, const worker_request_t *req, worker_reply_t *
     profile_app_t *app = app_;
     s_seen(app, req);
     err_t err;
-    profile_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
+    db_rows_t *rows = profile_repo_by_user(app->db, req->user_id, &err);
     if (!rows) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
     json_t *data;
-    if (profile_rows_count(rows) == 0) {
+    if (db_rows_count(rows) == 0) {
         data = json_pack("{s:b,s:b,s:b,s:s}", "exists", 0, "has_consent", 0, "can_connect", 0, "message",
                          S_MSG_NOT_JOINED_CHECK);
     }
@@ -342,10 +315,10 @@ profile_handlers_check(void *app_, const worker_request_t *req, worker_reply_t *
         data = json_pack("{s:b,s:I,s:b,s:b,s:b,s:o}", "exists", 1, "profile_id",
                          (json_int_t) profile_row_int(&row, PROFILE_COL_ID), "has_consent", consent,
                          "is_suspended", suspended, "can_connect", consent && !suspended, "profile",
-                         profile_json_summary(&row));
+                         profile_row_json(&row, PROFILE_SHOW_SUMMARY));
     }
-    profile_rows_destroy(&rows);
-    worker_reply_ok(reply, 200, data, NULL);
+    db_rows_destroy(&rows);
+    reply_shape_ok(reply, req, 200, data, NULL);
 }
 
 void
@@ -355,21 +328,21 @@ profile_handlers_create(void *app_, const worker_request_t *req, worker_reply_t 
     err_t err;
     profile_changes_t changes;
     if (profile_validate_create(req->data, &changes, &err) != 0) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
     /* The INSERT sets last_active_at itself: no s_seen. */
-    profile_rows_t *rows = profile_repo_create(app->db, req->user_id, &changes, &err);
+    db_rows_t *rows = profile_repo_create(app->db, req->user_id, &changes, &err);
     profile_changes_reset(&changes);
     if (!rows) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
     profile_row_t row = s_first(rows);
     log_info("profile.created", req->request_id,
              json_pack("{s:I}", "profile_id", (json_int_t) profile_row_int(&row, PROFILE_COL_ID)));
-    worker_reply_ok(reply, 201, json_pack("{s:o}", "profile", profile_json_own(&row)), S_MSG_CREATED);
-    profile_rows_destroy(&rows);
+    reply_shape_ok(reply, req, 201, profile_row_json(&row, 0), S_MSG_CREATED);
+    db_rows_destroy(&rows);
 }
 
 void
@@ -382,7 +355,7 @@ profile_handlers_me(void *app, const worker_request_t *const *reqs, worker_reply
 /*  The suspended connect reply: the usual failure body plus suspended_until,
     which the gateway copies into its connection_error message. */
 static void
-s_reply_suspended(worker_reply_t *reply, const profile_row_t *row)
+s_reply_suspended(const worker_request_t *req, worker_reply_t *reply, const profile_row_t *row)
 {
     const char *reason = row->values[PROFILE_COL_SUSPENSION_REASON];
     const char *until = row->values[PROFILE_COL_SUSPENDED_UNTIL];
@@ -396,7 +369,7 @@ s_reply_suspended(worker_reply_t *reply, const profile_row_t *row)
     reply->body = json_dumps(body, REPLY_JSON_FLAGS);
     json_decref(body);
     if (!reply->body)
-        s_reply_error(reply, ERR_SUSPENDED, "Your P2P account is suspended");
+        s_reply_error(req, reply, ERR_SUSPENDED, "Your P2P account is suspended");
 }
 
 void
@@ -405,30 +378,30 @@ profile_handlers_session_open(void *app_, const worker_request_t *req, worker_re
     profile_app_t *app = app_;
     err_t err;
     /* Sets last_active_at in the same statement: no s_seen. */
-    profile_rows_t *rows = profile_repo_session_open(app->db, req->user_id, &err);
+    db_rows_t *rows = profile_repo_session_open(app->db, req->user_id, &err);
     if (!rows) {
-        worker_reply_error(reply, &err);
+        reply_shape_error(reply, req, &err);
         return;
     }
-    if (profile_rows_count(rows) == 0) {
-        s_reply_error(reply, ERR_NOT_JOINED, S_MSG_NOT_JOINED);
-        profile_rows_destroy(&rows);
+    if (db_rows_count(rows) == 0) {
+        s_reply_error(req, reply, ERR_NOT_JOINED, S_MSG_NOT_JOINED);
+        db_rows_destroy(&rows);
         return;
     }
     profile_row_t row = s_first(rows);
     if (!profile_row_bool(&row, PROFILE_COL_HAS_CONSENT))
-        s_reply_error(reply, ERR_CONSENT_REQUIRED, S_MSG_CONSENT);
+        s_reply_error(req, reply, ERR_CONSENT_REQUIRED, S_MSG_CONSENT);
     else if (profile_row_bool(&row, PROFILE_COL_IS_SUSPENDED))
-        s_reply_suspended(reply, &row);
+        s_reply_suspended(req, reply, &row);
     else
-        worker_reply_ok(
-            reply, 200,
+        reply_shape_ok(
+            reply, req, 200,
             json_pack("{s:I,s:s,s:o}", "profile_id", (json_int_t) profile_row_int(&row, PROFILE_COL_ID),
                       "user_id", req->user_id, "username",
                       row.values[PROFILE_COL_USERNAME] ? json_string(row.values[PROFILE_COL_USERNAME])
                                                        : json_null()),
             NULL);
-    profile_rows_destroy(&rows);
+    db_rows_destroy(&rows);
 }
 
 void

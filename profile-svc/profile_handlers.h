@@ -1,7 +1,7 @@
 /*  profile_handlers.h - profile-svc's message handlers (one per message type)
     and its dispatch table for worker_run. Handlers validate, call the
-    repository, shape the reply for REST or WebSocket; they hold no SQL and
-    no sockets. */
+    repository, and reply through common/reply_shape.h, which shapes the
+    reply for REST or WebSocket; they hold no SQL and no sockets. */
 #ifndef P2P_PROFILE_HANDLERS_H
 #define P2P_PROFILE_HANDLERS_H
 

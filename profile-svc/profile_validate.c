@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 #define S_USERNAME_MIN 3
 #define S_USERNAME_MAX 30
 #define S_EMAIL_MAX 255
@@ -65,16 +67,6 @@ profile_changes_reset(profile_changes_t *self)
     for (int i = 0; i < PROFILE_FIELD_COUNT; i++)
         free(self->values[i]);
     memset(self, 0, sizeof *self);
-}
-
-size_t
-profile_validate_utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char) *s & 0xC0) != 0x80) /* not a continuation byte */
-            n++;
-    return n;
 }
 
 /*  The string value of a field, or NULL with err when it is not a string or
@@ -137,7 +129,7 @@ s_check_phone(const char *text, const char *field, err_t *err)
 static int
 s_check_email(const char *text, const char *field, err_t *err)
 {
-    if (profile_validate_utf8_length(text) > S_EMAIL_MAX)
+    if (utf8_length(text) > S_EMAIL_MAX)
         return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field, S_EMAIL_MAX);
     const char *at = strchr(text, '@');
     bool ok = at && at != text && !strchr(at + 1, '@') && !s_has_space_or_control(text);
@@ -156,7 +148,7 @@ s_check_email(const char *text, const char *field, err_t *err)
 static int
 s_check_picture_url(const char *text, const char *field, err_t *err)
 {
-    if (profile_validate_utf8_length(text) > S_PICTURE_URL_MAX)
+    if (utf8_length(text) > S_PICTURE_URL_MAX)
         return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field,
                        S_PICTURE_URL_MAX);
     size_t scheme = strncasecmp(text, "https://", 8) == 0 ? 8 : strncasecmp(text, "http://", 7) == 0 ? 7 : 0;
@@ -181,7 +173,7 @@ s_check_currency(const char *text, const char *field, err_t *err)
 static int
 s_check_auto_reply(const char *text, const char *field, err_t *err)
 {
-    if (profile_validate_utf8_length(text) > S_AUTO_REPLY_MAX)
+    if (utf8_length(text) > S_AUTO_REPLY_MAX)
         return err_set(err, ERR_INVALID, "field '%s' must be at most %d characters", field, S_AUTO_REPLY_MAX);
     return 0;
 }
@@ -376,25 +368,13 @@ s_int_in_range(const json_t *value, const char *field, int min, int max, int *ou
     return 0;
 }
 
-/*  An optional boolean into *out (-1 when null). */
-static int
-s_tristate(const json_t *value, const char *field, int *out, err_t *err)
-{
-    if (json_is_null(value))
-        return 0;
-    if (!json_is_boolean(value))
-        return err_set(err, ERR_INVALID, "field '%s' must be true or false", field);
-    *out = json_is_true(value) ? 1 : 0;
-    return 0;
-}
-
 int
 profile_validate_search(const json_t *data, profile_search_t *search, err_t *err)
 {
     *search = (profile_search_t){
         .search = NULL,
-        .is_verified = -1,
-        .is_merchant = -1,
+        .is_verified = TRISTATE_ANY,
+        .is_merchant = TRISTATE_ANY,
         .min_rating = 0,
         .limit = PROFILE_SEARCH_DEFAULT_LIMIT,
         .offset = 0,
@@ -412,16 +392,16 @@ profile_validate_search(const json_t *data, profile_search_t *search, err_t *err
             const char *text = s_string(value, key, err);
             if (!text)
                 return -1;
-            if (profile_validate_utf8_length(text) > PROFILE_SEARCH_MAX_CHARS)
+            if (utf8_length(text) > PROFILE_SEARCH_MAX_CHARS)
                 return err_set(err, ERR_INVALID, "field 'search' must be at most %d characters",
                                PROFILE_SEARCH_MAX_CHARS);
             search->search = *text ? text : NULL;
         }
         else if (strcmp(key, "is_verified") == 0) {
-            rc = s_tristate(value, key, &search->is_verified, err);
+            rc = tristate_from_json(value, key, &search->is_verified, err);
         }
         else if (strcmp(key, "is_merchant") == 0) {
-            rc = s_tristate(value, key, &search->is_merchant, err);
+            rc = tristate_from_json(value, key, &search->is_merchant, err);
         }
         else if (strcmp(key, "min_rating") == 0) {
             if (json_is_null(value))

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "tristate.h"
 
 /*  The fields a user may set. X(enum, JSON name) */
 #define PROFILE_FIELD_LIST(X)                                               \
@@ -62,11 +63,11 @@ int profile_validate_profile_id(const json_t *data, int64_t *profile_id, err_t *
 /*  profile.search filters. search is borrowed from the request body. */
 typedef struct {
     const char *search; /* NULL or "": no text filter */
-    int is_verified;    /* -1 any, 0 false, 1 true */
-    int is_merchant;    /* -1 any, 0 false, 1 true */
-    double min_rating;  /* 0..5; 0 means no filter */
-    int limit;          /* 1..100, default 20 */
-    int offset;         /* 0..10000, default 0 */
+    tristate_t is_verified;
+    tristate_t is_merchant;
+    double min_rating; /* 0..5; 0 means no filter */
+    int limit;         /* 1..100, default 20 */
+    int offset;        /* 0..10000, default 0 */
 } profile_search_t;
 
 #define PROFILE_SEARCH_MAX_CHARS 100
@@ -77,8 +78,5 @@ typedef struct {
 /*  Validate a profile.search body into filters (defaults for absent or null
     fields). Returns 0, or -1 with err naming the field. */
 int profile_validate_search(const json_t *data, profile_search_t *search, err_t *err);
-
-/*  Number of UTF-8 code points in s (s is valid UTF-8, as jansson ensures). */
-size_t profile_validate_utf8_length(const char *s);
 
 #endif

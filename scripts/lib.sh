@@ -5,6 +5,7 @@
 # works from the repository root and logs to stderr with a "[p2p]" prefix.
 #
 #   p2p_install_deps              apt-get install the Debian packages we need (skips if present)
+#   p2p_install_packages PKG...   apt-get install those of PKG... that are missing
 #   p2p_build DIR TYPE [ARGS...]  cmake configure + build into DIR
 #   p2p_pg_start DATA PORT [test] start a local PostgreSQL 15 (initdb if DATA is missing),
 #                                 create role/database p2p/pxyz_fx_p2p, export DATABASE_URL
@@ -82,13 +83,36 @@ p2p_as_pg () {
 # --------------------------------------------------------------------------
 # Install
 
-p2p_install_deps () {
-    local missing=() pkg
-    for pkg in "${P2P_PACKAGES[@]}"; do
+# Prints those of the given packages that are not installed, one per line.
+s_missing_packages () {
+    local pkg
+    for pkg in "$@"; do
         if [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null)" != "ii " ]; then
-            missing+=("$pkg")
+            echo "$pkg"
         fi
     done
+}
+
+# apt-get as root; waits (bounded) for another apt to release its lock instead of failing.
+s_apt_get () {
+    p2p_as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get -o DPkg::Lock::Timeout=300 "$@"
+}
+
+p2p_install_packages () {
+    local missing=()
+    mapfile -t missing < <(s_missing_packages "$@")
+    if [ "${#missing[@]}" = 0 ]; then
+        return 0
+    fi
+    p2p_log "installing missing packages: ${missing[*]}"
+    s_apt_get update
+    s_apt_get install -y --no-install-recommends "${missing[@]}"
+}
+
+p2p_install_deps () {
+    local missing=()
+    mapfile -t missing < <(s_missing_packages "${P2P_PACKAGES[@]}")
     # npm: NodeSource's nodejs (Node 20) bundles it and conflicts with Debian's npm
     # package; Debian's nodejs (18) needs the separate package.
     local extra=()
@@ -100,10 +124,9 @@ p2p_install_deps () {
         return 0
     fi
     p2p_log "installing missing packages: ${missing[*]}"
-    p2p_as_root apt-get update
+    s_apt_get update
     # Install the whole list so versions stay consistent with each other.
-    p2p_as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends "${P2P_PACKAGES[@]}" "${extra[@]}"
+    s_apt_get install -y --no-install-recommends "${P2P_PACKAGES[@]}" "${extra[@]}"
 }
 
 # --------------------------------------------------------------------------

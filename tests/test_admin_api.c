@@ -1,13 +1,17 @@
-/*  test_admin_api.c - admin-svc/admin_api.h without a database: the
-    descriptor-driven protobuf <-> JSON mapping, requests refused before any
-    SQL runs (malformed, unknown action, bad fields), a database that is
+/*  test_admin_api.c - admin-svc/admin_api.h without a database: requests
+    refused before any SQL runs (malformed, unknown action, bad fields), a database that is
     down (503), and the socket's configuration errors (CURVE half-set, port
     taken). */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <string.h>
 
 #include "admin_api.h"
 #include "admin_repo.h"
+#include "curve.h"
+#include "log.h"
+
+#include <sys/stat.h>
 
 static P2p__AdminReply *
 s_call(admin_app_t *app, const P2p__AdminRequest *req)
@@ -16,7 +20,8 @@ s_call(admin_app_t *app, const P2p__AdminRequest *req)
     uint8_t *buf = malloc(len + 1);
     p2p__admin_request__pack(req, buf);
     size_t reply_len;
-    uint8_t *out = admin_api_handle(app, NULL, buf, len, &reply_len);
+    admin_api_peer_t peer = {0};
+    uint8_t *out = admin_api_handle(app, NULL, &peer, buf, len, &reply_len);
     free(buf);
     cr_assert_not_null(out);
     P2p__AdminReply *reply = p2p__admin_reply__unpack(NULL, reply_len, out);
@@ -35,49 +40,12 @@ s_app(void)
     return app;
 }
 
-Test(admin_api, profile_json_round_trip)
-{
-    const char *text =
-        "{\"id\":3,\"user_id\":\"u3\",\"username\":\"bob\",\"phone_number\":null,\"avg_rating\":4.5,"
-        "\"is_verified\":true,\"is_suspended\":false,\"preferred_payment_methods\":[1,2],"
-        "\"metadata\":{\"k\":\"v\"},\"total_trades\":10}";
-    json_t *in = json_loads(text, 0, NULL);
-    P2p__AdminProfile *profile = malloc(sizeof *profile);
-    p2p__admin_profile__init(profile);
-    cr_assert_eq(admin_api_message_from_json(in, &profile->base), 0);
-    cr_assert_str_eq(profile->username, "bob");
-    cr_assert_null(profile->phone_number);
-    cr_assert_str_eq(profile->preferred_payment_methods_json, "[1,2]");
-    cr_assert(profile->has_avg_rating && profile->avg_rating == 4.5);
-
-    json_t *out = admin_api_message_to_json(&profile->base);
-    const char *key;
-    json_t *value;
-    json_object_foreach(in, key, value)
-        cr_assert(json_equal(value, json_object_get(out, key)), "field %s differs", key);
-    /* absent fields come back as null, like a SQL NULL in the REST shape */
-    cr_assert(json_is_null(json_object_get(out, "email")));
-    cr_assert(json_is_null(json_object_get(out, "has_consent")));
-    cr_assert_null(json_object_get(out, "metadata_json"), "the _json suffix is not a JSON key");
-    json_decref(out);
-    json_decref(in);
-    protobuf_c_message_free_unpacked(&profile->base, NULL);
-}
-
-Test(admin_api, from_json_refuses_wrong_types)
-{
-    json_t *in = json_loads("{\"id\":\"3\"}", 0, NULL);
-    P2p__AdminProfile profile = P2P__ADMIN_PROFILE__INIT;
-    cr_assert_eq(admin_api_message_from_json(in, &profile.base), -1);
-    json_decref(in);
-}
-
 Test(admin_api, malformed_request_is_400)
 {
     admin_app_t app = s_app();
     size_t len;
     uint8_t junk[] = {0xff, 0xff, 0xff, 0xff};
-    uint8_t *out = admin_api_handle(&app, NULL, junk, sizeof junk, &len);
+    uint8_t *out = admin_api_handle(&app, NULL, NULL, junk, sizeof junk, &len);
     P2p__AdminReply *reply = p2p__admin_reply__unpack(NULL, len, out);
     cr_assert_eq(reply->status, 400);
     cr_assert_str_eq(reply->code, "INVALID_REQUEST");
@@ -100,12 +68,12 @@ Test(admin_api, refusals_before_sql_name_the_field)
         int32_t limit;
         const char *name;
     } cases[] = {
-        {0, 0, "cli:a", 1, NULL, NULL, 0, 0, "action"},
-        {P2P__ADMIN_ACTION__SUSPEND, 1, "cli:a", 1, NULL, NULL, 0, 0, "reason"},
+        {0, 0, "a", 1, NULL, NULL, 0, 0, "action"},
+        {P2P__ADMIN_ACTION__SUSPEND, 1, "a", 1, NULL, NULL, 0, 0, "reason"},
         {P2P__ADMIN_ACTION__SUSPEND, 1, NULL, 1, "spam", NULL, 0, 0, "operator"},
-        {P2P__ADMIN_ACTION__SUSPEND, 1, "cli:a", 0, "spam", NULL, 0, 0, "id"},
-        {P2P__ADMIN_ACTION__SUSPEND, 1, "cli:a", 1, "spam", "2001-01-01T00:00:00Z", 0, 0, "until"},
-        {P2P__ADMIN_ACTION__VERIFY, 1, "cli:a", 1, NULL, NULL, 0, 0, "flag"},
+        {P2P__ADMIN_ACTION__SUSPEND, 1, "a", 0, "spam", NULL, 0, 0, "id"},
+        {P2P__ADMIN_ACTION__SUSPEND, 1, "a", 1, "spam", "2001-01-01T00:00:00Z", 0, 0, "until"},
+        {P2P__ADMIN_ACTION__VERIFY, 1, "a", 1, NULL, NULL, 0, 0, "flag"},
         {P2P__ADMIN_ACTION__GET, 1, NULL, 0, NULL, NULL, 0, 0, "id"},
         {P2P__ADMIN_ACTION__LIST, 1, NULL, 0, NULL, NULL, 0, 101, "limit"},
         {P2P__ADMIN_ACTION__AUDIT, 1, NULL, 0, NULL, NULL, 0, -1, "limit"},
@@ -138,7 +106,7 @@ Test(admin_api, database_down_is_503)
     P2p__AdminRequest req = P2P__ADMIN_REQUEST__INIT;
     req.has_action = 1;
     req.action = P2P__ADMIN_ACTION__SUSPEND;
-    req.operator_ = "cli:a";
+    req.operator_ = "a";
     req.has_profile_id = 1;
     req.profile_id = 1;
     req.reason = "spam";
@@ -196,4 +164,143 @@ Test(admin_api, endpoint_in_use_is_unavailable)
     cr_assert_not_null(api, "%s", err.msg);
     admin_api_destroy(&api);
     cr_assert_null(api);
+}
+
+/* ------------------------------------------------------------------ who is acting (issue 10 item 6) */
+
+Test(admin_api, without_curve_the_server_prefixes_the_claim)
+{
+    admin_api_peer_t plain = {0};
+    char actor[300];
+    err_t err;
+    cr_assert_eq(admin_api_actor(&plain, "admin1", actor, sizeof actor, &err), 0);
+    cr_assert_str_eq(actor, "cli:admin1", "a client cannot write a REST admin's id");
+    cr_assert_eq(admin_api_actor(&plain, "cli:x", actor, sizeof actor, &err), 0);
+    cr_assert_str_eq(actor, "cli:cli:x");
+    cr_assert_eq(admin_api_actor(&plain, "", actor, sizeof actor, &err), -1);
+    cr_assert(strstr(err.msg, "operator"), "%s", err.msg);
+    cr_assert_eq(admin_api_actor(NULL, NULL, actor, sizeof actor, &err), -1);
+}
+
+Test(admin_api, under_curve_the_certificate_decides)
+{
+    char actor[300];
+    err_t err;
+    admin_api_peer_t named = {.curve_key = "rq:rR]L{*<s6Gn3Sr7K.Nb^vRjaFK=ty$uV=cDu(/",
+                              .curve_name = "alice"};
+    cr_assert_eq(admin_api_actor(&named, "admin1", actor, sizeof actor, &err), 0);
+    cr_assert_str_eq(actor, "curve:alice", "the claim is ignored");
+    admin_api_peer_t anonymous = {.curve_key = named.curve_key};
+    cr_assert_eq(admin_api_actor(&anonymous, NULL, actor, sizeof actor, &err), 0);
+    cr_assert_str_eq(actor, "curve:rq:rR]L{*<s6Gn3Sr7K.Nb^vRjaFK=ty$uV=cDu(/");
+}
+
+Test(admin_api, operator_prefixes_are_reserved)
+{
+    cr_assert(admin_api_is_operator_actor("cli:bob"));
+    cr_assert(admin_api_is_operator_actor("curve:alice"));
+    cr_assert_not(admin_api_is_operator_actor("admin1"));
+    cr_assert_not(admin_api_is_operator_actor("client:1"));
+    cr_assert_not(admin_api_is_operator_actor(NULL));
+}
+
+/*  Send one VERIFY request claiming "admin1" over a socket to the API and
+    serve it; returns the reply's status. stderr (the log) is redirected. */
+static int
+s_verify_over_socket(admin_api_t *api, zsock_t *client)
+{
+    P2p__AdminRequest req = P2P__ADMIN_REQUEST__INIT;
+    req.has_action = 1;
+    req.action = P2P__ADMIN_ACTION__VERIFY;
+    req.operator_ = "admin1";
+    req.has_profile_id = 1;
+    req.profile_id = 1;
+    req.has_flag = 1;
+    req.flag = 1;
+    size_t len = p2p__admin_request__get_packed_size(&req);
+    uint8_t *buf = malloc(len);
+    p2p__admin_request__pack(&req, buf);
+    zframe_t *frame = zframe_new(buf, len);
+    free(buf);
+    cr_assert_eq(zframe_send(&frame, client, 0), 0);
+    zpoller_t *poller = zpoller_new(admin_api_socket(api), NULL);
+    cr_assert_eq(zpoller_wait(poller, 5000), admin_api_socket(api), "the request never arrived");
+    zpoller_destroy(&poller);
+    admin_app_t app = s_app();
+    admin_api_on_readable(&app, NULL, admin_api_socket(api));
+    db_destroy(&app.db);
+    zsock_set_rcvtimeo(client, 5000);
+    zframe_t *answer = zframe_recv(client);
+    cr_assert_not_null(answer);
+    P2p__AdminReply *reply = p2p__admin_reply__unpack(NULL, zframe_size(answer), zframe_data(answer));
+    zframe_destroy(&answer);
+    int status = reply->status;
+    p2p__admin_reply__free_unpacked(reply, NULL);
+    return status;
+}
+
+static bool
+s_stderr_has(const char *text)
+{
+    fflush(stderr);
+    FILE *f = cr_get_redirected_stderr();
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    return strstr(buf, text) != NULL;
+}
+
+Test(admin_api, a_curve_client_acts_as_its_certificate_name, .init = cr_redirect_stderr)
+{
+    log_init("test", "info");
+    char dir[] = "/tmp/p2p-admin-actor-XXXXXX", path[400], clients[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(clients, sizeof clients, "%s/clients", dir);
+    cr_assert_eq(mkdir(clients, 0700), 0);
+    err_t err;
+    snprintf(path, sizeof path, "%s/server.cert", dir);
+    cr_assert_eq(curve_keygen(path, NULL, &err), 0, "%s", err.msg);
+    const char *meta[] = {CURVE_META_NAME, "alice", NULL};
+    snprintf(path, sizeof path, "%s/alice.cert", clients);
+    cr_assert_eq(curve_keygen(path, meta, &err), 0, "%s", err.msg);
+    /* the allow-list holds the public half only */
+    snprintf(path, sizeof path, "%s/alice.cert_secret", clients);
+    char moved[400];
+    snprintf(moved, sizeof moved, "%s/alice.cert_secret", dir);
+    cr_assert_eq(rename(path, moved), 0);
+
+    snprintf(path, sizeof path, "%s/server.cert_secret", dir);
+    admin_api_t *api = admin_api_new("tcp://127.0.0.1:*", path, clients, &err);
+    cr_assert_not_null(api, "%s", err.msg);
+    char *endpoint = zsock_last_endpoint(admin_api_socket(api)); /* a copy, ours to free */
+    zsock_t *client = zsock_new(ZMQ_DEALER);
+    snprintf(path, sizeof path, "%s/server.cert", dir);
+    cr_assert_eq(curve_client_apply(client, moved, path, "cert", "server", &err), 0, "%s", err.msg);
+    cr_assert_eq(zsock_connect(client, "%s", endpoint), 0);
+    free(endpoint);
+
+    cr_assert_eq(s_verify_over_socket(api, client), 503); /* no database here; the actor is logged first */
+    cr_assert(s_stderr_has("\"operator\":\"curve:alice\""), "the claimed admin1 must not be recorded");
+    cr_assert_not(s_stderr_has("admin1"));
+    zsock_destroy(&client);
+    admin_api_destroy(&api);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(admin_api, a_loopback_client_is_recorded_as_cli, .init = cr_redirect_stderr)
+{
+    log_init("test", "info");
+    err_t err;
+    admin_api_t *api = admin_api_new("tcp://127.0.0.1:*", NULL, NULL, &err);
+    cr_assert_not_null(api, "%s", err.msg);
+    zsock_t *client = zsock_new(ZMQ_DEALER);
+    char *endpoint = zsock_last_endpoint(admin_api_socket(api));
+    cr_assert_eq(zsock_connect(client, "%s", endpoint), 0);
+    free(endpoint);
+    cr_assert_eq(s_verify_over_socket(api, client), 503);
+    cr_assert(s_stderr_has("\"operator\":\"cli:admin1\""));
+    zsock_destroy(&client);
+    admin_api_destroy(&api);
 }

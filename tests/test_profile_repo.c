@@ -1,35 +1,11 @@
-/*  test_profile_repo.c - profile-svc/profile_repo.h, the parts that need no
-    database: LIKE escaping, text[] literals, and the statement table. The SQL
-    itself runs in the integration tests against a real PostgreSQL. */
+/*  test_profile_repo.c - profile-svc/profile_repo.h, the part that needs no
+    database: the statement table. The SQL itself runs in the integration
+    tests against a real PostgreSQL. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "profile_repo.h"
-
-Test(profile_repo, like_pattern_escapes_wildcards)
-{
-    char *p = profile_repo_like_pattern("trader");
-    cr_assert_str_eq(p, "%trader%");
-    free(p);
-    p = profile_repo_like_pattern("50%_off\\");
-    cr_assert_str_eq(p, "%50\\%\\_off\\\\%");
-    free(p);
-    p = profile_repo_like_pattern("");
-    cr_assert_str_eq(p, "%%");
-    free(p);
-}
-
-Test(profile_repo, text_array_quotes_every_element)
-{
-    const char *ids[] = {"user_1", "a\"b", "c\\d", "x,y", "{z}", ""};
-    char *a = profile_repo_text_array(ids, 6);
-    cr_assert_str_eq(a, "{\"user_1\",\"a\\\"b\",\"c\\\\d\",\"x,y\",\"{z}\",\"\"}");
-    free(a);
-    a = profile_repo_text_array(ids, 0);
-    cr_assert_str_eq(a, "{}");
-    free(a);
-}
 
 Test(profile_repo, statements_are_named_and_parameterised)
 {

@@ -468,11 +468,3 @@ Test(profile_validate, search_text_length_in_characters)
     free(hundred);
     free(over);
 }
-
-Test(profile_validate, utf8_length)
-{
-    cr_assert_eq(profile_validate_utf8_length(""), 0);
-    cr_assert_eq(profile_validate_utf8_length("abc"), 3);
-    cr_assert_eq(profile_validate_utf8_length("caf\xc3\xa9"), 4);
-    cr_assert_eq(profile_validate_utf8_length("\xf0\x9f\x98\x80!"), 2);
-}

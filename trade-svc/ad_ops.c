@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db_tx.h"
 #include "ledger_repo.h"
 #include "payment_repo.h"
 #include "price_repo.h"
@@ -161,7 +160,7 @@ ad_ops_create(trade_app_t *app, const party_t *caller, const ad_input_t *in, con
               err_t *err)
 {
     s_create_t c = {.app = app, .caller = caller, .in = in, .amounts = amounts};
-    if (db_tx_run(app->db, s_create_tx, &c, NULL, err) != 0)
+    if (trade_app_tx(app, "ad.create", s_create_tx, &c, err) != 0)
         return NULL;
     return s_ad_reply(app, c.ad_id, caller->profile_id, err);
 }
@@ -261,7 +260,7 @@ char *
 ad_ops_update(trade_app_t *app, const party_t *caller, const ad_input_t *in, err_t *err)
 {
     s_update_t u = {.app = app, .caller = caller, .in = in};
-    if (db_tx_run(app->db, s_update_tx, &u, NULL, err) != 0)
+    if (trade_app_tx(app, "ad.update", s_update_tx, &u, err) != 0)
         return NULL;
     return s_ad_reply(app, in->ad_id, caller->profile_id, err);
 }
@@ -297,7 +296,7 @@ char *
 ad_ops_delete(trade_app_t *app, const party_t *caller, int64_t ad_id, err_t *err)
 {
     s_delete_t d = {.app = app, .caller = caller, .ad_id = ad_id};
-    if (db_tx_run(app->db, s_delete_tx, &d, NULL, err) != 0)
+    if (trade_app_tx(app, "ad.delete", s_delete_tx, &d, err) != 0)
         return NULL;
     return s_ad_reply(app, ad_id, caller->profile_id, err);
 }

@@ -2,6 +2,7 @@
 #include "audit_repo.h"
 
 #include <inttypes.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 
 static const db_statement_t s_statements[] = {

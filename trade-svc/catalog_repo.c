@@ -1,6 +1,7 @@
 /*  catalog_repo.c - assets and fiat currencies from PostgreSQL. */
 #include "catalog_repo.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

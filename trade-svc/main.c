@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "catalog.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -22,9 +23,28 @@ s_stats(void *app)
                      (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec);
 }
 
-int
-main(void)
+static int
+s_print_env_example(void)
 {
+    config_print_example();
+    return 0;
+}
+
+static const char s_usage[] = "usage: p2p-trade-svc [--help | --version | --env-example]\n"
+                              "  Runs a trading worker (wallets, payment methods, prices, ads, orders and\n"
+                              "  their timers): serves every gateway in P2P_GATEWAY_ENDPOINTS from\n"
+                              "  DATABASE_URL until SIGINT/SIGTERM; SIGHUP is logged and ignored.\n"
+                              "  Configured by environment variables; see .env.example.\n"
+                              "  --env-example  print every setting with its default, as .env.example text\n"
+                              "  --version      print the version\n";
+
+int
+main(int argc, char **argv)
+{
+    static const cli_action_t actions[] = {{"env-example", s_print_env_example}};
+    int rc = cli_parse(argc, argv, "p2p-trade-svc", s_usage, actions, 1);
+    if (rc != CLI_RUN)
+        return rc;
     config_t cfg;
     err_t err;
     if (config_load(&cfg, &err) != 0) {
@@ -33,9 +53,10 @@ main(void)
     }
     log_init("trade-svc", cfg.log_level);
     if (cfg.trade_time_scale != 1)
-        log_warn("trade_svc.time_scaled", NULL,
-                 json_pack("{s:i, s:s}", "scale", cfg.trade_time_scale, "reason",
-                           "P2P_TRADE_TIME_SCALE divides every trading duration: tests only"));
+        log_warn(
+            "trade_svc.time_scaled", NULL,
+            json_pack("{s:i, s:s}", "scale", cfg.trade_time_scale, "reason",
+                      "P2P_TRADE_TIME_SCALE divides every trading duration: for tests, never production"));
 
     size_t statement_count = 0;
     const db_statement_t *statements = trade_routes_statements(&statement_count);
@@ -44,15 +65,21 @@ main(void)
         .catalog = catalog_new(),
         .cfg = &cfg,
     };
-    int rc = 1;
+    rc = 1;
     if (!app.db || !app.catalog) {
         log_error("trade_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
         goto done;
     }
     /* Connect now so a bad DATABASE_URL shows up in the log at start; the
-       worker still runs (and answers 503) until the database is reachable. */
-    if (db_connect(app.db, &err) != 0)
+       worker still runs (and answers 503) until the database is reachable,
+       but never on a database it refuses (not UTF-8). */
+    if (db_connect(app.db, &err) != 0) {
+        if (db_refusal(app.db)) {
+            log_error("trade_svc.start_failed", NULL, json_pack("{s:s}", "error", db_refusal(app.db)));
+            goto done;
+        }
         log_warn("trade_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
+    }
 
     worker_spec_t spec = {
         .service = SERVICE_TRADE,
@@ -60,6 +87,7 @@ main(void)
         .tick = trade_routes_tick,
         .started = trade_routes_started,
         .stats = s_stats,
+        .db = app.db,
     };
     spec.routes = trade_routes(&spec.route_count);
     rc = worker_run(&cfg, &spec);

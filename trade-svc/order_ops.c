@@ -25,7 +25,6 @@
 #include <sys/random.h>
 
 #include "ad_repo.h"
-#include "db_tx.h"
 #include "ledger_repo.h"
 #include "log.h"
 #include "order_json.h"
@@ -248,7 +247,7 @@ order_ops_act(trade_app_t *app, const party_t *caller, const char *user_id, int6
               order_action_t action, err_t *err)
 {
     s_act_t a = {.app = app, .caller = caller, .user_id = user_id, .order_id = order_id, .action = action};
-    if (db_tx_run(app->db, s_act_tx, &a, NULL, err) != 0)
+    if (trade_app_tx(app, "order.act", s_act_tx, &a, err) != 0)
         return NULL;
     s_push_order(app, order_id, a.order.buyer_id, a.order.buyer_user_id, a.order.seller_id,
                  a.order.seller_user_id);
@@ -393,9 +392,11 @@ s_create_tx(db_t *db, void *ctx, err_t *err)
         .window_ms = trade_app_scaled_ms(app, ad.window_minutes),
         .client_order_id = in->client_order_id,
     };
-    bool duplicate = false;
+    int duplicate = ORDER_DUP_NONE;
     if (order_repo_insert(db, &row, &c->order_id, &duplicate, err) != 0)
-        return -1; /* a duplicate client_order_id: the caller reads the winner */
+        /* a reference drawn twice: draw again; a client_order_id another call
+           just used: the caller reads that call's order */
+        return duplicate == ORDER_DUP_REFERENCE ? 1 : -1;
     if (!c->order_id)
         return err_set(err, ERR_PAYMENT_ACCOUNT_REQUIRED,
                        "the seller has no payment account for this method");
@@ -439,7 +440,7 @@ order_ops_create(trade_app_t *app, const party_t *caller, const char *user_id, c
 {
     s_create_t c = {.app = app, .caller = caller, .user_id = user_id, .in = in};
     *created = false;
-    if (db_tx_run(app->db, s_create_tx, &c, NULL, err) != 0) {
+    if (trade_app_tx(app, "order.create", s_create_tx, &c, err) != 0) {
         /* two calls with one client_order_id: the loser answers the winner's order */
         if (!in->client_order_id)
             return NULL;
@@ -524,7 +525,7 @@ order_ops_expire_due(trade_app_t *app, int max)
     for (int i = 0; i < max; i++) {
         s_expire_t e = {.app = app};
         err_t err;
-        if (db_tx_run(app->db, s_expire_tx, &e, NULL, &err) != 0) {
+        if (trade_app_tx(app, "order.expire", s_expire_tx, &e, &err) != 0) {
             log_warn("order.expire_failed", NULL, json_pack("{s:s}", "error", err.msg));
             break;
         }

@@ -2,6 +2,7 @@
 #include "order_repo.h"
 
 #include <inttypes.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,54 +14,83 @@
     for an operator, $W: the release window in ms. The seller's account copy
     is shown to the parties while the order is open, to operators while it is
     disputed, to nobody afterwards. */
-#define S_ORDER_JSON(V, A, W)                                                                                                                                                                                                           \
-    "json_build_object('id', o.id, 'reference', o.reference, 'ad_id', o.ad_id, 'type', o.type, "                                                                                                                                        \
-    "'buyer', " TRADE_SQL_PARTY_JSON("b") ", 'seller', " TRADE_SQL_PARTY_JSON(                                                                                                                                                          \
-        "s") ", 'maker_id', o.maker_id, "                                                                                                                                                                                               \
-             "'taker_id', o.taker_id, 'asset', o.asset, 'fiat', o.fiat, "                                                                                                                                                               \
-             "'price', " TRADE_SQL_AMOUNT(                                                                                                                                                                                              \
-                 "o.price",                                                                                                                                                                                                             \
-                 "fc.decimals") ", "                                                                                                                                                                                                    \
-                                "'crypto_amount', " TRADE_SQL_AMOUNT(                                                                                                                                                                   \
-                                    "o.crypto_amount",                                                                                                                                                                                  \
-                                    "ac.decimals") ", "                                                                                                                                                                                 \
-                                                   "'fiat_amount', " TRADE_SQL_AMOUNT(                                                                                                                                                  \
-                                                       "o.fiat_amount",                                                                                                                                                                 \
-                                                       "fc.decimals") ", "                                                                                                                                                              \
-                                                                      "'payment_method', "                                                                                                                                              \
-                                                                      "json_build_object('id', "                                                                                                                                        \
-                                                                      "o.payment_method_id, 'name', "                                                                                                                                   \
-                                                                      "o.payment_method_name), "                                                                                                                                        \
-                                                                      "'payment_account', CASE WHEN "                                                                                                                                   \
-                                                                      "(o.status IN ('PENDING_PAYMENT', "                                                                                                                               \
-                                                                      "'PAID', 'DISPUTED') AND NOT " A ") "                                                                                                                             \
-                                                                      "OR (o.status = 'DISPUTED' AND " A                                                                                                                                \
-                                                                      ") THEN o.payment_account END, "                                                                                                                                  \
-                                                                      "'payment_window_minutes', "                                                                                                                                      \
-                                                                      "o.payment_window_minutes, 'status', "                                                                                                                            \
-                                                                      "o.status, "                                                                                                                                                      \
-                                                                      "'expires_at', " TRADE_SQL_TIME("o."                                                                                                                              \
-                                                                                                      "expi"                                                                                                                            \
-                                                                                                      "res_"                                                                                                                            \
-                                                                                                      "at") ", 'paid_at', " TRADE_SQL_TIME(                                                                                             \
-                                                                          "o.paid_at") ", "                                                                                                                                             \
-                                                                                       "'completed_at',"                                                                                                                                \
-                                                                                       " " TRADE_SQL_TIME("o.completed_at") ", 'cancelled_at', " TRADE_SQL_TIME(                                                                        \
-                                                                                           "o.cancelled_at") ", "                                                                                                                       \
-                                                                                                             "'created_at', " TRADE_SQL_TIME("o.created_at") ", 'updated_at', " TRADE_SQL_TIME(                                         \
-                                                                                                                 "o.updated_at") ", "                                                                                                   \
-                                                                                                                                 "'client_order_id', CASE WHEN o.taker_id = " V                                                         \
-                                                                                                                                 " THEN o.client_order_id END, "                                                                        \
-                                                                                                                                 "'dispute', NULL, "                                                                                    \
-                                                                                                                                 "'events', (SELECT json_agg(json_build_object('status', e.status, 'at', " TRADE_SQL_TIME(              \
-                                                                                                                                     "e.created_at") ", "                                                                               \
-                                                                                                                                                     "'by', e.actor) ORDER BY e.id) FROM p2p_order_events e WHERE e.order_id = o.id), " \
-                                                                                                                                                     "'_role', CASE WHEN o.buyer_id = " V                                               \
-                                                                                                                                                     " THEN 'buyer' WHEN o.seller_id = " V                                              \
-                                                                                                                                                     " THEN 'seller' END, "                                                             \
-                                                                                                                                                     "'_expired', o.status = 'PENDING_PAYMENT' AND o.expires_at <= now(), "             \
-                                                                                                                                                     "'_release_ok', o.paid_at IS NOT NULL AND o.paid_at + make_interval(secs => " W    \
-                                                                                                                                                     " / 1000.0) <= now())"
+#define S_ORDER_JSON(V, A, W)                                                                                                                                                                                       \
+    "json_build_object('id', o.id, 'reference', o.reference, 'ad_id', o.ad_id, 'type', o.type, "                                                                                                                    \
+    "'buyer', " TRADE_SQL_PARTY_JSON("b") ", 'seller', " TRADE_SQL_PARTY_JSON(                                                                                                                                      \
+        "s") ", 'maker_id', o.maker_id, "                                                                                                                                                                           \
+             "'taker_id', o.taker_id, 'asset', o.asset, 'fiat', o.fiat, "                                                                                                                                           \
+             "'price', " TRADE_SQL_AMOUNT(                                                                                                                                                                          \
+                 "o.price",                                                                                                                                                                                         \
+                 "fc.decimals") ", "                                                                                                                                                                                \
+                                "'crypto_amount', " TRADE_SQL_AMOUNT(                                                                                                                                               \
+                                    "o.crypto_amount",                                                                                                                                                              \
+                                    "ac.decimals") ", "                                                                                                                                                             \
+                                                   "'fiat_amount', " TRADE_SQL_AMOUNT(                                                                                                                              \
+                                                       "o.fiat_amount",                                                                                                                                             \
+                                                       "fc.decimals") ", "                                                                                                                                          \
+                                                                      "'payment_method', "                                                                                                                          \
+                                                                      "json_build_object('id', "                                                                                                                    \
+                                                                      "o.payment_method_id, 'name', "                                                                                                               \
+                                                                      "o.payment_method_name), "                                                                                                                    \
+                                                                      "'payment_account', CASE WHEN "                                                                                                               \
+                                                                      "(o.status IN ('PENDING_PAYMENT', "                                                                                                           \
+                                                                      "'PAID', 'DISPUTED') AND NOT " A ") "                                                                                                         \
+                                                                      "OR (o.status = 'DISPUTED' AND " A                                                                                                            \
+                                                                      ") THEN o.payment_account END, "                                                                                                              \
+                                                                      "'payment_window_minutes', "                                                                                                                  \
+                                                                      "o.payment_window_minutes, 'status', "                                                                                                        \
+                                                                      "o.status, "                                                                                                                                  \
+                                                                      "'expires_at', " TRADE_SQL_TIME(                                                                                                              \
+                                                                          "o."                                                                                                                                      \
+                                                                          "expi"                                                                                                                                    \
+                                                                          "res_"                                                                                                                                    \
+                                                                          "at") ", "                                                                                                                                \
+                                                                                "'paid_at',"                                                                                                                        \
+                                                                                " " TRADE_SQL_TIME(                                                                                                                 \
+                                                                                    "o.paid_"                                                                                                                       \
+                                                                                    "at") ","                                                                                                                       \
+                                                                                          " "                                                                                                                       \
+                                                                                          "'"                                                                                                                       \
+                                                                                          "c"                                                                                                                       \
+                                                                                          "o"                                                                                                                       \
+                                                                                          "m"                                                                                                                       \
+                                                                                          "p"                                                                                                                       \
+                                                                                          "l"                                                                                                                       \
+                                                                                          "e"                                                                                                                       \
+                                                                                          "t"                                                                                                                       \
+                                                                                          "e"                                                                                                                       \
+                                                                                          "d"                                                                                                                       \
+                                                                                          "_"                                                                                                                       \
+                                                                                          "a"                                                                                                                       \
+                                                                                          "t"                                                                                                                       \
+                                                                                          "'"                                                                                                                       \
+                                                                                          ","                                                                                                                       \
+                                                                                          " " TRADE_SQL_TIME("o.completed_at") ", 'cancelled_at', " TRADE_SQL_TIME(                                                 \
+                                                                                              "o.cancelled_"                                                                                                        \
+                                                                                              "at") ", "                                                                                                            \
+                                                                                                    "'creat"                                                                                                        \
+                                                                                                    "ed_at'"                                                                                                        \
+                                                                                                    ","                                                                                                             \
+                                                                                                    " " TRADE_SQL_TIME("o.created_at") ", 'updated_at', " TRADE_SQL_TIME(                                           \
+                                                                                                        "o."                                                                                                        \
+                                                                                                        "up"                                                                                                        \
+                                                                                                        "da"                                                                                                        \
+                                                                                                        "te"                                                                                                        \
+                                                                                                        "d_"                                                                                                        \
+                                                                                                        "a"                                                                                                         \
+                                                                                                        "t") ", "                                                                                                   \
+                                                                                                             "'client_order_id', CASE WHEN o.taker_id = " V                                                         \
+                                                                                                             " THEN o.client_order_id END, "                                                                        \
+                                                                                                             "'dispute', NULL, "                                                                                    \
+                                                                                                             "'events', (SELECT json_agg(json_build_object('status', e.status, 'at', " TRADE_SQL_TIME(              \
+                                                                                                                 "e.created_at") ", "                                                                               \
+                                                                                                                                 "'by', e.actor) ORDER BY e.id) FROM p2p_order_events e WHERE e.order_id = o.id), " \
+                                                                                                                                 "'_role', CASE WHEN o.buyer_id = " V                                               \
+                                                                                                                                 " THEN 'buyer' WHEN o.seller_id = " V                                              \
+                                                                                                                                 " THEN 'seller' END, "                                                             \
+                                                                                                                                 "'_expired', o.status = 'PENDING_PAYMENT' AND o.expires_at <= now(), "             \
+                                                                                                                                 "'_release_ok', o.paid_at IS NOT NULL AND o.paid_at + make_interval(secs => " W    \
+                                                                                                                                 " / 1000.0) <= now())"
 
 #define S_ORDER_FROM                                                                                         \
     " FROM p2p_orders o JOIN p2p_profiles b ON b.id = o.buyer_id JOIN p2p_profiles s ON s.id = o.seller_id " \
@@ -173,7 +203,7 @@ order_repo_by_client_id(db_t *db, int64_t taker_id, const char *client_order_id,
 }
 
 int
-order_repo_insert(db_t *db, const order_insert_t *in, int64_t *id, bool *duplicate, err_t *err)
+order_repo_insert(db_t *db, const order_insert_t *in, int64_t *id, int *duplicate, err_t *err)
 {
     char ad[24], maker[24], taker[24], buyer[24], seller[24], window[16], window_ms[24], method[24];
     S_ID(ad, in->ad_id);
@@ -201,10 +231,14 @@ order_repo_insert(db_t *db, const order_insert_t *in, int64_t *id, bool *duplica
                             in->client_order_id,
                             method};
     *id = 0;
-    *duplicate = false;
+    *duplicate = 0;
     PGresult *res = db_exec(db, "order_insert", params, 16, err);
     if (!res) {
-        *duplicate = strcmp(db_last_sqlstate(db), "23505") == 0;
+        /* which unique key: the random reference (run again) or the client's id */
+        if (strcmp(db_last_sqlstate(db), "23505") == 0)
+            *duplicate = strcmp(db_last_constraint(db), "p2p_orders_reference_uniq") == 0
+                             ? ORDER_DUP_REFERENCE
+                             : ORDER_DUP_CLIENT_ID;
         return -1;
     }
     if (PQntuples(res) == 1)

@@ -50,9 +50,10 @@ int64_t order_repo_by_client_id(db_t *db, int64_t taker_id, const char *client_o
 /*  Insert (status PENDING_PAYMENT, expires_at = now + window_ms), copying the
     seller's newest payment account for the method and the method's name.
     *id receives the order id: 0 when the seller has no account for the
-    method (nothing inserted). *duplicate is true when client_order_id or the
-    reference is taken (the statement failed: roll back). 0, or -1 with err. */
-int order_repo_insert(db_t *db, const order_insert_t *in, int64_t *id, bool *duplicate, err_t *err);
+    method (nothing inserted). *duplicate says which unique key was taken
+    when the statement failed (ORDER_DUP_*; roll back). 0, or -1 with err. */
+enum { ORDER_DUP_NONE, ORDER_DUP_REFERENCE, ORDER_DUP_CLIENT_ID };
+int order_repo_insert(db_t *db, const order_insert_t *in, int64_t *id, int *duplicate, err_t *err);
 
 /*  Lock order id and read it into *row. release_window_ms: the buyer's wait
     after payment before a dispute. 1 found, 0 none, -1 with err. */

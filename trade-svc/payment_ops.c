@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "audit_repo.h"
-#include "db_tx.h"
 #include "payment_repo.h"
 
 /*  {"<key>":<json>}; takes json. */
@@ -65,7 +64,7 @@ payment_ops_method_create(trade_app_t *app, const char *actor, const char *code,
                           const char *kind, err_t *err)
 {
     s_method_t m = {.actor = actor, .code = code, .name = name, .kind = kind};
-    if (db_tx_run(app->db, s_method_create_tx, &m, NULL, err) != 0) {
+    if (trade_app_tx(app, "payment.method_create", s_method_create_tx, &m, err) != 0) {
         free(m.method);
         return NULL;
     }
@@ -90,7 +89,7 @@ char *
 payment_ops_method_set_active(trade_app_t *app, const char *actor, int64_t id, bool active, err_t *err)
 {
     s_method_t m = {.actor = actor, .id = id, .active = active};
-    if (db_tx_run(app->db, s_method_set_tx, &m, NULL, err) != 0) {
+    if (trade_app_tx(app, "payment.method_set", s_method_set_tx, &m, err) != 0) {
         free(m.method);
         return NULL;
     }

@@ -6,7 +6,6 @@
 
 #include "ad_repo.h"
 #include "audit_repo.h"
-#include "db_tx.h"
 #include "price_repo.h"
 
 char *
@@ -68,7 +67,7 @@ price_ops_set(trade_app_t *app, const char *actor, const catalog_currency_t *ass
 {
     s_set_t s = {.app = app, .actor = actor, .asset = asset, .fiat = fiat};
     money_format(price, fiat->decimals, s.price);
-    if (db_tx_run(app->db, s_set_tx, &s, NULL, err) != 0) {
+    if (trade_app_tx(app, "price.set", s_set_tx, &s, err) != 0) {
         free(s.after);
         return NULL;
     }

@@ -1,6 +1,7 @@
 /*  price_repo.c - the SQL of index prices (see price_repo.h). */
 #include "price_repo.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

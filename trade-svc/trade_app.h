@@ -18,6 +18,19 @@ typedef struct {
     worker_t *worker;    /* to publish events after commits; set when the worker starts */
 } trade_app_t;
 
+/*  A unit of work for trade_app_tx: statements on db, results in ctx.
+    Returns 0 to commit, -1 (with err) to roll back and fail, 1 to roll back
+    and run again (it lost a race a fresh run may win, e.g. a random order
+    reference that was taken). It runs again too when a statement failed with
+    a serialization failure or a deadlock; so it must start each run afresh
+    (free what a previous run left in ctx). */
+typedef int(trade_work_fn)(db_t *db, void *ctx, err_t *err);
+
+/*  Run work in one transaction through common/db_tx (bounded retries with
+    backoff; name is the unit in log lines). 0 when it committed, else -1
+    with err. Publish events only after it returned 0. */
+int trade_app_tx(trade_app_t *app, const char *name, trade_work_fn *work, void *ctx, err_t *err);
+
 /*  A trading duration in milliseconds after P2P_TRADE_TIME_SCALE: minutes
     divided by the scale (tests run a 15-minute window in 15 s with 60). */
 int64_t trade_app_scaled_ms(const trade_app_t *app, int64_t minutes);

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "audit_repo.h"
-#include "db_tx.h"
 #include "log.h"
 #include "party_repo.h"
 
@@ -134,7 +133,7 @@ wallet_ops_adjust(trade_app_t *app, const wallet_adjust_t *in, bool *created, er
     money_format(in->debit ? -in->amount : in->amount, in->asset->decimals, a.amount);
     memcpy(a.delta, a.amount, sizeof a.delta);
     *created = false;
-    if (db_tx_run(app->db, s_adjust_tx, &a, NULL, err) == 0) {
+    if (trade_app_tx(app, "wallet.adjust", s_adjust_tx, &a, err) == 0) {
         if (a.outcome == LEDGER_APPLIED) {
             *created = true;
             return s_reply(app, in, a.entry, err);

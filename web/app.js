@@ -70,7 +70,8 @@ async function mintDevToken(userId) {
   });
   if (r.status === 404) {
     notice('Development tokens are off on this gateway (start it with P2P_DEV_TOKENS=1), ' +
-           'or paste a token instead.', true);
+           'or this browser is not on the gateway\'s own host (they are served to localhost ' +
+           'only); paste a token instead.', true);
     return;
   }
   const body = await r.json().catch(() => ({}));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "profile_validate.h"
+#include "utf8.h"
 #include "worker.h"
 
 static void
@@ -18,6 +19,11 @@ s_check_err(const err_t *err)
 {
     if (!err->msg[0] || strnlen(err->msg, sizeof err->msg) == sizeof err->msg)
         abort();
+    /* the message goes back to the client inside a JSON reply */
+    json_t *text = json_string(err->msg);
+    if (!text)
+        abort();
+    json_decref(text);
 }
 
 /*  A stored value must be valid UTF-8 without NUL, as PostgreSQL text needs. */
@@ -65,7 +71,7 @@ s_validate(const json_t *data)
         if (search.limit < 1 || search.limit > PROFILE_SEARCH_MAX_LIMIT || search.offset < 0
             || search.offset > PROFILE_SEARCH_MAX_OFFSET
             || !(search.min_rating >= 0 && search.min_rating <= 5)
-            || (search.search && profile_validate_utf8_length(search.search) > PROFILE_SEARCH_MAX_CHARS))
+            || (search.search && utf8_length(search.search) > PROFILE_SEARCH_MAX_CHARS))
             abort();
     }
     else {

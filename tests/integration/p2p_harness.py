@@ -62,9 +62,6 @@ PRIVATE_FIELDS = ("phone_number", "email", "metadata", "suspension_reason",
                   "preferred_payment_methods")
 
 PLACEHOLDER_TYPES = (
-    "ad.create", "ad.list", "ad.update", "ad.delete", "ad.my_ads",
-    "order.create", "order.list", "order.get", "order.cancel",
-    "order.confirm_payment", "order.release_crypto",
     "chat.send_message", "chat.get_messages", "chat.mark_read",
     "dispute.raise", "dispute.get",
     "review.create", "review.list",
@@ -667,6 +664,114 @@ class Stack:
                 "\n".join(p.log_tail(lines) for p in self.processes()))
 
 
+# --------------------------------------------------------------------------- logs
+
+def log_events(text, event, **match):
+    """The JSON log lines of text (one process's log, or a Proc) whose "event" is event
+    and whose fields equal every keyword given, parsed, in order."""
+    if hasattr(text, "log_text"):
+        text = text.log_text()
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if obj.get("event") == event and all(obj.get(k) == v for k, v in match.items()):
+            found.append(obj)
+    return found
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def migrations_dir():
+    return os.environ.get("P2P_MIGRATIONS_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "migrations")
+
+
+class PgCluster:
+    """A throwaway PostgreSQL 15 for one test (the same initdb/pg_ctl steps as
+    scripts/lib.sh), run as the postgres user when we are root. init() creates the role
+    p2p/p2p and the database pxyz_fx_p2p, and migrates it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.data = tempfile.mkdtemp(prefix="p2p-it-pg-")
+        self.url = self.url_of("pxyz_fx_p2p")
+        os.chmod(self.data, 0o700)
+        if os.geteuid() == 0:
+            shutil.chown(self.data, "postgres", "postgres")
+
+    def url_of(self, database, password="p2p"):
+        """The URL of one of this cluster's databases, as the p2p role."""
+        return f"postgresql://p2p:{password}@127.0.0.1:{self.port}/{database}"
+
+    def _as_pg(self, argv, timeout=60, input_text=None):
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "postgres", "--"] + argv
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              input=input_text)
+        if done.returncode != 0:
+            raise HarnessError(f"{' '.join(argv)} failed ({done.returncode}):\n"
+                               f"{done.stdout}\n{done.stderr}\n{self.log_tail()}")
+        return done.stdout
+
+    def log_tail(self):
+        try:
+            with open(os.path.join(self.data, "postgres.log"), errors="replace") as f:
+                return "".join(f.readlines()[-20:])
+        except OSError:
+            return ""
+
+    def init(self):
+        self._as_pg([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "-E", "UTF8",
+                     "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256"])
+        conf = (f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.data}'\nmax_connections = 50\n"
+                "fsync = off\nfull_page_writes = off\n")
+        # synchronous_commit stays on: acknowledged means committed.
+        self._as_pg(["sh", "-c", f"cat >> '{self.data}/postgresql.conf'"], input_text=conf)
+        self.start()
+        self.psql_super("CREATE ROLE p2p LOGIN PASSWORD 'p2p'")
+        self.psql_super("CREATE DATABASE pxyz_fx_p2p OWNER p2p")
+        self.migrate(self.url)
+        return self
+
+    def migrate(self, url):
+        """Run p2p-migrate on url (a database of this cluster); raise if it fails."""
+        env = dict(os.environ, DATABASE_URL=url)
+        done = subprocess.run([bin_path(MIGRATE_BIN), "--dir", migrations_dir()], env=env,
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise HarnessError(f"p2p-migrate failed: {done.stdout}\n{done.stderr}")
+
+    def psql_super(self, sql, database="postgres"):
+        return self._as_pg([f"{PG_BIN}/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                            "-h", self.data, "-p", str(self.port), "-U", "postgres", "-d",
+                            database, "-c", sql])
+
+    def start(self):
+        self._as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-l",
+                     os.path.join(self.data, "postgres.log"), "-w", "-t", "60", "start"])
+
+    def stop(self, mode="fast"):
+        self._as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop"])
+
+    def destroy(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            try:
+                self.stop("immediate")
+            except HarnessError:
+                pass
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- HTTP
 
 class Response:
@@ -917,18 +1022,21 @@ def assert_ws_error(msg, type_, field=None):
 
 # --------------------------------------------------------------------------- raw socket
 
-def raw_ws_handshake(stack, path_and_query, timeout=5.0):
+def raw_ws_handshake(stack, path_and_query, timeout=5.0, headers=None):
     """Open a TCP socket and perform the WebSocket upgrade by hand.
 
+    headers: extra (name, value) pairs, e.g. [("Sec-WebSocket-Protocol", "http")].
     Returns (socket, status_code, leftover bytes already read after the headers).
     """
     sock = socket.create_connection(("127.0.0.1", stack.port), timeout=timeout)
     key = base64.b64encode(os.urandom(16)).decode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or []))
     req = (f"GET {path_and_query} HTTP/1.1\r\n"
            f"Host: 127.0.0.1:{stack.port}\r\n"
            "Upgrade: websocket\r\n"
            "Connection: Upgrade\r\n"
            f"Sec-WebSocket-Key: {key}\r\n"
+           f"{extra}"
            "Sec-WebSocket-Version: 13\r\n\r\n")
     sock.sendall(req.encode())
     buf = b""
@@ -970,3 +1078,115 @@ def parse_frames(buf):
         frames.append((opcode, buf[pos:pos + n]))
         buf = buf[pos + n:]
     return frames, buf
+
+
+# --------------------------------------------------------------------------- fake worker
+
+def _pb_varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _pb_field(number, value):
+    """One protobuf field: int -> varint, str/bytes -> length-delimited."""
+    if isinstance(value, int):
+        return _pb_varint(number << 3) + _pb_varint(value)
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    return _pb_varint(number << 3 | 2) + _pb_varint(len(value)) + value
+
+
+# proto/envelope.proto: field numbers and Kind values
+_ENVELOPE_FIELDS = {"kind": 1, "request_id": 2, "service": 3, "user_id": 4, "role": 5,
+                    "msg_type": 6, "deadline_ms": 7, "status": 8, "body": 9, "channel": 10,
+                    "event": 11, "params": 12}
+ENVELOPE_HEARTBEAT, ENVELOPE_DISCONNECT, ENVELOPE_EVENT = 1, 2, 5
+
+
+def encode_envelope(**fields):
+    return b"".join(_pb_field(_ENVELOPE_FIELDS[name], value)
+                    for name, value in fields.items() if value not in (None, "", b"", 0))
+
+
+class FakeWorker:
+    """A worker that speaks the gateway's wire by hand: ZMTP 3.0 with the NULL mechanism
+    as a DEALER, and the protobuf Envelope. Tests use it to say what a real worker never
+    would (an event its kind may not send, a malformed push), without pyzmq.
+
+    It announces ZMTP 3.0, so libzmq sends it no ZMTP PINGs; it never reads what the
+    gateway sends (heartbeats, requests) beyond the handshake."""
+
+    def __init__(self, endpoint, service=None, timeout=5.0):
+        assert endpoint.startswith("tcp://"), endpoint
+        host, port = endpoint[len("tcp://"):].rsplit(":", 1)
+        self.service = service
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        greeting = (b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\x00")
+                    + b"\x00" + b"\x00" * 31)
+        assert len(greeting) == 64
+        self.sock.sendall(greeting)
+        peer = self._recv_exact(64)
+        if peer[0] != 0xFF or peer[9] != 0x7F or peer[10] < 3:
+            raise HarnessError(f"not a ZMTP 3 peer: {peer!r}")
+        ready = b"\x05READY" + self._property(b"Socket-Type", b"DEALER")
+        self.sock.sendall(bytes([0x04, len(ready)]) + ready)
+        flags, body = self._recv_frame()
+        if not flags & 0x04 or not body.startswith(b"\x05READY"):
+            raise HarnessError(f"expected the peer's READY command, got {flags} {body!r}")
+
+    @staticmethod
+    def _property(name, value):
+        return bytes([len(name)]) + name + len(value).to_bytes(4, "big") + value
+
+    def _recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise HarnessError("the gateway closed the worker connection")
+            buf += chunk
+        return buf
+
+    def _recv_frame(self):
+        flags = self._recv_exact(1)[0]
+        size = int.from_bytes(self._recv_exact(8 if flags & 0x02 else 1), "big")
+        return flags, self._recv_exact(size)
+
+    def send(self, **fields):
+        """One message of one frame: an Envelope with these fields."""
+        data = encode_envelope(**fields)
+        if len(data) <= 255:
+            head = bytes([0x00, len(data)])
+        else:
+            head = bytes([0x02]) + len(data).to_bytes(8, "big")
+        self.sock.sendall(head + data)
+
+    def heartbeat(self):
+        """Register (or stay registered) as a worker of self.service."""
+        self.send(kind=ENVELOPE_HEARTBEAT, service=self.service)
+
+    def event(self, name, user_id, body):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        self.send(kind=ENVELOPE_EVENT, event=name, user_id=user_id, body=body)
+
+    def close(self):
+        try:
+            if self.service:
+                self.send(kind=ENVELOPE_DISCONNECT)
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

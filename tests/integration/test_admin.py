@@ -528,6 +528,57 @@ def test_operator_api_with_curve_admits_only_known_clients(make_stack, tmp_path)
     assert admin(s, "GET", f"/profiles/{user.profile_id}").status == 200
 
 
+def test_the_server_decides_who_acts_under_curve(make_stack, tmp_path):
+    """A CURVE client claiming to be a REST admin ("admin1") is recorded as the name in
+    its certificate on the server's allow-list; it used to be recorded as whatever the
+    client claimed (issue 10 item 6)."""
+    cli_bin = h.bin_path(h.ADMIN_CLI_BIN)
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    for name, extra in (("server", []), ("alice", ["--name", "alice"]), ("bob", [])):
+        done = subprocess.run([cli_bin, "keygen", str(tmp_path / f"{name}.cert"), *extra],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done
+        if name != "server":
+            shutil.copy(tmp_path / f"{name}.cert", clients / f"{name}.cert")
+    s = make_stack("admin-actor", workers=1, env={
+        "P2P_ADMIN_CURVE_SECRET_FILE": str(tmp_path / "server.cert_secret"),
+        "P2P_ADMIN_CURVE_CLIENTS_DIR": str(clients)})
+    user = h.create_user(s)
+    pid = str(user.profile_id)
+    server_key = ["--curve-server-key", str(tmp_path / "server.cert")]
+    done = cli(s, "verify", pid, "on", *server_key, "--curve-client-cert",
+               str(tmp_path / "alice.cert"), operator="admin1")
+    assert done.returncode == 0, done
+    done = cli(s, "merchant", pid, "on", *server_key, "--curve-client-cert",
+               str(tmp_path / "bob.cert"), operator="admin1")
+    assert done.returncode == 0, done
+    with open(tmp_path / "bob.cert") as f:
+        bob_key = next(line.split('"')[1] for line in f if "public-key" in line)
+    actors = h.psql("SELECT admin_user_id FROM p2p_admin_audit WHERE profile_id = "
+                    f"{int(pid)} ORDER BY id").split()
+    assert actors == ["curve:alice", f"curve:{bob_key}"], actors
+
+
+def test_the_server_prefixes_a_loopback_operator_and_rest_cannot_take_the_prefix(stack, user):
+    """Without CURVE the server (not the CLI) adds "cli:" to the claimed name; a REST
+    admin whose id carries an operator prefix is refused, so the two never collide."""
+    pid = str(user.profile_id)
+    done = cli(stack, "verify", pid, "on", operator="admin1")
+    assert done.returncode == 0, done
+    actor = h.psql("SELECT admin_user_id FROM p2p_admin_audit WHERE profile_id = "
+                   f"{int(pid)} ORDER BY id DESC LIMIT 1").strip()
+    assert actor == "cli:admin1", actor
+    for impostor in ("cli:admin1", "curve:alice"):
+        r = admin(stack, "POST", f"/profiles/{pid}/merchant", {"merchant": True},
+                  token=stack.admin_token(impostor))
+        h.assert_error(r, 403)
+        assert "reserved" in r.json["error"], r.json
+    assert audit_rows(pid) == 1
+    missing = cli(stack, "verify", pid, "off", operator="")
+    assert missing.returncode != 0
+
+
 def test_curve_half_configured_refuses_to_start(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("P2P_")}
     env.update({"P2P_ADMIN_CURVE_SECRET_FILE": str(tmp_path / "server.cert_secret"),

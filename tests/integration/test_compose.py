@@ -1,11 +1,12 @@
 """Static checks of docker-compose.yml, the Dockerfile and .env.example.
 
-No Docker engine runs on the build machines, so nothing here builds or starts a
-container (docs/DOCKER.md says what was and was not exercised). Instead:
+The stack itself runs for real in tests/compose/check (scripts/test runs it after this
+suite: build, scale, kill a worker, down -v). These checks are the fast part, and they
+pin down what the running check cannot see:
   - Debian's docker-compose 1.29 (v1) renders `config` (validation + interpolation,
-    no engine needed) when it is installed; scripts/lib.sh installs it;
+    no engine needed); scripts/lib.sh installs it;
   - the YAML is parsed (python3-yaml) and the services, images, environment,
-    dependencies and published ports are asserted;
+    dependencies, networks and published ports are asserted;
   - .env.example is checked against the CONFIG_LIST table of common/config.h.
 """
 
@@ -181,7 +182,8 @@ def test_services(compose):
 
 def test_postgres(compose):
     pg = compose["services"]["postgres"]
-    assert pg["image"] == "postgres:15-bookworm"
+    # The official image by default; any image with its POSTGRES_* contract will do.
+    assert pg["image"] == "${POSTGRES_IMAGE:-postgres:15-bookworm}"
     test = pg["healthcheck"]["test"]
     assert "pg_isready" in " ".join(test if isinstance(test, list) else [test])
     assert any(str(v).startswith("pgdata:/var/lib/postgresql/data") for v in pg["volumes"])
@@ -215,6 +217,9 @@ def test_wiring(compose):
     svcs = compose["services"]
     gw = svcs["gateway"]["environment"]
     assert gw["P2P_WORKER_BIND"] == "tcp://0.0.0.0:5555"
+    # Until the link has CURVE keys, the gateway must be told its non-loopback worker
+    # endpoint is on a trusted network (the internal worker-link network).
+    assert gw["P2P_WORKER_LINK_INSECURE"] == "1"
     assert gw["JWT_SECRET"].startswith("${JWT_SECRET:?")
     assert gw["P2P_HTTP_PORT"] == "${P2P_HTTP_PORT:-8030}"
     db_url = ("postgresql://${POSTGRES_USER:-p2p}:${POSTGRES_PASSWORD:-p2p}"
@@ -239,6 +244,39 @@ def test_every_service_variable_is_passed_through(compose):
         env = set(svcs[name]["environment"])
         assert {"DATABASE_URL", "P2P_GATEWAY_ENDPOINTS", "P2P_HEARTBEAT_MS",
                 "LOG_LEVEL"} <= env, name
+
+
+def test_networks(compose):
+    """The worker link has its own internal network that only the gateway and the
+    workers join; the published port's network holds the gateway alone; the database's
+    network holds the database, the migration and the workers."""
+    nets = compose["networks"]
+    svcs = compose["services"]
+    members = {name: set() for name in nets}
+    for name, svc in svcs.items():
+        assert svc.get("networks"), f"{name} is on the default network"
+        for net in svc["networks"]:
+            members[net].add(name)
+    assert members["worker-link"] == {"gateway"} | set(SCALABLE)
+    assert nets["worker-link"].get("internal") is True
+    assert members["edge"] == {"gateway"}
+    assert not nets["edge"] or not nets["edge"].get("internal"), "edge must reach the host"
+    assert members["db"] == {"postgres", "migrate"} | set(SCALABLE)
+    assert nets["db"].get("internal") is True
+    # Only the gateway publishes, and the worker link is not where it publishes.
+    for name in SCALABLE:
+        assert "edge" not in svcs[name]["networks"], name
+
+
+def test_workers_restart_and_scale_alike(compose):
+    """Every worker kind shares one definition: restart policy, networks, dependencies."""
+    svcs = compose["services"]
+    first = svcs[SCALABLE[0]]
+    for name in SCALABLE:
+        svc = svcs[name]
+        assert svc["restart"] == "unless-stopped", name
+        for key in ("networks", "depends_on", "environment", "image", "build", "restart"):
+            assert svc[key] == first[key], (name, key)
 
 
 def test_dependencies(compose):

@@ -17,11 +17,9 @@ import asyncio
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -38,20 +36,7 @@ WS_CLEAR_ERRORS = ("SERVICE_UNAVAILABLE", "REQUEST_TIMEOUT", "DATABASE_UNAVAILAB
 
 # ------------------------------------------------------------------ helpers
 
-def log_events(proc, event):
-    """The JSON log lines of proc whose "event" is event, in order."""
-    found = []
-    for line in proc.log_text().splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if obj.get("event") == event:
-            found.append(obj)
-    return found
+log_events = h.log_events
 
 
 def rss_kib(pid):
@@ -429,82 +414,9 @@ def test_gateway_killed_and_restarted_under_load(make_stack):
 
 # ------------------------------------------------------------------ PostgreSQL down and up
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
-
-
-class PgCluster:
-    """A throwaway PostgreSQL 15 for one test (the same initdb/pg_ctl steps as
-    scripts/lib.sh), run as the postgres user when we are root."""
-
-    def __init__(self):
-        self.port = h.free_port()
-        self.data = tempfile.mkdtemp(prefix="p2p-it-pg-")
-        self.url = f"postgresql://p2p:p2p@127.0.0.1:{self.port}/pxyz_fx_p2p"
-        os.chmod(self.data, 0o700)
-        if os.geteuid() == 0:
-            shutil.chown(self.data, "postgres", "postgres")
-
-    def _as_pg(self, argv, timeout=60, input_text=None):
-        if os.geteuid() == 0:
-            argv = ["runuser", "-u", "postgres", "--"] + argv
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                              input=input_text)
-        if done.returncode != 0:
-            raise h.HarnessError(f"{' '.join(argv)} failed ({done.returncode}):\n"
-                                 f"{done.stdout}\n{done.stderr}\n{self.log_tail()}")
-        return done.stdout
-
-    def log_tail(self):
-        try:
-            with open(os.path.join(self.data, "postgres.log"), errors="replace") as f:
-                return "".join(f.readlines()[-20:])
-        except OSError:
-            return ""
-
-    def init(self):
-        self._as_pg([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "-E", "UTF8",
-                     "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256"])
-        conf = (f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
-                f"unix_socket_directories = '{self.data}'\nmax_connections = 50\n"
-                "fsync = off\nfull_page_writes = off\n")
-        # synchronous_commit stays on: acknowledged means committed.
-        self._as_pg(["sh", "-c", f"cat >> '{self.data}/postgresql.conf'"], input_text=conf)
-        self.start()
-        self.psql_super("CREATE ROLE p2p LOGIN PASSWORD 'p2p'")
-        self.psql_super("CREATE DATABASE pxyz_fx_p2p OWNER p2p")
-        env = dict(os.environ, DATABASE_URL=self.url)
-        migrations = os.environ.get("P2P_MIGRATIONS_DIR") or os.path.join(
-            os.path.dirname(os.path.abspath(__file__)), "..", "..", "migrations")
-        done = subprocess.run([h.bin_path(h.MIGRATE_BIN), "--dir", migrations], env=env,
-                              capture_output=True, text=True, timeout=60)
-        if done.returncode != 0:
-            raise h.HarnessError(f"p2p-migrate failed: {done.stdout}\n{done.stderr}")
-        return self
-
-    def psql_super(self, sql):
-        return self._as_pg([f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
-                            self.data, "-p", str(self.port), "-U", "postgres", "-d",
-                            "postgres", "-c", sql])
-
-    def start(self):
-        self._as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-l",
-                     os.path.join(self.data, "postgres.log"), "-w", "-t", "60", "start"])
-
-    def stop(self, mode="fast"):
-        self._as_pg([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop"])
-
-    def destroy(self):
-        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
-            try:
-                self.stop("immediate")
-            except h.HarnessError:
-                pass
-        shutil.rmtree(self.data, ignore_errors=True)
-
-
 @pytest.fixture
 def own_pg():
-    pg = PgCluster()
+    pg = h.PgCluster()
     try:
         yield pg.init()
     finally:

@@ -1,0 +1,250 @@
+"""The database as the processes meet it (issue 17): p2p-migrate waits for a database that
+is not up yet (bounded, with backoff) but gives up at once on one that answers and refuses;
+p2p-migrate and the workers refuse a database whose encoding is not UTF-8; a constraint
+violation that slips past validation is a 400 naming the field, never a 500.
+
+Each test uses a PostgreSQL cluster of this module's own (h.PgCluster), so it can be
+stopped, started, and given databases and constraints the shared one must not have.
+"""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+import p2p_harness as h
+
+PROFILE = "/api/p2p/profile"
+CREATE = "/api/p2p/profile/create"
+
+
+@pytest.fixture(scope="module")
+def pg():
+    cluster = h.PgCluster()
+    try:
+        yield cluster.init()
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="module")
+def ascii_db(pg):
+    """A database of the module's cluster whose encoding is SQL_ASCII (the default of a
+    cluster initialised under the C locale)."""
+    pg.psql_super("CREATE DATABASE ascii_db OWNER p2p ENCODING 'SQL_ASCII' "
+                  "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    return pg.url_of("ascii_db")
+
+
+class Migrate:
+    """p2p-migrate as a child process, its stderr in a file we can poll."""
+
+    def __init__(self, url, *args, env=None, log_dir):
+        self.log_path = os.path.join(log_dir, f"migrate-{time.monotonic_ns()}.log")
+        self._log = open(self.log_path, "wb")
+        full_env = {k: v for k, v in os.environ.items() if k != "P2P_MIGRATE_WAIT_S"}
+        full_env.update(env or {})
+        full_env["DATABASE_URL"] = url
+        self.started = time.monotonic()
+        self.popen = subprocess.Popen([h.bin_path(h.MIGRATE_BIN), "--dir", h.migrations_dir(),
+                                       *args], env=full_env, stdin=subprocess.DEVNULL,
+                                      stdout=self._log, stderr=self._log)
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait(self, timeout):
+        try:
+            code = self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+            raise AssertionError(f"p2p-migrate still running after {timeout}s:\n{self.log()}")
+        finally:
+            self._log.close()
+        return code, time.monotonic() - self.started, self.log()
+
+
+def run_migrate(url, *args, env=None, timeout=30, log_dir):
+    return Migrate(url, *args, env=env, log_dir=log_dir).wait(timeout)
+
+
+# ------------------------------------------------------------------ p2p-migrate waits
+
+def test_migrate_waits_for_a_database_that_starts_later(pg, tmp_path):
+    """PostgreSQL is down when p2p-migrate starts: it logs that it waits, retries, and
+    migrates (exit 0) once the server is up, without being restarted."""
+    pg.stop()
+    try:
+        m = Migrate(pg.url, "--wait", "60", log_dir=str(tmp_path))
+        h.wait_until(lambda: len(h.log_events(m.log(), "migrate.db_waiting")) >= 2, 20,
+                     what="two migrate.db_waiting lines")
+        assert m.popen.poll() is None, m.log()
+    finally:
+        pg.start()
+    code, _, log = m.wait(30)
+    assert code == 0, log
+    waits = h.log_events(log, "migrate.db_waiting")
+    # Backoff: the pauses grow.
+    pauses = [w["retry_in_ms"] for w in waits]
+    assert pauses[1] > pauses[0], pauses
+    done = h.log_events(log, "migrate.done")
+    assert done and done[-1]["result"] == "ok", log
+    assert "p2p:p2p@" not in log, "the password was logged"
+
+
+def test_migrate_gives_up_after_the_wait(tmp_path):
+    """Nothing ever listens: p2p-migrate gives up after --wait seconds (not at the first
+    refusal, not forever) and says why."""
+    url = f"postgresql://p2p:p2p@127.0.0.1:{h.free_port()}/pxyz_fx_p2p"
+    code, elapsed, log = run_migrate(url, "--wait", "3", log_dir=str(tmp_path))
+    assert code == 1, log
+    assert 2.5 <= elapsed < 15, (elapsed, log)
+    assert len(h.log_events(log, "migrate.db_waiting")) >= 3, log
+    failed = h.log_events(log, "migrate.connect_failed")
+    assert failed and failed[0]["wait_s"] == 3, log
+    assert "did not answer" in failed[0]["reason"], failed
+
+
+def test_migrate_wait_comes_from_the_environment(tmp_path):
+    """P2P_MIGRATE_WAIT_S=0: a single attempt, no waiting."""
+    url = f"postgresql://p2p:p2p@127.0.0.1:{h.free_port()}/pxyz_fx_p2p"
+    code, elapsed, log = run_migrate(url, env={"P2P_MIGRATE_WAIT_S": "0"},
+                                     log_dir=str(tmp_path))
+    assert code == 1, log
+    assert elapsed < 5, elapsed
+    assert not h.log_events(log, "migrate.db_waiting"), log
+    assert h.log_events(log, "migrate.connect_failed")[0]["attempts"] == 1
+
+
+@pytest.mark.parametrize("args,env", [(("--wait", "soon"), None), (("--wait", "-1"), None),
+                                       ((), {"P2P_MIGRATE_WAIT_S": "1e3"})])
+def test_migrate_refuses_a_bad_wait(args, env, tmp_path):
+    code, _, log = run_migrate("postgresql://p2p:p2p@127.0.0.1:1/x", *args, env=env,
+                               log_dir=str(tmp_path))
+    assert code == 2, log
+    assert "wait" in log.lower() or "WAIT" in log, log
+
+
+def test_migrate_does_not_wait_for_a_server_that_refuses(pg, tmp_path):
+    """A wrong password is not going to get better: one attempt, exit 1 at once."""
+    code, elapsed, log = run_migrate(pg.url_of("pxyz_fx_p2p", password="wrong"), "--wait", "60",
+                                     log_dir=str(tmp_path))
+    assert code == 1, log
+    assert elapsed < 5, (elapsed, log)
+    assert not h.log_events(log, "migrate.db_waiting"), log
+    failed = h.log_events(log, "migrate.connect_failed")
+    assert failed and "refused" in failed[0]["reason"], log
+    assert "wrong" not in log, "the password was logged"
+
+
+# ------------------------------------------------------------------ UTF-8 only
+
+def test_migrate_refuses_a_database_that_is_not_utf8(pg, ascii_db, tmp_path):
+    code, _, log = run_migrate(ascii_db, "--wait", "0", log_dir=str(tmp_path))
+    assert code == 1, log
+    refused = h.log_events(log, "migrate.encoding_refused")
+    assert refused and refused[0]["encoding"] == "SQL_ASCII", log
+    assert "UTF8" in refused[0]["error"], refused
+    # Nothing was created in it.
+    tables = pg.psql_super("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                           database="ascii_db")
+    assert tables.strip() == "0", tables
+
+
+@pytest.mark.parametrize("binary,service", [(h.PROFILE_SVC_BIN, "profile_svc"),
+                                             (h.ADMIN_SVC_BIN, "admin_svc")])
+def test_workers_refuse_a_database_that_is_not_utf8(ascii_db, binary, service, tmp_path):
+    """A worker whose database is reachable but not UTF-8 exits 1 at start with an error
+    naming the encoding, instead of serving requests it would get wrong."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P2P_")}
+    env.update(h.SANITIZER_ENV)
+    env.update({"DATABASE_URL": ascii_db, "LOG_LEVEL": "info",
+                "P2P_GATEWAY_ENDPOINTS": f"tcp://127.0.0.1:{h.free_port()}",
+                "P2P_ADMIN_API_BIND": f"tcp://127.0.0.1:{h.free_port()}"})
+    proc = h.Proc(f"refuse-{service}", [h.bin_path(binary)], env, str(tmp_path))
+    try:
+        code = proc.popen.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.stop()
+        raise AssertionError(f"{binary} kept running on a SQL_ASCII database:\n"
+                             f"{proc.log_tail()}")
+    finally:
+        proc.stop()
+    log = proc.log_text()
+    assert code == 1, log
+    states = [e for e in h.log_events(log, "db.state") if e.get("to") == "refused"]
+    assert states and "SQL_ASCII" in states[0]["reason"], log
+    assert states[0]["level"] == "error"
+    failed = h.log_events(log, f"{service}.start_failed")
+    assert failed and "not UTF8" in failed[0]["error"], log
+    assert not proc.sanitizer_reports(), proc.sanitizer_reports()
+
+
+# ------------------------------------------------------------------ constraints -> 400
+
+@pytest.fixture(scope="module")
+def strict_db(pg):
+    """A migrated database with constraints the service's validation does not know:
+    a rule on auto_reply_message, a rule across two fields, and a case-insensitive
+    unique email (an expression index, like the username's)."""
+    pg.psql_super("CREATE DATABASE strict_db OWNER p2p")
+    url = pg.url_of("strict_db")
+    pg.migrate(url)
+    for sql in (
+            "ALTER TABLE p2p_profiles ADD CONSTRAINT it_auto_reply_polite "
+            "CHECK (auto_reply_message NOT LIKE '%rude%')",
+            "ALTER TABLE p2p_profiles ADD CONSTRAINT it_phone_needs_currency "
+            "CHECK (phone_number IS NULL OR phone_number = '' OR preferred_currency IS NOT NULL)",
+            "CREATE UNIQUE INDEX it_email_lower_uniq ON p2p_profiles (lower(email))"):
+        pg.psql_super(sql, database="strict_db")
+    return url
+
+
+def strict_row(pg, user_id):
+    out = pg.psql_super("SELECT row_to_json(p) FROM p2p_profiles p WHERE user_id = "
+                        + h.sql_literal(user_id), database="strict_db").strip()
+    row = json.loads(out) if out else None
+    if row:
+        row.pop("last_active_at", None)
+    return row
+
+
+def test_constraint_violations_are_400_naming_the_field(make_stack, pg, strict_db):
+    s = make_stack("db-strict", workers=1, env={"DATABASE_URL": strict_db})
+    alice = h.create_user(s, email="Alice@example.com")
+    before = strict_row(pg, alice.user_id)
+
+    # A CHECK the validator does not know (REST PUT).
+    r = alice.put(PROFILE, {"auto_reply_message": "be rude"})
+    h.assert_error(r, 400, field="auto_reply_message")
+    assert r.json["code"] == "INVALID_REQUEST", r
+    # A CHECK across two fields names both.
+    r = alice.put(PROFILE, {"phone_number": "+15551234567"})
+    h.assert_error(r, 400, field="phone_number")
+    assert "preferred_currency" in r.json["error"], r
+    assert strict_row(pg, alice.user_id) == before, "a refused update changed the row"
+
+    # A unique expression index on create: another user, the same email in other case.
+    bob = h.User(s)
+    r = bob.post(CREATE, {"has_consent": True, "email": "alice@EXAMPLE.com"})
+    h.assert_error(r, 400, field="email")
+    assert strict_row(pg, bob.user_id) is None
+
+    # The same over the WebSocket.
+    async def ws():
+        async with await h.ws_session(s, alice.user_id) as sess:
+            return await sess.call("profile.update", {"auto_reply_message": "rude"})
+    msg = h.run(ws())
+    h.assert_ws_error(msg, "profile.update", field="auto_reply_message")
+
+    # The mapped unique violations keep their own 409s.
+    carol = h.create_user(s)
+    r = h.User(s).post(CREATE, {"has_consent": True, "username": carol.profile["username"].upper()})
+    assert r.status == 409 and r.json["code"] == "USERNAME_TAKEN", r
+    # Nothing of this was a 5xx in the worker's log either.
+    served = [e for w in s.workers for e in h.log_events(w.log_text(), "request.served")]
+    assert served and not [e for e in served if e["status"] >= 500], served
