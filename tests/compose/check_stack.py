@@ -49,6 +49,7 @@ COMPOSE_FILE = os.path.join(ROOT, "docker-compose.yml")
 WORKERS = (
     ("profile-svc", "profile", 3),
     ("admin-svc", "admin", 2),
+    ("trade-svc", "trade", 2),
 )
 KILLED_SERVICE = "profile-svc"
 

@@ -25,10 +25,11 @@ DOCKERFILE = os.path.join(ROOT, "Dockerfile")
 ENV_EXAMPLE = os.path.join(ROOT, ".env.example")
 CONFIG_H = os.path.join(ROOT, "common", "config.h")
 
-P2P_SERVICES = ("migrate", "gateway", "profile-svc", "admin-svc")
-SCALABLE = ("profile-svc", "admin-svc")
+P2P_SERVICES = ("migrate", "gateway", "profile-svc", "admin-svc", "trade-svc")
+SCALABLE = ("profile-svc", "admin-svc", "trade-svc")
 BINARIES = {"migrate": "p2p-migrate", "gateway": "p2p-gateway",
-            "profile-svc": "p2p-profile-svc", "admin-svc": "p2p-admin-svc"}
+            "profile-svc": "p2p-profile-svc", "admin-svc": "p2p-admin-svc",
+            "trade-svc": "p2p-trade-svc"}
 
 
 def config_keys():

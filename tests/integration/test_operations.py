@@ -91,7 +91,7 @@ def test_version_in_start_lines_and_build_info_metric(make_stack):
     version = project_version()
     s = make_stack("ops-version", workers=1, env={"P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "200"})
     assert log_events(s.gateway, "gateway.started")[0]["version"] == version
-    for proc in s.workers + s.admin_workers:
+    for proc in s.workers + s.admin_workers + s.trade_workers:
         h.wait_until(lambda: log_events(proc, "worker.started"), 5, what="worker.started")
         assert log_events(proc, "worker.started")[0]["version"] == version, proc.name
 
@@ -104,7 +104,7 @@ def test_version_in_start_lines_and_build_info_metric(make_stack):
     assert f'p2p_build_info{{version="{version}"}} 1' in text.splitlines(), text
     assert "# TYPE p2p_build_info gauge" in text
     workers = [line for line in text.splitlines() if line.startswith("p2p_worker_build_info{")]
-    assert len(workers) == 2 and all(f'version="{version}"}} 1' in w for w in workers), workers
+    assert len(workers) == len(s.workers + s.admin_workers + s.trade_workers) and all(f'version="{version}"}} 1' in w for w in workers), workers
 
 
 # ------------------------------------------------------------------ item 17: scripts/run
@@ -209,7 +209,7 @@ def test_run_restarts_what_dies_and_stops_everything_on_sigterm(run_script):
                  what=f"scripts/run serving on {r.port}; log:\n{r.text()[-3000:]}")
     first = r.started()
     assert set(first) == {"p2p-gateway", "p2p-profile-svc#1", "p2p-profile-svc#2",
-                          "p2p-admin-svc#1"}, first
+                          "p2p-admin-svc#1", "p2p-trade-svc#1", "p2p-trade-svc#2"}, first
     for name, pids in first.items():  # the pid logged is the service itself
         assert comm(pids[0]).startswith("p2p-"), name
 

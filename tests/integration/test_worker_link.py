@@ -138,8 +138,9 @@ def test_curve_worker_link_admits_only_listed_workers_as_their_kind(make_stack, 
             "P2P_WORKER_CURVE_CLIENTS_DIR": str(clients),
             "P2P_WORKER_CURVE_SERVER_PUBLIC_FILE": str(tmp_path / "gateway.cert"),
             "P2P_WORKER_CURVE_CERT_FILE": str(tmp_path / "profile.cert"),
-            "P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "200"}
-    s = make_stack("link-curve", workers=1, admin_workers=0, env=link)
+            "P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "200",
+            "P2P_READY_KINDS": "profile,admin"}  # this stack runs no trade worker
+    s = make_stack("link-curve", workers=1, admin_workers=0, trade_workers=0, env=link)
 
     def extra_worker(name, binary, env_changes):
         env = s.env()
@@ -218,17 +219,17 @@ def test_not_ready_while_the_database_is_down(make_stack, own_pg):
     can serve; it comes back by itself with the database."""
     s = make_stack("link-db", workers=2, env={"DATABASE_URL": own_pg.url,
                                               "P2P_HEARTBEAT_MS": "200"})
-    h.wait_until(lambda: ready(s)[1]["workers"] == {"profile": 2, "admin": 1}, 5,
+    h.wait_until(lambda: ready(s)[1]["workers"] == {"profile": 2, "admin": 1, "trade": 1}, 5,
                  what="every worker joined")
     assert ready(s)[0] == 200
     own_pg.stop("fast")
     h.wait_until(lambda: ready(s)[0] == 503, 5, interval=0.1,
                  what="/p2p/ready 503 with the database down")
-    h.wait_until(lambda: ready(s)[1]["serving"] == {"profile": 0, "admin": 0}, 5,
+    h.wait_until(lambda: ready(s)[1]["serving"] == {"profile": 0, "admin": 0, "trade": 0}, 5,
                  what="every worker reporting its database down")
     status, data = ready(s)
-    assert data["workers"] == {"profile": 2, "admin": 1}, "the workers are alive, just not serving"
-    assert data["ready"] is False and set(data["required"]) == {"profile", "admin"}, data
+    assert data["workers"] == {"profile": 2, "admin": 1, "trade": 1}, "the workers are alive, just not serving"
+    assert data["ready"] is False and set(data["required"]) == {"profile", "admin", "trade"}, data
     assert all(log_events(w, "worker.db_state")[-1]["state"] == "down" for w in s.workers)
     u = h.User(s)  # requests still get a clear answer
     assert u.get(PROFILE).status == 503
@@ -271,13 +272,13 @@ def test_ready_kinds_are_configurable(make_stack):
     assert status == 200 and data["required"] == ["profile"], data
     d = make_stack("link-kinds-default", workers=1, admin_workers=0)
     status, data = ready(d)
-    assert status == 503 and set(data["required"]) == {"profile", "admin"}, data
+    assert status == 503 and set(data["required"]) == {"profile", "admin", "trade"}, data
 
 
 def test_unknown_ready_kind_refuses_to_start():
-    proc, _ = _gateway_alone({"P2P_READY_KINDS": "profile,trade"}, timeout=10)
+    proc, _ = _gateway_alone({"P2P_READY_KINDS": "profile,billing"}, timeout=10)
     try:
         assert proc.popen.returncode == 1, proc.log_tail(20)
-        assert "P2P_READY_KINDS" in proc.log_text() and "trade" in proc.log_text()
+        assert "P2P_READY_KINDS" in proc.log_text() and "billing" in proc.log_text()
     finally:
         proc.stop()
