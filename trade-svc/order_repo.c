@@ -119,7 +119,8 @@ static const db_statement_t s_statements[] = {
      "SELECT o.id, o.ad_id, o.type, o.maker_id, o.taker_id, o.buyer_id, o.seller_id, o.asset, o.fiat, "
      "o.crypto_amount, o.fiat_amount, o.status, o.status = 'PENDING_PAYMENT' AND o.expires_at <= now(), "
      "o.paid_at IS NOT NULL AND o.paid_at + make_interval(secs => $2::bigint / 1000.0) <= now(), "
-     "a.status = 'closed', b.user_id, s.user_id FROM p2p_orders o JOIN p2p_ads a ON a.id = o.ad_id "
+     "a.status = 'closed', b.user_id, s.user_id, o.reference FROM p2p_orders o JOIN p2p_ads a ON a.id = "
+     "o.ad_id "
      "JOIN p2p_profiles b ON b.id = o.buyer_id JOIN p2p_profiles s ON s.id = o.seller_id "
      "WHERE o.id = $1::bigint FOR UPDATE OF o",
      2},
@@ -169,7 +170,8 @@ static const db_statement_t s_statements[] = {
                                            "o.id DESC LIMIT $3::int OFFSET $4::bigint) x",
      6},
     {"order_parties",
-     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id FROM p2p_orders o JOIN p2p_profiles b ON b.id = "
+     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id, o.status FROM p2p_orders o JOIN p2p_profiles b "
+     "ON b.id = "
      "o.buyer_id "
      "JOIN p2p_profiles s ON s.id = o.seller_id WHERE o.id = $1::bigint",
      1},
@@ -284,6 +286,7 @@ order_repo_lock(db_t *db, catalog_t *catalog, int64_t id, int64_t release_window
     row->ad_closed = PQgetvalue(res, 0, 14)[0] == 't';
     snprintf(row->buyer_user_id, sizeof row->buyer_user_id, "%s", PQgetvalue(res, 0, 15));
     snprintf(row->seller_user_id, sizeof row->seller_user_id, "%s", PQgetvalue(res, 0, 16));
+    snprintf(row->reference, sizeof row->reference, "%s", PQgetvalue(res, 0, 17));
     PQclear(res);
     return 1;
 }
@@ -445,6 +448,7 @@ order_repo_parties(db_t *db, int64_t id, order_parties_t *p, err_t *err)
         p->seller_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
         snprintf(p->buyer_user_id, sizeof p->buyer_user_id, "%s", PQgetvalue(res, 0, 2));
         snprintf(p->seller_user_id, sizeof p->seller_user_id, "%s", PQgetvalue(res, 0, 3));
+        p->status = order_status_from_name(PQgetvalue(res, 0, 4));
     }
     PQclear(res);
     return found;

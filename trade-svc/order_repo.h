@@ -25,6 +25,7 @@ typedef struct {
     bool release_window_ok; /* paid at least the release window ago */
     bool ad_closed;         /* its ad is closed (escrow goes back to the seller, not the ad) */
     char buyer_user_id[256], seller_user_id[256]; /* whom pushes reach */
+    char reference[9];
 } order_row_t;
 
 /*  What order.create stores; amounts as decimal text. */
@@ -98,6 +99,7 @@ int order_repo_list(db_t *db, int64_t viewer, const char *const *statuses, int s
 typedef struct {
     int64_t buyer_id, seller_id;
     char buyer_user_id[256], seller_user_id[256];
+    order_status_t status;
 } order_parties_t;
 
 /*  Who the parties of order id are (for pushes). 1, 0 none, -1 with err. */

@@ -62,10 +62,8 @@ PRIVATE_FIELDS = ("phone_number", "email", "metadata", "suspension_reason",
                   "preferred_payment_methods")
 
 PLACEHOLDER_TYPES = (
-    "chat.send_message", "chat.get_messages", "chat.mark_read",
     "dispute.raise", "dispute.get",
     "review.create", "review.list",
-    "notification.list", "notification.mark_read",
 )
 
 
