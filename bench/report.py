@@ -254,6 +254,12 @@ def table(out, baseline="pgbench"):
             notes.append("%s: request logging at info costs %.1f µs of service CPU per request "
                          "(gateway + workers, %s minus %s); throughput %s/%s: %.2f"
                          % (info, cost, info, warn, info, warn, a["rps"] / b["rps"] if b["rps"] else 0.0))
+    log_cost = os.path.join(out, "log-cost.json")
+    if os.path.exists(log_cost):
+        with open(log_cost) as f:
+            c = json.load(f)
+        notes.append("one request.done line, buffered and written to a file: %.2f µs of CPU "
+                     "(a request writes two such lines: gateway and worker)" % c["cpu_us_per_line"])
     if "ws" in phases and "ws1" in phases and phases["ws1"]["rps"]:
         notes.append("2 workers / 1 worker throughput: %.2f" % (phases["ws"]["rps"] / phases["ws1"]["rps"]))
     if "ws" in phases and "ws_big" in phases and phases["ws"]["rps"]:
