@@ -563,7 +563,10 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
             next_beat = now + self.heartbeat_ms;
         }
         log_flush(); /* this turn's lines, in one write, before waiting */
-        int rc = zmq_poll(items, item_count, next_beat - clock_mono_ms());
+        /* a beat plus the tick can outlast the interval: a negative wait
+           would be "forever" to zmq_poll, and an idle worker would go silent */
+        int64_t wait_ms = next_beat - clock_mono_ms();
+        int rc = zmq_poll(items, item_count, wait_ms > 0 ? (long) wait_ms : 0);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
