@@ -738,3 +738,26 @@ Test(worker_pool, writes_on_a_dead_worker_fail_and_are_never_sent_again)
     cr_assert_eq(s_by_status[503], 1);
     s_take(got, 0);
 }
+
+Test(worker_pool, batched_reads_fill_one_worker_to_32_then_spill)
+{
+    s_worker_join(0, "profile");
+    s_worker_join(1, "profile");
+    s_wait_live(SERVICE_PROFILE, 2);
+    int got[S_MAX_WORKERS];
+    s_dispatch(MSG_PROFILE_GET, 40);
+    s_take(got, 40);
+    int full = got[0] >= got[1] ? 0 : 1;
+    cr_assert_eq(got[full], 32, "one worker filled to 32 (got %d and %d)", got[0], got[1]);
+    cr_assert_eq(got[1 - full], 8);
+    /* writes and searches go to the least loaded: all to the one holding 8 */
+    s_dispatch(MSG_PROFILE_UPDATE, 10);
+    s_dispatch(MSG_PROFILE_SEARCH, 10);
+    s_take(got, 20);
+    cr_assert_eq(got[1 - full], 20, "least loaded took %d of 20", got[1 - full]);
+    /* now 32 and 28 in flight: they alternate as the loads cross */
+    s_dispatch(MSG_PROFILE_SEARCH, 8);
+    s_take(got, 8);
+    cr_assert_eq(got[1 - full], 6);
+    cr_assert_eq(got[full], 2);
+}
