@@ -61,3 +61,25 @@ def test_a_batch_keeps_reads_and_writes_in_arrival_order(make_stack):
     seen = [r["data"]["auto_reply_message"] for r in got]
     assert seen == ["before", "a", "a", "b", "b"], seen
     assert h.db_profile(u.user_id)["auto_reply_message"] == "b"
+
+
+def test_a_write_past_its_deadline_is_dropped_by_the_worker(make_stack):
+    """A PUT answered 504 while its worker was stopped is not applied when the worker
+    resumes: the worker drops it (request.expired) instead of serving it."""
+    s = make_stack("expired", workers=1, admin_workers=0,
+                   env={"P2P_REQUEST_TIMEOUT_MS": "1000", "P2P_HEARTBEAT_MS": "2000"})
+    u = h.create_user(s, auto_reply_message="kept")
+    worker = s.workers[0]
+    worker.signal(signal.SIGSTOP)
+    try:
+        r = u.put(PROFILE, {"auto_reply_message": "too-late"})
+    finally:
+        worker.signal(signal.SIGCONT)
+    h.assert_error(r, 504)
+    h.wait_until(lambda: h.log_events(worker, "request.expired", type="profile.put"), 10,
+                 what="the worker dropped the expired write")
+    served = h.log_events(worker, "request.served", type="profile.put")
+    assert len(served) == 0, f"the expired write was served: {served}"
+    # the service still works and the row holds the value from before the 504
+    assert u.get(PROFILE).status == 200
+    assert h.db_profile(u.user_id)["auto_reply_message"] == "kept"
