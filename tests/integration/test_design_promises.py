@@ -83,3 +83,21 @@ def test_a_write_past_its_deadline_is_dropped_by_the_worker(make_stack):
     # the service still works and the row holds the value from before the 504
     assert u.get(PROFILE).status == 200
     assert h.db_profile(u.user_id)["auto_reply_message"] == "kept"
+
+
+def test_a_restarted_gateway_never_reuses_request_ids(make_stack):
+    """Request ids start at a random point in each gateway run, so a late reply to the
+    previous run's request cannot match a request of the new run."""
+    s = make_stack("ids", workers=1, admin_workers=0)
+    users = [h.create_user(s) for _ in range(3)]
+    runs = []
+    for _ in range(2):
+        for u in users:
+            assert u.get(PROFILE).status == 200
+        runs.append({e["request_id"] for e in h.log_events(s.gateway, "request.done")})
+        s.stop_gateway()
+        s.start_gateway()
+        s.wait_served()
+    first, second = runs
+    assert len(first) >= 4 and len(second) >= 4, runs
+    assert not first & second, f"request ids used by both gateway runs: {first & second}"
