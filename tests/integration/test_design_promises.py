@@ -101,3 +101,30 @@ def test_a_restarted_gateway_never_reuses_request_ids(make_stack):
     first, second = runs
     assert len(first) >= 4 and len(second) >= 4, runs
     assert not first & second, f"request ids used by both gateway runs: {first & second}"
+
+
+def test_the_gateway_refuses_to_start_without_jwt_secret(tmp_path):
+    """No JWT_SECRET (or an empty one): the gateway exits non-zero, naming the key, and
+    never listens."""
+    port = h.free_port()
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith("P2P_") and k != "JWT_SECRET"}
+    base.update(P2P_HTTP_PORT=str(port),
+                P2P_WORKER_BIND=f"tcp://127.0.0.1:{h.free_port()}")
+    for secret in (None, ""):
+        env = dict(base)
+        if secret is not None:
+            env["JWT_SECRET"] = secret
+        proc = subprocess.Popen([h.bin_path(h.GATEWAY_BIN)], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"gateway still running without JWT_SECRET={secret!r}:\n"
+                                 f"{err[-2000:]}") from None
+        assert proc.returncode not in (0, None), f"exit {proc.returncode}: {err}"
+        refusals = h.log_events(out + err, "config.invalid")
+        assert refusals and "JWT_SECRET" in refusals[0]["reason"], err
+        assert not h.log_events(out + err, "gateway.started"), err
