@@ -128,3 +128,77 @@ def test_the_gateway_refuses_to_start_without_jwt_secret(tmp_path):
         refusals = h.log_events(out + err, "config.invalid")
         assert refusals and "JWT_SECRET" in refusals[0]["reason"], err
         assert not h.log_events(out + err, "gateway.started"), err
+
+
+def served_by_heartbeat(stack):
+    """The profile worker's served counter as its last heartbeat reported it (/metrics),
+    or None."""
+    try:
+        text = h.http_request(stack, "GET", "/metrics", timeout=5).body.decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("p2p_worker_requests_total{") and 'kind="profile"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_a_saturated_worker_keeps_heartbeating(make_stack):
+    """A worker with a backlog of 512 requests (8 sessions, 64 in flight each, queued
+    while it was stopped for less than 3 beats) works through it in bounded batches and
+    heartbeats between them: while the backlog lasts, the counters its heartbeats carry
+    (/metrics) keep moving, the gateway never expires it, and every request is answered.
+    A worker that beat only when idle would report nothing until the backlog is gone."""
+    beat_ms = 400
+    s = make_stack("saturated", workers=1, admin_workers=0,
+                   env={"P2P_HEARTBEAT_MS": str(beat_ms), "P2P_REQUEST_TIMEOUT_MS": "60000",
+                        "P2P_METRICS": "1"})
+    users = [h.create_user(s) for _ in range(8)]
+    worker = s.workers[0]
+    per_session = 64
+    samples = []
+    backlog_done = threading.Event()
+
+    def sample():
+        while not backlog_done.is_set():
+            samples.append(served_by_heartbeat(s))
+            time.sleep(0.1)
+
+    async def go():
+        sessions = [await h.ws_session(s, u.user_id) for u in users]
+        sampler = threading.Thread(target=sample, daemon=True)
+        try:
+            worker.signal(signal.SIGSTOP)
+            try:
+                for sess in sessions:
+                    for n in range(per_session):
+                        await sess.send("profile.search", {"search": "zz"}, request_id=f"r{n}")
+                await asyncio.sleep(beat_ms / 1000)  # well within 3 beats
+            finally:
+                worker.signal(signal.SIGCONT)
+            sampler.start()
+
+            async def collect(sess):
+                return [await sess.recv(timeout=60) for _ in range(per_session)]
+            return await asyncio.gather(*(collect(sess) for sess in sessions))
+        finally:
+            backlog_done.set()
+            worker.signal(signal.SIGCONT)
+            for sess in sessions:
+                await sess.close()
+            if sampler.is_alive():
+                sampler.join(timeout=10)
+    joined_before = len(h.log_events(s.gateway, "worker.joined"))
+    replies = [r for rs in h.run(go(), timeout=120) for r in rs]
+    failed = [r for r in replies if r.get("success") is not True]
+    assert not failed, f"{len(failed)} of {len(replies)} requests failed, e.g. {failed[:3]}"
+    # the heartbeats' counters moved while the worker was busy (each distinct value is
+    # a heartbeat that left between two batches)
+    reported = [v for v in dict.fromkeys(samples) if v is not None]
+    assert len(reported) >= 3, f"heartbeat counters during the backlog: {reported}"
+    expired = h.log_events(s.gateway, "worker.expired")
+    assert not expired, f"the busy worker missed 3 heartbeats: {expired}"
+    assert len(h.log_events(s.gateway, "worker.joined")) == joined_before, \
+        "the worker had to register again"
+    served = h.log_events(worker, "request.served", type="profile.search")
+    assert len(served) >= len(replies), (len(served), len(replies))
