@@ -9,7 +9,8 @@ phases into the results table. Standard library only.
       a directory of pgbench logs plus pgbench's stdout in RAW/stdout)
   report.py idle OUT RAW RSS_BEFORE RSS_CONNECTED RSS_AFTER SESSIONS HOLD_S HOLD_TICKS
   report.py table OUT [BASELINE_PHASE]
-  report.py check OUT      exit 1 unless every phase produced numbers
+  report.py check OUT      exit 1 unless every phase produced numbers, without
+                           errors, failed connections or dropped idle sessions
   report.py pgbench-script < SQL   the baseline's pgbench script for the statement
 """
 import glob
@@ -277,14 +278,26 @@ def table(out, baseline="pgbench"):
 def check(out):
     phases = load_phases(out)
     bad = []
+    wrong = []
     for name, r in phases.items():
         if r["kind"] == "idle":
             if r["connected"] == 0:
                 bad.append(name)
+            # a session that failed to open or was dropped while idle is a failure,
+            # however many others held
+            elif r["failed"] or r["dropped"] or r["closed_during_hold"]:
+                wrong.append("%s: %d failed to open, %d dropped, %d closed during the hold"
+                             % (name, r["failed"], r["dropped"], r["closed_during_hold"]))
         elif not r["requests"] or not r["rps"]:
             bad.append(name)
+        elif r.get("errors") or r.get("failed"):
+            wrong.append("%s: %d requests failed, %d connections failed"
+                         % (name, r.get("errors", 0), r.get("failed", 0)))
     if bad or not phases:
         sys.stderr.write("report.py: phases without numbers: %s\n" % (", ".join(bad) or "all"))
+    for line in wrong:
+        sys.stderr.write("report.py: %s\n" % line)
+    if bad or wrong or not phases:
         sys.exit(1)
 
 
