@@ -1,21 +1,31 @@
 """docs/api/openapi.yaml and docs/api/asyncapi.yaml against the code.
 
-A route or message type that exists in the code but not in a spec fails, and so does
-the reverse. "The code" is read twice, so a stale binary or a parser slip cannot hide a
-difference:
+A route, message type, push or error code that exists in the code but not in a spec
+fails, and so does the reverse. "The code" is read twice, so a stale binary or a parser
+slip cannot hide a difference:
   - `$P2P_BIN_DIR/p2p-gateway --routes` (what the built gateway serves), and
-  - the sources, textually: s_routes[] in gateway/http_routes.c, the MSG_WS lines of
-    MSG_TYPE_LIST in common/msg_type.h, ERR_LIST in common/err.h.
-No server is started.
+  - the sources, textually: s_routes[] in gateway/http_routes.c (with each route's
+    message type), MSG_TYPE_LIST in common/msg_type.h, ERR_LIST in common/err.h (codes
+    and their HTTP statuses), and the push frames workers build ("type":"...").
+Most tests start no server. The last one runs a trade through a real stack and checks
+every trading reply (REST and WebSocket, the push included) against its documented
+schema, both ways: what the schema requires is there, with its type and format, and
+nothing is in the reply that the schema does not describe. Every trading route and
+message must be exercised there.
 """
 
 import json
 import os
 import re
 import subprocess
+import uuid
 
+import jsonschema
 import pytest
 import yaml
+
+import p2p_harness as h
+import trading as t
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OPENAPI = os.path.join(ROOT, "docs", "api", "openapi.yaml")
@@ -57,27 +67,37 @@ def gateway_routes():
     return routes
 
 
-def source_rest_routes():
-    """{(METHOD, path): auth} from s_routes[] in gateway/http_routes.c."""
+def source_route_rows():
+    """[(METHOD, path, kind, msg enum, auth)] from s_routes[] in gateway/http_routes.c."""
     text = _read(HTTP_ROUTES_C)
     start = text.index("s_routes[] = {")
     table = text[start:text.index("};", start)]
-    rows = re.findall(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*ROUTE_\w+\s*,\s*\w+\s*,\s*AUTH_(\w+)\s*\}',
+    rows = re.findall(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*ROUTE_(\w+)\s*,\s*(\w+)\s*,\s*AUTH_(\w+)\s*\}',
                       table)
     assert len(rows) >= 6, f"could not parse s_routes[] in {HTTP_ROUTES_C}"
-    return {(m, p): a.lower() for m, p, a in rows}
+    return [(m, p, kind, msg, a.lower()) for m, p, kind, msg, a in rows]
+
+
+def source_rest_routes():
+    """{(METHOD, path): auth} from s_routes[] in gateway/http_routes.c."""
+    return {(m, p): a for m, p, _, _, a in source_route_rows()}
 
 
 def source_msg_types():
     """[(wire name, flags, placeholder text or None)] from MSG_TYPE_LIST in common/msg_type.h."""
+    return [(name, flags, text) for _, name, _, flags, text in source_msg_rows()]
+
+
+def source_msg_rows():
+    """[(enum, wire name, service, flags, placeholder text or None)] from MSG_TYPE_LIST."""
     body = _x_macro_body(_read(MSG_TYPE_H), "MSG_TYPE_LIST")
-    rows = re.findall(r'X\(\s*MSG_\w+\s*,\s*"([^"]+)"\s*,\s*SERVICE_\w+\s*,\s*([^,]+?)\s*,\s*'
+    rows = re.findall(r'X\(\s*(MSG_\w+)\s*,\s*"([^"]+)"\s*,\s*(SERVICE_\w+)\s*,\s*([^,]+?)\s*,\s*'
                       r'("(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*|NULL)\s*\)', body)
     assert len(rows) >= 20, f"could not parse MSG_TYPE_LIST in {MSG_TYPE_H}"
     out = []
-    for name, flags, placeholder in rows:
+    for enum, name, service, flags, placeholder in rows:
         text = None if placeholder == "NULL" else "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', placeholder))
-        out.append((name, flags, text))
+        out.append((enum, name, service, flags, text))
     return out
 
 
@@ -85,11 +105,31 @@ def source_ws_types():
     return [name for name, flags, _ in source_msg_types() if "MSG_WS" in flags]
 
 
-def source_error_codes():
+def source_error_statuses():
+    """{wire code: HTTP status} from ERR_LIST in common/err.h (OK left out)."""
     body = _x_macro_body(_read(ERR_H), "ERR_LIST")
-    codes = re.findall(r'X\(\s*ERR_\w+\s*,\s*\d+\s*,\s*"([A-Z0-9_]+)"\s*\)', body)
-    assert len(codes) >= 10, f"could not parse ERR_LIST in {ERR_H}"
-    return [c for c in codes if c != "OK"]
+    rows = re.findall(r'X\(\s*ERR_\w+\s*,\s*(\d+)\s*,\s*"([A-Z0-9_]+)"\s*\)', body)
+    assert len(rows) >= 10, f"could not parse ERR_LIST in {ERR_H}"
+    return {code: int(status) for status, code in rows if code != "OK"}
+
+
+def source_error_codes():
+    return list(source_error_statuses())
+
+
+WORKER_DIRS = ("profile-svc", "admin-svc", "trade-svc")
+
+
+def source_push_types():
+    """Types of the frames workers push to sessions: every "type":"<name>" a worker's C
+    source writes (a reply never carries its type; the gateway adds it)."""
+    found = set()
+    for d in WORKER_DIRS:
+        for name in sorted(os.listdir(os.path.join(ROOT, d))):
+            if name.endswith(".c"):
+                found |= set(re.findall(r'\\"type\\":\s*\\"([a-z_.]+)\\"', _read(os.path.join(ROOT, d, name))))
+    assert found, "no push frame found in the workers' sources (the pattern is stale?)"
+    return found
 
 
 # ----------------------------------------------------------------- the specs
@@ -259,6 +299,40 @@ def test_openapi_error_codes_match_err_h(openapi):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("which", ["openapi", "asyncapi"])
+def test_error_codes_and_statuses_match_err_h(which, openapi, asyncapi):
+    """Each spec's ErrorCode lists every code of ERR_LIST with its HTTP status."""
+    schema = (openapi if which == "openapi" else asyncapi)["components"]["schemas"]["ErrorCode"]
+    want = source_error_statuses()
+    problems = _diff(f"{which}.yaml ErrorCode", want, schema["enum"])
+    assert not problems, "\n".join(problems)
+    assert schema.get("x-http-status") == want, f"{which}.yaml ErrorCode x-http-status differs from err.h"
+
+
+def test_openapi_error_table_matches_err_h(openapi):
+    """The human table in ErrorCode's description: one row per code, with its status."""
+    text = openapi["components"]["schemas"]["ErrorCode"]["description"]
+    rows = re.findall(r"^\| ([A-Z0-9_]+) \| (\d{3}) \| \S.*\|$", text, re.M)
+    table = dict((code, int(status)) for code, status in rows)
+    assert len(table) == len(rows), "a code has two rows"
+    assert table == source_error_statuses(), "openapi.yaml ErrorCode's table differs from err.h"
+
+
+def test_openapi_operations_name_their_message_type(openapi):
+    """A route served by a worker says which message type (and so which handler) it runs."""
+    wire = {enum: name for enum, name, _, _, _ in source_msg_rows()}
+    ops = spec_operations(openapi)
+    for method, path, kind, msg, _ in source_route_rows():
+        op = ops.get((method, path))
+        if op is None:
+            continue  # reported by test_openapi_matches_route_table_source
+        got = op.get("x-message-type")
+        if kind == "WORKER":
+            assert got == wire[msg], f"{method} {path}: x-message-type {got!r}, the route runs {wire[msg]!r}"
+        else:
+            assert got is None, f"{method} {path}: served by the gateway itself, not {got!r}"
+
+
 def test_openapi_admin_api_covers_the_contract(openapi):
     ops = spec_operations(openapi)
     for key in [("GET", "/api/p2p/admin/profiles"), ("GET", "/api/p2p/admin/profiles/{id}"),
@@ -318,10 +392,14 @@ def test_msg_type_h_matches_binary(gateway_routes):
     assert gateway_routes["ws"] == source_ws_types(), "rebuild: the gateway is stale"
 
 
+def _is_push(message):
+    return any(tag.get("name") == "push" for tag in message.get("tags", []))
+
+
 def test_asyncapi_every_request_has_a_reply_and_server_events(asyncapi, gateway_routes):
     replies = [m["name"] for m in _messages(asyncapi, "subscribe")]
     assert len(replies) == len(set(replies)), "a server message is listed twice"
-    want = list(gateway_routes["ws"]) + list(gateway_routes["server_events"])
+    want = list(gateway_routes["ws"]) + list(gateway_routes["server_events"]) + sorted(source_push_types())
     problems = _diff("asyncapi.yaml (subscribe)", want, replies)
     assert not problems, "\n  ".join(problems)
     assert set(gateway_routes["server_events"]) == set(SERVER_EVENTS)
@@ -332,7 +410,10 @@ def test_asyncapi_payloads_name_their_type_and_request_id(asyncapi):
         for m in _messages(asyncapi, op):
             assert _type_const(asyncapi, m) == m["name"], f"{op} {m['name']}: type const"
             props = schema_properties(asyncapi, m["payload"])
-            if m["name"] not in ("connected", "connection_error", "account_suspended"):
+            if _is_push(m):
+                assert "request_id" not in props, f"push {m['name']} has a request_id"
+                assert props.get("success", {}).get("const") is True, f"push {m['name']}: success"
+            elif m["name"] not in ("connected", "connection_error", "account_suspended"):
                 assert "request_id" in props, f"{op} {m['name']}: no request_id"
                 rid = resolve(asyncapi, props["request_id"])
                 assert rid["type"] == "string" and rid["maxLength"] == 64
@@ -357,3 +438,25 @@ def test_asyncapi_placeholder_texts_match_msg_type_h(asyncapi):
             continue
         props = schema_properties(asyncapi, msgs[name]["payload"])
         assert props.get("message", {}).get("const") == placeholder, name
+
+
+def test_asyncapi_pushes_match_workers(asyncapi):
+    """The messages tagged push are exactly the frames workers push."""
+    pushes = [m["name"] for m in _messages(asyncapi, "subscribe") if _is_push(m)]
+    problems = _diff("asyncapi.yaml (push)", source_push_types(), pushes)
+    assert not problems, "\n  ".join(problems)
+
+
+def test_asyncapi_messages_name_their_rest_route(asyncapi):
+    """A message that a REST route also runs names that route (x-rest), and only then;
+    a served message declares its data, and so does its reply."""
+    wire = {enum: name for enum, name, _, _, _ in source_msg_rows()}
+    rest = {wire[msg]: f"{m} {p}" for m, p, kind, msg, _ in source_route_rows() if kind == "WORKER"}
+    served = {name for _, name, _, flags, text in source_msg_rows() if "MSG_WS" in flags and text is None}
+    replies = {m["name"]: m for m in _messages(asyncapi, "subscribe") if not _is_push(m)}
+    for m in _messages(asyncapi, "publish"):
+        assert m.get("x-rest") == rest.get(m["name"]), f"{m['name']}: x-rest {m.get('x-rest')!r}"
+        if m["name"] in served:
+            assert "data" in schema_properties(asyncapi, m["payload"]), f"{m['name']}: no data schema"
+            data = schema_properties(asyncapi, replies[m["name"]]["payload"]).get("data")
+            assert data and resolve(asyncapi, data) != {"type": "object"}, f"reply {m['name']}: no data schema"
