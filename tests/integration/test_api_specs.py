@@ -20,7 +20,6 @@ import re
 import subprocess
 import uuid
 
-import jsonschema
 import pytest
 import yaml
 
@@ -127,7 +126,8 @@ def source_push_types():
     for d in WORKER_DIRS:
         for name in sorted(os.listdir(os.path.join(ROOT, d))):
             if name.endswith(".c"):
-                found |= set(re.findall(r'\\"type\\":\s*\\"([a-z_.]+)\\"', _read(os.path.join(ROOT, d, name))))
+                text = _read(os.path.join(ROOT, d, name))
+                found |= set(re.findall(r'\\"type\\":\s*\\"([a-z_.]+)\\"', text))
     assert found, "no push frame found in the workers' sources (the pattern is stale?)"
     return found
 
@@ -459,4 +459,284 @@ def test_asyncapi_messages_name_their_rest_route(asyncapi):
         if m["name"] in served:
             assert "data" in schema_properties(asyncapi, m["payload"]), f"{m['name']}: no data schema"
             data = schema_properties(asyncapi, replies[m["name"]]["payload"]).get("data")
-            assert data and resolve(asyncapi, data) != {"type": "object"}, f"reply {m['name']}: no data schema"
+            generic = data is None or resolve(asyncapi, data) == {"type": "object"}
+            assert not generic, f"{m['name']}: no reply data schema"
+
+
+# ----------------------------------------------------------------- the replies, live
+
+def _plain_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a null alternative;
+    examples and extensions go."""
+    if isinstance(node, list):
+        return [_plain_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _plain_schema(v) for k, v in node.items()
+           if k not in ("nullable", "example") and not k.startswith("x-")}
+    return {"anyOf": [{"type": "null"}, out]} if node.get("nullable") is True else out
+
+
+def _shape(doc, schema):
+    """(properties, schema of other keys or None, open to anything) of an object schema,
+    through allOf / oneOf / anyOf; a later part's property wins (it is the more specific,
+    as `data` over the envelope's generic one)."""
+    schema = resolve(doc, schema)
+    if not isinstance(schema, dict):
+        return {}, None, False
+    props, extra = {}, None
+    more = schema.get("additionalProperties")
+    extra, open_ = (more if isinstance(more, dict) else None), more is True
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(key, []):
+            p, e, o = _shape(doc, part)
+            props.update(p)
+            extra, open_ = extra or e, open_ or o
+    props.update(schema.get("properties", {}))
+    return props, extra, open_
+
+
+def _items(doc, schema):
+    schema = resolve(doc, schema)
+    if "items" in schema:
+        return schema["items"]
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(key, []):
+            got = _items(doc, part)
+            if got is not None:
+                return got
+    return None
+
+
+def _undocumented(doc, schema, value, where="$"):
+    """Paths of the keys in value that schema does not describe."""
+    found = []
+    if isinstance(value, dict):
+        props, extra, open_ = _shape(doc, schema)
+        for key, v in value.items():
+            sub = props.get(key, extra)
+            if sub is not None:
+                found += _undocumented(doc, sub, v, f"{where}.{key}")
+            elif not open_:
+                found.append(f"{where}.{key}")
+    elif isinstance(value, list):
+        items = _items(doc, schema)
+        for i, v in enumerate(value):
+            if items is not None:
+                found += _undocumented(doc, items, v, f"{where}[{i}]")
+    return found
+
+
+def _schema_problems(doc, schema, value, openapi_dialect):
+    """Where value breaks schema (types, formats, bounds, required) or has keys it does not
+    describe. []: it matches."""
+    from jsonschema import Draft7Validator
+    components = doc["components"]["schemas"]
+    convert = _plain_schema if openapi_dialect else (lambda n: n)
+    root = {"components": {"schemas": convert(components)}, "allOf": [convert(schema)]}
+    problems = [f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message[:300]}"
+                for e in Draft7Validator(root).iter_errors(value)]
+    return problems + [f"{p}: not in the spec" for p in _undocumented(doc, schema, value)]
+
+
+class _SpecChecker:
+    """Sends trading calls and checks each request and reply against the specs."""
+
+    def __init__(self, stack, openapi, asyncapi):
+        self.stack, self.openapi, self.asyncapi = stack, openapi, asyncapi
+        self.problems = []
+        self.seen_rest, self.seen_ws, self.seen_push = set(), set(), set()
+        self.publish = {m["name"]: m for m in _messages(asyncapi, "publish")}
+        subscribe = _messages(asyncapi, "subscribe")
+        self.replies = {m["name"]: m for m in subscribe if not _is_push(m)}
+        self.pushes = {m["name"]: m for m in subscribe if _is_push(m)}
+        self.statuses = openapi["components"]["schemas"]["ErrorCode"]["x-http-status"]
+
+    def _note(self, where, problems):
+        self.problems += [f"{where}: {p}" for p in problems]
+
+    def call(self, token, method, template, params=None, body=h._NO_BODY, query="", expect=200):
+        """One REST call; returns the reply's JSON."""
+        op = self.openapi["paths"][template][method.lower()]
+        path = template.format(**(params or {})) + (f"?{query}" if query else "")
+        where = f"{method} {template} -> {expect}"
+        if body is not h._NO_BODY and expect < 300:
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            self._note(f"{where} request", _schema_problems(self.openapi, schema, body, True))
+        resp = h.http_request(self.stack, method, path, token=token, json_body=body)
+        assert resp.status == expect, f"{method} {path}: {resp!r}"
+        reply = resp.json
+        if str(resp.status) not in op["responses"]:
+            self._note(where, [f"status not documented: {reply}"])
+            return reply
+        response = resolve(self.openapi, op["responses"][str(resp.status)])
+        schema = response["content"]["application/json"]["schema"]
+        self._note(where, _schema_problems(self.openapi, schema, reply, True))
+        if reply.get("success") is False:
+            code = reply.get("code")
+            if self.statuses.get(code) != resp.status:
+                self._note(where, [f"{code} is HTTP {self.statuses.get(code)} in ErrorCode"])
+            if code not in response["description"]:
+                self._note(where, [f"{code} is not named in the response's description"])
+        self.seen_rest.add((method, template))
+        return reply
+
+    async def ws(self, session, type_, data=None, ok=True):
+        """One WebSocket message; returns the reply."""
+        sent = {"type": type_, "request_id": "r1", **({} if data is None else {"data": data})}
+        if ok:
+            schema = self.publish[type_]["payload"]
+            self._note(f"{type_} request", _schema_problems(self.asyncapi, schema, sent, False))
+        reply = await (session.call(type_) if data is None else session.call(type_, data))
+        assert reply.get("success") is ok, reply
+        message = self.replies[type_]
+        self._note(f"{type_} reply", _schema_problems(self.asyncapi, message["payload"], reply, False))
+        if not ok and reply.get("code") not in message.get("description", ""):
+            self._note(f"{type_} reply", [f"{reply.get('code')} is not named in the reply's description"])
+        self.seen_ws.add(type_)
+        return reply
+
+    def push(self, frame):
+        name = frame.get("type")
+        assert name in self.pushes, f"a frame of no documented kind: {frame}"
+        schema = self.pushes[name]["payload"]
+        self._note(f"push {name}", _schema_problems(self.asyncapi, schema, frame, False))
+        self.seen_push.add(name)
+
+
+def test_trading_replies_match_the_specs(stack, openapi, asyncapi):
+    """A trade, over REST and the WebSocket, every request and reply checked against the
+    specs; every trading route, message and push must be among them."""
+    c = _SpecChecker(stack, openapi, asyncapi)
+    adm = stack.admin_token(t.ADMIN_ID)
+    seller, buyer, other = h.create_user(stack), h.create_user(stack), h.create_user(stack)
+    no_profile = h.User(stack)
+    S, B = seller.token, buyer.token
+    fiat = t.new_fiat()
+    sepa, mpesa = t.method_id(buyer, "sepa"), t.method_id(buyer, "mpesa")
+
+    # operators: money in and out, a method, a price
+    wallet = "/api/p2p/admin/wallets/{profile_id}"
+    deposit = {"asset": "BTC", "amount": "1", "reference": t.new_reference("spec")}
+    c.call(adm, "POST", wallet + "/credit", {"profile_id": seller.profile_id}, deposit, expect=201)
+    c.call(adm, "POST", wallet + "/credit", {"profile_id": seller.profile_id}, deposit, expect=200)
+    c.call(adm, "POST", wallet + "/credit", {"profile_id": buyer.profile_id},
+           {"asset": "BTC", "amount": "0.5", "reference": t.new_reference("spec")}, expect=201)
+    c.call(adm, "POST", wallet + "/debit", {"profile_id": seller.profile_id},
+           {"asset": "BTC", "amount": "0.1", "reference": t.new_reference("spec")}, expect=201)
+    c.call(adm, "POST", wallet + "/debit", {"profile_id": seller.profile_id},
+           {"asset": "BTC", "amount": "5", "reference": t.new_reference("spec")}, expect=409)
+    c.call(adm, "POST", wallet + "/credit", {"profile_id": 999999999}, {**deposit, "reference": "x"},
+           expect=404)
+    c.call(adm, "GET", "/api/p2p/admin/ledger", query=f"profile_id={seller.profile_id}&asset=BTC&limit=5")
+    method = c.call(adm, "POST", "/api/p2p/admin/payment-methods",
+                    body={"code": "spec_" + uuid.uuid4().hex[:10], "name": "Spec Pay", "kind": "e_wallet"},
+                    expect=201)["data"]["payment_method"]
+    c.call(adm, "PUT", "/api/p2p/admin/payment-methods/{id}", {"id": method["id"]}, {"active": False})
+    pair = {"asset": "BTC", "fiat": fiat}
+    c.call(adm, "PUT", "/api/p2p/admin/prices/{asset}/{fiat}", pair, {"price": "50000.00"})
+    c.call(B, "PUT", "/api/p2p/admin/prices/{asset}/{fiat}", pair, {"price": "1"}, expect=403)
+
+    # the seller: balances, accounts, prices
+    c.call(S, "GET", "/api/p2p/wallet")
+    c.call(no_profile.token, "GET", "/api/p2p/wallet", expect=404)
+    c.call(S, "GET", "/api/p2p/wallet/history", query="asset=BTC&limit=5")
+    c.call(S, "GET", "/api/p2p/payment-methods")
+    c.call(S, "POST", "/api/p2p/payment-accounts",
+           body={"payment_method_id": sepa, "label": "My SEPA",
+                 "details": {"iban": "DE00 1234", "holder": "S"}},
+           expect=201)
+    spare = c.call(S, "POST", "/api/p2p/payment-accounts",
+                   body={"payment_method_id": mpesa, "label": "M", "details": {"phone": "+254700000001"}},
+                   expect=201)["data"]["payment_account"]
+    c.call(S, "GET", "/api/p2p/payment-accounts")
+    c.call(B, "DELETE", "/api/p2p/payment-accounts/{id}", {"id": spare["id"]}, expect=403)
+    c.call(S, "DELETE", "/api/p2p/payment-accounts/{id}", {"id": spare["id"]})
+    c.call(S, "DELETE", "/api/p2p/payment-accounts/{id}", {"id": spare["id"]}, expect=404)
+    c.call(S, "GET", "/api/p2p/prices")
+
+    # ads
+    sell = {"type": "sell", "asset": "BTC", "fiat": fiat, "price_type": "fixed", "price": "50000.00",
+            "total_amount": "0.1", "min_limit": "10.00", "max_limit": "5000.00", "payment_method_ids": [sepa],
+            "payment_window_minutes": 30, "terms": "spec", "auto_reply": "",
+            "requirements": {"min_completed_trades": 0, "verified_only": False}}
+    ad = c.call(S, "POST", "/api/p2p/ads", body=sell, expect=201)["data"]["ad"]
+    c.call(S, "POST", "/api/p2p/ads", body={**sell, "price": 50000}, expect=400)
+    c.call(S, "POST", "/api/p2p/ads", body={**sell, "total_amount": "100"}, expect=409)
+    buy = {"type": "buy", "asset": "BTC", "fiat": fiat, "price_type": "floating", "margin_pct": "-1.50",
+           "total_amount": "0.05", "min_limit": "10.00", "max_limit": "1000.00", "payment_method_ids": [sepa]}
+    buy_ad = c.call(B, "POST", "/api/p2p/ads", body=buy, expect=201)["data"]["ad"]
+    c.call(B, "GET", "/api/p2p/ads", query=f"type=sell&asset=BTC&fiat={fiat}&amount=100.00&limit=5")
+    c.call(S, "GET", "/api/p2p/ads/mine", query="status=active")
+    c.call(B, "GET", "/api/p2p/ads/{id}", {"id": ad["id"]})
+    c.call(S, "PUT", "/api/p2p/ads/{id}", {"id": ad["id"]}, {"terms": "spec, updated", "status": "active"})
+    c.call(B, "PUT", "/api/p2p/ads/{id}", {"id": ad["id"]}, {"terms": "mine now"}, expect=403)
+
+    # an order, end to end
+    take = {"ad_id": ad["id"], "fiat_amount": "100.00", "payment_method_id": sepa,
+            "client_order_id": "spec-" + uuid.uuid4().hex[:8]}
+    order = c.call(B, "POST", "/api/p2p/orders", body=take, expect=201)["data"]["order"]
+    c.call(B, "POST", "/api/p2p/orders", body=take, expect=200)
+    too_small = {k: v for k, v in take.items() if k != "client_order_id"} | {"fiat_amount": "1.00"}
+    c.call(B, "POST", "/api/p2p/orders", body=too_small, expect=409)
+    c.call(B, "GET", "/api/p2p/orders", query="status=PENDING_PAYMENT,PAID&role=buyer")
+    oid = {"id": order["id"]}
+    c.call(S, "GET", "/api/p2p/orders/{id}", oid)
+    c.call(other.token, "GET", "/api/p2p/orders/{id}", oid, expect=404)
+    c.call(S, "POST", "/api/p2p/orders/{id}/cancel", oid, expect=403)
+    c.call(B, "POST", "/api/p2p/orders/{id}/confirm-payment", oid)
+    state = c.call(B, "POST", "/api/p2p/orders/{id}/cancel", oid, expect=409)
+    assert state["code"] == "ORDER_STATE_CHANGED" and state["data"]["order"]["status"] == "PAID", state
+    c.call(S, "POST", "/api/p2p/orders/{id}/release", oid)
+    c.call(B, "DELETE", "/api/p2p/ads/{id}", {"id": buy_ad["id"]})
+
+    # the same over the WebSocket, with the pushes
+    async def ws_part():
+        b = await h.ws_session(stack, buyer.user_id)
+        s = await h.ws_session(stack, seller.user_id)
+        try:
+            await c.ws(b, "wallet.balance")
+            await c.ws(b, "wallet.history", {"asset": "BTC", "limit": 5})
+            await c.ws(b, "payment_method.list", {})
+            acct = await c.ws(b, "payment_account.create",
+                              {"payment_method_id": mpesa, "label": "M",
+                               "details": {"phone": "+254700000002"}})
+            await c.ws(b, "payment_account.list")
+            await c.ws(b, "payment_account.delete", {"id": acct["data"]["payment_account"]["id"]})
+            await c.ws(b, "price.list")
+            fixed = {k: v for k, v in buy.items() if k != "margin_pct"}
+            fixed.update(price_type="fixed", price="49000.00")
+            mine = await c.ws(b, "ad.create", fixed)
+            await c.ws(b, "ad.list", {"type": "sell", "fiat": fiat, "limit": 5})
+            await c.ws(b, "ad.get", {"ad_id": ad["id"]})
+            await c.ws(b, "ad.update", {"ad_id": mine["data"]["ad"]["id"], "terms": "ws"})
+            await c.ws(b, "ad.my_ads", {"status": "active"})
+            await c.ws(b, "ad.delete", {"ad_id": mine["data"]["ad"]["id"]})
+            placed = await c.ws(b, "order.create", {"ad_id": ad["id"], "crypto_amount": "0.002",
+                                                    "payment_method_id": sepa})
+            ref = {"order_id": placed["data"]["order"]["id"]}
+            await c.ws(b, "order.list", {"status": ["PENDING_PAYMENT"], "limit": 5})
+            await c.ws(b, "order.get", ref)
+            await c.ws(b, "order.confirm_payment", ref)
+            await c.ws(b, "order.cancel", ref, ok=False)
+            await c.ws(s, "order.release_crypto", ref)
+            # the buyer hears every step; the last may come after the seller's reply
+            while not any(m.get("type") == "order.updated" and m["data"]["order"]["status"] == "COMPLETED"
+                          for m in b.unmatched):
+                b.unmatched.append(await b.recv(timeout=5))
+            return b.unmatched + s.unmatched
+        finally:
+            await b.close()
+            await s.close()
+
+    for frame in h.run(ws_part()):
+        if "request_id" not in frame:
+            c.push(frame)
+
+    trade = {enum for enum, _, service, _, _ in source_msg_rows() if service == "SERVICE_TRADE"}
+    rest = {(m, p) for m, p, kind, msg, _ in source_route_rows() if kind == "WORKER" and msg in trade}
+    ws = {name for enum, name, _, flags, _ in source_msg_rows() if enum in trade and "MSG_WS" in flags}
+    assert not rest - c.seen_rest, f"trading routes this test does not exercise: {sorted(rest - c.seen_rest)}"
+    assert not ws - c.seen_ws, f"trading messages this test does not exercise: {sorted(ws - c.seen_ws)}"
+    assert not source_push_types() - c.seen_push, f"pushes not seen: {source_push_types() - c.seen_push}"
+    assert not c.problems, "replies that differ from the specs:\n  " + "\n  ".join(c.problems)
