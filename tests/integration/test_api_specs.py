@@ -121,13 +121,16 @@ WORKER_DIRS = ("profile-svc", "admin-svc", "trade-svc")
 
 def source_push_types():
     """Types of the frames workers push to sessions: every "type":"<name>" a worker's C
-    source writes (a reply never carries its type; the gateway adds it)."""
+    source writes, and every type trade-svc queues with trade_push_add(..., "<name>", ...)
+    (a reply never carries its type; the gateway adds it)."""
     found = set()
     for d in WORKER_DIRS:
         for name in sorted(os.listdir(os.path.join(ROOT, d))):
             if name.endswith(".c"):
                 text = _read(os.path.join(ROOT, d, name))
                 found |= set(re.findall(r'\\"type\\":\s*\\"([a-z_.]+)\\"', text))
+                for call in re.findall(r"\btrade_push_add\(([^;{]*)\);", text):
+                    found |= set(re.findall(r'"([a-z_]+\.[a-z_.]+)"', call))
     assert found, "no push frame found in the workers' sources (the pattern is stale?)"
     return found
 
@@ -279,8 +282,10 @@ def test_openapi_bodies_and_statuses(openapi):
             assert re.fullmatch(r"[1-5]\d\d", status), f"{method} {path}: status {status}"
             assert resolve(openapi, response).get("description"), f"{method} {path} {status}"
         if method in ("POST", "PUT") and "requestBody" in op:
-            body = op["requestBody"]["content"]["application/json"]["schema"]
-            assert resolve(openapi, body), f"{method} {path}: no request schema"
+            content = op["requestBody"]["content"]
+            assert content, f"{method} {path}: a request body of no type"
+            for media, body in content.items():
+                assert resolve(openapi, body["schema"]), f"{method} {path}: no {media} request schema"
             assert {"400", "413"} <= set(op["responses"]), f"{method} {path}"
     assert {"200", "201", "400", "401", "403", "404", "409", "413", "429", "503"} <= seen
     assert "201" in ops[("POST", "/api/p2p/profile/create")]["responses"]
