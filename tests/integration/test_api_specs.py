@@ -25,6 +25,7 @@ import yaml
 
 import p2p_harness as h
 import trading as t
+from test_chat import PDF, PNG
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OPENAPI = os.path.join(ROOT, "docs", "api", "openapi.yaml")
@@ -570,6 +571,12 @@ class _SpecChecker:
             self._note(f"{where} request", _schema_problems(self.openapi, schema, body, True))
         resp = h.http_request(self.stack, method, path, token=token, json_body=body)
         assert resp.status == expect, f"{method} {path}: {resp!r}"
+        return self._json_reply(method, template, resp)
+
+    def _json_reply(self, method, template, resp):
+        """Checks a JSON reply against the operation's response for its status."""
+        op = self.openapi["paths"][template][method.lower()]
+        where = f"{method} {template} -> {resp.status}"
         reply = resp.json
         if str(resp.status) not in op["responses"]:
             self._note(where, [f"status not documented: {reply}"])
@@ -585,6 +592,41 @@ class _SpecChecker:
                 self._note(where, [f"{code} is not named in the response's description"])
         self.seen_rest.add((method, template))
         return reply
+
+    def upload(self, token, order_id, data, content_type, expect=201):
+        """A file upload (the raw body, not JSON); returns the reply's JSON."""
+        template = "/api/p2p/orders/{id}/attachments"
+        if expect < 300:
+            media = self.openapi["paths"][template]["post"]["requestBody"]["content"]
+            if content_type not in media:
+                self._note(f"POST {template} request", [f"{content_type} is not a documented body type"])
+        resp = h.http_request(self.stack, "POST", template.format(id=order_id), token=token, raw=data,
+                              headers={"Content-Type": content_type})
+        assert resp.status == expect, resp
+        return self._json_reply("POST", template, resp)
+
+    def download(self, token, attachment_id, expect=200, body=None):
+        """A file download: on 200 the bytes, their type and headers as documented."""
+        template = "/api/p2p/attachments/{id}"
+        resp = h.http_request(self.stack, "GET", template.format(id=attachment_id), token=token)
+        assert resp.status == expect, resp
+        if expect != 200:
+            return self._json_reply("GET", template, resp)
+        from jsonschema import Draft7Validator
+        where = f"GET {template} -> 200"
+        response = resolve(self.openapi, self.openapi["paths"][template]["get"]["responses"]["200"])
+        if resp.content_type.split(";")[0] not in response["content"]:
+            self._note(where, [f"Content-Type {resp.content_type} not documented"])
+        for name, header in response["headers"].items():
+            value = resp.headers.get(name.lower())
+            schema = _plain_schema(resolve(self.openapi, header["schema"]))
+            if value is None:
+                self._note(where, [f"header {name} missing"])
+            else:
+                self._note(where, [f"header {name}: {e.message}" for e in Draft7Validator(schema).iter_errors(value)])
+        assert resp.body == body, "the file came back changed"
+        self.seen_rest.add(("GET", template))
+        return resp.body
 
     async def ws(self, session, type_, data=None, ok=True):
         """One WebSocket message; returns the reply."""
@@ -677,7 +719,7 @@ def test_trading_replies_match_the_specs(stack, openapi, asyncapi):
     c.call(S, "PUT", "/api/p2p/ads/{id}", {"id": ad["id"]}, {"terms": "spec, updated", "status": "active"})
     c.call(B, "PUT", "/api/p2p/ads/{id}", {"id": ad["id"]}, {"terms": "mine now"}, expect=403)
 
-    # an order, end to end
+    # an order, end to end, with its chat and files
     take = {"ad_id": ad["id"], "fiat_amount": "100.00", "payment_method_id": sepa,
             "client_order_id": "spec-" + uuid.uuid4().hex[:8]}
     order = c.call(B, "POST", "/api/p2p/orders", body=take, expect=201)["data"]["order"]
@@ -692,10 +734,88 @@ def test_trading_replies_match_the_specs(stack, openapi, asyncapi):
     c.call(B, "POST", "/api/p2p/orders/{id}/confirm-payment", oid)
     state = c.call(B, "POST", "/api/p2p/orders/{id}/cancel", oid, expect=409)
     assert state["code"] == "ORDER_STATE_CHANGED" and state["data"]["order"]["status"] == "PAID", state
+    chat = "/api/p2p/orders/{id}/messages"
+    att = c.upload(B, order["id"], PNG, "image/png")["data"]
+    c.upload(B, order["id"], PNG, "image/jpeg", expect=400)
+    c.upload(other.token, order["id"], PDF, "application/pdf", expect=404)
+    c.call(B, "POST", chat, oid, {"text": "paid, receipt attached", "attachment_id": att["attachment_id"]},
+           expect=201)
+    c.call(B, "POST", chat, oid, {}, expect=400)
+    page = c.call(S, "GET", chat, oid, query="limit=10")["data"]
+    assert page["messages"][-1]["attachment"]["sha256"] == att["sha256"], page
+    c.call(S, "POST", chat + "/read", oid, {"up_to_id": page["messages"][-1]["id"]})
+    c.call(other.token, "POST", chat + "/read", oid, {"up_to_id": 1}, expect=404)
+    c.download(S, att["attachment_id"], body=PNG)
+    c.download(adm, att["attachment_id"], expect=404)  # not disputed: operators do not see it
     c.call(S, "POST", "/api/p2p/orders/{id}/release", oid)
+    c.call(S, "POST", chat, oid, {"text": "closed?"}, expect=409)
+    c.upload(B, order["id"], PNG, "image/png", expect=409)
+
+    # reviews and their moderation
+    review = "/api/p2p/orders/{id}/review"
+    rv = c.call(B, "POST", review, oid, {"rating": 5, "comment": "fast"}, expect=201)["data"]["review"]
+    c.call(B, "POST", review, oid, {"rating": 4}, expect=409)
+    c.call(S, "POST", review, oid, {"rating": 6}, expect=400)
+    c.call(other.token, "GET", "/api/p2p/profiles/{id}/reviews", {"id": seller.profile_id}, query="limit=5")
+    c.call(other.token, "GET", "/api/p2p/profiles/{id}/reviews", {"id": 999999999}, expect=404)
+    moderation = "/api/p2p/admin/reviews/{id}"
+    c.call(adm, "POST", moderation + "/hide", {"id": rv["id"]}, {"reason": "spec check"})
+    c.call(adm, "POST", moderation + "/hide", {"id": rv["id"]}, {}, expect=400)
+    c.call(adm, "POST", moderation + "/unhide", {"id": rv["id"]}, {})
+    c.call(adm, "POST", moderation + "/unhide", {"id": 999999999}, {}, expect=404)
+
+    # notifications and the webhook
+    c.call(S, "GET", "/api/p2p/notifications", query="limit=5&unread_only=true")
+    c.call(S, "POST", "/api/p2p/notifications/read", body={"all": True})
+    c.call(S, "POST", "/api/p2p/notifications/read", body={}, expect=400)
+    c.call(S, "GET", "/api/p2p/webhook")
+    c.call(S, "PUT", "/api/p2p/webhook", body={"url": "https://merchant.example/p2p", "secret": "s" * 20})
+    c.call(S, "PUT", "/api/p2p/webhook", body={"url": "http://merchant.example/p2p", "secret": "s" * 20},
+           expect=400)
+    c.call(S, "GET", "/api/p2p/webhook")
+    c.call(S, "DELETE", "/api/p2p/webhook")
+
+    # a dispute, judged
+    second = c.call(B, "POST", "/api/p2p/orders", body={k: v for k, v in take.items() if k != "client_order_id"},
+                    expect=201)["data"]["order"]
+    did = {"id": second["id"]}
+    c.call(B, "POST", "/api/p2p/orders/{id}/confirm-payment", did)
+    dispute = "/api/p2p/orders/{id}/dispute"
+    raise_body = {"reason": "payment_not_received", "description": "nothing arrived in my account"}
+    c.call(B, "POST", dispute, did, {**raise_body, "reason": "paid_but_not_released"}, expect=409)  # too early
+    c.call(S, "POST", dispute, did, {**raise_body, "reason": "boredom"}, expect=400)
+    d = c.call(S, "POST", dispute, did, raise_body, expect=201)["data"]["dispute"]
+    c.call(B, "POST", dispute, did, raise_body, expect=409)  # one per order
+    c.call(B, "GET", dispute, did)
+    c.call(B, "GET", dispute, oid, expect=404)  # the first order has none
+    proof = c.upload(B, second["id"], PDF, "application/pdf")["data"]
+    c.call(B, "POST", dispute + "/evidence", did, {"text": "my bank statement", "attachment_id": proof["attachment_id"]},
+           expect=201)
+    c.call(B, "POST", dispute + "/evidence", did, {"attachment_id": att["attachment_id"]}, expect=400)
+    c.download(adm, proof["attachment_id"], body=PDF)
+    c.call(adm, "GET", "/api/p2p/admin/orders", query=f"profile_id={buyer.profile_id}&status=COMPLETED,DISPUTED")
+    c.call(adm, "GET", "/api/p2p/admin/orders", query="status=LOST", expect=400)
+    c.call(adm, "GET", "/api/p2p/admin/orders/{id}", did)
+    c.call(adm, "GET", "/api/p2p/admin/orders/{id}", {"id": 999999999}, expect=404)
+    case = "/api/p2p/admin/disputes/{id}"
+    c.call(adm, "GET", "/api/p2p/admin/disputes", query="status=open&limit=5")
+    c.call(adm, "GET", case, {"id": d["id"]})
+    c.call(S, "GET", case, {"id": d["id"]}, expect=403)
+    c.call(adm, "POST", case + "/messages", {"id": d["id"]}, {"text": "both, your statements please"}, expect=201)
+    c.call(adm, "POST", case + "/resolve", {"id": d["id"]}, {"outcome": "split", "note": "x"}, expect=400)
+    c.call(adm, "POST", case + "/resolve", {"id": d["id"]}, {"outcome": "release", "note": "payment proven"})
+    c.call(adm, "POST", case + "/resolve", {"id": d["id"]}, {"outcome": "refund", "note": "again"}, expect=409)
+    c.call(adm, "POST", case + "/messages", {"id": d["id"]}, {"text": "closed now"}, expect=409)
+    c.call(B, "POST", dispute + "/evidence", did, {"text": "late"}, expect=409)
+    c.call(adm, "GET", case, {"id": 999999999}, expect=404)
     c.call(B, "DELETE", "/api/p2p/ads/{id}", {"id": buy_ad["id"]})
 
     # the same over the WebSocket, with the pushes
+    async def until(session, wanted):
+        """Reads session until a push wanted(frame) is among its frames."""
+        while not any("request_id" not in m and wanted(m) for m in session.unmatched):
+            session.unmatched.append(await session.recv(timeout=5))
+
     async def ws_part():
         b = await h.ws_session(stack, buyer.user_id)
         s = await h.ws_session(stack, seller.user_id)
@@ -724,11 +844,36 @@ def test_trading_replies_match_the_specs(stack, openapi, asyncapi):
             await c.ws(b, "order.get", ref)
             await c.ws(b, "order.confirm_payment", ref)
             await c.ws(b, "order.cancel", ref, ok=False)
+            sent = await c.ws(b, "chat.send_message", {**ref, "text": "over the socket"})
+            await c.ws(b, "chat.send_message", {**ref, "text": ""}, ok=False)
+            await c.ws(s, "chat.get_messages", {**ref, "limit": 10})
+            await c.ws(s, "chat.mark_read", {**ref, "up_to_id": sent["data"]["message"]["id"]})
             await c.ws(s, "order.release_crypto", ref)
-            # the buyer hears every step; the last may come after the seller's reply
-            while not any(m.get("type") == "order.updated" and m["data"]["order"]["status"] == "COMPLETED"
-                          for m in b.unmatched):
-                b.unmatched.append(await b.recv(timeout=5))
+            await c.ws(b, "review.create", {**ref, "rating": 4, "comment": "ok"})
+            await c.ws(b, "review.create", {**ref, "rating": 3}, ok=False)
+            await c.ws(b, "review.list", {"profile_id": seller.profile_id, "limit": 5})
+            await c.ws(b, "notification.list", {"limit": 5})
+            await c.ws(b, "notification.mark_read", {"ids": [1, 2]})
+            await c.ws(b, "notification.mark_read", {"ids": [1], "all": True}, ok=False)
+            await c.ws(b, "webhook.set", {"url": "http://127.0.0.1:9/hook", "secret": "s" * 16})
+            await c.ws(b, "webhook.get")
+            await c.ws(b, "webhook.delete")
+            # a dispute over the socket
+            again = await c.ws(b, "order.create", {"ad_id": ad["id"], "crypto_amount": "0.002",
+                                                   "payment_method_id": sepa})
+            ref2 = {"order_id": again["data"]["order"]["id"]}
+            await c.ws(b, "order.confirm_payment", ref2)
+            await c.ws(s, "dispute.raise", {**ref2, "reason": "wrong_amount", "description": "the amount is not right"})
+            await c.ws(s, "dispute.raise", {**ref2, "reason": "fraud", "description": "a second time around"}, ok=False)
+            await c.ws(b, "dispute.get", ref2)
+            await c.ws(b, "dispute.add_evidence", {**ref2, "text": "I paid the exact amount"})
+            await c.ws(b, "dispute.add_evidence", ref2, ok=False)
+            # every push kind reaches its recipients; some may come after the replies
+            await until(b, lambda m: m["type"] == "chat.read")
+            await until(b, lambda m: m["type"] == "order.updated" and m["data"]["order"]["status"] == "COMPLETED")
+            await until(b, lambda m: m["type"] == "order.updated" and m["data"]["order"]["status"] == "DISPUTED")
+            await until(s, lambda m: m["type"] == "notification.new" and m["data"]["kind"] == "review.received")
+            await until(b, lambda m: m["type"] == "chat.new_message" and m["data"]["text"] == "over the socket")
             return b.unmatched + s.unmatched
         finally:
             await b.close()
