@@ -62,6 +62,35 @@ static const s_verb_t s_verbs[] = {
     {.words = {"payment-method", "deactivate"}, .call = "payment_method_update",
      .args = {"id"}, .arg_names = {"ID"}, .fixed = {"active", "false"},
      .done = "Payment method inactive: no longer offered (accounts and orders that use it keep it)."},
+    {.words = {"dispute", "list"}, .call = "dispute_list",
+     .options = {{"status", "status"}, {"limit", "limit"}, {"offset", "offset"}},
+     .columns = {"id", "created_at", "order_id", "raised_by", "reason", "status", "outcome", "resolved_by",
+                 "respond_by"}},
+    {.words = {"dispute", "show"}, .call = "dispute_get",
+     .args = {"id"}, .arg_names = {"DISPUTE_ID"},
+     .columns = {"id", "created_at", "sender", "sender_id", "text", "attachment"}},
+    {.words = {"dispute", "message"}, .call = "dispute_message",
+     .args = {"id", "text"}, .arg_names = {"DISPUTE_ID", "TEXT"},
+     .done = "Posted into the order's chat as admin: both parties see it."},
+    {.words = {"dispute", "resolve"}, .call = "dispute_resolve",
+     .args = {"id", "outcome"}, .arg_names = {"DISPUTE_ID", "release|refund"},
+     .options = {{"note", "note"}}, .required = {true},
+     .done = "Resolved: the escrow moved, the order is closed, both parties are notified."},
+    {.words = {"review", "hide"}, .call = "review_hide",
+     .args = {"id"}, .arg_names = {"REVIEW_ID"},
+     .options = {{"reason", "reason"}}, .required = {true},
+     .done = "Review hidden: it has left the list and the average."},
+    {.words = {"review", "unhide"}, .call = "review_unhide",
+     .args = {"id"}, .arg_names = {"REVIEW_ID"},
+     .options = {{"reason", "reason"}},
+     .done = "Review shown again: it counts in the list and the average."},
+    {.words = {"order", "list"}, .call = "order_list",
+     .options = {{"status", "status"}, {"profile", "profile_id"}, {"limit", "limit"}, {"offset", "offset"}},
+     .columns = {"id", "created_at", "reference", "status", "type", "asset", "crypto_amount", "fiat",
+                 "fiat_amount", "price"}},
+    {.words = {"order", "show"}, .call = "order_get",
+     .args = {"id"}, .arg_names = {"ORDER_ID"},
+     .columns = {"id", "created_at", "sender", "sender_id", "text", "attachment"}},
 };
 // clang-format on
 
@@ -111,6 +140,39 @@ s_find(int argc, char **argv, int *used)
     return NULL;
 }
 
+/*  Append the comma-separated items of text to message's repeated string
+    field (as REST's query takes "status=PAID,DISPUTED"); the option may also
+    be repeated. 0, or -1 after printing why. */
+static int
+s_append_strings(ProtobufCMessage *message, const ProtobufCFieldDescriptor *field, const char *text,
+                 const char *what)
+{
+    if (field->type != PROTOBUF_C_TYPE_STRING) {
+        fprintf(stderr, "p2p-admin: field '%s' has a type the command line cannot fill\n", field->name);
+        return -1;
+    }
+    size_t *count = (size_t *) ((char *) message + field->quantifier_offset);
+    char ***items = (char ***) ((char *) message + field->offset);
+    const char *p = text;
+    do {
+        size_t len = strcspn(p, ",");
+        if (len == 0) {
+            fprintf(stderr, "p2p-admin: %s must be one or more comma-separated values, not '%s'\n", what,
+                    text);
+            return -1;
+        }
+        char **grown = realloc(*items, (*count + 1) * sizeof **items);
+        if (!grown)
+            return -1;
+        *items = grown;
+        if (!(grown[*count] = strndup(p, len)))
+            return -1;
+        (*count)++;
+        p += len;
+    } while (*p++ == ',');
+    return 0;
+}
+
 /*  Set message's field from command-line text, converted by the field's
     type; what names the argument in errors. 0, or -1 after printing why. */
 static int
@@ -124,6 +186,8 @@ s_set_field(ProtobufCMessage *message, const char *name, const char *text, const
         return -1;
     }
     void *member = (char *) message + field->offset;
+    if (field->label == PROTOBUF_C_LABEL_REPEATED)
+        return s_append_strings(message, field, text, what);
     int64_t n;
     bool b;
     switch (field->type) {

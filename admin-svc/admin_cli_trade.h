@@ -1,5 +1,7 @@
 /*  admin_cli_trade.h - p2p-admin's trading verbs (credit, debit, ledger,
-    price, payment-method add|activate|deactivate): TradeAdminRequests
+    price, payment-method add|activate|deactivate, dispute
+    list|show|message|resolve, review hide|unhide, order list|show):
+    TradeAdminRequests
     (proto/trade_admin.proto) to trade-svc's operator API on
     --trade-endpoint, answered with the REST API's status and data.
 

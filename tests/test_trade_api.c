@@ -184,6 +184,81 @@ Test(trade_api, each_call_reaches_its_route_with_the_rest_fields, .init = cr_red
     s_fixture_end(&f);
 }
 
+Test(trade_api, the_dispute_review_and_order_calls_reach_their_routes, .init = cr_redirect_stderr)
+{
+    s_fixture_t f;
+    s_fixture(&f);
+    P2p__TradeAdminRequest req = P2P__TRADE_ADMIN_REQUEST__INIT;
+    req.operator_ = "alice";
+
+    /* the queue: query fields */
+    P2p__DisputeList list = P2P__DISPUTE_LIST__INIT;
+    list.status = "pending";
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_LIST;
+    req.dispute_list = &list;
+    s_expect_400(&f, &req, "status", "a status that is not open or resolved");
+    list.status = NULL;
+    list.has_limit = 1;
+    list.limit = 0;
+    s_expect_400(&f, &req, "limit", "limit 0");
+
+    /* id is the path's {id}: the route names it dispute_id */
+    P2p__ById by_id = P2P__BY_ID__INIT;
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_GET;
+    req.dispute_get = &by_id;
+    s_expect_400(&f, &req, "dispute_id", "a case without an id");
+    P2p__DisputeMessage message = P2P__DISPUTE_MESSAGE__INIT;
+    message.has_id = 1;
+    message.id = 4;
+    message.text = "";
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_MESSAGE;
+    req.dispute_message = &message;
+    s_expect_400(&f, &req, "text", "an empty message");
+    P2p__DisputeResolve resolve = P2P__DISPUTE_RESOLVE__INIT;
+    resolve.has_id = 1;
+    resolve.id = 4;
+    resolve.outcome = "split";
+    resolve.note = "half each";
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_RESOLVE;
+    req.dispute_resolve = &resolve;
+    s_expect_400(&f, &req, "outcome", "an outcome that is neither release nor refund");
+    resolve.outcome = "refund";
+    resolve.note = NULL;
+    s_expect_400(&f, &req, "note", "a ruling without a note");
+
+    /* reviews: a reason to hide */
+    P2p__ReviewModerate review = P2P__REVIEW_MODERATE__INIT;
+    review.has_id = 1;
+    review.id = 9;
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_REVIEW_HIDE;
+    req.review_hide = &review;
+    s_expect_400(&f, &req, "reason", "hiding without a reason");
+    review.id = 0;
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_REVIEW_UNHIDE;
+    req.review_unhide = &review;
+    s_expect_400(&f, &req, "review_id", "review 0");
+
+    /* orders: a repeated status is the route's list of states */
+    P2p__OrderList orders = P2P__ORDER_LIST__INIT;
+    char *states[] = {"PAID", "LOST"};
+    orders.status = states;
+    orders.n_status = 2;
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_ORDER_LIST;
+    req.order_list = &orders;
+    s_expect_400(&f, &req, "status", "a state that does not exist");
+    orders.n_status = 0; /* no items: no status at all, so the next check is reached */
+    orders.has_profile_id = 1;
+    orders.profile_id = -3;
+    s_expect_400(&f, &req, "profile_id", "profile -3");
+    P2p__ById order = P2P__BY_ID__INIT;
+    order.has_id = 1;
+    order.id = -1;
+    req.call_case = P2P__TRADE_ADMIN_REQUEST__CALL_ORDER_GET;
+    req.order_get = &order;
+    s_expect_400(&f, &req, "order_id", "order -1");
+    s_fixture_end(&f);
+}
+
 Test(trade_api, a_valid_call_reaches_the_database, .init = cr_redirect_stderr)
 {
     log_init("test", "info");
@@ -235,7 +310,7 @@ Test(trade_api, every_call_of_the_proto_is_served)
             routed = routed || routes[r].type == type;
         cr_assert(routed, "%s is not in trade-svc's routes", wire);
     }
-    cr_assert_eq(calls, 6);
+    cr_assert_eq(calls, 14);
     cr_assert_eq(trade_api_call_type(0), MSG_TYPE_COUNT);
     cr_assert_eq(trade_api_call_type(9999), MSG_TYPE_COUNT);
 }

@@ -32,6 +32,14 @@ static const s_call_t s_calls[] = {
     {P2P__TRADE_ADMIN_REQUEST__CALL_PRICE_SET,             MSG_ADMIN_PRICE_SET,             {"asset", "fiat"}},
     {P2P__TRADE_ADMIN_REQUEST__CALL_PAYMENT_METHOD_CREATE, MSG_ADMIN_PAYMENT_METHOD_CREATE, {NULL}},
     {P2P__TRADE_ADMIN_REQUEST__CALL_PAYMENT_METHOD_UPDATE, MSG_ADMIN_PAYMENT_METHOD_UPDATE, {"id"}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_LIST,          MSG_ADMIN_DISPUTE_LIST,          {NULL}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_GET,           MSG_ADMIN_DISPUTE_GET,           {"id"}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_MESSAGE,       MSG_ADMIN_DISPUTE_MESSAGE,       {"id"}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_DISPUTE_RESOLVE,       MSG_ADMIN_DISPUTE_RESOLVE,       {"id"}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_REVIEW_HIDE,           MSG_ADMIN_REVIEW_HIDE,           {"id"}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_REVIEW_UNHIDE,         MSG_ADMIN_REVIEW_UNHIDE,         {"id"}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_ORDER_LIST,            MSG_ADMIN_ORDER_LIST,            {NULL}},
+    {P2P__TRADE_ADMIN_REQUEST__CALL_ORDER_GET,             MSG_ADMIN_ORDER_GET,             {"id"}},
 };
 // clang-format on
 
@@ -68,8 +76,9 @@ s_route(msg_type_t type)
 
 /*  The call's message as the REST request's parts: *params the path
     parameters as text (what the gateway takes from the URL), *data the
-    other fields with their JSON types (the body); absent fields are left
-    out. New references, or -1 when out of memory. */
+    other fields with their JSON types (the body); absent fields (and
+    repeated ones with no items) are left out, as REST leaves out a
+    parameter not sent. New references, or -1 when out of memory. */
 static int
 s_rest_parts(const s_call_t *call, const ProtobufCMessage *message, json_t **data, json_t **params)
 {
@@ -82,7 +91,7 @@ s_rest_parts(const s_call_t *call, const ProtobufCMessage *message, json_t **dat
     void *tmp;
     json_object_foreach_safe(*data, tmp, key, value)
     {
-        if (json_is_null(value)) {
+        if (json_is_null(value) || (json_is_array(value) && json_array_size(value) == 0)) {
             json_object_del(*data, key);
             continue;
         }
