@@ -1,6 +1,7 @@
 """p2p-admin's trading verbs (TRADING.md "Admin additions": every admin change is also
 reachable on p2p-admin): credit, debit, ledger, price, payment-method add / activate /
-deactivate, as protobuf (proto/trade_admin.proto) over ZeroMQ straight to trade-svc's
+deactivate, dispute list / show / message / resolve, review hide / unhide, order list /
+show, as protobuf (proto/trade_admin.proto) over ZeroMQ straight to trade-svc's
 operator API. Each verb against a real stack: the same answers as REST (--json prints
 the REST envelope), the same validation errors naming the field, references that apply
 once, audit rows with the actor the server decided, CURVE admitting only known keys."""
@@ -10,11 +11,15 @@ import os
 import shutil
 import subprocess
 import uuid
+from decimal import Decimal
 
 import pytest
 
 import p2p_harness as h
 import trading as t
+from test_disputes import paid_order, raise_dispute
+from test_orders import profile_counts
+from test_reviews import completed, review
 
 OPERATOR = "it-trade-operator"
 
@@ -318,6 +323,19 @@ def test_bad_input_is_refused_naming_the_field_as_rest_does(stack, user, args, f
     (["payment-method", "remove", "3"], "add|activate|deactivate"),
     (["payment-method", "activate"], "ID"),
     (["payment-method", "deactivate", "x"], "ID"),
+    (["dispute"], "list|show|message|resolve"),
+    (["dispute", "close", "5"], "list|show|message|resolve"),
+    (["dispute", "show"], "DISPUTE_ID"),
+    (["dispute", "show", "x"], "DISPUTE_ID"),
+    (["dispute", "message", "5"], "DISPUTE_ID TEXT"),
+    (["dispute", "resolve", "5", "release"], "--note"),
+    (["dispute", "resolve", "5", "--note", "n"], "DISPUTE_ID release|refund"),
+    (["dispute", "list", "--limit", "x"], "--limit"),
+    (["review", "hide", "5"], "--reason"),
+    (["review", "unhide"], "REVIEW_ID"),
+    (["order", "show", "x"], "ORDER_ID"),
+    (["order", "list", "--status", "PAID,,DISPUTED"], "--status"),
+    (["order", "list", "--profile", "me"], "--profile"),
 ])
 def test_usage_errors_exit_2_before_anything_is_sent(args, says):
     # an endpoint where nothing listens: a usage error must not even try to connect
@@ -444,3 +462,278 @@ def test_second_trade_worker_on_a_taken_api_port_keeps_serving(make_stack):
     done = tcli(endpoint, "--json", "ledger", "--profile", str(user.profile_id))
     assert done.returncode == 0, done
     assert len(json.loads(done.stdout)["data"]["entries"]) == 4
+
+
+# ------------------------------------------------------------------ disputes
+
+def _dispute(stack):
+    """A paid order whose seller raised a dispute: (seller, buyer, order, dispute)."""
+    seller, ad, buyer, order = paid_order(stack)
+    r = raise_dispute(seller, order["id"])
+    assert r.status == 201, r
+    return seller, buyer, order, r.json["data"]["dispute"]
+
+
+def test_dispute_queue_case_message_and_ruling_on_the_cli(stack):
+    seller, buyer, order, d = _dispute(stack)
+    did = str(d["id"])
+
+    # the queue: oldest open first, what REST answers
+    done, doc = tcli_json(stack, "dispute", "list", "--status", "open", "--limit", "100")
+    assert done.returncode == 0, done
+    queue = doc["data"]
+    assert d["id"] in [x["id"] for x in queue["disputes"]], queue
+    created = [x["created_at"] for x in queue["disputes"]]
+    assert created == sorted(created), "oldest open first"
+    rest = t.admin(stack, "GET", "/disputes?status=open&limit=100")
+    assert rest.status == 200 and rest.json["data"] == queue, (rest.json, queue)
+    people = tcli(stack, "dispute", "list", "--status", "open", "--limit", "100")
+    assert people.returncode == 0, people
+    assert people.stdout.splitlines()[0].split()[:4] == ["ID", "CREATED_AT", "ORDER_ID", "RAISED_BY"]
+
+    # the case file: everything on one page, exactly REST's
+    done, doc = tcli_json(stack, "dispute", "show", did)
+    assert done.returncode == 0, done
+    case = doc["data"]
+    assert set(case) >= {"dispute", "order", "messages", "buyer", "seller"}, case.keys()
+    assert case["buyer"]["id"] == buyer.profile_id and "email" in case["buyer"]
+    assert case["order"]["payment_account"] is not None
+    rest = t.admin(stack, "GET", f"/disputes/{did}")
+    assert rest.status == 200 and rest.json["data"] == case
+    people = tcli(stack, "dispute", "show", did)
+    assert people.returncode == 0, people
+    for record in ("dispute", "order", "buyer", "seller"):
+        assert f"\n{record}\n" in "\n" + people.stdout, people.stdout
+    assert "SENDER" in people.stdout, people.stdout  # the chat as a table
+
+    # a message into the order's chat as admin, seen by both parties
+    text = "Please both upload your bank statements. " + uuid.uuid4().hex[:6]
+    done, doc = tcli_json(stack, "dispute", "message", did, text)
+    assert done.returncode == 0, done
+    msg = doc["data"]["message"]
+    assert msg["sender"] == "admin" and msg["text"] == text, msg
+    for party in (buyer, seller):
+        chat = party.get(f"/api/p2p/orders/{order['id']}/messages").json["data"]["messages"]
+        assert [m["text"] for m in chat if m["sender"] == "admin"] == [text], chat
+    people = tcli(stack, "dispute", "message", did, "And the receipts, please.")
+    assert people.returncode == 0 and people.stdout.startswith("Posted into the order's chat"), people
+
+    # the ruling: the escrow back to the seller, the order REFUNDED, the counters
+    done, doc = tcli_json(stack, "dispute", "resolve", did, "refund", "--note", "No payment found.")
+    assert done.returncode == 0, done
+    ruled = doc["data"]["dispute"]
+    assert ruled["status"] == "resolved" and ruled["outcome"] == "refund", ruled
+    assert ruled["resolved_by"] == "admin" and ruled["note"] == "No payment found."
+    got = buyer.get(f"/api/p2p/orders/{order['id']}").json["data"]["order"]
+    assert got["status"] == "REFUNDED" and got["events"][-1]["by"] == "admin", got
+    assert profile_counts(buyer) == (1, 0, 1)
+    assert t.journal_mismatches([buyer.profile_id, seller.profile_id]) == []
+    for party in (buyer, seller):
+        kinds = [n["kind"] for n in party.get("/api/p2p/notifications").json["data"]["notifications"]]
+        assert kinds[0] == "dispute.resolved", kinds
+
+    # audit rows: the server-decided actor, naming the dispute (and the order for the ruling)
+    rows = audit(f"target = 'dispute:{did}'")
+    assert [(r[0], r[1]) for r in rows] == [("dispute_message", f"cli:{OPERATOR}"),
+                                            ("dispute_message", f"cli:{OPERATOR}"),
+                                            ("resolve_dispute", f"cli:{OPERATOR}")], rows
+    after = h.psql(f"SELECT after->>'order_id' FROM p2p_admin_audit WHERE target = 'dispute:{did}' "
+                   "AND action = 'resolve_dispute'").strip()
+    assert after == str(order["id"])
+
+    # a second ruling changes nothing, and the chat is closed
+    before = audit_count()
+    done, doc = tcli_json(stack, "dispute", "resolve", did, "release", "--note", "changed my mind")
+    assert done.returncode == 1 and doc["status"] == 409, doc
+    assert doc["code"] == "ORDER_STATE_CHANGED", doc
+    done, doc = tcli_json(stack, "dispute", "message", did, "anyone there?")
+    assert done.returncode == 1 and doc["status"] == 409, doc
+    assert audit_count() == before
+    assert buyer.get(f"/api/p2p/orders/{order['id']}").json["data"]["order"]["status"] == "REFUNDED"
+
+    # resolved disputes leave the open queue
+    done, doc = tcli_json(stack, "dispute", "list", "--status", "resolved", "--limit", "100")
+    assert d["id"] in [x["id"] for x in doc["data"]["disputes"]]
+    done, doc = tcli_json(stack, "dispute", "list", "--status", "open", "--limit", "100")
+    assert d["id"] not in [x["id"] for x in doc["data"]["disputes"]]
+
+
+def test_release_ruling_on_the_cli_pays_the_buyer(stack):
+    seller, buyer, order, d = _dispute(stack)
+    people = tcli(stack, "dispute", "resolve", str(d["id"]), "release", "--note", "Payment proven.")
+    assert people.returncode == 0 and people.stdout.startswith("Resolved:"), people
+    assert buyer.get(f"/api/p2p/orders/{order['id']}").json["data"]["order"]["status"] == "COMPLETED"
+    assert t.balances(buyer)["BTC"] == ("0.00200000", "0.00000000")
+    assert t.journal_mismatches([buyer.profile_id, seller.profile_id]) == []
+
+
+def test_two_operators_ruling_at_once_exactly_one_applies(stack):
+    for _ in range(4):
+        seller, buyer, order, d = _dispute(stack)
+        did = str(d["id"])
+        base = [h.bin_path(h.ADMIN_CLI_BIN), "--trade-endpoint", stack.trade_endpoint, "--json"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("P2P_ADMIN", "P2P_TRADE"))}
+        procs = [subprocess.Popen(base + ["--operator", f"op-{outcome}", "dispute", "resolve", did,
+                                          outcome, "--note", "ruled"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for outcome in ("release", "refund")]
+        outs = [p.communicate(timeout=30) for p in procs]
+        codes = sorted(p.returncode for p in procs)
+        assert codes == [0, 1], (codes, outs)
+        loser = json.loads(outs[[p.returncode for p in procs].index(1)][0])
+        assert loser["status"] == 409 and loser["code"] == "ORDER_STATE_CHANGED", loser
+        winner = ("release", "refund")[[p.returncode for p in procs].index(0)]
+        rows = audit(f"target = 'dispute:{did}' AND action = 'resolve_dispute'")
+        assert [r[1] for r in rows] == [f"cli:op-{winner}"], rows
+        status = buyer.get(f"/api/p2p/orders/{order['id']}").json["data"]["order"]["status"]
+        assert status == {"release": "COMPLETED", "refund": "REFUNDED"}[winner]
+        moves = h.psql(f"SELECT count(*) FROM p2p_ledger_entries WHERE order_id = {order['id']} "
+                       "AND kind IN ('release', 'refund')").strip()
+        assert moves == {"release": "2", "refund": "1"}[winner], moves
+        assert t.journal_mismatches([buyer.profile_id, seller.profile_id]) == []
+
+
+# ------------------------------------------------------------------ reviews
+
+def test_review_hide_and_unhide_on_the_cli(stack):
+    seller, ad, buyer, order = completed(stack)
+    _, _, buyer2, order2 = completed(stack, seller, ad)
+    kept = review(buyer, order["id"], 5).json["data"]["review"]
+    bad = review(buyer2, order2["id"], 1, "abusive words").json["data"]["review"]
+    rid = str(bad["id"])
+
+    def listed():
+        return seller.get(f"/api/p2p/profiles/{seller.profile_id}/reviews").json["data"]
+    assert Decimal(str(listed()["avg_rating"])) == Decimal("3.00")
+
+    done, doc = tcli_json(stack, "review", "hide", rid, "--reason", "abusive")
+    assert done.returncode == 0, done
+    assert doc["data"]["review"] == {"id": bad["id"], "hidden": True}, doc
+    now = listed()
+    assert [r["id"] for r in now["reviews"]] == [kept["id"]] and now["total"] == 1, now
+    assert Decimal(str(now["avg_rating"])) == Decimal("5.00")
+    assert h.db_profile(seller.user_id)["total_reviews"] == 1
+
+    people = tcli(stack, "review", "unhide", rid, "--reason", "appeal accepted")
+    assert people.returncode == 0 and people.stdout.startswith("Review shown again"), people
+    now = listed()
+    assert now["total"] == 2 and Decimal(str(now["avg_rating"])) == Decimal("3.00"), now
+
+    people = tcli(stack, "review", "hide", rid, "--reason", "abusive after all")
+    assert people.returncode == 0 and people.stdout.startswith("Review hidden"), people
+    assert listed()["total"] == 1
+    rows = audit(f"target = 'review:{rid}'")
+    assert [(r[0], r[1]) for r in rows] == [("hide_review", f"cli:{OPERATOR}"),
+                                            ("unhide_review", f"cli:{OPERATOR}"),
+                                            ("hide_review", f"cli:{OPERATOR}")], rows
+    # the same shape as REST's answer
+    rest = t.admin(stack, "POST", f"/reviews/{rid}/unhide", {})
+    done, doc = tcli_json(stack, "review", "hide", rid, "--reason", "shape")
+    assert rest.status == 200 and shape(rest.json["data"]) == shape(doc["data"]), (rest.json, doc)
+    done, doc = tcli_json(stack, "review", "hide", "99999999", "--reason", "x")
+    assert done.returncode == 1 and doc["status"] == 404, doc
+
+
+# ------------------------------------------------------------------ orders
+
+def test_order_list_and_show_on_the_cli(stack):
+    seller, buyer, order, d = _dispute(stack)
+    pid = str(buyer.profile_id)
+    done, doc = tcli_json(stack, "order", "list", "--profile", pid)
+    assert done.returncode == 0, done
+    assert [o["id"] for o in doc["data"]["orders"]] == [order["id"]], doc
+    rest = t.admin(stack, "GET", f"/orders?profile_id={pid}")
+    assert rest.json["data"] == doc["data"], (rest.json, doc)
+    # states: comma-separated as in REST's query, or the option repeated
+    rest = t.admin(stack, "GET", f"/orders?status=PAID,DISPUTED&profile_id={seller.profile_id}")
+    for args in (["--status", "PAID,DISPUTED"], ["--status", "PAID", "--status", "DISPUTED"]):
+        done, doc = tcli_json(stack, "order", "list", *args, "--profile", str(seller.profile_id))
+        assert done.returncode == 0 and doc["data"] == rest.json["data"], (args, doc, rest.json)
+        assert [o["status"] for o in doc["data"]["orders"]] == ["DISPUTED"], doc
+    done, doc = tcli_json(stack, "order", "list", "--status", "COMPLETED", "--profile", pid)
+    assert doc["data"]["orders"] == [], doc
+
+    done, doc = tcli_json(stack, "order", "show", str(order["id"]))
+    assert done.returncode == 0, done
+    assert doc["data"]["order"]["id"] == order["id"] and doc["data"]["messages"], doc
+    rest = t.admin(stack, "GET", f"/orders/{order['id']}")
+    assert rest.json["data"] == doc["data"]
+    people = tcli(stack, "order", "list", "--profile", pid)
+    assert people.returncode == 0, people
+    assert people.stdout.splitlines()[0].split()[:4] == ["ID", "CREATED_AT", "REFERENCE", "STATUS"]
+    assert order["reference"] in people.stdout
+    done, doc = tcli_json(stack, "order", "show", "99999999")
+    assert done.returncode == 1 and doc["status"] == 404, doc
+
+
+# ------------------------------------------------------------------ their validation
+
+@pytest.fixture(scope="module")
+def case(stack):
+    """One open dispute and one review, for refusals (which change nothing)."""
+    seller, buyer, order, d = _dispute(stack)
+    seller2, ad, buyer2, order2 = completed(stack)
+    rv = review(buyer2, order2["id"], 4).json["data"]["review"]
+    return {"did": str(d["id"]), "rid": str(rv["id"]), "order_id": order["id"]}
+
+
+# (CLI arguments, the field the error names, the equivalent REST call)
+BAD_MODERATION = [
+    (["dispute", "list", "--status", "pending"], "status", ("GET", "/disputes?status=pending", None)),
+    (["dispute", "list", "--limit", "0"], "limit", ("GET", "/disputes?limit=0", None)),
+    (["dispute", "list", "--offset", "-1"], "offset", ("GET", "/disputes?offset=-1", None)),
+    (["dispute", "show", "0"], "dispute_id", ("GET", "/disputes/0", None)),
+    (["dispute", "message", "{did}", ""], "text", ("POST", "/disputes/{did}/messages", {"text": ""})),
+    (["dispute", "message", "{did}", "x" * 2001], "text",
+     ("POST", "/disputes/{did}/messages", {"text": "x" * 2001})),
+    (["dispute", "message", "0", "hello"], "dispute_id",
+     ("POST", "/disputes/0/messages", {"text": "hello"})),
+    (["dispute", "resolve", "{did}", "split", "--note", "half each"], "outcome",
+     ("POST", "/disputes/{did}/resolve", {"outcome": "split", "note": "half each"})),
+    (["dispute", "resolve", "{did}", "release", "--note", ""], "note",
+     ("POST", "/disputes/{did}/resolve", {"outcome": "release", "note": ""})),
+    (["review", "hide", "{rid}", "--reason", ""], "reason",
+     ("POST", "/reviews/{rid}/hide", {"reason": ""})),
+    (["review", "hide", "0", "--reason", "spam"], "review_id",
+     ("POST", "/reviews/0/hide", {"reason": "spam"})),
+    (["review", "unhide", "{rid}", "--reason", "r" * 501], "reason",
+     ("POST", "/reviews/{rid}/unhide", {"reason": "r" * 501})),
+    (["order", "list", "--status", "PAID,LOST"], "status", ("GET", "/orders?status=PAID,LOST", None)),
+    (["order", "list", "--profile", "0"], "profile_id", ("GET", "/orders?profile_id=0", None)),
+    (["order", "list", "--limit", "101"], "limit", ("GET", "/orders?limit=101", None)),
+    (["order", "show", "0"], "order_id", ("GET", "/orders/0", None)),
+]
+
+
+def _fill_case(value, case):
+    if isinstance(value, str):
+        return value.replace("{did}", case["did"]).replace("{rid}", case["rid"])
+    if isinstance(value, dict):
+        return {k: _fill_case(v, case) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("args,field,rest", BAD_MODERATION,
+                         ids=[f"{b[0][0]}-{b[0][1]}-{b[1]}" for b in BAD_MODERATION])
+def test_bad_moderation_input_is_refused_naming_the_field_as_rest_does(stack, case, args, field,
+                                                                        rest):
+    before = audit_count()
+    argv = [_fill_case(a, case) for a in args]
+    done, doc = tcli_json(stack, *argv)
+    assert done.returncode == 1, done
+    assert doc["success"] is False and doc["status"] == 400, doc
+    assert doc["code"] == "INVALID_REQUEST" and f"'{field}'" in doc["error"], doc
+    method, path, body = rest
+    r = t.admin(stack, method, _fill_case(path, case),
+                h._NO_BODY if body is None else _fill_case(body, case))
+    h.assert_error(r, 400, field=field)
+    assert r.json["error"] == doc["error"], "the same validation says the same thing"
+    people = tcli(stack, *argv)
+    assert people.returncode == 1 and f"'{field}'" in people.stderr, people
+    assert people.stdout == ""
+    assert audit_count() == before
+    dispute = t.admin(stack, "GET", f"/disputes/{case['did']}").json["data"]["dispute"]
+    assert dispute["status"] == "open" and dispute["outcome"] is None
+    assert h.psql(f"SELECT count(*) FROM p2p_chat_messages WHERE order_id = {case['order_id']} "
+                  "AND sender = 'admin'").strip() == "0"
+    assert h.psql(f"SELECT hidden FROM p2p_reviews WHERE id = {case['rid']}").strip() == "f"
