@@ -9,7 +9,8 @@ phases into the results table. Standard library only.
       a directory of pgbench logs plus pgbench's stdout in RAW/stdout)
   report.py idle OUT RAW RSS_BEFORE RSS_CONNECTED RSS_AFTER SESSIONS HOLD_S HOLD_TICKS
   report.py table OUT [BASELINE_PHASE]
-  report.py check OUT      exit 1 unless every phase produced numbers
+  report.py check OUT      exit 1 unless every phase produced numbers, without
+                           errors, failed connections or dropped idle sessions
   report.py pgbench-script < SQL   the baseline's pgbench script for the statement
 """
 import glob
@@ -184,6 +185,8 @@ def idle(out, raw, rss_before, rss_connected, rss_after, sessions, hold_s, hold_
 LABELS = {
     "pgbench": "pgbench custom (service's SELECT, -M prepared)",
     "ws": "WebSocket profile.get",
+    "ws_warn": "WebSocket profile.get, LOG_LEVEL=warn",
+    "rest_warn": "REST GET /api/p2p/profile (wrk, a thread per connection), LOG_LEVEL=warn",
     "rest": "REST GET /api/p2p/profile (wrk, a thread per connection)",
     "rest2": "REST GET /api/p2p/profile (wrk, 2 threads)",
     "ws1": "WebSocket profile.get, 1 worker",
@@ -212,7 +215,7 @@ def table(out, baseline="pgbench"):
     lines.append("| phase | req/s | × pgbench | p50 ms | p90 ms | p99 ms | max ms | gateway µs/req "
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = ["pgbench", "ws", "rest", "rest2", "ws1", "search", "ws_perf", "pgbench_big", "ws_big", "search_big", "search_big1"]
+    order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big", "ws_big", "search_big", "search_big1"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:
@@ -244,6 +247,20 @@ def table(out, baseline="pgbench"):
         r = phases.get(name)
         if r and r.get("kind") == "ws" and r.get("connected", 0) < r.get("conns", 0):
             notes.append("%s: only %d of %d connections connected" % (name, r["connected"], r["conns"]))
+    for info, warn in (("ws", "ws_warn"), ("rest", "rest_warn")):
+        a, b = phases.get(info), phases.get(warn)
+        if a and b and "gateway_us" in a["cpu"] and "gateway_us" in b["cpu"]:
+            cost = (a["cpu"]["gateway_us"] + a["cpu"].get("workers_us", 0.0)) - \
+                (b["cpu"]["gateway_us"] + b["cpu"].get("workers_us", 0.0))
+            notes.append("%s: request logging at info costs %.1f µs of service CPU per request "
+                         "(gateway + workers, %s minus %s); throughput %s/%s: %.2f"
+                         % (info, cost, info, warn, info, warn, a["rps"] / b["rps"] if b["rps"] else 0.0))
+    log_cost = os.path.join(out, "log-cost.json")
+    if os.path.exists(log_cost):
+        with open(log_cost) as f:
+            c = json.load(f)
+        notes.append("one request.done line, buffered and written to a file: %.2f µs of CPU "
+                     "(a request writes two such lines: gateway and worker)" % c["cpu_us_per_line"])
     if "ws" in phases and "ws1" in phases and phases["ws1"]["rps"]:
         notes.append("2 workers / 1 worker throughput: %.2f" % (phases["ws"]["rps"] / phases["ws1"]["rps"]))
     if "ws" in phases and "ws_big" in phases and phases["ws"]["rps"]:
@@ -261,14 +278,26 @@ def table(out, baseline="pgbench"):
 def check(out):
     phases = load_phases(out)
     bad = []
+    wrong = []
     for name, r in phases.items():
         if r["kind"] == "idle":
             if r["connected"] == 0:
                 bad.append(name)
+            # a session that failed to open or was dropped while idle is a failure,
+            # however many others held
+            elif r["failed"] or r["dropped"] or r["closed_during_hold"]:
+                wrong.append("%s: %d failed to open, %d dropped, %d closed during the hold"
+                             % (name, r["failed"], r["dropped"], r["closed_during_hold"]))
         elif not r["requests"] or not r["rps"]:
             bad.append(name)
+        elif r.get("errors") or r.get("failed"):
+            wrong.append("%s: %d requests failed, %d connections failed"
+                         % (name, r.get("errors", 0), r.get("failed", 0)))
     if bad or not phases:
         sys.stderr.write("report.py: phases without numbers: %s\n" % (", ".join(bad) or "all"))
+    for line in wrong:
+        sys.stderr.write("report.py: %s\n" % line)
+    if bad or wrong or not phases:
         sys.exit(1)
 
 
