@@ -1,26 +1,15 @@
-/*  admin_api.c - the operator API (see admin_api.h): the ROUTER socket and
-    its CURVE/zauth guard, and the request -> admin_ops -> reply path. Replies
-    are filled from the REST JSON of each row (admin_api_json.h), so the
-    CLI's --json output is the REST shape. */
+/*  admin_api.c - admin-svc's operator API (see admin_api.h): the request ->
+    admin_ops -> reply path. Replies are filled from the REST JSON of each
+    row (proto_json.h), so the CLI's --json output is the REST shape. */
 #include "admin_api.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin_api_json.h"
 #include "admin_json.h"
-#include "curve.h"
+#include "proto_json.h"
 #include "log.h"
 #include "profile_row.h"
-
-/*  Requests answered per wake-up before the gateways get their turn. */
-#define S_MAX_BATCH 16
-
-struct admin_api {
-    zsock_t *socket;
-    curve_server_t *curve; /* the allow-list; NULL without CURVE */
-};
 
 /* ------------------------------------------------------------------ requests */
 
@@ -59,7 +48,7 @@ s_add_profiles(P2p__AdminReply *reply, const db_rows_t *rows)
         profile_row_t row;
         profile_row_get(rows, i, &row);
         json_t *obj = profile_row_json(&row, 0);
-        int rc = admin_api_json_to_message(obj, &profile->base);
+        int rc = proto_json_to_message(obj, &profile->base);
         json_decref(obj);
         if (rc != 0)
             return -1;
@@ -83,7 +72,7 @@ s_add_entries(P2p__AdminReply *reply, const db_rows_t *rows)
         admin_audit_row_t row;
         admin_json_audit_get(rows, i, &row);
         json_t *obj = admin_json_audit_entry(&row);
-        int rc = admin_api_json_to_message(obj, &entry->base);
+        int rc = proto_json_to_message(obj, &entry->base);
         json_decref(obj);
         if (rc != 0)
             return -1;
@@ -112,33 +101,10 @@ s_change_kind(P2p__AdminAction action)
     }
 }
 
-int
-admin_api_actor(const admin_api_peer_t *peer, const char *claimed, char *out, size_t size, err_t *err)
-{
-    if (peer && peer->curve_key) {
-        /* the server's copy of the certificate says who holds the key */
-        const char *who = peer->curve_name && *peer->curve_name ? peer->curve_name : peer->curve_key;
-        snprintf(out, size, "%s%s", ADMIN_API_ACTOR_CURVE, who);
-        return 0;
-    }
-    if (!claimed || !*claimed)
-        return err_set(err, ERR_INVALID, "'operator' is required (who is acting)");
-    snprintf(out, size, "%s%s", ADMIN_API_ACTOR_CLI, claimed);
-    return 0;
-}
-
-bool
-admin_api_is_operator_actor(const char *user_id)
-{
-    return user_id
-           && (strncmp(user_id, ADMIN_API_ACTOR_CLI, strlen(ADMIN_API_ACTOR_CLI)) == 0
-               || strncmp(user_id, ADMIN_API_ACTOR_CURVE, strlen(ADMIN_API_ACTOR_CURVE)) == 0);
-}
-
 /*  Run req's operation into reply. Returns -1 when out of memory. */
 static int
-s_serve(admin_app_t *app, worker_t *worker, const char *actor, const P2p__AdminRequest *req,
-        P2p__AdminReply *reply)
+s_serve(admin_app_t *app, worker_t *worker, const char *actor, const err_t *actor_err,
+        const P2p__AdminRequest *req, P2p__AdminReply *reply)
 {
     err_t err;
     db_rows_t *rows = NULL;
@@ -188,7 +154,7 @@ s_serve(admin_app_t *app, worker_t *worker, const char *actor, const P2p__AdminR
             break;
         }
         if (!actor) {
-            err_set(&err, ERR_INVALID, "'operator' is required (who is acting)");
+            err = *actor_err; /* why the server could not name who acts */
             break;
         }
         if (!(rows = admin_ops_change(app, worker, actor, &change, NULL, &err)))
@@ -224,7 +190,7 @@ s_serve(admin_app_t *app, worker_t *worker, const char *actor, const P2p__AdminR
 }
 
 uint8_t *
-admin_api_handle(admin_app_t *app, worker_t *worker, const admin_api_peer_t *peer, const uint8_t *request,
+admin_api_handle(admin_app_t *app, worker_t *worker, const operator_api_peer_t *peer, const uint8_t *request,
                  size_t len, size_t *reply_len)
 {
     P2p__AdminReply *reply = malloc(sizeof *reply);
@@ -243,13 +209,14 @@ admin_api_handle(admin_app_t *app, worker_t *worker, const admin_api_peer_t *pee
                 ? protobuf_c_enum_descriptor_get_value(&p2p__admin_action__descriptor, req->action)
                 : NULL;
         /* the server decides who acts; only reads may go without a name */
-        char actor[ADMIN_OPERATOR_MAX * 4 + 64];
-        bool has_actor = admin_api_actor(peer, req->operator_, actor, sizeof actor, &err) == 0;
+        char actor[OPERATOR_API_ACTOR_SIZE];
+        err_t actor_err;
+        bool has_actor = operator_api_actor(peer, req->operator_, actor, sizeof actor, &actor_err) == 0;
         log_info("admin_api.request", NULL,
                  json_pack("{s:s,s:s,s:I}", "action", action ? action->name : "?", "operator",
                            has_actor ? actor : "", "profile_id",
                            (json_int_t) (req->has_profile_id ? req->profile_id : 0)));
-        if (s_serve(app, worker, has_actor ? actor : NULL, req, reply) != 0) {
+        if (s_serve(app, worker, has_actor ? actor : NULL, &actor_err, req, reply) != 0) {
             /* out of memory half-way: answer with the failure, not half a list */
             protobuf_c_message_free_unpacked(&reply->base, NULL);
             reply = malloc(sizeof *reply);
@@ -271,110 +238,15 @@ admin_api_handle(admin_app_t *app, worker_t *worker, const admin_api_peer_t *pee
     return out;
 }
 
-/* ------------------------------------------------------------------ socket */
-
-admin_api_t *
-admin_api_new(const char *endpoint, const char *curve_secret_file, const char *curve_clients_dir, err_t *err)
+static uint8_t *
+s_handle(void *app, worker_t *worker, const operator_api_peer_t *peer, const uint8_t *request, size_t len,
+         size_t *reply_len)
 {
-    if (curve_both_or_neither(curve_secret_file, curve_clients_dir, ADMIN_API_ENV_CURVE_SECRET_FILE,
-                              ADMIN_API_ENV_CURVE_CLIENTS_DIR, err)
-        != 0)
-        return NULL;
-    bool has_secret = curve_secret_file && *curve_secret_file;
-    admin_api_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->socket = zsock_new(ZMQ_ROUTER))) {
-        free(self);
-        err_set(err, ERR_INVALID, "cannot create the API socket");
-        return NULL;
-    }
-    zsock_set_router_mandatory(self->socket, 1); /* a vanished client is an error, not silence */
-    zsock_set_maxmsgsize(self->socket, ADMIN_API_MAX_MESSAGE);
-    zsock_set_rcvtimeo(self->socket, 0);
-    zsock_set_sndtimeo(self->socket, 0);
-    zsock_set_linger(self->socket, 200);
-    if (has_secret
-        && !(self->curve =
-                 curve_server_new(self->socket, curve_secret_file, curve_clients_dir, "p2p-admin",
-                                  ADMIN_API_ENV_CURVE_SECRET_FILE, ADMIN_API_ENV_CURVE_CLIENTS_DIR, err))) {
-        admin_api_destroy(&self);
-        return NULL;
-    }
-    if (zmq_bind(zsock_resolve(self->socket), endpoint) != 0) {
-        int e = errno;
-        err_set(err, e == EADDRINUSE ? ERR_UNAVAILABLE : ERR_INVALID, "%s=%s: %s", ADMIN_API_ENV_BIND,
-                endpoint, zmq_strerror(e));
-        admin_api_destroy(&self);
-        return NULL;
-    }
-    return self;
-}
-
-void
-admin_api_destroy(admin_api_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    admin_api_t *self = *self_p;
-    zsock_destroy(&self->socket);
-    curve_server_destroy(&self->curve);
-    free(self);
-    *self_p = NULL;
-}
-
-zsock_t *
-admin_api_socket(admin_api_t *self)
-{
-    return self->socket;
-}
-
-bool
-admin_api_is_curve(const admin_api_t *self)
-{
-    return self->curve != NULL;
+    return admin_api_handle(app, worker, peer, request, len, reply_len);
 }
 
 void
 admin_api_on_readable(void *app, worker_t *worker, zsock_t *socket)
 {
-    for (int i = 0; i < S_MAX_BATCH; i++) {
-        zmsg_t *msg = zmsg_recv(socket);
-        if (!msg)
-            return; /* nothing more waiting (receive timeout 0) */
-        /* [identity][payload] from a DEALER, [identity][][payload] from a REQ */
-        size_t frames = zmsg_size(msg);
-        zframe_t *identity = zmsg_pop(msg);
-        zframe_t *delimiter = frames == 3 ? zmsg_pop(msg) : NULL;
-        zframe_t *payload = zmsg_pop(msg);
-        zmsg_destroy(&msg);
-        if (!identity || !payload || frames < 2 || frames > 3 || (delimiter && zframe_size(delimiter) != 0)) {
-            log_warn("admin_api.malformed", NULL, json_pack("{s:i}", "frames", (int) frames));
-            zframe_destroy(&identity);
-            zframe_destroy(&delimiter);
-            zframe_destroy(&payload);
-            continue;
-        }
-        /* under CURVE the allow-list vouches for the key and its name */
-        admin_api_peer_t peer = {0};
-        if (zsock_mechanism(socket) == ZMQ_CURVE) {
-            peer.curve_key = curve_peer_property(payload, "User-Id");
-            peer.curve_name = curve_peer_property(payload, CURVE_META_NAME);
-        }
-        size_t reply_len = 0;
-        uint8_t *reply =
-            admin_api_handle(app, worker, &peer, zframe_data(payload), zframe_size(payload), &reply_len);
-        zframe_destroy(&payload);
-        zmsg_t *out = zmsg_new();
-        zmsg_append(out, &identity);
-        if (delimiter)
-            zmsg_append(out, &delimiter);
-        bool built = reply != NULL;
-        if (built)
-            zmsg_addmem(out, reply, reply_len);
-        free(reply);
-        if (!built || zmsg_send(&out, socket) != 0) {
-            log_warn("admin_api.reply_not_sent", NULL,
-                     json_pack("{s:s}", "reason", built ? zmq_strerror(errno) : "out of memory"));
-            zmsg_destroy(&out);
-        }
-    }
+    operator_api_serve(socket, s_handle, app, worker);
 }

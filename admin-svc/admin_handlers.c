@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "admin_api.h"
 #include "admin_json.h"
+#include "operator_api.h"
 #include "profile_row.h"
 #include "reply_shape.h"
 
@@ -43,10 +43,8 @@ static bool
 s_admin(const worker_request_t *req, worker_reply_t *reply)
 {
     err_t err;
-    if (admin_api_is_operator_actor(req->user_id)) {
-        err_set(&err, ERR_FORBIDDEN,
-                "user ids beginning with '" ADMIN_API_ACTOR_CLI "' or '" ADMIN_API_ACTOR_CURVE
-                "' are reserved for the operator API");
+    if (operator_api_is_operator_actor(req->user_id)) {
+        operator_api_refuse_rest_actor(&err);
         worker_reply_error(reply, &err);
         return false;
     }

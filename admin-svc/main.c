@@ -4,10 +4,8 @@
     destroys what it built.
 
     Environment: common/config.h's keys (DATABASE_URL, P2P_GATEWAY_ENDPOINTS,
-    P2P_HEARTBEAT_MS, LOG_LEVEL) plus the API's (admin_api.h):
-      P2P_ADMIN_API_BIND           default tcp://127.0.0.1:5570
-      P2P_ADMIN_CURVE_SECRET_FILE  server certificate (zcert); with
-      P2P_ADMIN_CURVE_CLIENTS_DIR  the allowed client certificates */
+    P2P_HEARTBEAT_MS, LOG_LEVEL, and the operator API's P2P_ADMIN_API_BIND,
+    P2P_ADMIN_CURVE_SECRET_FILE, P2P_ADMIN_CURVE_CLIENTS_DIR). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,14 +17,8 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "operator_api.h"
 #include "worker.h"
-
-static const char *
-s_env(const char *name, const char *fallback)
-{
-    const char *value = getenv(name);
-    return value && *value ? value : fallback;
-}
 
 static int
 s_print_env_example(void)
@@ -63,7 +55,7 @@ main(int argc, char **argv)
     size_t statement_count;
     const db_statement_t *statements = admin_repo_statements(&statement_count);
     admin_app_t app = {.db = db_new(cfg.database_url, statements, statement_count)};
-    admin_api_t *api = NULL;
+    operator_api_t *api = NULL;
     rc = 1;
     if (!app.db) {
         log_error("admin_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
@@ -80,19 +72,20 @@ main(int argc, char **argv)
         log_warn("admin_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
     }
 
-    const char *bind = s_env(ADMIN_API_ENV_BIND, ADMIN_API_DEFAULT_BIND);
-    api = admin_api_new(bind, getenv(ADMIN_API_ENV_CURVE_SECRET_FILE),
-                        getenv(ADMIN_API_ENV_CURVE_CLIENTS_DIR), &err);
-    if (api) {
-        log_info("admin_api.listening", NULL,
-                 json_pack("{s:s,s:b}", "endpoint", bind, "curve", admin_api_is_curve(api)));
-    }
-    else if (err.code == ERR_UNAVAILABLE) {
-        /* another admin-svc on this host serves the API; this one still
-           serves the gateways */
-        log_warn("admin_api.not_listening", NULL, json_pack("{s:s}", "reason", err.msg));
-    }
-    else {
+    /* the first admin-svc on a host serves the API; the others (taken:
+       NULL with ERR_UNAVAILABLE, logged) serve the gateways only */
+    operator_api_config_t api_config = {
+        .name = "admin_api",
+        .endpoint = cfg.admin_api_bind,
+        .curve_secret_file = cfg.admin_curve_secret_file,
+        .curve_clients_dir = cfg.admin_curve_clients_dir,
+        .domain = "p2p-admin",
+        .bind_key = "P2P_ADMIN_API_BIND",
+        .secret_key = "P2P_ADMIN_CURVE_SECRET_FILE",
+        .clients_key = "P2P_ADMIN_CURVE_CLIENTS_DIR",
+    };
+    api = operator_api_new(&api_config, &err);
+    if (!api && err.code != ERR_UNAVAILABLE) {
         log_error("admin_svc.bad_config", NULL, json_pack("{s:s}", "error", err.msg));
         fprintf(stderr, "p2p-admin-svc: %s\n", err.msg);
         goto done;
@@ -102,14 +95,14 @@ main(int argc, char **argv)
         .service = SERVICE_ADMIN,
         .db = app.db,
         .app = &app,
-        .side_socket = api ? admin_api_socket(api) : NULL,
+        .side_socket = api ? operator_api_socket(api) : NULL,
         .on_side_socket = api ? admin_api_on_readable : NULL,
     };
     spec.routes = admin_handlers_routes(&spec.route_count);
     rc = worker_run(&cfg, &spec);
 
 done:
-    admin_api_destroy(&api);
+    operator_api_destroy(&api);
     db_destroy(&app.db);
     config_free(&cfg);
     return rc;

@@ -71,3 +71,12 @@ config_print_example(void)
     for (size_t i = 0; i < sizeof s_keys / sizeof s_keys[0]; i++)
         printf("# %s\n%s=%s\n\n", s_keys[i].desc, s_keys[i].env, s_keys[i].def);
 }
+
+const char *
+config_default(const char *env)
+{
+    for (size_t i = 0; i < sizeof s_keys / sizeof s_keys[0]; i++)
+        if (strcmp(s_keys[i].env, env) == 0)
+            return s_keys[i].def;
+    return NULL;
+}

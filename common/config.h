@@ -73,6 +73,20 @@
       "trade-svc: minutes after payment before the buyer may dispute")                                      \
     X(dispute_response_minutes, "P2P_DISPUTE_RESPONSE_MINUTES", INT, "1440", 1, 1000000,                    \
       "trade-svc: minutes the other party has to add evidence before a dispute resolves for the raiser")    \
+    X(admin_api_bind, "P2P_ADMIN_API_BIND", STR, "tcp://127.0.0.1:5570", 0, 0,                              \
+      "admin-svc: where its operator API (ZeroMQ ROUTER, p2p-admin's profile verbs) listens; the first "    \
+      "admin-svc on a host takes it, the others serve the gateways only")                                   \
+    X(admin_curve_secret_file, "P2P_ADMIN_CURVE_SECRET_FILE", STR, "", 0, 0,                                \
+      "admin-svc: the operator API's CURVE certificate (FILE_secret); with P2P_ADMIN_CURVE_CLIENTS_DIR")    \
+    X(admin_curve_clients_dir, "P2P_ADMIN_CURVE_CLIENTS_DIR", STR, "", 0, 0,                                \
+      "admin-svc: directory of the operators' public certificates admitted on its operator API")            \
+    X(trade_api_bind, "P2P_TRADE_API_BIND", STR, "tcp://127.0.0.1:5571", 0, 0,                              \
+      "trade-svc: where its operator API (ZeroMQ ROUTER, p2p-admin's trading verbs) listens; the first "    \
+      "trade-svc on a host takes it, the others serve the gateways only")                                   \
+    X(trade_curve_secret_file, "P2P_TRADE_CURVE_SECRET_FILE", STR, "", 0, 0,                                \
+      "trade-svc: the operator API's CURVE certificate (FILE_secret); with P2P_TRADE_CURVE_CLIENTS_DIR")    \
+    X(trade_curve_clients_dir, "P2P_TRADE_CURVE_CLIENTS_DIR", STR, "", 0, 0,                                \
+      "trade-svc: directory of the operators' public certificates admitted on its operator API")            \
     X(smtp_url, "P2P_SMTP_URL", STR, "", 0, 0,                                                              \
       "trade-svc: SMTP server for notification mails, e.g. smtp://127.0.0.1:2525 (empty: no mail)")         \
     X(email_from, "P2P_EMAIL_FROM", STR, "", 0, 0,                                                          \
@@ -96,5 +110,10 @@ void config_free(config_t *cfg);
 
 /*  Print the table as `.env.example` text to stdout. */
 void config_print_example(void);
+
+/*  The default of the key named env (e.g. "P2P_TRADE_API_BIND"), for
+    clients whose default is a server's (p2p-admin's endpoints). Static;
+    NULL for an unknown key. */
+const char *config_default(const char *env);
 
 #endif

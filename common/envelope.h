@@ -1,7 +1,8 @@
 /*  envelope.h - the message between gateway and workers (proto/envelope.proto)
     as a plain C value, and its ZeroMQ send/receive. The only code that
-    touches the envelope's protobuf-c message; the operator API's messages
-    (proto/admin.proto) are admin-svc's (admin_api.c, admin_api_json.c).
+    touches the envelope's protobuf-c message; the operator APIs' messages
+    (proto/admin.proto, proto/trade_admin.proto) are admin-svc's and
+    trade-svc's (admin_api.c, trade_api.c, with common/proto_json.c).
 
     Sending: fill an envelope_t with borrowed pointers and call envelope_send.
     Receiving: envelope_recv fills an envelope_t whose strings and body point

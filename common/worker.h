@@ -13,6 +13,7 @@
 #define P2P_WORKER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -34,6 +35,10 @@ typedef struct {
     worker_t *worker;       /* for worker_publish */
     const char *request_id; /* for log lines */
     int64_t deadline_ms;    /* unix ms */
+    /* built by this process's operator API (common/operator_api.h), not
+       sent by a gateway: user_id is the actor the server decided ("cli:...",
+       "curve:..."), which REST admins may not hold */
+    bool from_operator_api;
     /* MSG_RAW types only: the uploaded file and its declared Content-Type. Borrowed */
     const uint8_t *body;
     size_t body_len;

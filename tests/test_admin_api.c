@@ -1,7 +1,7 @@
 /*  test_admin_api.c - admin-svc/admin_api.h without a database: requests
-    refused before any SQL runs (malformed, unknown action, bad fields), a database that is
-    down (503), and the socket's configuration errors (CURVE half-set, port
-    taken). */
+    refused before any SQL runs (malformed, unknown action, bad fields), a
+    database that is down (503), and who is recorded as acting when a
+    request comes over the socket (the socket itself: test_operator_api.c). */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <string.h>
@@ -20,7 +20,7 @@ s_call(admin_app_t *app, const P2p__AdminRequest *req)
     uint8_t *buf = malloc(len + 1);
     p2p__admin_request__pack(req, buf);
     size_t reply_len;
-    admin_api_peer_t peer = {0};
+    operator_api_peer_t peer = {0};
     uint8_t *out = admin_api_handle(app, NULL, &peer, buf, len, &reply_len);
     free(buf);
     cr_assert_not_null(out);
@@ -117,97 +117,27 @@ Test(admin_api, database_down_is_503)
     db_destroy(&app.db);
 }
 
-Test(admin_api, curve_needs_both_files)
+/*  admin-svc's API on a free loopback port. */
+static operator_api_t *
+s_api_new(const char *secret_file, const char *clients_dir, err_t *err)
 {
-    err_t err = {0};
-    admin_api_t *api = admin_api_new("tcp://127.0.0.1:*", "/tmp/none_secret", NULL, &err);
-    cr_assert_null(api);
-    cr_assert_eq(err.code, ERR_INVALID);
-    cr_assert(strstr(err.msg, ADMIN_API_ENV_CURVE_CLIENTS_DIR), "%s", err.msg);
-    api = admin_api_new("tcp://127.0.0.1:*", "", "/tmp", &err);
-    cr_assert_null(api);
-    cr_assert_eq(err.code, ERR_INVALID);
-}
-
-Test(admin_api, curve_refuses_a_public_certificate)
-{
-    char dir[] = "/tmp/p2p-admin-api-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/server", dir);
-    zcert_t *cert = zcert_new();
-    cr_assert_eq(zcert_save_public(cert, path), 0);
-    zcert_destroy(&cert);
-    err_t err = {0};
-    admin_api_t *api = admin_api_new("tcp://127.0.0.1:*", path, dir, &err);
-    cr_assert_null(api);
-    cr_assert(strstr(err.msg, "secret"), "%s", err.msg);
-    unlink(path);
-    rmdir(dir);
-}
-
-Test(admin_api, endpoint_in_use_is_unavailable)
-{
-    err_t err = {0};
-    zsock_t *holder = zsock_new(ZMQ_ROUTER);
-    int port = zsock_bind(holder, "tcp://127.0.0.1:*");
-    cr_assert_gt(port, 0);
-    char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    admin_api_t *api = admin_api_new(endpoint, NULL, NULL, &err);
-    cr_assert_null(api);
-    cr_assert_eq(err.code, ERR_UNAVAILABLE, "%d %s", err.code, err.msg);
-    zsock_destroy(&holder);
-    /* libzmq releases the port asynchronously */
-    for (int i = 0; i < 50 && !(api = admin_api_new(endpoint, NULL, NULL, &err)); i++)
-        zclock_sleep(20);
-    cr_assert_not_null(api, "%s", err.msg);
-    admin_api_destroy(&api);
-    cr_assert_null(api);
-}
-
-/* ------------------------------------------------------------------ who is acting (issue 10 item 6) */
-
-Test(admin_api, without_curve_the_server_prefixes_the_claim)
-{
-    admin_api_peer_t plain = {0};
-    char actor[300];
-    err_t err;
-    cr_assert_eq(admin_api_actor(&plain, "admin1", actor, sizeof actor, &err), 0);
-    cr_assert_str_eq(actor, "cli:admin1", "a client cannot write a REST admin's id");
-    cr_assert_eq(admin_api_actor(&plain, "cli:x", actor, sizeof actor, &err), 0);
-    cr_assert_str_eq(actor, "cli:cli:x");
-    cr_assert_eq(admin_api_actor(&plain, "", actor, sizeof actor, &err), -1);
-    cr_assert(strstr(err.msg, "operator"), "%s", err.msg);
-    cr_assert_eq(admin_api_actor(NULL, NULL, actor, sizeof actor, &err), -1);
-}
-
-Test(admin_api, under_curve_the_certificate_decides)
-{
-    char actor[300];
-    err_t err;
-    admin_api_peer_t named = {.curve_key = "rq:rR]L{*<s6Gn3Sr7K.Nb^vRjaFK=ty$uV=cDu(/",
-                              .curve_name = "alice"};
-    cr_assert_eq(admin_api_actor(&named, "admin1", actor, sizeof actor, &err), 0);
-    cr_assert_str_eq(actor, "curve:alice", "the claim is ignored");
-    admin_api_peer_t anonymous = {.curve_key = named.curve_key};
-    cr_assert_eq(admin_api_actor(&anonymous, NULL, actor, sizeof actor, &err), 0);
-    cr_assert_str_eq(actor, "curve:rq:rR]L{*<s6Gn3Sr7K.Nb^vRjaFK=ty$uV=cDu(/");
-}
-
-Test(admin_api, operator_prefixes_are_reserved)
-{
-    cr_assert(admin_api_is_operator_actor("cli:bob"));
-    cr_assert(admin_api_is_operator_actor("curve:alice"));
-    cr_assert_not(admin_api_is_operator_actor("admin1"));
-    cr_assert_not(admin_api_is_operator_actor("client:1"));
-    cr_assert_not(admin_api_is_operator_actor(NULL));
+    operator_api_config_t config = {
+        .name = "admin_api",
+        .endpoint = "tcp://127.0.0.1:*",
+        .curve_secret_file = secret_file,
+        .curve_clients_dir = clients_dir,
+        .domain = "p2p-admin",
+        .bind_key = "P2P_ADMIN_API_BIND",
+        .secret_key = "P2P_ADMIN_CURVE_SECRET_FILE",
+        .clients_key = "P2P_ADMIN_CURVE_CLIENTS_DIR",
+    };
+    return operator_api_new(&config, err);
 }
 
 /*  Send one VERIFY request claiming "admin1" over a socket to the API and
     serve it; returns the reply's status. stderr (the log) is redirected. */
 static int
-s_verify_over_socket(admin_api_t *api, zsock_t *client)
+s_verify_over_socket(operator_api_t *api, zsock_t *client)
 {
     P2p__AdminRequest req = P2P__ADMIN_REQUEST__INIT;
     req.has_action = 1;
@@ -223,11 +153,11 @@ s_verify_over_socket(admin_api_t *api, zsock_t *client)
     zframe_t *frame = zframe_new(buf, len);
     free(buf);
     cr_assert_eq(zframe_send(&frame, client, 0), 0);
-    zpoller_t *poller = zpoller_new(admin_api_socket(api), NULL);
-    cr_assert_eq(zpoller_wait(poller, 5000), admin_api_socket(api), "the request never arrived");
+    zpoller_t *poller = zpoller_new(operator_api_socket(api), NULL);
+    cr_assert_eq(zpoller_wait(poller, 5000), operator_api_socket(api), "the request never arrived");
     zpoller_destroy(&poller);
     admin_app_t app = s_app();
-    admin_api_on_readable(&app, NULL, admin_api_socket(api));
+    admin_api_on_readable(&app, NULL, operator_api_socket(api));
     db_destroy(&app.db);
     zsock_set_rcvtimeo(client, 5000);
     zframe_t *answer = zframe_recv(client);
@@ -270,9 +200,9 @@ Test(admin_api, a_curve_client_acts_as_its_certificate_name, .init = cr_redirect
     cr_assert_eq(rename(path, moved), 0);
 
     snprintf(path, sizeof path, "%s/server.cert_secret", dir);
-    admin_api_t *api = admin_api_new("tcp://127.0.0.1:*", path, clients, &err);
+    operator_api_t *api = s_api_new(path, clients, &err);
     cr_assert_not_null(api, "%s", err.msg);
-    char *endpoint = zsock_last_endpoint(admin_api_socket(api)); /* a copy, ours to free */
+    char *endpoint = zsock_last_endpoint(operator_api_socket(api)); /* a copy, ours to free */
     zsock_t *client = zsock_new(ZMQ_DEALER);
     snprintf(path, sizeof path, "%s/server.cert", dir);
     cr_assert_eq(curve_client_apply(client, moved, path, "cert", "server", &err), 0, "%s", err.msg);
@@ -283,7 +213,7 @@ Test(admin_api, a_curve_client_acts_as_its_certificate_name, .init = cr_redirect
     cr_assert(s_stderr_has("\"operator\":\"curve:alice\""), "the claimed admin1 must not be recorded");
     cr_assert_not(s_stderr_has("admin1"));
     zsock_destroy(&client);
-    admin_api_destroy(&api);
+    operator_api_destroy(&api);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
@@ -293,14 +223,14 @@ Test(admin_api, a_loopback_client_is_recorded_as_cli, .init = cr_redirect_stderr
 {
     log_init("test", "info");
     err_t err;
-    admin_api_t *api = admin_api_new("tcp://127.0.0.1:*", NULL, NULL, &err);
+    operator_api_t *api = s_api_new(NULL, NULL, &err);
     cr_assert_not_null(api, "%s", err.msg);
     zsock_t *client = zsock_new(ZMQ_DEALER);
-    char *endpoint = zsock_last_endpoint(admin_api_socket(api));
+    char *endpoint = zsock_last_endpoint(operator_api_socket(api));
     cr_assert_eq(zsock_connect(client, "%s", endpoint), 0);
     free(endpoint);
     cr_assert_eq(s_verify_over_socket(api, client), 503);
     cr_assert(s_stderr_has("\"operator\":\"cli:admin1\""));
     zsock_destroy(&client);
-    admin_api_destroy(&api);
+    operator_api_destroy(&api);
 }

@@ -194,3 +194,17 @@ Test(config, example_lists_every_key_with_its_default, .init = cr_redirect_stdou
     CONFIG_LIST(X)
 #undef X
 }
+
+Test(config, default_of_a_key_is_the_tables)
+{
+    /* p2p-admin's default endpoints are the servers' default binds */
+    cr_assert_str_eq(config_default("P2P_TRADE_API_BIND"), "tcp://127.0.0.1:5571");
+    cr_assert_str_eq(config_default("P2P_ADMIN_API_BIND"), "tcp://127.0.0.1:5570");
+    cr_assert_str_eq(config_default("P2P_HTTP_PORT"), "8030");
+    cr_assert_null(config_default("P2P_NO_SUCH_KEY"));
+    config_t cfg;
+    cr_assert_eq(config_load(&cfg, NULL), 0);
+    cr_assert_str_eq(cfg.trade_api_bind, config_default("P2P_TRADE_API_BIND"));
+    cr_assert_str_eq(cfg.trade_curve_secret_file, "");
+    config_free(&cfg);
+}

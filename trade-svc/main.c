@@ -1,6 +1,8 @@
 /*  main.c - p2p-trade-svc: the trading worker. Reads the configuration,
-    builds the process object (database handle, catalog), runs the worker
-    loop until SIGINT/SIGTERM, destroys what it built. */
+    builds the process object (database handle, catalog) and the operator
+    API socket (P2P_TRADE_API_BIND: the first trade-svc on a host takes it),
+    runs the worker loop (gateway requests and API requests) until
+    SIGINT/SIGTERM, destroys what it built. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,6 +11,8 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "operator_api.h"
+#include "trade_api.h"
 #include "trade_app.h"
 #include "trade_routes.h"
 #include "worker.h"
@@ -34,6 +38,8 @@ static const char s_usage[] = "usage: p2p-trade-svc [--help | --version | --env-
                               "  Runs a trading worker (wallets, payment methods, prices, ads, orders and\n"
                               "  their timers): serves every gateway in P2P_GATEWAY_ENDPOINTS from\n"
                               "  DATABASE_URL until SIGINT/SIGTERM; SIGHUP is logged and ignored.\n"
+                              "  Also serves the operator API (P2P_TRADE_API_BIND) that p2p-admin's\n"
+                              "  trading verbs talk to.\n"
                               "  Configured by environment variables; see .env.example.\n"
                               "  --env-example  print every setting with its default, as .env.example text\n"
                               "  --version      print the version\n";
@@ -52,6 +58,9 @@ main(int argc, char **argv)
         return 1;
     }
     log_init("trade-svc", cfg.log_level);
+    /* czmq must not install its signal handlers (the API socket is made
+       before worker_run installs ours) */
+    zsys_handler_set(NULL);
     if (cfg.trade_time_scale != 1)
         log_warn(
             "trade_svc.time_scaled", NULL,
@@ -65,6 +74,7 @@ main(int argc, char **argv)
         .catalog = catalog_new(),
         .cfg = &cfg,
     };
+    operator_api_t *api = NULL;
     rc = 1;
     if (!app.db || !app.catalog) {
         log_error("trade_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
@@ -81,6 +91,25 @@ main(int argc, char **argv)
         log_warn("trade_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
     }
 
+    /* the first trade-svc on a host serves the API; the others (taken:
+       NULL with ERR_UNAVAILABLE, logged) serve the gateways only */
+    operator_api_config_t api_config = {
+        .name = "trade_api",
+        .endpoint = cfg.trade_api_bind,
+        .curve_secret_file = cfg.trade_curve_secret_file,
+        .curve_clients_dir = cfg.trade_curve_clients_dir,
+        .domain = "p2p-trade",
+        .bind_key = "P2P_TRADE_API_BIND",
+        .secret_key = "P2P_TRADE_CURVE_SECRET_FILE",
+        .clients_key = "P2P_TRADE_CURVE_CLIENTS_DIR",
+    };
+    api = operator_api_new(&api_config, &err);
+    if (!api && err.code != ERR_UNAVAILABLE) {
+        log_error("trade_svc.bad_config", NULL, json_pack("{s:s}", "error", err.msg));
+        fprintf(stderr, "p2p-trade-svc: %s\n", err.msg);
+        goto done;
+    }
+
     worker_spec_t spec = {
         .service = SERVICE_TRADE,
         .app = &app,
@@ -88,11 +117,14 @@ main(int argc, char **argv)
         .started = trade_routes_started,
         .stats = s_stats,
         .db = app.db,
+        .side_socket = api ? operator_api_socket(api) : NULL,
+        .on_side_socket = api ? trade_api_on_readable : NULL,
     };
     spec.routes = trade_routes(&spec.route_count);
     rc = worker_run(&cfg, &spec);
 
 done:
+    operator_api_destroy(&api);
     catalog_destroy(&app.catalog);
     db_destroy(&app.db);
     config_free(&cfg);

@@ -19,8 +19,10 @@ int trade_access_user(trade_app_t *app, const worker_request_t *req, bool write,
 int trade_access_reader(trade_app_t *app, const worker_request_t *req, party_t *caller, err_t *err);
 
 /*  The gateway only routes admin calls for admin tokens; a worker checks
-    again (a routing mistake must not open the admin API). 0, or -1 with
-    403 FORBIDDEN. */
+    again (a routing mistake must not open the admin API). A user id with an
+    operator actor's prefix ("cli:", "curve:") is refused unless the request
+    came from trade-svc's operator API, so an audit row says which way in.
+    0, or -1 with 403 FORBIDDEN. */
 int trade_access_admin(const worker_request_t *req, err_t *err);
 
 #endif

@@ -483,6 +483,11 @@ class Stack:
         """The operator API of the first live admin worker (for the p2p-admin CLI)."""
         return next(p.admin_endpoint for p in self.admin_workers if p.alive())
 
+    @property
+    def trade_endpoint(self):
+        """The operator API of the first live trade worker (p2p-admin's trading verbs)."""
+        return next(p.trade_endpoint for p in self.trade_workers if p.alive())
+
     # -- lifecycle
 
     def start(self, workers_first=False):
@@ -554,10 +559,14 @@ class Stack:
         return proc
 
     def add_trade_worker(self, env=None):
-        """Start one p2p-trade-svc (env: extra overrides for it alone)."""
+        """Start one p2p-trade-svc (env: extra overrides for it alone), with its operator
+        API on a free loopback port unless the stack's or env's P2P_TRADE_API_BIND says
+        otherwise (the default port would be shared by every stack on the machine)."""
         worker_env = self.env()
+        worker_env.setdefault("P2P_TRADE_API_BIND", f"tcp://127.0.0.1:{free_port()}")
         worker_env.update({k: str(v) for k, v in (env or {}).items()})
         proc = Proc(self._next_name("trade-svc"), [self.trade_bin], worker_env, self.log_dir)
+        proc.trade_endpoint = worker_env["P2P_TRADE_API_BIND"]
         self.trade_workers.append(proc)
         return proc
 

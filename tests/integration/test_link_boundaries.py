@@ -43,7 +43,7 @@ def test_p2p_admin_links_no_libpq_nor_profile_or_database_code():
                     if s.startswith(("profile_", "db_", "PQ", "admin_repo_", "admin_ops_")))
     assert not leaked, f"p2p-admin links {leaked}"
     # the CLI does use the shared protobuf <-> JSON mapping
-    assert "admin_api_json_from_message" in symbols
+    assert "proto_json_from_message" in symbols
 
 
 def test_p2p_admin_svc_links_the_shared_profile_row_not_profile_svc():

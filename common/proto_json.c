@@ -1,6 +1,6 @@
-/*  admin_api_json.c - protobuf <-> JSON for the operator API (see
-    admin_api_json.h), by walking each message's field descriptors. */
-#include "admin_api_json.h"
+/*  proto_json.c - protobuf <-> JSON for the operator APIs (see
+    proto_json.h), by walking each message's field descriptors. */
+#include "proto_json.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,7 +54,7 @@ s_scalar_to_json(const ProtobufCFieldDescriptor *field, const void *value, bool 
         return out ? out : json_null();
     }
     case PROTOBUF_C_TYPE_MESSAGE:
-        return admin_api_json_from_message(*(ProtobufCMessage *const *) value);
+        return proto_json_from_message(*(ProtobufCMessage *const *) value);
     default:
         return json_null();
     }
@@ -79,7 +79,7 @@ s_element_size(ProtobufCType type)
 }
 
 json_t *
-admin_api_json_from_message(const ProtobufCMessage *message)
+proto_json_from_message(const ProtobufCMessage *message)
 {
     json_t *obj = json_object();
     const ProtobufCMessageDescriptor *desc = message->descriptor;
@@ -109,7 +109,7 @@ admin_api_json_from_message(const ProtobufCMessage *message)
 }
 
 int
-admin_api_json_to_message(const json_t *object, ProtobufCMessage *message)
+proto_json_to_message(const json_t *object, ProtobufCMessage *message)
 {
     const ProtobufCMessageDescriptor *desc = message->descriptor;
     for (unsigned i = 0; i < desc->n_fields; i++) {

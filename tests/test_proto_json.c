@@ -1,12 +1,12 @@
-/*  test_admin_api_json.c - admin-svc/admin_api_json.h: the descriptor-driven
-    protobuf <-> JSON mapping the operator API and the p2p-admin CLI share. */
+/*  test_proto_json.c - common/proto_json.h: the descriptor-driven protobuf
+    <-> JSON mapping the operator APIs and the p2p-admin CLI share. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "admin.pb-c.h"
-#include "admin_api_json.h"
+#include "proto_json.h"
 
-Test(admin_api_json, profile_json_round_trip)
+Test(proto_json, profile_json_round_trip)
 {
     const char *text =
         "{\"id\":3,\"user_id\":\"u3\",\"username\":\"bob\",\"phone_number\":null,\"avg_rating\":4.5,"
@@ -15,13 +15,13 @@ Test(admin_api_json, profile_json_round_trip)
     json_t *in = json_loads(text, 0, NULL);
     P2p__AdminProfile *profile = malloc(sizeof *profile);
     p2p__admin_profile__init(profile);
-    cr_assert_eq(admin_api_json_to_message(in, &profile->base), 0);
+    cr_assert_eq(proto_json_to_message(in, &profile->base), 0);
     cr_assert_str_eq(profile->username, "bob");
     cr_assert_null(profile->phone_number);
     cr_assert_str_eq(profile->preferred_payment_methods_json, "[1,2]");
     cr_assert(profile->has_avg_rating && profile->avg_rating == 4.5);
 
-    json_t *out = admin_api_json_from_message(&profile->base);
+    json_t *out = proto_json_from_message(&profile->base);
     const char *key;
     json_t *value;
     json_object_foreach(in, key, value)
@@ -35,10 +35,10 @@ Test(admin_api_json, profile_json_round_trip)
     protobuf_c_message_free_unpacked(&profile->base, NULL);
 }
 
-Test(admin_api_json, from_json_refuses_wrong_types)
+Test(proto_json, from_json_refuses_wrong_types)
 {
     json_t *in = json_loads("{\"id\":\"3\"}", 0, NULL);
     P2p__AdminProfile profile = P2P__ADMIN_PROFILE__INIT;
-    cr_assert_eq(admin_api_json_to_message(in, &profile.base), -1);
+    cr_assert_eq(proto_json_to_message(in, &profile.base), -1);
     json_decref(in);
 }
