@@ -1,6 +1,7 @@
 /*  main.c - p2p-trade-svc: the trading worker. Reads the configuration,
-    builds the process object (database handle, catalog), runs the worker
-    loop until SIGINT/SIGTERM, destroys what it built. */
+    builds the process object (database handle, catalog, the delivery
+    thread), runs the worker loop until SIGINT/SIGTERM, destroys what it
+    built. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,18 +10,26 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "outbox_ops.h"
 #include "trade_app.h"
 #include "trade_routes.h"
 #include "worker.h"
 
-/*  Counters for the heartbeats (and so the gateway's /metrics). */
+/*  Counters for the heartbeats (and so the gateway's /metrics): the
+    worker's database, and the deliveries (outbox_ops.h). */
 static json_t *
 s_stats(void *app)
 {
+    trade_app_t *t = app;
     db_stats_t stats;
-    db_stats(((trade_app_t *) app)->db, &stats);
-    return json_pack("{s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
-                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec);
+    db_stats(t->db, &stats);
+    outbox_ops_counters_t outbox = {0};
+    if (t->outbox)
+        outbox_ops_counters(t->outbox, &outbox);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
+                     "db_failures", (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec,
+                     "outbox_sent", (json_int_t) outbox.sent, "outbox_failed", (json_int_t) outbox.failed,
+                     "outbox_retried", (json_int_t) outbox.retried);
 }
 
 static int
@@ -32,8 +41,9 @@ s_print_env_example(void)
 
 static const char s_usage[] = "usage: p2p-trade-svc [--help | --version | --env-example]\n"
                               "  Runs a trading worker (wallets, payment methods, prices, ads, orders and\n"
-                              "  their timers): serves every gateway in P2P_GATEWAY_ENDPOINTS from\n"
-                              "  DATABASE_URL until SIGINT/SIGTERM; SIGHUP is logged and ignored.\n"
+                              "  their timers; notification mails and webhooks): serves every gateway in\n"
+                              "  P2P_GATEWAY_ENDPOINTS from DATABASE_URL until SIGINT/SIGTERM; SIGHUP is\n"
+                              "  logged and ignored.\n"
                               "  Configured by environment variables; see .env.example.\n"
                               "  --env-example  print every setting with its default, as .env.example text\n"
                               "  --version      print the version\n";
@@ -80,6 +90,11 @@ main(int argc, char **argv)
         }
         log_warn("trade_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
     }
+    /* mails and webhooks go out from a thread of their own (outbox_ops.h) */
+    if (!(app.outbox = outbox_ops_new(&cfg, &err))) {
+        log_error("trade_svc.start_failed", NULL, json_pack("{s:s}", "error", err.msg));
+        goto done;
+    }
 
     worker_spec_t spec = {
         .service = SERVICE_TRADE,
@@ -93,6 +108,7 @@ main(int argc, char **argv)
     rc = worker_run(&cfg, &spec);
 
 done:
+    outbox_ops_destroy(&app.outbox);
     catalog_destroy(&app.catalog);
     db_destroy(&app.db);
     config_free(&cfg);
