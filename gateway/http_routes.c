@@ -89,6 +89,11 @@ static const route_t s_routes[] = {
     {"POST", "/api/p2p/orders/{id}/messages/read", ROUTE_WORKER, MSG_CHAT_MARK_READ, AUTH_USER},
     {"POST", "/api/p2p/orders/{id}/attachments", ROUTE_WORKER, MSG_CHAT_ATTACHMENT_ADD, AUTH_USER},
     {"GET", "/api/p2p/attachments/{id}", ROUTE_WORKER, MSG_CHAT_ATTACHMENT_GET, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/dispute", ROUTE_WORKER, MSG_DISPUTE_RAISE, AUTH_USER},
+    {"GET", "/api/p2p/orders/{id}/dispute", ROUTE_WORKER, MSG_DISPUTE_GET, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/dispute/evidence", ROUTE_WORKER, MSG_DISPUTE_ADD_EVIDENCE, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/review", ROUTE_WORKER, MSG_REVIEW_CREATE, AUTH_USER},
+    {"GET", "/api/p2p/profiles/{id}/reviews", ROUTE_WORKER, MSG_REVIEW_LIST, AUTH_USER},
     {"GET", "/api/p2p/notifications", ROUTE_WORKER, MSG_NOTIFICATION_LIST, AUTH_USER},
     {"POST", "/api/p2p/notifications/read", ROUTE_WORKER, MSG_NOTIFICATION_MARK_READ, AUTH_USER},
     {"GET", "/api/p2p/webhook", ROUTE_WORKER, MSG_WEBHOOK_GET, AUTH_USER},
@@ -100,6 +105,14 @@ static const route_t s_routes[] = {
     {"PUT", "/api/p2p/admin/prices/{asset}/{fiat}", ROUTE_WORKER, MSG_ADMIN_PRICE_SET, AUTH_ADMIN},
     {"POST", "/api/p2p/admin/payment-methods", ROUTE_WORKER, MSG_ADMIN_PAYMENT_METHOD_CREATE, AUTH_ADMIN},
     {"PUT", "/api/p2p/admin/payment-methods/{id}", ROUTE_WORKER, MSG_ADMIN_PAYMENT_METHOD_UPDATE, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/orders", ROUTE_WORKER, MSG_ADMIN_ORDER_LIST, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/orders/{id}", ROUTE_WORKER, MSG_ADMIN_ORDER_GET, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/disputes", ROUTE_WORKER, MSG_ADMIN_DISPUTE_LIST, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/disputes/{id}", ROUTE_WORKER, MSG_ADMIN_DISPUTE_GET, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/disputes/{id}/messages", ROUTE_WORKER, MSG_ADMIN_DISPUTE_MESSAGE, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/disputes/{id}/resolve", ROUTE_WORKER, MSG_ADMIN_DISPUTE_RESOLVE, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/reviews/{id}/hide", ROUTE_WORKER, MSG_ADMIN_REVIEW_HIDE, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/reviews/{id}/unhide", ROUTE_WORKER, MSG_ADMIN_REVIEW_UNHIDE, AUTH_ADMIN},
     {"GET", "/", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
     {"GET", "/static/{file}", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
     {"POST", "/dev/token", ROUTE_DEV_TOKEN, MSG_UNKNOWN, AUTH_NONE},
@@ -118,8 +131,8 @@ typedef struct {
     auth_identity_t identity;
     char *body; /* collected request body, owned */
     size_t body_len;
-    size_t body_cap; /* bytes allocated for body */
-    bool draining;   /* refused before its body: the answer waits until the body is read */
+    size_t body_cap;   /* bytes allocated for body */
+    bool draining;     /* refused before its body: the answer waits until the body is read */
     bool responding;   /* a response is queued; ignore the rest of the body */
     bool dispatched;   /* sent to a worker (at most once per request) */
     bool expects_body; /* dispatch waits for HTTP_BODY_COMPLETION */

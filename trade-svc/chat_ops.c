@@ -238,7 +238,8 @@ chat_ops_attachment_get(trade_app_t *app, int64_t caller_profile_id, bool admin,
     if (found < 0)
         return -1;
     bool party = found && (p.buyer_id == caller_profile_id || p.seller_id == caller_profile_id);
-    bool moderator = found && admin && p.status == ORDER_DISPUTED;
+    /* moderators see a case's files from the moment it is disputed */
+    bool moderator = found && admin && (p.status == ORDER_DISPUTED || p.disputed);
     if (!party && !moderator)
         return err_set(err, ERR_NOT_FOUND, "Attachment not found");
     found = chat_repo_attachment_data(app->db, attachment_id, content_type, data, size, err);

@@ -50,6 +50,11 @@ static const db_statement_t s_statements[] = {
      "seller_read_at = CASE WHEN $2 = 'seller' THEN now() ELSE m.seller_read_at END "
      "WHERE m.order_id = $1::bigint AND m.id <= $3::bigint AND " S_UNREAD("$2"),
      3},
+    {"chat_all",
+     "SELECT coalesce(json_agg(" S_MESSAGE_JSON(
+         "'admin'") " ORDER BY m.id), '[]') FROM p2p_chat_messages m "
+                    "LEFT JOIN p2p_attachments a ON a.id = m.attachment_id WHERE m.order_id = $1::bigint",
+     1},
     {"chat_last_id", "SELECT coalesce(max(id), 0) FROM p2p_chat_messages WHERE order_id = $1::bigint", 1},
     {"chat_attachment_add",
      "INSERT INTO p2p_attachments (order_id, uploader_id, content_type, size, sha256, data) "
@@ -216,4 +221,13 @@ chat_repo_attachment_data(db_t *db, int64_t attachment_id, char **content_type, 
     }
     *size = len;
     return 1;
+}
+
+char *
+chat_repo_all(db_t *db, int64_t order_id, err_t *err)
+{
+    char order[24];
+    S_ID(order, order_id);
+    const char *params[] = {order};
+    return s_first(db_exec(db, "chat_all", params, 1, err), err);
 }

@@ -29,6 +29,10 @@ char *chat_repo_insert(db_t *db, int64_t order_id, const char *sender, int64_t s
 int chat_repo_page(db_t *db, int64_t order_id, const char *viewer, int64_t before_id, int limit,
                    char **messages_json, bool *has_more, int64_t *unread, err_t *err);
 
+/*  Every message of the order as an operator sees them, ascending (JSON
+    array; caller frees), NULL with err. */
+char *chat_repo_all(db_t *db, int64_t order_id, err_t *err);
+
 /*  Mark read, for reader ("buyer" or "seller"), every message of the order up
     to up_to_id not sent by reader. The number newly marked. -1 with err. */
 int64_t chat_repo_mark_read(db_t *db, int64_t order_id, const char *reader, int64_t up_to_id, err_t *err);

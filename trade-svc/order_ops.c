@@ -26,6 +26,7 @@
 
 #include "ad_repo.h"
 #include "chat_ops.h"
+#include "chat_repo.h"
 #include "notify_ops.h"
 #include "trade_push.h"
 #include "ledger_repo.h"
@@ -252,7 +253,37 @@ s_apply(trade_app_t *app, db_t *db, trade_push_t *push, order_row_t *o, order_st
     if (order_repo_event(db, o->id, to, order_role_name(who), actor_user_id, err) != 0)
         return -1;
     o->status = to;
+    /* a ruling is announced by the dispute operations, in their words */
+    if (who == ORDER_ROLE_ADMIN || (who == ORDER_ROLE_SYSTEM && to != ORDER_EXPIRED))
+        return 0;
     return s_announce(app, db, push, o, to, err);
+}
+
+int
+order_ops_transition(trade_app_t *app, db_t *db, trade_push_t *push, order_row_t *o, order_action_t action,
+                     order_role_t who, const char *actor_user_id, err_t *err)
+{
+    order_status_t to;
+    order_fsm_verdict_t verdict = order_fsm_check(o->status, action, who, &to);
+    if (verdict == ORDER_FSM_FORBIDDEN)
+        return err_set(err, ERR_FORBIDDEN, "the %s may not %s this order", order_role_name(who),
+                       order_action_name(action));
+    if (verdict == ORDER_FSM_STATE)
+        return err_set(err, ERR_ORDER_STATE_CHANGED, "the order is %s: it cannot %s now",
+                       order_status_name(o->status), order_action_name(action));
+    return s_apply(app, db, push, o, to, who, actor_user_id, err);
+}
+
+void
+order_ops_push(trade_app_t *app, const order_row_t *o)
+{
+    s_push_order(app, o->id, o->buyer_id, o->buyer_user_id, o->seller_id, o->seller_user_id);
+}
+
+int64_t
+order_ops_release_window_ms(const trade_app_t *app)
+{
+    return s_release_window_ms(app);
 }
 
 typedef struct {
@@ -624,4 +655,42 @@ order_ops_expire_due(trade_app_t *app, int max)
                      e.order.seller_user_id);
     }
     return done;
+}
+
+char *
+order_ops_admin_list(trade_app_t *app, const char *const *statuses, int status_count, int64_t profile_id,
+                     int limit, int64_t offset, err_t *err)
+{
+    char *raw = NULL;
+    int64_t total = 0;
+    if (order_repo_admin_list(app->db, statuses, status_count, profile_id, limit, offset,
+                              s_release_window_ms(app), &raw, &total, err)
+        != 0)
+        return NULL;
+    char *orders = order_json_finish_list(raw, err);
+    free(raw);
+    if (!orders)
+        return NULL;
+    char *out = NULL;
+    if (asprintf(&out, "{\"orders\":%s,\"total\":%" PRId64 "}", orders, total) < 0)
+        out = NULL;
+    free(orders);
+    return out ? out : (err_set(err, ERR_INTERNAL, "out of memory"), NULL);
+}
+
+char *
+order_ops_admin_get(trade_app_t *app, int64_t order_id, err_t *err)
+{
+    char *order = s_order_text(app, order_id, 0, true, err);
+    if (!order)
+        return NULL;
+    char *messages = chat_repo_all(app->db, order_id, err);
+    char *out = NULL;
+    if (messages && asprintf(&out, "{\"order\":%s,\"messages\":%s}", order, messages) < 0) {
+        out = NULL;
+        err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    free(order);
+    free(messages);
+    return out;
 }

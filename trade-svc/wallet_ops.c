@@ -116,8 +116,8 @@ s_adjust_tx(db_t *db, void *ctx, err_t *err)
     if (rc == 0 && !in->debit) {
         char title[96], body[160], data[96];
         snprintf(title, sizeof title, "%s %s credited", a->amount, in->asset->code);
-        snprintf(body, sizeof body, "%s %s arrived in your wallet (reference %.60s).", a->amount, in->asset->code,
-                 in->reference);
+        snprintf(body, sizeof body, "%s %s arrived in your wallet (reference %.60s).", a->amount,
+                 in->asset->code, in->reference);
         snprintf(data, sizeof data, "{\"asset\":\"%s\",\"amount\":\"%s\"}", in->asset->code, a->amount);
         rc = notify_ops_add(a->app, db, &a->push, in->profile_id, "wallet.credited", title, body, data, err);
     }
