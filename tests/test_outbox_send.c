@@ -5,6 +5,8 @@
     for real (no packet leaves for a refused address: curl never gets a
     socket). */
 #include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "outbox_send.h"
@@ -87,6 +89,36 @@ Test(outbox_send, mail_fields)
         cr_expect(strstr(r.error, quoted), "%s: %s", bad[i].payload, r.error);
         cr_expect_null(strstr(r.error, "example"), "the error quotes no address: %s", r.error);
     }
+}
+
+static outbox_result_t
+s_mail_subject(const char *subject)
+{
+    json_t *mail = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "from", "noreply@p2p.example", "to",
+                             "buyer@example.com", "subject", subject, "text", "Hello", "message_id",
+                             "<notification-1@p2p.invalid>", "date", "Mon, 01 Jan 2024 00:00:00 +0000");
+    char *payload = json_dumps(mail, 0);
+    outbox_result_t r = s_mail(payload);
+    free(payload);
+    json_decref(mail);
+    return r;
+}
+
+/*  Any subject sets up: one byte that needs encoding (the encoded word is
+    longer than the byte: this overflowed the header's buffer once), UTF-8,
+    and one far too long (cut, never inside a character). */
+Test(outbox_send, mail_subjects_of_any_text)
+{
+    cr_expect(s_mail_subject("\xc3\xa9").ok);
+    cr_expect(s_mail_subject("\t").ok);
+    cr_expect(s_mail_subject("Ordre pay\xc3\xa9 \xe2\x80\x94 0,5 BTC").ok);
+    char long_subject[3001];
+    for (size_t i = 0; i + 3 <= 3000; i += 3)
+        memcpy(long_subject + i, "\xe2\x82\xac", 3); /* the euro sign, 3 bytes */
+    long_subject[3000] = '\0';
+    cr_expect(s_mail_subject(long_subject).ok);
+    memset(long_subject, 'a', 3000);
+    cr_expect(s_mail_subject(long_subject).ok);
 }
 
 /*  Run a webhook POST to url through curl for real. */

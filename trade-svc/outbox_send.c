@@ -237,13 +237,17 @@ s_envelope_from(const char *from, char *buf, size_t size)
     return s_address_ok(buf);
 }
 
+/*  The longest subject sent, in bytes: encoded, it stays well inside SMTP's
+    998-character line (a title is short anyway). */
+#define S_SUBJECT_MAX 300
+
 /*  "Subject: ..." (caller frees): ASCII as it is; anything else as RFC 2047
     encoded words of at most 45 bytes of whole UTF-8 characters each, on one
-    line (a title is short; it is cut at 600 bytes). */
+    line, cut at S_SUBJECT_MAX bytes. */
 static char *
 s_subject_header(const char *subject)
 {
-    size_t len = strnlen(subject, 600);
+    size_t len = strnlen(subject, S_SUBJECT_MAX);
     while (len > 0 && len < strlen(subject) && ((unsigned char) subject[len] & 0xc0) == 0x80)
         len--; /* never cut inside a character */
     bool plain = true;
@@ -253,7 +257,10 @@ s_subject_header(const char *subject)
         char *out = NULL;
         return asprintf(&out, "Subject: %.*s", (int) len, subject) < 0 ? NULL : out;
     }
-    char *out = malloc(16 + len * 3);
+    /* every word but the last holds >= 42 bytes (45 less a cut character);
+       each costs " =?UTF-8?B?" "?=" (13) and base64 of n bytes (<= 4n/3 + 4) */
+    size_t words = len / 42 + 1;
+    char *out = malloc(sizeof "Subject:" + words * (13 + 4) + len * 4 / 3 + 1);
     if (!out)
         return NULL;
     size_t used = (size_t) sprintf(out, "Subject:");
