@@ -18,7 +18,9 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
 import socket
+import subprocess
 import threading
 
 from aiosmtpd.controller import Controller
@@ -404,3 +406,23 @@ def test_a_deleted_webhooks_pending_deliveries_fail(make_stack):
                      count=1)
     (row,) = rows.values()
     assert row["last_error"] == "webhook deleted" and not row["sent"], row
+
+
+# ------------------------------------------------------------------ settings
+
+def test_bad_mail_settings_refuse_to_start():
+    """A P2P_SMTP_URL or P2P_EMAIL_FROM that cannot work stops trade-svc at start, naming
+    the key (never a worker that silently mails nothing, nor a header injected)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P2P_")}
+    env.update({"P2P_GATEWAY_ENDPOINTS": f"tcp://127.0.0.1:{h.free_port()}", "LOG_LEVEL": "info",
+                **h.SANITIZER_ENV})
+    cases = [({"P2P_SMTP_URL": "http://mail.example", "P2P_EMAIL_FROM": FROM}, "P2P_SMTP_URL"),
+             ({"P2P_SMTP_URL": "smtp://127.0.0.1:2525", "P2P_EMAIL_FROM": "noreply"}, "P2P_EMAIL_FROM"),
+             ({"P2P_SMTP_URL": "smtp://127.0.0.1:2525",
+               "P2P_EMAIL_FROM": "a@p2p.example\r\nBcc: b@evil.example"}, "P2P_EMAIL_FROM")]
+    for settings, key in cases:
+        done = subprocess.run([h.bin_path(h.TRADE_SVC_BIN)], env={**env, **settings}, capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 1, (settings, done.stderr[-2000:])
+        assert "trade_svc.start_failed" in done.stderr and key in done.stderr, done.stderr[-2000:]
+        assert not any(m in done.stderr for m in h.SANITIZER_MARKERS), done.stderr[-4000:]
