@@ -17,7 +17,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config \
         libwebsockets-dev libczmq-dev libzmq3-dev libjwt-dev libjansson-dev \
-        libprotobuf-c-dev protobuf-c-compiler libpq-dev \
+        libprotobuf-c-dev protobuf-c-compiler libpq-dev libcurl4-openssl-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -40,6 +40,7 @@ FROM ${DEBIAN_IMAGE} AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libwebsockets17 libczmq4 libzmq5 libjwt0 libjansson4 libprotobuf-c1 libpq5 \
+        libcurl4 libssl3 \
         ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 p2p \

@@ -90,7 +90,12 @@
     X(smtp_url, "P2P_SMTP_URL", STR, "", 0, 0,                                                              \
       "trade-svc: SMTP server for notification mails, e.g. smtp://127.0.0.1:2525 (empty: no mail)")         \
     X(email_from, "P2P_EMAIL_FROM", STR, "", 0, 0,                                                          \
-      "trade-svc: the From address of notification mails (empty: no mail)")
+      "trade-svc: the From address of notification mails (empty: no mail)")                                 \
+    X(outbox_retry_base_ms, "P2P_OUTBOX_RETRY_BASE_MS", INT, "10000", 10, 3600000,                          \
+      "trade-svc: delay before a failed mail or webhook delivery is tried again; doubles with every "       \
+      "attempt (with jitter) up to P2P_OUTBOX_RETRY_MAX_MS, for 24 hours")                                  \
+    X(outbox_retry_max_ms, "P2P_OUTBOX_RETRY_MAX_MS", INT, "3600000", 10, 86400000,                         \
+      "trade-svc: the longest delay between two attempts of one delivery")
 
 #define CONFIG_FIELD_STR(field) char *field;
 #define CONFIG_FIELD_INT(field) int field;

@@ -210,6 +210,13 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
         {"db_failures", "p2p_worker_db_failures_total", "counter", "Database statements that failed.", 1},
         {"db_usec", "p2p_worker_db_seconds_total", "counter", "Time a worker spent waiting for the database.",
          1e-6},
+        /* trade-svc's deliveries of notifications by mail and webhook (outbox_ops.h) */
+        {"outbox_sent", "p2p_worker_outbox_sent_total", "counter",
+         "Mails and webhook POSTs a worker delivered.", 1},
+        {"outbox_failed", "p2p_worker_outbox_failed_total", "counter",
+         "Deliveries a worker gave up (refused for good, or still failing after 24 h).", 1},
+        {"outbox_retried", "p2p_worker_outbox_retried_total", "counter",
+         "Failed delivery attempts a worker scheduled to try again.", 1},
     };
     for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++) {
         s_printf(buf, "# HELP %s %s\n# TYPE %s %s\n", stats[i].metric, stats[i].help, stats[i].metric,

@@ -1,8 +1,8 @@
 /*  main.c - p2p-trade-svc: the trading worker. Reads the configuration,
-    builds the process object (database handle, catalog) and the operator
-    API socket (P2P_TRADE_API_BIND: the first trade-svc on a host takes it),
-    runs the worker loop (gateway requests and API requests) until
-    SIGINT/SIGTERM, destroys what it built. */
+    builds the process object (database handle, catalog, the delivery
+    thread) and the operator API socket (P2P_TRADE_API_BIND: the first
+    trade-svc on a host takes it), runs the worker loop (gateway requests and
+    API requests) until SIGINT/SIGTERM, destroys what it built. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,18 +13,26 @@
 #include "log.h"
 #include "operator_api.h"
 #include "trade_api.h"
+#include "outbox_ops.h"
 #include "trade_app.h"
 #include "trade_routes.h"
 #include "worker.h"
 
-/*  Counters for the heartbeats (and so the gateway's /metrics). */
+/*  Counters for the heartbeats (and so the gateway's /metrics): the
+    worker's database, and the deliveries (outbox_ops.h). */
 static json_t *
 s_stats(void *app)
 {
+    trade_app_t *t = app;
     db_stats_t stats;
-    db_stats(((trade_app_t *) app)->db, &stats);
-    return json_pack("{s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
-                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec);
+    db_stats(t->db, &stats);
+    outbox_ops_counters_t outbox = {0};
+    if (t->outbox)
+        outbox_ops_counters(t->outbox, &outbox);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
+                     "db_failures", (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec,
+                     "outbox_sent", (json_int_t) outbox.sent, "outbox_failed", (json_int_t) outbox.failed,
+                     "outbox_retried", (json_int_t) outbox.retried);
 }
 
 static int
@@ -36,10 +44,10 @@ s_print_env_example(void)
 
 static const char s_usage[] = "usage: p2p-trade-svc [--help | --version | --env-example]\n"
                               "  Runs a trading worker (wallets, payment methods, prices, ads, orders and\n"
-                              "  their timers): serves every gateway in P2P_GATEWAY_ENDPOINTS from\n"
-                              "  DATABASE_URL until SIGINT/SIGTERM; SIGHUP is logged and ignored.\n"
-                              "  Also serves the operator API (P2P_TRADE_API_BIND) that p2p-admin's\n"
-                              "  trading verbs talk to.\n"
+                              "  their timers; notification mails and webhooks): serves every gateway in\n"
+                              "  P2P_GATEWAY_ENDPOINTS from DATABASE_URL until SIGINT/SIGTERM; SIGHUP is\n"
+                              "  logged and ignored. Also serves the operator API (P2P_TRADE_API_BIND)\n"
+                              "  that p2p-admin's trading verbs talk to.\n"
                               "  Configured by environment variables; see .env.example.\n"
                               "  --env-example  print every setting with its default, as .env.example text\n"
                               "  --version      print the version\n";
@@ -90,6 +98,11 @@ main(int argc, char **argv)
         }
         log_warn("trade_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
     }
+    /* mails and webhooks go out from a thread of their own (outbox_ops.h) */
+    if (!(app.outbox = outbox_ops_new(&cfg, &err))) {
+        log_error("trade_svc.start_failed", NULL, json_pack("{s:s}", "error", err.msg));
+        goto done;
+    }
 
     /* the first trade-svc on a host serves the API; the others (taken:
        NULL with ERR_UNAVAILABLE, logged) serve the gateways only */
@@ -125,6 +138,7 @@ main(int argc, char **argv)
 
 done:
     operator_api_destroy(&api);
+    outbox_ops_destroy(&app.outbox);
     catalog_destroy(&app.catalog);
     db_destroy(&app.db);
     config_free(&cfg);

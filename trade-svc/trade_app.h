@@ -12,10 +12,12 @@
 #include "worker.h"
 
 typedef struct {
-    db_t *db;            /* owned by main */
-    catalog_t *catalog;  /* owned by main */
-    const config_t *cfg; /* borrowed from main */
-    worker_t *worker;    /* to publish events after commits; set when the worker starts */
+    db_t *db;                  /* owned by main */
+    catalog_t *catalog;        /* owned by main */
+    const config_t *cfg;       /* borrowed from main */
+    worker_t *worker;          /* to publish events after commits; set when the worker starts */
+    struct outbox_ops *outbox; /* owned by main: the mail and webhook delivery thread (outbox_ops.h),
+                                  read here for its counters only */
 } trade_app_t;
 
 /*  A unit of work for trade_app_tx: statements on db, results in ctx.

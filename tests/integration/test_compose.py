@@ -267,17 +267,23 @@ def test_networks(compose):
     # Only the gateway publishes, and the worker link is not where it publishes.
     for name in SCALABLE:
         assert "edge" not in svcs[name]["networks"], name
+    # trade-svc alone has a route out (notification mails, merchants' webhooks)
+    assert members["egress"] == {"trade-svc"}
+    assert not nets["egress"] or not nets["egress"].get("internal"), "egress must route out"
 
 
 def test_workers_restart_and_scale_alike(compose):
-    """Every worker kind shares one definition: restart policy, networks, dependencies."""
+    """Every worker kind shares one definition: restart policy, networks (trade-svc has one
+    more, for its mails and webhooks), dependencies."""
     svcs = compose["services"]
     first = svcs[SCALABLE[0]]
     for name in SCALABLE:
         svc = svcs[name]
         assert svc["restart"] == "unless-stopped", name
-        for key in ("networks", "depends_on", "environment", "image", "build", "restart"):
+        for key in ("depends_on", "environment", "image", "build", "restart"):
             assert svc[key] == first[key], (name, key)
+        # the same networks, but for trade-svc's way out (test_networks)
+        assert [n for n in svc["networks"] if n != "egress"] == first["networks"], name
 
 
 def test_dependencies(compose):

@@ -6,7 +6,8 @@ and symbol table), so a CMake change that quietly pulls a library back in fails 
     profile or database code;
   - p2p-admin-svc links the shared profile row layout (common/profile_row) but none of
     profile-svc's own code;
-  - p2p-gateway never talks to the database, so it does not link libpq.
+  - p2p-gateway never talks to the database, so it does not link libpq;
+  - only p2p-trade-svc links libcurl (its notification mails and webhooks).
 """
 
 import re
@@ -57,3 +58,11 @@ def test_p2p_admin_svc_links_the_shared_profile_row_not_profile_svc():
 def test_gateway_does_not_link_libpq():
     needed = _needed("p2p-gateway")
     assert not [lib for lib in needed if lib.startswith("libpq")], needed
+
+
+def test_only_trade_svc_links_libcurl():
+    """The outbox (mails, webhooks) is trade-svc's: no other binary can make outbound
+    HTTP or SMTP calls."""
+    assert [lib for lib in _needed("p2p-trade-svc") if lib.startswith("libcurl")]
+    for binary in ("p2p-gateway", "p2p-profile-svc", "p2p-admin-svc", "p2p-admin", "p2p-migrate"):
+        assert not [lib for lib in _needed(binary) if lib.startswith("libcurl")], binary
