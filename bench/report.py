@@ -52,18 +52,19 @@ def read_cpu(path):
 
 
 def read_stmts(path):
-    """pg_stat_statements rows 'calls|query' since the phase's reset."""
+    """pg_stat_statements rows 'calls|total_exec_ms|query' since the phase's reset, as
+    (calls, query, ms)."""
     rows = []
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 line = line.rstrip("\n")
-                if not line or "|" not in line:
+                if line.count("|") < 2:
                     continue
-                calls, query = line.split("|", 1)
+                calls, ms, query = line.split("|", 2)
                 if "pg_stat_statements" in query:
                     continue
-                rows.append((int(calls), query))
+                rows.append((int(calls), query, float(ms)))
     return rows
 
 
@@ -183,10 +184,13 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
             cpu[key + "_cores"] = ticks / TICK / res["seconds"] if res["seconds"] else 0.0
     res["cpu"] = cpu
     rows = read_stmts(stmts)
-    calls = sum(c for c, _ in rows)
+    calls = sum(c for c, _, _ in rows)
     res["pg_statements"] = calls
     res["pg_statements_per_request"] = calls / res["requests"] if res["requests"] else 0.0
-    res["pg_top"] = [{"calls": c, "query": q[:120]} for c, q in sorted(rows, reverse=True)[:5]]
+    res["pg_top"] = [{"calls": c, "query": q[:120]} for c, q, _ in sorted(rows, reverse=True)[:5]]
+    # where PostgreSQL's time goes: the statements by their execution time
+    res["pg_time"] = [{"calls": c, "total_ms": round(ms, 1), "mean_ms": round(ms / c, 3), "query": q[:120]}
+                      for c, q, ms in sorted(rows, key=lambda r: -r[2])[:8]]
     with open(os.path.join(out, "phase-%s.json" % name), "w") as f:
         json.dump(res, f, indent=1)
 
