@@ -535,8 +535,10 @@ Test(worker_pool, ready_counts_only_workers_that_can_serve)
 {
     s_worker_join(0, "profile");
     s_worker_join(1, "admin");
+    s_worker_join(2, "trade");
     s_wait_live(SERVICE_PROFILE, 1);
     s_wait_live(SERVICE_ADMIN, 1);
+    s_wait_live(SERVICE_TRADE, 1);
     cr_assert(worker_pool_ready(s_gw.pool, NULL), "a worker that does not say is serving");
     s_beat(0, "profile", 503); /* its database went away */
     cr_assert_eq(worker_pool_live(s_gw.pool, SERVICE_PROFILE), 1);
@@ -545,7 +547,7 @@ Test(worker_pool, ready_counts_only_workers_that_can_serve)
     cr_assert_not(worker_pool_ready(s_gw.pool, detail));
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(detail, "workers"), "profile")), 1);
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(detail, "serving"), "profile")), 0);
-    cr_assert_eq(json_array_size(json_object_get(detail, "required")), 2);
+    cr_assert_eq(json_array_size(json_object_get(detail, "required")), 3); /* every kind by default */
     json_decref(detail);
     s_beat(0, "profile", 200);
     cr_assert(worker_pool_ready(s_gw.pool, NULL));
@@ -588,7 +590,7 @@ Test(worker_pool, ready_kinds_come_from_the_configuration)
     gateway_t gw = s_gw;
     gw.cfg.worker_bind = "inproc://ready-kinds";
     err_t err;
-    const char *bad[] = {"trade", "profile,nobody", ",", "none"};
+    const char *bad[] = {"trading", "profile,nobody", ",", "none"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gw.cfg.ready_kinds = (char *) bad[i];
         cr_assert_null(worker_pool_new(&gw, &err), "%s", bad[i]);
