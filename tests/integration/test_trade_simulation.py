@@ -15,6 +15,8 @@ is retried with its client_order_id). Then:
   once and released or returned exactly once, every ad's remainder what its orders took,
   every held unit explained by an open sell ad or an open order);
 - every order's events tell its story (a path of the state table, each by its mover);
+- every transition told the parties exactly once: one system line in the order's chat, and
+  the notifications TRADING.md names, to the right profiles;
 - every payment window that ended was enforced, and not long after its deadline;
 - every profile's counters equal what its orders say;
 - no action got an answer its rules do not allow (no 500, no surprise 400)."""
@@ -343,7 +345,7 @@ def test_trade_simulation(make_stack, own_pg):
     rng = random.Random(SEED)
     stack = make_stack("sim", workers=1, trade_workers=2,
                        env={"DATABASE_URL": own_pg.url, "P2P_TRADE_TIME_SCALE": str(TIME_SCALE),
-                            "P2P_MAX_DAILY_CANCELS": "10000", "P2P_REQUEST_TIMEOUT_MS": "5000"})
+                            "P2P_MAX_DAILY_CANCELS": "1000", "P2P_REQUEST_TIMEOUT_MS": "5000"})
     sim = _setup(stack, rng)
     sim.pg_url = own_pg.url
     t0 = time.monotonic()
@@ -379,6 +381,33 @@ def test_trade_simulation(make_stack, own_pg):
     assert not bad, f"orders whose events do not follow the state table {where}: {bad[:10]}"
     assert n_orders == int(sql("SELECT count(*) FROM p2p_orders")), "an order without events"
 
+    # Every transition told the parties once, in its own transaction (a kill or a restart
+    # neither lost nor doubled it): a system line in the order's chat per event, and the
+    # notifications TRADING.md names (created: the maker; paid, cancelled: the seller;
+    # completed: the buyer; expired: both).
+    chat = sql("SELECT o.id, (SELECT count(*) FROM p2p_chat_messages m WHERE m.order_id = o.id "
+               "AND m.sender = 'system'), (SELECT count(*) FROM p2p_order_events e WHERE e.order_id = o.id) "
+               "FROM p2p_orders o WHERE (SELECT count(*) FROM p2p_chat_messages m WHERE m.order_id = o.id "
+               "AND m.sender = 'system') <> (SELECT count(*) FROM p2p_order_events e WHERE e.order_id = o.id)")
+    assert not chat, f"orders whose chat has not one system line per transition (id|lines|events) {where}:\n{chat}"
+    told = sql("""
+        WITH expect AS (
+            SELECT e.order_id, CASE e.status WHEN 'PENDING_PAYMENT' THEN 'order.created'
+                                             ELSE 'order.' || lower(e.status) END AS kind, r.profile_id
+            FROM p2p_order_events e JOIN p2p_orders o ON o.id = e.order_id
+            CROSS JOIN LATERAL unnest(CASE e.status WHEN 'PENDING_PAYMENT' THEN ARRAY[o.maker_id]
+                WHEN 'PAID' THEN ARRAY[o.seller_id] WHEN 'CANCELLED' THEN ARRAY[o.seller_id]
+                WHEN 'COMPLETED' THEN ARRAY[o.buyer_id] WHEN 'EXPIRED' THEN ARRAY[o.buyer_id, o.seller_id]
+                END) AS r(profile_id)),
+        got AS (SELECT (data->>'order_id')::bigint AS order_id, kind, profile_id FROM p2p_notifications
+                WHERE kind LIKE 'order.%'),
+        e AS (SELECT order_id, kind, profile_id, count(*) AS n FROM expect GROUP BY 1, 2, 3),
+        g AS (SELECT order_id, kind, profile_id, count(*) AS n FROM got GROUP BY 1, 2, 3)
+        SELECT coalesce(e.order_id, g.order_id), coalesce(e.kind, g.kind), coalesce(e.profile_id, g.profile_id),
+               coalesce(e.n, 0), coalesce(g.n, 0)
+        FROM e FULL JOIN g USING (order_id, kind, profile_id) WHERE e.n IS DISTINCT FROM g.n""")
+    assert not told, f"order notifications that differ from the transitions (order|kind|to|expected|got) {where}:\n{told}"
+
     # Expiry came on time: within 5 s of the deadline (plus 3 s for a loaded machine), but
     # for deadlines that fell while PostgreSQL was down or just after (nobody could act).
     down = sim.pg_down[1] - sim.pg_down[0]
@@ -412,3 +441,5 @@ def test_trade_simulation(make_stack, own_pg):
     assert int(sql("SELECT count(*) FROM p2p_ledger_entries WHERE kind = 'withdrawal'")) > 0, where
     assert sim.ok_after_restart > 100, f"only {sim.ok_after_restart} successes after PostgreSQL came back {where}"
     assert stack.trade_workers and all(w.alive() for w in stack.trade_workers), "a trade-svc died"
+    print(f"simulation: seed {SEED}, {ACTIONS} actions in {ran_s:.0f} s, orders {statuses}, "
+          f"{sim.unavailable} answers 503/504, {sim.ok_after_restart} successes after the restart")
