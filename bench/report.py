@@ -131,12 +131,16 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
             with open(os.path.join(raw, "meta.json")) as f:
                 meta = json.load(f)
         lat = []
+        failed_logged = 0
         for path in glob.glob(os.path.join(raw, "pgbench_log*")):
             with open(path) as f:
                 for line in f:
                     # client transaction latency_us script epoch_s us [lag]
                     parts = line.split()
                     if len(parts) < 6:
+                        continue
+                    if not parts[2].isdigit():
+                        failed_logged += 1  # "failed" (or "skipped"), wherever it happened
                         continue
                     done_ms = int(parts[4]) * 1000 + int(parts[5]) // 1000
                     if meta and not meta["window_start_ms"] <= done_ms < meta["window_end_ms"]:
@@ -151,6 +155,7 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
                     tps = float(line.split()[2])
                 if line.startswith("number of failed transactions:"):
                     failed = int(line.split(":")[1].split()[0])
+        failed = max(failed, failed_logged)
         if meta:
             seconds = (meta["window_end_ms"] - meta["window_start_ms"]) / 1000.0
             tps = n / seconds
