@@ -244,6 +244,8 @@ def load_books(out):
 LABELS = {
     "pgbench": "pgbench custom (service's SELECT, -M prepared)",
     "ws": "WebSocket profile.get",
+    "ws_warn": "WebSocket profile.get, LOG_LEVEL=warn",
+    "rest_warn": "REST GET /api/p2p/profile (wrk, a thread per connection), LOG_LEVEL=warn",
     "rest": "REST GET /api/p2p/profile (wrk, a thread per connection)",
     "rest2": "REST GET /api/p2p/profile (wrk, 2 threads)",
     "ws1": "WebSocket profile.get, 1 worker",
@@ -280,8 +282,8 @@ def table(out, baseline="pgbench"):
     lines.append("| phase | req/s | × pgbench | p50 ms | p90 ms | p99 ms | max ms | gateway µs/req "
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = ["pgbench", "ws", "rest", "rest2", "ws1", "search", "ws_perf", "pgbench_big", "ws_big", "search_big",
-             "search_big1", "pgbench_ads", "ads", "pgbench_orders", "orders"]
+    order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
+             "ws_big", "search_big", "search_big1", "pgbench_ads", "ads", "pgbench_orders", "orders"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:
@@ -315,6 +317,20 @@ def table(out, baseline="pgbench"):
         r = phases.get(name)
         if r and r.get("kind") == "ws" and r.get("connected", 0) < r.get("conns", 0):
             notes.append("%s: only %d of %d connections connected" % (name, r["connected"], r["conns"]))
+    for info, warn in (("ws", "ws_warn"), ("rest", "rest_warn")):
+        a, b = phases.get(info), phases.get(warn)
+        if a and b and "gateway_us" in a["cpu"] and "gateway_us" in b["cpu"]:
+            cost = (a["cpu"]["gateway_us"] + a["cpu"].get("workers_us", 0.0)) - \
+                (b["cpu"]["gateway_us"] + b["cpu"].get("workers_us", 0.0))
+            notes.append("%s: request logging at info costs %.1f µs of service CPU per request "
+                         "(gateway + workers, %s minus %s); throughput %s/%s: %.2f"
+                         % (info, cost, info, warn, info, warn, a["rps"] / b["rps"] if b["rps"] else 0.0))
+    log_cost = os.path.join(out, "log-cost.json")
+    if os.path.exists(log_cost):
+        with open(log_cost) as f:
+            c = json.load(f)
+        notes.append("one request.done line, buffered and written to a file: %.2f µs of CPU "
+                     "(a request writes two such lines: gateway and worker)" % c["cpu_us_per_line"])
     if "ws" in phases and "ws1" in phases and phases["ws1"]["rps"]:
         notes.append("2 workers / 1 worker throughput: %.2f" % (phases["ws"]["rps"] / phases["ws1"]["rps"]))
     if "ws" in phases and "ws_big" in phases and phases["ws"]["rps"]:
@@ -352,6 +368,11 @@ def check(out):
         if r["kind"] == "idle":
             if r["connected"] == 0:
                 bad.append("%s: nothing connected" % name)
+            # a session that failed to open or was dropped while idle is a failure,
+            # however many others held
+            elif r["failed"] or r["dropped"] or r["closed_during_hold"]:
+                bad.append("%s: %d failed to open, %d dropped, %d closed during the hold"
+                           % (name, r["failed"], r["dropped"], r["closed_during_hold"]))
             continue
         if not r["requests"] or not r["rps"]:
             bad.append("%s: no numbers" % name)

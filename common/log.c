@@ -1,15 +1,51 @@
-/*  log.c - JSON log lines. The process name and level are set once at start;
-    they are the only module state and never change afterwards. */
+/*  log.c - JSON log lines.
+
+    A line is formatted straight into a process-wide buffer (no JSON tree for
+    the line itself; only a caller's jansson fields are dumped, value by value).
+    Unbuffered (the default) the line leaves at once. Buffered (the event loops,
+    after log_set_buffered) lines leave in one write at the end of each loop
+    turn (log_flush), when the buffer fills, for any line at warn or above, at
+    exit, and on a fatal signal: the handler writes the complete lines the
+    buffer holds before the process dies. A SIGKILL loses at most the lines of
+    the turn in progress.
+
+    The lock only matters for a thread that logs beside the loop (rare); the
+    formatting state below is the only module state besides the name and level
+    set once at start. */
 #include "log.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
+
+#define S_BUFFER_SIZE (64 * 1024)
+#define S_FLUSH_AT (48 * 1024) /* a line is rarely longer than the rest */
 
 static const char *s_levels[] = {"debug", "info", "warn", "error"};
 static char s_service[32] = "p2p";
 static log_level_t s_min_level = P2P_LOG_INFO;
+
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static char s_buffer[S_BUFFER_SIZE];
+static size_t s_used;                    /* bytes in s_buffer, the line being built included */
+static volatile sig_atomic_t s_complete; /* bytes of whole lines: what a signal handler may write */
+static bool s_buffered;
+static bool s_overflow;     /* the line being built did not fit: it is dropped */
+static bool s_flush_urgent; /* the line being built leaves at once (warn, error) */
+
+/* the "YYYY-MM-DDTHH:MM:SS" of the last second a line was written in */
+static time_t s_ts_second = -1;
+static char s_ts_text[24];
+
+static const int s_fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define S_FATAL_COUNT (sizeof s_fatal_signals / sizeof s_fatal_signals[0])
+static struct sigaction s_previous[S_FATAL_COUNT];
 
 void
 log_init(const char *service, const char *level)
@@ -27,37 +63,285 @@ log_enabled(log_level_t level)
     return level >= s_min_level;
 }
 
+/*  write(2) everything, through EINTR and short writes; async-signal-safe. */
+static void
+s_write_all(const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(STDERR_FILENO, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* stderr is gone: nothing better to do with a log line */
+        data += n;
+        len -= (size_t) n;
+    }
+}
+
+/*  With s_lock held: write the whole lines out, keep a partial one. */
+static void
+s_flush_locked(void)
+{
+    size_t whole = (size_t) s_complete;
+    if (whole == 0)
+        return;
+    s_write_all(s_buffer, whole);
+    memmove(s_buffer, s_buffer + whole, s_used - whole);
+    s_used -= whole;
+    s_complete = 0;
+}
+
+void
+log_flush(void)
+{
+    pthread_mutex_lock(&s_lock);
+    s_flush_locked();
+    pthread_mutex_unlock(&s_lock);
+}
+
+static void
+s_on_fatal(int sig, siginfo_t *info, void *context)
+{
+    (void) context;
+    /* whole lines only: the loop may have been mid-line */
+    s_write_all(s_buffer, (size_t) s_complete);
+    s_complete = 0;
+    for (size_t i = 0; i < S_FATAL_COUNT; i++)
+        if (s_fatal_signals[i] == sig)
+            sigaction(sig, &s_previous[i], NULL);
+    /* a fault (from the kernel) returns to the faulting instruction and meets
+       the previous handler: the sanitizers' report, or the default core; a
+       signal that was sent (abort, kill) is sent again */
+    if (info->si_code <= 0)
+        raise(sig);
+}
+
+static void
+s_at_exit(void)
+{
+    log_flush();
+}
+
+void
+log_set_buffered(void)
+{
+    pthread_mutex_lock(&s_lock);
+    bool first = !s_buffered;
+    s_buffered = true;
+    pthread_mutex_unlock(&s_lock);
+    if (!first)
+        return;
+    atexit(s_at_exit);
+    struct sigaction sa = {.sa_sigaction = s_on_fatal, .sa_flags = SA_SIGINFO};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < S_FATAL_COUNT; i++)
+        sigaction(s_fatal_signals[i], &sa, &s_previous[i]);
+}
+
+/* -------------------------------------------------------------------------
+   Appending to the line being built (s_lock held) */
+
+static void
+s_append(const char *data, size_t len)
+{
+    if (s_overflow)
+        return;
+    if (s_used + len > S_BUFFER_SIZE) {
+        /* make room: the whole lines go out; a single line too long for the
+           buffer is dropped rather than cut (cut JSON is worse than none) */
+        size_t line_so_far = s_used - (size_t) s_complete;
+        s_flush_locked();
+        if (line_so_far + len > S_BUFFER_SIZE) {
+            s_overflow = true;
+            return;
+        }
+    }
+    memcpy(s_buffer + s_used, data, len);
+    s_used += len;
+}
+
+static void
+s_append_str(const char *text)
+{
+    s_append(text, strlen(text));
+}
+
+/*  A JSON string: quotes, escapes for ", \ and control bytes; other bytes as
+    they are (callers pass UTF-8, as jansson requires of them too). */
+static void
+s_append_quoted(const char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+    s_append("\"", 1);
+    const char *run = text;
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char) *p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        s_append(run, (size_t) (p - run));
+        char esc[6] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            s_append(esc, 2);
+            char tail[4] = {'0', '0', hex[c >> 4], hex[c & 15]};
+            s_append(tail, 4);
+            n = 0;
+        }
+        if (n)
+            s_append(esc, n);
+        run = p + 1;
+    }
+    s_append_str(run);
+    s_append("\"", 1);
+}
+
+static void
+s_append_key(const char *key)
+{
+    s_append(",", 1);
+    s_append_quoted(key);
+    s_append(":", 1);
+}
+
+static void
+s_append_timestamp(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    if (tv.tv_sec != s_ts_second) {
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        strftime(s_ts_text, sizeof s_ts_text, "%Y-%m-%dT%H:%M:%S", &tm);
+        s_ts_second = tv.tv_sec;
+    }
+    char text[48];
+    int n = snprintf(text, sizeof text, "{\"ts\":\"%s.%03dZ\"", s_ts_text, (int) (tv.tv_usec / 1000));
+    s_append(text, (size_t) n);
+}
+
+/* -------------------------------------------------------------------------
+   The line builder */
+
+bool
+log_begin(log_level_t level, const char *event, const char *request_id)
+{
+    if (!log_enabled(level))
+        return false;
+    pthread_mutex_lock(&s_lock);
+    s_overflow = false;
+    s_append_timestamp();
+    s_append_key("level");
+    s_append_quoted(s_levels[level]);
+    s_append_key("service");
+    s_append_quoted(s_service);
+    s_append_key("event");
+    s_append_quoted(event);
+    if (request_id) {
+        s_append_key("request_id");
+        s_append_quoted(request_id);
+    }
+    /* warn and error leave at once, whatever the mode: they are rare and the
+       ones an operator waits for */
+    s_flush_urgent = level >= P2P_LOG_WARN;
+    return true;
+}
+
+void
+log_str(const char *key, const char *value)
+{
+    s_append_key(key);
+    if (value)
+        s_append_quoted(value);
+    else
+        s_append_str("null");
+}
+
+void
+log_int(const char *key, long long value)
+{
+    char text[24];
+    int n = snprintf(text, sizeof text, "%lld", value);
+    s_append_key(key);
+    s_append(text, (size_t) n);
+}
+
+void
+log_num(const char *key, double value)
+{
+    /* as jansson prints a real at JSON_REAL_PRECISION(6): %.6g, and a ".0"
+       when that looks like an integer */
+    s_append_key(key);
+    if (value != value || value - value != 0) { /* nan, inf: not JSON */
+        s_append_str("null");
+        return;
+    }
+    char text[40];
+    int n = snprintf(text, sizeof text, "%.6g", value);
+    if (!strpbrk(text, ".e"))
+        n += snprintf(text + n, sizeof text - (size_t) n, ".0");
+    s_append(text, (size_t) n);
+}
+
+void
+log_json(const char *key, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+    s_append_key(key);
+    s_append_str(text ? text : "null");
+    free(text);
+}
+
+void
+log_end(void)
+{
+    s_append("}\n", 2);
+    if (s_overflow) {
+        s_used = (size_t) s_complete; /* drop the line that did not fit */
+    }
+    else {
+        s_complete = (sig_atomic_t) s_used;
+    }
+    if (!s_buffered || s_flush_urgent || s_used >= S_FLUSH_AT)
+        s_flush_locked();
+    pthread_mutex_unlock(&s_lock);
+}
+
 void
 log_emit(log_level_t level, const char *event, const char *request_id, json_t *fields)
 {
-    if (!log_enabled(level)) {
+    if (!log_begin(level, event, request_id)) {
         json_decref(fields);
         return;
     }
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char ts[40];
-    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof ts - n, ".%03dZ", (int) (tv.tv_usec / 1000));
-
-    json_t *line = json_object();
-    json_object_set_new(line, "ts", json_string(ts));
-    json_object_set_new(line, "level", json_string(s_levels[level]));
-    json_object_set_new(line, "service", json_string(s_service));
-    json_object_set_new(line, "event", json_string(event));
-    if (request_id)
-        json_object_set_new(line, "request_id", json_string(request_id));
-    if (json_is_object(fields))
-        json_object_update_missing(line, fields);
-    json_decref(fields);
-
-    char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6));
-    if (text) {
-        /* one fputs per line keeps lines whole when several processes share a terminal */
-        fprintf(stderr, "%s\n", text);
-        free(text);
+    if (json_is_object(fields)) {
+        const char *key;
+        json_t *value;
+        json_object_foreach(fields, key, value)
+        {
+            /* a field never overrides the line's own keys */
+            if (strcmp(key, "ts") == 0 || strcmp(key, "level") == 0 || strcmp(key, "service") == 0
+                || strcmp(key, "event") == 0 || (request_id && strcmp(key, "request_id") == 0))
+                continue;
+            log_json(key, value);
+        }
     }
-    json_decref(line);
+    log_end();
+    json_decref(fields);
 }

@@ -316,10 +316,12 @@ s_finish(worker_t *self, size_t gw, s_slot_t *slot)
         self->served++;
         if (reply->status >= 500)
             self->errors++;
-        if (log_enabled(P2P_LOG_INFO))
-            log_info("request.served", slot->rid,
-                     json_pack("{s:s, s:i, s:I}", "type", slot->env.msg_type, "status", reply->status, "ms",
-                               (json_int_t) (clock_mono_ms() - slot->started)));
+        if (log_begin(P2P_LOG_INFO, "request.served", slot->rid)) {
+            log_str("type", slot->env.msg_type);
+            log_int("status", reply->status);
+            log_int("ms", clock_mono_ms() - slot->started);
+            log_end();
+        }
         free(reply->body);
     }
     envelope_release(&slot->env);
@@ -514,6 +516,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
     /* czmq would install its own SIGINT/SIGTERM handlers; ours finish the
        current request first */
     stop_signal_install();
+    log_set_buffered(); /* the loop flushes each turn */
 
     worker_t self = {.spec = spec, .heartbeat_ms = cfg->heartbeat_ms};
     for (size_t i = 0; i < spec->route_count; i++) {
@@ -559,7 +562,11 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
                 spec->tick(spec->app);
             next_beat = now + self.heartbeat_ms;
         }
-        int rc = zmq_poll(items, item_count, next_beat - clock_mono_ms());
+        log_flush(); /* this turn's lines, in one write, before waiting */
+        /* a beat plus the tick can outlast the interval: a negative wait
+           would be "forever" to zmq_poll, and an idle worker would go silent */
+        int64_t wait_ms = next_beat - clock_mono_ms();
+        int rc = zmq_poll(items, item_count, wait_ms > 0 ? (long) wait_ms : 0);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;

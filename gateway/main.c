@@ -87,6 +87,7 @@ s_service(gateway_t *self)
 {
     int rc = lws_service(self->lws, 0);
     worker_pool_flush(self->pool);
+    log_flush(); /* this turn's lines, in one write */
     return rc;
 }
 
@@ -112,6 +113,7 @@ s_start(gateway_t *self)
         return -1;
     }
     log_init("gateway", self->cfg.log_level);
+    log_set_buffered(); /* s_service flushes each turn */
     self->auth = auth_new(self->cfg.jwt_secret);
     if (!self->auth) {
         log_error("config.invalid", NULL, json_pack("{s:s}", "reason", "JWT_SECRET is required"));

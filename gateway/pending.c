@@ -57,13 +57,16 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *c
         /* the same id the worker logs: one request can be followed across processes */
         char rid[24];
         snprintf(rid, sizeof rid, "%016llx", (unsigned long long) p->id);
-        json_t *fields =
-            json_pack("{s:s, s:s, s:i, s:f, s:s, s:i}", "type", msg_type_name(p->type), "channel",
-                      p->channel == CHANNEL_WEBSOCKET ? "websocket" : "rest", "status", status, "ms",
-                      (double) usec / 1000.0, "worker", p->worker_key, "attempts", p->attempts);
+        log_begin(P2P_LOG_INFO, "request.done", rid);
+        log_str("type", msg_type_name(p->type));
+        log_str("channel", p->channel == CHANNEL_WEBSOCKET ? "websocket" : "rest");
+        log_int("status", status);
+        log_num("ms", (double) usec / 1000.0);
+        log_str("worker", p->worker_key);
+        log_int("attempts", p->attempts);
         if (p->client_request_id[0])
-            json_object_set_new(fields, "client_request_id", json_string(p->client_request_id));
-        log_info("request.done", rid, fields);
+            log_str("client_request_id", p->client_request_id);
+        log_end();
     }
     gateway_deliver(gw, p->origin, p->origin_handle, p->type, p->client_request_id, status, body, len,
                     content_type, filename);

@@ -606,3 +606,163 @@ Test(worker_pool, ready_kinds_come_from_the_configuration)
     json_decref(detail);
     worker_pool_destroy(&pool);
 }
+
+/* ------------------------------------------------------------------ fail-over and dispatch (issue 18) */
+
+/*  Requests each worker received since the last call, without answering:
+    waits until want in all have arrived (or 3 s passed). */
+static void
+s_take(int *got, int want)
+{
+    memset(got, 0, S_MAX_WORKERS * sizeof *got);
+    int total = 0;
+    int64_t give_up = clock_mono_ms() + 3000;
+    int64_t settle = want == 0 ? clock_mono_ms() + 100 : 0; /* "none came" needs a moment */
+    do {
+        worker_pool_flush(s_gw.pool);
+        for (int i = 0; i < S_MAX_WORKERS; i++) {
+            envelope_t envs[ENVELOPE_BATCH_MAX];
+            size_t count;
+            while (s_workers[i]
+                   && envelope_recv_batch(s_workers[i], NULL, envs, ENVELOPE_BATCH_MAX, &count) == 0)
+                for (size_t k = 0; k < count; k++) {
+                    if (envs[k].kind == ENVELOPE_REQUEST)
+                        got[i]++, total++;
+                    envelope_release(&envs[k]);
+                }
+        }
+        usleep(2000);
+    } while ((total < want || clock_mono_ms() < settle) && clock_mono_ms() < give_up);
+    cr_assert_eq(total, want, "%d of %d requests reached a worker", total, want);
+}
+
+/*  The worker holding requests: the one that got any, asserting only one did. */
+static int
+s_holder(const int *got)
+{
+    int holder = -1;
+    for (int i = 0; i < S_MAX_WORKERS; i++)
+        if (got[i]) {
+            cr_assert_eq(holder, -1, "requests went to worker %d and worker %d", holder, i);
+            holder = i;
+        }
+    cr_assert_neq(holder, -1);
+    return holder;
+}
+
+/*  Worker i says goodbye (a clean shutdown) and is gone. */
+static void
+s_worker_leave(int i)
+{
+    envelope_t bye = {.kind = ENVELOPE_DISCONNECT, .service = "profile"};
+    cr_assert_eq(envelope_send(s_workers[i], NULL, 0, &bye), 0);
+    s_let_router_notice();
+    s_worker_vanish(i);
+}
+
+Test(worker_pool, reads_on_a_dead_worker_are_served_by_another)
+{
+    s_worker_join(0, "profile");
+    s_worker_join(1, "profile");
+    s_wait_live(SERVICE_PROFILE, 2);
+    int got[S_MAX_WORKERS];
+    s_dispatch(MSG_PROFILE_GET, 5);
+    s_take(got, 5);
+    int victim = s_holder(got), survivor = 1 - victim;
+    /* the victim is killed: silent past 3 beats while the survivor beats
+       (beats of 200 ms here, so scheduling delays stay far from the limit) */
+    s_gw.cfg.heartbeat_ms = 200;
+    s_worker_vanish(victim);
+    s_let_router_notice();
+    usleep(700 * 1000);
+    s_beat(survivor, "profile", 200);
+    worker_pool_tick(s_gw.pool);
+    cr_assert_eq(worker_pool_live(s_gw.pool, SERVICE_PROFILE), 1);
+    cr_assert_eq(s_delivered, 0, "no read failed: all were re-sent");
+    int answered = 0;
+    int64_t give_up = clock_mono_ms() + 3000;
+    while (answered < 5 && clock_mono_ms() < give_up) {
+        worker_pool_flush(s_gw.pool);
+        answered += s_worker_answer(survivor);
+        usleep(2000);
+    }
+    cr_assert_eq(answered, 5);
+    worker_pool_drain(s_gw.pool);
+    cr_assert_eq(s_by_status[200], 5, "each read answered once, by the survivor");
+    cr_assert_eq(s_delivered, 5);
+}
+
+Test(worker_pool, a_read_is_tried_on_three_workers_at_most)
+{
+    for (int i = 0; i < 4; i++)
+        s_worker_join(i, "profile");
+    s_wait_live(SERVICE_PROFILE, 4);
+    int got[S_MAX_WORKERS];
+    s_dispatch(MSG_PROFILE_GET, 3);
+    s_take(got, 3);
+    for (int attempt = 1; attempt <= 2; attempt++) {
+        s_worker_leave(s_holder(got));
+        worker_pool_flush(s_gw.pool);
+        cr_assert_eq(s_delivered, 0, "attempt %d failed over", attempt);
+        s_take(got, 3);
+    }
+    s_worker_leave(s_holder(got)); /* the third worker that held them */
+    worker_pool_flush(s_gw.pool);
+    cr_assert_eq(s_by_status[503], 3, "after three tries the read fails");
+    cr_assert_eq(handle_table_size(s_gw.pending), 0);
+    cr_assert_eq(worker_pool_live(s_gw.pool, SERVICE_PROFILE), 1);
+    s_take(got, 0); /* the fourth worker never saw them */
+}
+
+Test(worker_pool, a_read_past_its_deadline_is_not_sent_again)
+{
+    s_gw.cfg.request_timeout_ms = 100;
+    s_worker_join(0, "profile");
+    s_worker_join(1, "profile");
+    s_wait_live(SERVICE_PROFILE, 2);
+    int got[S_MAX_WORKERS];
+    s_dispatch(MSG_PROFILE_GET, 2);
+    s_take(got, 2);
+    usleep(150 * 1000);
+    s_worker_leave(s_holder(got));
+    worker_pool_flush(s_gw.pool);
+    cr_assert_eq(s_by_status[503], 2);
+    s_take(got, 0);
+}
+
+Test(worker_pool, writes_on_a_dead_worker_fail_and_are_never_sent_again)
+{
+    s_worker_join(0, "profile");
+    s_worker_join(1, "profile");
+    s_wait_live(SERVICE_PROFILE, 2);
+    int got[S_MAX_WORKERS];
+    s_dispatch(MSG_PROFILE_UPDATE, 1);
+    s_take(got, 1);
+    s_worker_leave(s_holder(got));
+    worker_pool_flush(s_gw.pool);
+    cr_assert_eq(s_by_status[503], 1);
+    s_take(got, 0);
+}
+
+Test(worker_pool, batched_reads_fill_one_worker_to_32_then_spill)
+{
+    s_worker_join(0, "profile");
+    s_worker_join(1, "profile");
+    s_wait_live(SERVICE_PROFILE, 2);
+    int got[S_MAX_WORKERS];
+    s_dispatch(MSG_PROFILE_GET, 40);
+    s_take(got, 40);
+    int full = got[0] >= got[1] ? 0 : 1;
+    cr_assert_eq(got[full], 32, "one worker filled to 32 (got %d and %d)", got[0], got[1]);
+    cr_assert_eq(got[1 - full], 8);
+    /* writes and searches go to the least loaded: all to the one holding 8 */
+    s_dispatch(MSG_PROFILE_UPDATE, 10);
+    s_dispatch(MSG_PROFILE_SEARCH, 10);
+    s_take(got, 20);
+    cr_assert_eq(got[1 - full], 20, "least loaded took %d of 20", got[1 - full]);
+    /* now 32 and 28 in flight: they alternate as the loads cross */
+    s_dispatch(MSG_PROFILE_SEARCH, 8);
+    s_take(got, 8);
+    cr_assert_eq(got[1 - full], 6);
+    cr_assert_eq(got[full], 2);
+}

@@ -248,3 +248,92 @@ def test_constraint_violations_are_400_naming_the_field(make_stack, pg, strict_d
     # Nothing of this was a 5xx in the worker's log either.
     served = [e for w in s.workers for e in h.log_events(w.log_text(), "request.served")]
     assert served and not [e for e in served if e["status"] >= 500], served
+
+
+# ------------------------------------------------------------------ p2p-migrate applies (issue 18)
+
+def fresh_database(pg, name):
+    """A new empty database of the module's cluster, owned by p2p; its URL."""
+    pg.psql_super(f"CREATE DATABASE {name} OWNER p2p")
+    return pg.url_of(name)
+
+
+def schema_of(url):
+    """The whole schema as pg_dump prints it, and schema_migrations' rows."""
+    done = subprocess.run([f"{h.PG_BIN}/pg_dump", "--schema-only", "--no-owner", url],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    rows = subprocess.run(["psql", url, "-X", "-A", "-t", "-c",
+                           "SELECT version, name, applied_at FROM schema_migrations "
+                           "ORDER BY version"], capture_output=True, text=True, timeout=30)
+    assert rows.returncode == 0, rows.stderr
+    # \restrict / \unrestrict carry a random key per dump
+    schema = "\n".join(line for line in done.stdout.splitlines()
+                       if not line.startswith(("\\restrict", "\\unrestrict")))
+    return schema, rows.stdout
+
+
+def migrations_in(url):
+    done = subprocess.run(["psql", url, "-X", "-A", "-t", "-c",
+                           "SELECT version FROM schema_migrations ORDER BY version"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_migrate_twice_changes_nothing_the_second_time(pg, tmp_path):
+    """The second run applies nothing ("applied": 0), and the schema and
+    schema_migrations (applied_at included) are exactly as the first run left them."""
+    url = fresh_database(pg, "twice_db")
+    code, _, log = run_migrate(url, log_dir=str(tmp_path))
+    assert code == 0, log
+    files = sorted(f for f in os.listdir(h.migrations_dir()) if f.endswith(".sql"))
+    assert h.log_events(log, "migrate.done")[-1]["applied"] == len(files), log
+    before = schema_of(url)
+    code, _, log = run_migrate(url, log_dir=str(tmp_path))
+    assert code == 0, log
+    done = h.log_events(log, "migrate.done")[-1]
+    assert done["applied"] == 0 and done["skipped"] == len(files), done
+    assert schema_of(url) == before, "the second run changed the schema or its records"
+
+
+def test_a_failing_migration_is_rolled_back_whole(pg, tmp_path):
+    """002 creates a table and then fails: nothing of 002 stays (no table, no record),
+    001 stays applied, and once 002 is fixed the next run applies it alone."""
+    url = fresh_database(pg, "rollback_db")
+    mig = tmp_path / "migrations"
+    mig.mkdir()
+    (mig / "001_first.sql").write_text("CREATE TABLE first_t (id int);\n")
+    (mig / "002_broken.sql").write_text(
+        "CREATE TABLE broken_t (id int);\nINSERT INTO first_t VALUES (1);\nSELECT 1/0;\n")
+    code, _, log = run_migrate(url, "--dir", str(mig), log_dir=str(tmp_path))
+    assert code == 1, log
+    assert h.log_events(log, "migration.failed"), log
+    assert migrations_in(url) == ["001"]
+    tables = pg.psql_super("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
+                           "WHERE schemaname = 'public'", database="rollback_db").strip()
+    assert tables == "first_t,schema_migrations", tables
+    assert pg.psql_super("SELECT count(*) FROM first_t", database="rollback_db").strip() == "0"
+    (mig / "002_broken.sql").write_text("CREATE TABLE broken_t (id int);\n")
+    code, _, log = run_migrate(url, "--dir", str(mig), log_dir=str(tmp_path))
+    assert code == 0, log
+    assert h.log_events(log, "migrate.done")[-1]["applied"] == 1, log
+    assert migrations_in(url) == ["001", "002"]
+
+
+def test_concurrent_migrations_apply_each_file_once(pg, tmp_path):
+    """Four p2p-migrate runs start together on an empty database whose first file is
+    slow: the advisory lock lets one apply everything while the others wait, then find
+    nothing to do. All exit 0 and each file is applied exactly once."""
+    url = fresh_database(pg, "concurrent_db")
+    mig = tmp_path / "migrations"
+    mig.mkdir()
+    (mig / "001_slow.sql").write_text("SELECT pg_sleep(1.5);\nCREATE TABLE slow_t (id int);\n")
+    (mig / "002_next.sql").write_text("CREATE TABLE next_t (id int);\n")
+    runs = [Migrate(url, "--dir", str(mig), log_dir=str(tmp_path)) for _ in range(4)]
+    results = [m.wait(60) for m in runs]
+    for code, _, log in results:
+        assert code == 0, log
+    applied = [h.log_events(log, "migrate.done")[-1]["applied"] for _, _, log in results]
+    assert sorted(applied) == [0, 0, 0, 2], applied
+    assert migrations_in(url) == ["001", "002"]

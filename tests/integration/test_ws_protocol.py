@@ -90,7 +90,9 @@ def test_get_unknown_profile_id_fails(stack, user):
         r = await s.call("profile.get", {"profile_id": 2 ** 62})
         await still_works(s, user.profile_id)
         return r
-    h.assert_ws_error(with_session(stack, user.user_id, body), "profile.get")
+    reply = h.assert_ws_error(with_session(stack, user.user_id, body), "profile.get")
+    # not found, not any error (SERVICE_UNAVAILABLE would pass "fails" too)
+    assert reply["error"] == "Profile not found", reply
 
 
 @pytest.mark.parametrize("bad", ["abc", -1, 0, 1.5, True, [1], {"id": 1}],
@@ -104,19 +106,28 @@ def test_get_bad_profile_id_names_it(stack, user, bad):
                       field="profile_id")
 
 
-def test_get_other_users_without_consent_or_suspended(stack, user):
-    """Public profile lookup does not leak private fields of any kind of profile."""
+@pytest.mark.parametrize("cols", [{"has_consent": False},
+                                  {"has_consent": True, "consented_at": h.Raw("now()"),
+                                   "is_suspended": True, "suspension_reason": "reason text",
+                                   "suspended_until": h.Raw("now() + interval '1 day'")}],
+                         ids=["without-consent", "suspended"])
+def test_get_other_users_without_consent_or_suspended(stack, user, cols):
+    """Looking up someone else's profile by id, whether they never consented or are
+    suspended, answers with its public fields only: never a private one."""
     uid = h.new_user_id()
-    pid = h.db_insert_profile(uid, username=h.new_username("pc"), has_consent=True,
-                              email="hidden@example.com", is_suspended=True,
-                              suspension_reason="reason text")
+    pid = h.db_insert_profile(uid, username=h.new_username("pc"), email="hidden@example.com",
+                              phone_number="+254700000001", **cols)
 
     async def body(s):
         return await s.call("profile.get", {"profile_id": pid})
     reply = with_session(stack, user.user_id, body)
-    if reply.get("success"):
-        assert_public_only(reply["data"])
-        assert "reason text" not in json.dumps(reply)
+    assert reply.get("type") == "profile.get", reply
+    assert reply.get("success") is True, reply
+    assert reply["data"]["id"] == pid, reply
+    assert_public_only(reply["data"])
+    text = json.dumps(reply)
+    for secret in ("reason text", "hidden@example.com", "+254700000001"):
+        assert secret not in text, f"{secret!r} leaked: {reply}"
 
 
 # ------------------------------------------------------------------ profile.update
