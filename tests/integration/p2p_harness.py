@@ -61,7 +61,6 @@ SEED_NOT_JOINED_MESSAGE = "You have not joined P2P trading yet."
 PRIVATE_FIELDS = ("phone_number", "email", "metadata", "suspension_reason",
                   "preferred_payment_methods")
 
-PLACEHOLDER_TYPES = ()  # every message type of the seed is served now
 
 
 class HarnessError(RuntimeError):
