@@ -7,16 +7,22 @@ phases into the results table. Standard library only.
   report.py phase OUT NAME KIND RAW CPU_BEFORE CPU_AFTER STMTS
       KIND: ws (RAW holds one JSON line per load process), wrk, pgbench (RAW is
       a directory of pgbench logs plus pgbench's stdout in RAW/stdout)
+      (with RAW/meta.json {window_start_ms, window_end_ms, per_script, run_s}: one run
+      holding warm-up and measurement; only transactions completed in the window count,
+      and each stands for per_script requests)
   report.py idle OUT RAW RSS_BEFORE RSS_CONNECTED RSS_AFTER SESSIONS HOLD_S HOLD_TICKS
+  report.py books OUT WHEN RC FILE   scripts/ledger-check's verdict after WHEN
   report.py table OUT [BASELINE_PHASE]
-  report.py check OUT      exit 1 unless every phase produced numbers, without
-                           errors, failed connections or dropped idle sessions
+  report.py check OUT      exit 1 unless every phase produced numbers without errors
+                           and the books add up
   report.py pgbench-script < SQL   the baseline's pgbench script for the statement
+  report.py pgbench-compose TEMPLATE BENCH_SQL   a pgbench script of the workers' statements
 """
 import glob
 import json
 import os
 import re
+import subprocess
 import sys
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -46,18 +52,19 @@ def read_cpu(path):
 
 
 def read_stmts(path):
-    """pg_stat_statements rows 'calls|query' since the phase's reset."""
+    """pg_stat_statements rows 'calls|total_exec_ms|query' since the phase's reset, as
+    (calls, query, ms)."""
     rows = []
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 line = line.rstrip("\n")
-                if not line or "|" not in line:
+                if line.count("|") < 2:
                     continue
-                calls, query = line.split("|", 1)
+                calls, ms, query = line.split("|", 2)
                 if "pg_stat_statements" in query:
                     continue
-                rows.append((int(calls), query))
+                rows.append((int(calls), query, float(ms)))
     return rows
 
 
@@ -65,7 +72,8 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
     res = {"name": name, "kind": kind}
     if kind == "ws":
         merged = {}
-        ok = errors = connected = conns = failed = 0
+        ok = errors = connected = conns = failed = closed = 0
+        steps = {}
         load_cpu = 0.0
         window = 0.0
         max_ns = 0
@@ -76,8 +84,10 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
                     continue
                 r = json.loads(line)
                 ok += r["ok"]
-                errors += r["errors"]
+                errors += r["errors"] + r.get("errors_outside_window", 0)
                 connected += r["connected"]
+                closed += r.get("closed_after_ready", 0)
+                steps.update(r.get("steps", {}))
                 conns += r["conns"]
                 failed += r["failed"]
                 window = max(window, r["window_s"])
@@ -93,7 +103,11 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
                    p90_ms=min(pct(hist, total, 90), max_ns) / 1e6,
                    p99_ms=min(pct(hist, total, 99), max_ns) / 1e6,
                    max_ms=max_ns / 1e6, conns=conns, connected=connected, failed=failed,
-                   load_cpu_s=load_cpu)
+                   closed_after_ready=closed, load_cpu_s=load_cpu)
+        if steps:
+            res["steps"] = {k: {"rps": v["ok"] / window if window else 0.0,
+                                "p50_ms": v["p50_us"] / 1e3, "p99_ms": v["p99_us"] / 1e3,
+                                "max_ms": v["max_us"] / 1e3} for k, v in steps.items()}
     elif kind == "wrk":
         r = None
         with open(raw) as f:
@@ -112,26 +126,48 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
                    p99_ms=r["p99_us"] / 1e3, max_ms=r["max_us"] / 1e3,
                    conns=r["connections"], threads=r["threads"])
     elif kind == "pgbench":
+        meta = {}
+        if os.path.exists(os.path.join(raw, "meta.json")):
+            with open(os.path.join(raw, "meta.json")) as f:
+                meta = json.load(f)
         lat = []
+        failed_logged = 0
         for path in glob.glob(os.path.join(raw, "pgbench_log*")):
             with open(path) as f:
                 for line in f:
+                    # client transaction latency_us script epoch_s us [lag]
                     parts = line.split()
-                    if len(parts) >= 3:
-                        lat.append(int(parts[2]))  # microseconds
+                    if len(parts) < 6:
+                        continue
+                    if not parts[2].isdigit():
+                        failed_logged += 1  # "failed" (or "skipped"), wherever it happened
+                        continue
+                    done_ms = int(parts[4]) * 1000 + int(parts[5]) // 1000
+                    if meta and not meta["window_start_ms"] <= done_ms < meta["window_end_ms"]:
+                        continue
+                    lat.append(int(parts[2]))  # microseconds
         lat.sort()
         n = len(lat)
-        tps = 0.0
+        tps = failed = 0.0
         with open(os.path.join(raw, "stdout")) as f:
             for line in f:
                 if line.startswith("tps = "):
                     tps = float(line.split()[2])
-        seconds = n / tps if tps else 0.0
+                if line.startswith("number of failed transactions:"):
+                    failed = int(line.split(":")[1].split()[0])
+        failed = max(failed, failed_logged)
+        if meta:
+            seconds = (meta["window_end_ms"] - meta["window_start_ms"]) / 1000.0
+            tps = n / seconds
+        else:
+            seconds = n / tps if tps else 0.0
+        per = meta.get("per_script", 1)
 
         def p(q):
             return lat[min(n - 1, max(0, int(q / 100.0 * n + 0.5) - 1))] / 1e3 if n else 0.0
-        res.update(requests=n, errors=0, seconds=seconds, rps=tps, p50_ms=p(50),
-                   p90_ms=p(90), p99_ms=p(99), max_ms=lat[-1] / 1e3 if n else 0.0)
+        res.update(requests=n * per, errors=failed, seconds=seconds, rps=tps * per, p50_ms=p(50),
+                   p90_ms=p(90), p99_ms=p(99), max_ms=lat[-1] / 1e3 if n else 0.0,
+                   per_script=per)
     else:
         raise SystemExit("report.py: unknown kind " + kind)
 
@@ -139,6 +175,9 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
         path = os.path.join(raw if kind == "pgbench" else os.path.dirname(raw), "load.cpu")
         with open(path) as f:
             res["load_cpu_s"] = float(f.read().strip() or 0)
+        if kind == "pgbench" and meta:
+            # the client's CPU covers the whole run: count the window's share
+            res["load_cpu_s"] *= res["seconds"] / meta["run_s"]
     before, after = read_cpu(cpu_before), read_cpu(cpu_after)
     cpu = {}
     if res["requests"]:
@@ -150,10 +189,13 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
             cpu[key + "_cores"] = ticks / TICK / res["seconds"] if res["seconds"] else 0.0
     res["cpu"] = cpu
     rows = read_stmts(stmts)
-    calls = sum(c for c, _ in rows)
+    calls = sum(c for c, _, _ in rows)
     res["pg_statements"] = calls
     res["pg_statements_per_request"] = calls / res["requests"] if res["requests"] else 0.0
-    res["pg_top"] = [{"calls": c, "query": q[:120]} for c, q in sorted(rows, reverse=True)[:5]]
+    res["pg_top"] = [{"calls": c, "query": q[:120]} for c, q, _ in sorted(rows, reverse=True)[:5]]
+    # where PostgreSQL's time goes: the statements by their execution time
+    res["pg_time"] = [{"calls": c, "total_ms": round(ms, 1), "mean_ms": round(ms / c, 3), "query": q[:120]}
+                      for c, q, ms in sorted(rows, key=lambda r: -r[2])[:8]]
     with open(os.path.join(out, "phase-%s.json" % name), "w") as f:
         json.dump(res, f, indent=1)
 
@@ -182,6 +224,23 @@ def idle(out, raw, rss_before, rss_connected, rss_after, sessions, hold_s, hold_
         json.dump(res, f, indent=1)
 
 
+def books(out, when, rc, path):
+    """scripts/ledger-check's verdict after a phase: OUT/books-WHEN.json."""
+    with open(path) as f:
+        lines = [line.rstrip("\n") for line in f if line.strip()]
+    res = {"after": when, "consistent": int(rc) == 0, "lines": lines[-50:]}
+    with open(os.path.join(out, "books-%s.json" % when), "w") as f:
+        json.dump(res, f, indent=1)
+
+
+def load_books(out):
+    found = []
+    for path in sorted(glob.glob(os.path.join(out, "books-*.json")), key=os.path.getmtime):
+        with open(path) as f:
+            found.append(json.load(f))
+    return found
+
+
 LABELS = {
     "pgbench": "pgbench custom (service's SELECT, -M prepared)",
     "ws": "WebSocket profile.get",
@@ -196,7 +255,15 @@ LABELS = {
     "ws_big": "WebSocket profile.get, large table",
     "search_big": "WebSocket profile.search, large table",
     "search_big1": "WebSocket profile.search, large table, 1 connection",
+    "pgbench_ads": "pgbench: the listing's statements (bench/ads.pgbench)",
+    "ads": "WebSocket ad.list",
+    "pgbench_orders": "pgbench: the lifecycle's transactions (bench/orders.pgbench; latency per 3 transitions)",
+    "orders": "WebSocket order lifecycle (per transition)",
 }
+
+# The phases a phase is compared with (else the profile pgbench).
+BASELINES = {"ads": "pgbench_ads", "pgbench_ads": "pgbench_ads",
+             "orders": "pgbench_orders", "pgbench_orders": "pgbench_orders"}
 
 
 def load_phases(out):
@@ -215,7 +282,8 @@ def table(out, baseline="pgbench"):
     lines.append("| phase | req/s | × pgbench | p50 ms | p90 ms | p99 ms | max ms | gateway µs/req "
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big", "ws_big", "search_big", "search_big1"]
+    order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
+             "ws_big", "search_big", "search_big1", "pgbench_ads", "ads", "pgbench_orders", "orders"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:
@@ -223,13 +291,15 @@ def table(out, baseline="pgbench"):
         b = base
         if ("_big" in name) and "pgbench_big" in phases:
             b = phases["pgbench_big"]
-        ratio = r["rps"] / b["rps"] if b and b["rps"] else 0.0
+        if name in BASELINES:
+            b = phases.get(BASELINES[name])
+        ratio = "%.2f" % (r["rps"] / b["rps"]) if b and b["rps"] else "-"
         cpu = r["cpu"]
 
         def us(key):
             return "%.0f" % cpu[key] if key in cpu and (key != "gateway_us" or r["kind"] != "pgbench") \
                 and (key != "workers_us" or r["kind"] != "pgbench") else "-"
-        lines.append("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %s | %d |" % (
+        lines.append("| %s | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %s | %d |" % (
             LABELS.get(name, name), r["rps"], ratio, r["p50_ms"], r["p90_ms"], r["p99_ms"],
             r["max_ms"], us("gateway_us"), us("workers_us"), us("pg_us"),
             r["pg_statements_per_request"], us("load_us"), r["errors"]))
@@ -266,6 +336,20 @@ def table(out, baseline="pgbench"):
     if "ws" in phases and "ws_big" in phases and phases["ws"]["rps"]:
         notes.append("profile.get throughput, large table / small table: %.2f"
                      % (phases["ws_big"]["rps"] / phases["ws"]["rps"]))
+    o = phases.get("orders")
+    if o and o.get("steps"):
+        notes.append("orders, per transition: " + "; ".join(
+            "%s %.0f/s p50 %.2f p99 %.2f max %.2f ms" % (k, v["rps"], v["p50_ms"], v["p99_ms"], v["max_ms"])
+            for k, v in o["steps"].items()))
+    for ws, pg, what in (("ads", "pgbench_ads", "listing"), ("orders", "pgbench_orders", "transition")):
+        if ws in phases and pg in phases:
+            notes.append("PostgreSQL statements per %s: trade-svc %.2f, the pgbench script %.2f (BEGIN/COMMIT "
+                         "included)" % (what, phases[ws]["pg_statements_per_request"],
+                                        phases[pg]["pg_statements_per_request"]))
+    for b in load_books(out):
+        notes.append("books after %s: %s" % (b["after"], "consistent" if b["consistent"] else
+                                              "%d violation(s): %s" % (len(b["lines"]) - 1,
+                                                                       " | ".join(b["lines"][:5]))))
     if notes:
         lines.append("")
         lines.extend("- " + n for n in notes)
@@ -276,47 +360,89 @@ def table(out, baseline="pgbench"):
 
 
 def check(out):
+    """Exit 1 when a phase has no numbers or has errors (error replies, failed or
+    dropped connections, failed pgbench transactions), or the books do not add up."""
     phases = load_phases(out)
     bad = []
-    wrong = []
     for name, r in phases.items():
         if r["kind"] == "idle":
             if r["connected"] == 0:
-                bad.append(name)
+                bad.append("%s: nothing connected" % name)
             # a session that failed to open or was dropped while idle is a failure,
             # however many others held
             elif r["failed"] or r["dropped"] or r["closed_during_hold"]:
-                wrong.append("%s: %d failed to open, %d dropped, %d closed during the hold"
-                             % (name, r["failed"], r["dropped"], r["closed_during_hold"]))
-        elif not r["requests"] or not r["rps"]:
-            bad.append(name)
-        elif r.get("errors") or r.get("failed"):
-            wrong.append("%s: %d requests failed, %d connections failed"
-                         % (name, r.get("errors", 0), r.get("failed", 0)))
+                bad.append("%s: %d failed to open, %d dropped, %d closed during the hold"
+                           % (name, r["failed"], r["dropped"], r["closed_during_hold"]))
+            continue
+        if not r["requests"] or not r["rps"]:
+            bad.append("%s: no numbers" % name)
+        if r["errors"]:
+            bad.append("%s: %d errors" % (name, r["errors"]))
+        if r["kind"] == "ws" and (r.get("failed") or r.get("closed_after_ready")):
+            bad.append("%s: %d connections failed, %d closed" % (name, r.get("failed", 0),
+                                                                   r.get("closed_after_ready", 0)))
+    for b in load_books(out):
+        if not b["consistent"]:
+            bad.append("books after %s do not add up (scripts/ledger-check)" % b["after"])
     if bad or not phases:
-        sys.stderr.write("report.py: phases without numbers: %s\n" % (", ".join(bad) or "all"))
-    for line in wrong:
-        sys.stderr.write("report.py: %s\n" % line)
-    if bad or wrong or not phases:
+        sys.stderr.write("report.py: failed: %s\n" % ("; ".join(bad) or "no phases"))
         sys.exit(1)
 
 
-def pgbench_script():
-    """stdin: the service's statement; stdout: a pgbench script running it for a
-    random user id. pgbench -M prepared takes every ':word' for a variable, even
-    inside a string literal, so literals with ':' are respelled E'...\\x3a...'."""
-    sql = sys.stdin.read().strip()
-
+def respell_colons(sql):
+    """pgbench -M prepared takes every ':word' for a variable, even inside a string
+    literal, so literals with ':' are respelled E'...\\x3a...' (the same string)."""
     def lit(m):
         body = m.group(1)
         if ":" not in body:
             return m.group(0)
         return "E'" + body.replace("\\", "\\\\").replace(":", "\\x3a") + "'"
-    sql = re.sub(r"'([^']*)'", lit, sql)
+    return re.sub(r"'([^']*)'", lit, sql)
+
+
+def pgbench_script():
+    """stdin: the service's statement; stdout: a pgbench script running it for a
+    random user id (literals respelled, see respell_colons)."""
+    sql = respell_colons(sys.stdin.read().strip())
     if sql.count("$1") != 1 or "$2" in sql:
         raise SystemExit("report.py: expected a statement with one parameter")
     print("\\set uid random(1, :nprofiles)")
     print(sql.replace("$1", ":uid") + ";")
+
+
+def pgbench_compose(template, bench_sql):
+    """A pgbench script from TEMPLATE (stdout): a line "@name arg1 arg2 ... [\\gset prefix]"
+    becomes the statement `name` as the workers prepare it (text from BENCH_SQL, i.e.
+    p2p-bench-sql), with $n replaced by the n-th argument, a pgbench :variable or NULL, and
+    ':' inside its literals respelled (see respell_colons); other lines pass through.
+    pgbench cannot bind a NULL parameter, and a literal NULL would let PostgreSQL fold
+    "$4 IS NULL OR ..." away even in a generic plan, where the service's NULL parameter
+    cannot be folded: NULL is written NULLIF(:nothing, :nothing), a NULL that is still a
+    parameter (the caller passes -D nothing=0)."""
+    out = []
+    with open(template) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.startswith("@"):
+                out.append(line)
+                continue
+            gset = ""
+            if "\\gset" in line:
+                line, gset = line.split("\\gset", 1)
+                gset = " \\gset" + gset.rstrip()
+            words = line[1:].split()
+            name, args = words[0], words[1:]
+            sql = subprocess.run([bench_sql, name], check=True, capture_output=True,
+                                 text=True).stdout.strip()
+            sql = respell_colons(sql)
+            wanted = {int(n) for n in re.findall(r"\$(\d+)", sql)}
+            if wanted != set(range(1, len(args) + 1)):
+                raise SystemExit("report.py: %s takes $1..$%d, the template gives %d argument(s)"
+                                 % (name, max(wanted or {0}), len(args)))
+            args = ["NULLIF(:nothing, :nothing)" if a == "NULL" else a for a in args]
+            sql = re.sub(r"\$(\d+)", lambda m: args[int(m.group(1)) - 1], sql)
+            out.append(sql + (gset if gset else ";"))
+    print("\n".join(out))
 
 
 def main():
@@ -329,6 +455,10 @@ def main():
         table(*sys.argv[2:])
     elif cmd == "pgbench-script" and len(sys.argv) == 2:
         pgbench_script()
+    elif cmd == "books" and len(sys.argv) == 6:
+        books(*sys.argv[2:])
+    elif cmd == "pgbench-compose" and len(sys.argv) == 4:
+        pgbench_compose(sys.argv[2], sys.argv[3])
     elif cmd == "check" and len(sys.argv) == 3:
         check(sys.argv[2])
     else:

@@ -9,7 +9,19 @@
               sent as soon as the reply arrives;
       search  the same with profile.search for a random username fragment;
       idle    sends nothing; answers the gateway's pings (lws does that) and
-              holds the session until SIGTERM/SIGINT.
+              holds the session until SIGTERM/SIGINT;
+      ads     closed loop: ad.list (a page of 20) for a random side and a
+              random pair of --pairs;
+      orders  trader pairs: connections 2i (the seller, user i + 1) and
+              2i + 1 (the buyer, user P + i + 1, P = conns / 2) trade on
+              pair i's sell ad (--ad-base + i) in a closed loop: the buyer's
+              order.create, the buyer's order.confirm_payment, the seller's
+              order.release_crypto, again. Each transition is a request;
+              latencies are kept per transition too.
+
+    Every reply that is not success (and every connection that fails) counts
+    as an error, inside the measuring window or not: bench/run fails a phase
+    that has any.
 
     Latencies (send -> whole reply, monotonic clock) are recorded only inside
     the measuring window [--start-ms, --end-ms) (unix ms, so several
@@ -24,6 +36,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <jwt.h>
 #include <sys/resource.h>
 #include <libwebsockets.h>
@@ -101,7 +114,14 @@ s_hist_percentile(const hist_t *h, double p)
 
 /* ------------------------------------------------------------------------ */
 
-typedef enum { MODE_GET, MODE_SEARCH, MODE_IDLE } mode_t_;
+typedef enum { MODE_GET, MODE_SEARCH, MODE_IDLE, MODE_ADS, MODE_ORDERS } mode_t_;
+
+static const char *const s_mode_names[] = {"get", "search", "idle", "ads", "orders"};
+
+/*  The order lifecycle's transitions (orders mode), in order. */
+typedef enum { STEP_CREATE, STEP_CONFIRM, STEP_RELEASE, STEP_COUNT } step_t;
+
+static const char *const s_step_names[] = {"create", "confirm_payment", "release_crypto"};
 
 typedef enum {
     C_WAITING,    /* not started yet */
@@ -122,6 +142,15 @@ typedef struct {
     size_t rx_len, rx_cap;
 } conn_t;
 
+/*  A pair of traders (orders mode): whose turn it is and on which order. */
+typedef struct {
+    step_t step;
+    int64_t order_id;
+} pair_t;
+
+#define PAIRS_MAX 64
+#define ADS_PAIRS_MAX 64
+
 typedef struct {
     /* options */
     const char *host;
@@ -136,6 +165,11 @@ typedef struct {
     int connect_concurrency;
     const char *ready_file;
     int ready_timeout_s;
+    char pair_asset[ADS_PAIRS_MAX][32], pair_fiat[ADS_PAIRS_MAX][32]; /* ads: the listed pairs */
+    int pair_count;
+    int64_t ad_base;         /* orders: pair i trades on ad ad_base + i */
+    const char *fiat_amount; /* orders: each order's fiat amount */
+    int payment_method;      /* orders: the ads' payment method */
     /* state */
     struct lws_context *lws;
     conn_t *c;
@@ -147,7 +181,11 @@ typedef struct {
     int closed_after_ready;
     bool ready_announced;
     uint64_t ok, errors, sent_in_window;
+    uint64_t errors_outside_window;
     hist_t hist;
+    hist_t step_hist[STEP_COUNT]; /* orders: per transition */
+    uint64_t step_ok[STEP_COUNT];
+    pair_t pairs[PAIRS_MAX];
     uint64_t mono_at_wall0_ns; /* monotonic ns at wall-clock ms 0 (approx.) */
     int64_t started_wall_ms;
     lws_sorted_usec_list_t tick;
@@ -200,12 +238,24 @@ s_in_window(const load_t *self, uint64_t mono_ns)
 }
 
 /*  The user a connection authenticates as: 1..users, as text (the seed's
-    user_id), spread evenly over the seeded users. */
+    user_id), spread evenly over the seeded users; in orders mode, pair i's
+    seller is user i + 1 and its buyer user conns / 2 + i + 1. */
 static long
 s_user_of(const load_t *self, int index)
 {
+    if (self->mode == MODE_ORDERS)
+        return index % 2 == 0 ? index / 2 + 1 : self->conns / 2 + index / 2 + 1;
     long stride = self->conns < self->users ? self->users / self->conns : 1;
     return (self->user_offset + (long) index * stride) % self->users + 1;
+}
+
+/*  Orders mode: the connection whose turn it is in c's pair. */
+static conn_t *
+s_turn_of(load_t *self, const conn_t *c)
+{
+    const pair_t *p = &self->pairs[c->index / 2];
+    int seller = c->index - c->index % 2;
+    return &self->c[p->step == STEP_RELEASE ? seller : seller + 1];
 }
 
 /*  A HS256 token for user_id (caller frees), or NULL. */
@@ -270,10 +320,18 @@ s_start_one(load_t *self, conn_t *c)
     }
 }
 
+/*  Ask to write c's next request (orders mode: the next of c's pair, once
+    both traders are connected). */
 static void
 s_send_next(load_t *self, conn_t *c)
 {
-    (void) self;
+    if (self->mode == MODE_ORDERS) {
+        conn_t *seller = &self->c[c->index - c->index % 2];
+        if (seller[0].state != C_READY || seller[1].state != C_READY || seller[0].in_flight
+            || seller[1].in_flight)
+            return;
+        c = s_turn_of(self, c);
+    }
     if (c->state == C_READY && !c->in_flight && !s_stop)
         lws_callback_on_writable(c->wsi);
 }
@@ -287,6 +345,28 @@ s_write_request(load_t *self, conn_t *c)
     c->seq++;
     if (self->mode == MODE_GET)
         n = snprintf(p, 512, "{\"type\":\"profile.get\",\"request_id\":\"%" PRIu64 "\",\"data\":{}}", c->seq);
+    else if (self->mode == MODE_ADS) {
+        int k = (int) (s_rand(self) % (uint64_t) self->pair_count);
+        n = snprintf(p, 512,
+                     "{\"type\":\"ad.list\",\"request_id\":\"%" PRIu64
+                     "\",\"data\":{\"type\":\"%s\",\"asset\":\"%s\",\"fiat\":\"%s\",\"limit\":20}}",
+                     c->seq, s_rand(self) % 2 ? "sell" : "buy", self->pair_asset[k], self->pair_fiat[k]);
+    }
+    else if (self->mode == MODE_ORDERS) {
+        const pair_t *pair = &self->pairs[c->index / 2];
+        if (pair->step == STEP_CREATE)
+            n = snprintf(p, 512,
+                         "{\"type\":\"order.create\",\"request_id\":\"%" PRIu64
+                         "\",\"data\":{\"ad_id\":%" PRId64
+                         ",\"fiat_amount\":\"%s\",\"payment_method_id\":%d}}",
+                         c->seq, self->ad_base + c->index / 2, self->fiat_amount, self->payment_method);
+        else
+            n = snprintf(p, 512,
+                         "{\"type\":\"%s\",\"request_id\":\"%" PRIu64 "\",\"data\":{\"order_id\":%" PRId64
+                         "}}",
+                         pair->step == STEP_CONFIRM ? "order.confirm_payment" : "order.release_crypto",
+                         c->seq, pair->order_id);
+    }
     else {
         /* a username fragment: trader_<n> for a random seeded n, cut to 1-6 digits */
         char frag[32];
@@ -306,6 +386,30 @@ s_write_request(load_t *self, conn_t *c)
     if (lws_write(c->wsi, buf + LWS_PRE, (size_t) n, LWS_WRITE_TEXT) < n)
         return -1;
     return 0;
+}
+
+/*  Orders mode: a successful reply to c's transition moves its pair to the
+    next one (order.create's reply names the order). false when the reply
+    lacks what the next step needs. */
+static bool
+s_on_order_reply(load_t *self, conn_t *c, const char *text, uint64_t now)
+{
+    pair_t *pair = &self->pairs[c->index / 2];
+    step_t done = pair->step;
+    if (done == STEP_CREATE) {
+        json_t *reply = json_loads(text, 0, NULL);
+        json_t *id = json_object_get(json_object_get(json_object_get(reply, "data"), "order"), "id");
+        pair->order_id = json_is_integer(id) ? (int64_t) json_integer_value(id) : 0;
+        json_decref(reply);
+        if (!pair->order_id)
+            return false;
+    }
+    if (s_in_window(self, now)) {
+        self->step_ok[done]++;
+        s_hist_add(&self->step_hist[done], now - c->sent_ns);
+    }
+    pair->step = (step_t) ((done + 1) % STEP_COUNT);
+    return true;
 }
 
 /*  A whole message from the gateway. */
@@ -338,16 +442,23 @@ s_on_message(load_t *self, conn_t *c, const char *text, size_t len)
     if (!strstr(text, want))
         return; /* not our reply */
     c->in_flight = false;
-    if (s_in_window(self, now)) {
-        if (strstr(text, "\"success\":true")) {
-            self->ok++;
-            s_hist_add(&self->hist, now - c->sent_ns);
-        }
-        else {
+    bool ok = strstr(text, "\"success\":true") != NULL;
+    if (ok && self->mode == MODE_ORDERS && !s_on_order_reply(self, c, text, now))
+        ok = false;
+    if (!ok) {
+        /* an error is an error inside the window or not: bench/run fails the phase */
+        if (s_in_window(self, now))
             self->errors++;
-            if (self->errors <= 3)
-                fprintf(stderr, "ws_load: error reply: %.300s\n", text);
-        }
+        else
+            self->errors_outside_window++;
+        if (self->errors + self->errors_outside_window <= 3)
+            fprintf(stderr, "ws_load: error reply: %.300s\n", text);
+        if (self->mode == MODE_ORDERS)
+            self->pairs[c->index / 2].step = STEP_CREATE; /* start over with a new order */
+    }
+    else if (s_in_window(self, now)) {
+        self->ok++;
+        s_hist_add(&self->hist, now - c->sent_ns);
     }
     s_send_next(self, c);
 }
@@ -428,6 +539,11 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
            an idle session must stay silent */
         if (!c || self->mode == MODE_IDLE || c->state != C_READY || c->in_flight || s_stop)
             return 0;
+        /* orders: only the trader whose turn it is, once the other's reply is in */
+        if (self->mode == MODE_ORDERS
+            && (s_turn_of(self, c) != c || self->c[c->index ^ 1].in_flight
+                || self->c[c->index ^ 1].state != C_READY))
+            return 0;
         return s_write_request(self, c);
 
     case LWS_CALLBACK_CLIENT_CLOSED:
@@ -505,16 +621,26 @@ s_print_result(load_t *self)
 {
     double window_s = self->mode == MODE_IDLE ? 0.0 : (double) (self->end_ms - self->start_ms) / 1000.0;
     printf("{\"mode\":\"%s\",\"conns\":%d,\"connected\":%d,\"failed\":%d,\"open_at_end\":%d,"
-           "\"closed_after_ready\":%d,\"ok\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"window_s\":%.3f,"
-           "\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,\"hist\":[",
-           self->mode == MODE_GET      ? "get"
-           : self->mode == MODE_SEARCH ? "search"
-                                       : "idle",
-           self->conns, self->ever_ready, self->failed, self->ready_now, self->closed_after_ready, self->ok,
-           self->errors, window_s, window_s > 0 ? (double) self->ok / window_s : 0.0,
+           "\"closed_after_ready\":%d,\"ok\":%" PRIu64 ",\"errors\":%" PRIu64
+           ",\"errors_outside_window\":%" PRIu64 ",\"window_s\":%.3f,"
+           "\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,",
+           s_mode_names[self->mode], self->conns, self->ever_ready, self->failed, self->ready_now,
+           self->closed_after_ready, self->ok, self->errors, self->errors_outside_window, window_s,
+           window_s > 0 ? (double) self->ok / window_s : 0.0,
            (double) s_hist_percentile(&self->hist, 50) / 1e3,
            (double) s_hist_percentile(&self->hist, 90) / 1e3,
            (double) s_hist_percentile(&self->hist, 99) / 1e3, (double) self->hist.max / 1e3);
+    if (self->mode == MODE_ORDERS) {
+        printf("\"steps\":{");
+        for (int i = 0; i < STEP_COUNT; i++)
+            printf("%s\"%s\":{\"ok\":%" PRIu64 ",\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}",
+                   i ? "," : "", s_step_names[i], self->step_ok[i],
+                   (double) s_hist_percentile(&self->step_hist[i], 50) / 1e3,
+                   (double) s_hist_percentile(&self->step_hist[i], 99) / 1e3,
+                   (double) self->step_hist[i].max / 1e3);
+        printf("},");
+    }
+    printf("\"hist\":[");
     bool first = true;
     for (int i = 0; i < H_BUCKETS; i++)
         if (self->hist.counts[i]) {
@@ -529,7 +655,7 @@ s_print_result(load_t *self)
 static void
 s_usage(FILE *out)
 {
-    fprintf(out, "usage: p2p-ws-load --port P --conns N --mode get|search|idle [options]\n"
+    fprintf(out, "usage: p2p-ws-load --port P --conns N --mode get|search|idle|ads|orders [options]\n"
                  "  --host H             gateway address (127.0.0.1)\n"
                  "  --secret-file F      file holding JWT_SECRET (else $JWT_SECRET)\n"
                  "  --users N            seeded users are \"1\"..\"N\" (10000)\n"
@@ -540,8 +666,42 @@ s_usage(FILE *out)
                  "  --connect-concurrency N  connections being opened at once (64)\n"
                  "  --ready-file F       write \"connected failed\" here once every connection is settled\n"
                  "  --ready-timeout S    give up waiting for slow connects after S s (120)\n"
+                 "  --pairs A/F,...      ads: the pairs ad.list asks for (e.g. BTC/USD,ETH/EUR)\n"
+                 "  --ad-base ID         orders: pair i (connections 2i, 2i + 1) trades on ad ID + i\n"
+                 "  --fiat-amount X      orders: each order's fiat_amount (100.00)\n"
+                 "  --payment-method ID  orders: the order's payment_method_id (1)\n"
                  "  --print-tokens       print the --conns tokens (one a line) and exit\n"
                  "idle mode holds the sessions until SIGTERM/SIGINT; every mode prints one JSON line.\n");
+}
+
+/*  "BTC/USD,ETH/EUR" into the ads mode's pairs. 0, or -1 when malformed. */
+static int
+s_parse_pairs(load_t *self, const char *text)
+{
+    self->pair_count = 0;
+    const char *p = text;
+    while (*p) {
+        if (self->pair_count == ADS_PAIRS_MAX)
+            return -1;
+        size_t len = strcspn(p, ",");
+        char one[32];
+        if (len == 0 || len >= sizeof one)
+            return -1;
+        memcpy(one, p, len);
+        one[len] = '\0';
+        char *slash = strchr(one, '/');
+        if (!slash || slash == one || !slash[1] || strlen(slash + 1) >= sizeof self->pair_fiat[0]
+            || (size_t) (slash - one) >= sizeof self->pair_asset[0])
+            return -1;
+        *slash = '\0';
+        snprintf(self->pair_asset[self->pair_count], sizeof self->pair_asset[0], "%s", one);
+        snprintf(self->pair_fiat[self->pair_count], sizeof self->pair_fiat[0], "%s", slash + 1);
+        self->pair_count++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return self->pair_count > 0 ? 0 : -1;
 }
 
 static char *
@@ -571,6 +731,8 @@ main(int argc, char **argv)
     self->connect_concurrency = 64;
     self->ready_timeout_s = 120;
     self->mode = MODE_GET;
+    self->fiat_amount = "100.00";
+    self->payment_method = 1;
     self->start_ms = self->end_ms = -1;
     char *secret = NULL;
 
@@ -588,6 +750,10 @@ main(int argc, char **argv)
         {"connect-concurrency", required_argument, 0, 'C'},
         {"ready-file", required_argument, 0, 'r'},
         {"ready-timeout", required_argument, 0, 'T'},
+        {"pairs", required_argument, 0, 'A'},
+        {"ad-base", required_argument, 0, 'B'},
+        {"fiat-amount", required_argument, 0, 'F'},
+        {"payment-method", required_argument, 0, 'M'},
         {"print-tokens", no_argument, 0, 'P'},
         {"help", no_argument, 0, '?'},
         {0, 0, 0, 0},
@@ -606,16 +772,30 @@ main(int argc, char **argv)
             self->conns = atoi(optarg);
             break;
         case 'm':
-            if (strcmp(optarg, "get") == 0)
-                self->mode = MODE_GET;
-            else if (strcmp(optarg, "search") == 0)
-                self->mode = MODE_SEARCH;
-            else if (strcmp(optarg, "idle") == 0)
-                self->mode = MODE_IDLE;
-            else {
+            self->mode = (mode_t_) -1;
+            for (size_t m = 0; m < sizeof s_mode_names / sizeof s_mode_names[0]; m++)
+                if (strcmp(optarg, s_mode_names[m]) == 0)
+                    self->mode = (mode_t_) m;
+            if ((int) self->mode < 0) {
                 s_usage(stderr);
                 return 2;
             }
+            break;
+        case 'A':
+            if (s_parse_pairs(self, optarg) != 0) {
+                fprintf(stderr, "ws_load: --pairs wants ASSET/FIAT[,ASSET/FIAT...] (at most %d)\n",
+                        ADS_PAIRS_MAX);
+                return 2;
+            }
+            break;
+        case 'B':
+            self->ad_base = atoll(optarg);
+            break;
+        case 'F':
+            self->fiat_amount = optarg;
+            break;
+        case 'M':
+            self->payment_method = atoi(optarg);
             break;
         case 's':
             secret = s_read_secret(optarg);
@@ -661,6 +841,15 @@ main(int argc, char **argv)
     if (!secret || !*secret || self->port <= 0 || self->conns <= 0 || self->users <= 0
         || self->connect_concurrency <= 0) {
         s_usage(stderr);
+        return 2;
+    }
+    if (self->mode == MODE_ADS && self->pair_count == 0) {
+        fprintf(stderr, "ws_load: ads mode needs --pairs\n");
+        return 2;
+    }
+    if (self->mode == MODE_ORDERS && (self->conns % 2 || self->conns / 2 > PAIRS_MAX || self->ad_base <= 0)) {
+        fprintf(stderr, "ws_load: orders mode needs --ad-base and an even --conns of at most %d\n",
+                2 * PAIRS_MAX);
         return 2;
     }
     self->secret = secret;
