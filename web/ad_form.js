@@ -126,7 +126,7 @@ export function mount(root, {params}) {
     }
     c.window.value = String(ad ? ad.payment_window_minutes : 30);
 
-    const form = h('form', {class: 'stack ad-form', novalidate: true},
+    const form = h('form', {novalidate: true, class: 'stack ad-form'},
       typeGroup,
       fixedSide
         ? h('p', {class: 'fixed-facts'}, t(ad.type === 'sell' ? 'myads.selling' : 'myads.buying', {asset: ad.asset, fiat: ad.fiat}),

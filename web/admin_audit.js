@@ -17,7 +17,7 @@ export function mount(root, {query: q}) {
   let alive = true;
   let offset = 0;
   const profile = h('input', {type: 'number', min: 1, step: 1, value: q.profile_id || ''});
-  const form = h('form', {class: 'filters'},
+  const form = h('form', {novalidate: true, class: 'filters'},
     field(t('admin.profile_id'), profile, {hint: t('admin.audit_hint')}),
     h('div', {class: 'field actions'}, h('button', {type: 'submit', class: 'secondary'}, t('admin.audit_go'))));
   const message = h('p', {class: 'message', role: 'alert', hidden: true});

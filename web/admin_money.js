@@ -24,7 +24,7 @@ export function mount(root, {query: q}) {
   const amount = h('input', {inputmode: 'decimal', autocomplete: 'off', name: 'amount'});
   const reference = h('input', {maxLength: 100, autocomplete: 'off', name: 'reference', value: newReference()});
   const message = h('p', {class: 'message', role: 'status', hidden: true});
-  const form = h('form', {class: 'stack card'},
+  const form = h('form', {novalidate: true, class: 'stack card'},
     h('h2', {}, t('admin.money_op')),
     group(t('admin.money_kind'), [
       choice('radio', 'kind', 'credit', t('admin.credit'), true),
@@ -39,7 +39,7 @@ export function mount(root, {query: q}) {
 
   const lProfile = h('input', {type: 'number', min: 1, step: 1, id: 'ledger-profile', value: q.profile_id || ''});
   const lAsset = h('input', {class: 'upper', maxLength: 10, id: 'ledger-asset', autocomplete: 'off'});
-  const ledgerForm = h('form', {class: 'filters'},
+  const ledgerForm = h('form', {novalidate: true, class: 'filters'},
     field(t('admin.profile_id'), lProfile), field(t('admin.asset'), lAsset),
     h('div', {class: 'field actions'}, h('button', {type: 'submit', class: 'secondary'}, t('admin.ledger_go'))));
   const ledgerBox = h('div', {class: 'results'});

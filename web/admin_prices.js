@@ -12,7 +12,7 @@ export function mount(root, {query: q}) {
   const price = h('input', {inputmode: 'decimal', autocomplete: 'off', name: 'price'});
   const message = h('p', {class: 'message', role: 'status', hidden: true});
   const listBox = h('div', {class: 'results'});
-  const form = h('form', {class: 'stack card'},
+  const form = h('form', {novalidate: true, class: 'stack card'},
     h('h2', {}, t('admin.set_price')),
     h('div', {class: 'row'},
       field(t('admin.asset'), asset, {name: 'asset'}),

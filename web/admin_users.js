@@ -28,7 +28,7 @@ export function mountList(root, {query: q}) {
   const message = h('p', {class: 'message', role: 'alert', hidden: true});
   const results = h('div', {class: 'results'});
   const pager = h('div', {class: 'pager'});
-  const form = h('form', {class: 'filters', role: 'search'},
+  const form = h('form', {novalidate: true, class: 'filters', role: 'search'},
     field(t('admin.search'), text, {hint: t('admin.search_hint')}),
     field(t('admin.f_suspended'), suspended),
     field(t('admin.f_verified'), verified),
@@ -116,7 +116,7 @@ export function mountUser(root, {params}) {
   function renderActions(p) {
     const reason = h('input', {maxLength: 500, autocomplete: 'off', required: true});
     const until = h('input', {type: 'datetime-local'});
-    const suspendForm = h('form', {class: 'stack card'},
+    const suspendForm = h('form', {novalidate: true, class: 'stack card'},
       h('h2', {}, p.is_suspended ? t('admin.unsuspend_title') : t('admin.suspend_title')),
       field(t('admin.reason'), reason, {name: 'reason'}),
       p.is_suspended ? null : field(t('admin.until_optional'), until, {name: 'until', hint: t('admin.until_hint')}),

@@ -84,7 +84,7 @@ export function takeOrder(ad, balance) {
     });
 
     const req = ad.requirements || {};
-    const form = h('form', {class: 'stack'},
+    const form = h('form', {novalidate: true, class: 'stack'},
       h('h2', {id: titleId}, t(iSell ? 'take.title_sell' : 'take.title_buy',
         {asset: ad.asset, user: ad.maker.username || t('common.unnamed')})),
       defList([

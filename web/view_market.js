@@ -43,7 +43,7 @@ export function mount(root, {query}) {
   const more = h('button', {type: 'button', class: 'secondary', hidden: true}, t('common.more'));
   const postLink = h('a', {href: '#/ads/new', class: 'button secondary'}, t('market.post_ad'));
 
-  const filters = h('form', {class: 'filters', role: 'search', 'aria-label': t('market.filters')},
+  const filters = h('form', {novalidate: true, class: 'filters', role: 'search', 'aria-label': t('market.filters')},
     h('div', {class: 'field'}, h('label', {htmlFor: fiatSel.id}, t('market.fiat')), fiatSel),
     h('div', {class: 'field'}, h('label', {htmlFor: methodSel.id}, t('market.method')), methodSel),
     h('div', {class: 'field'}, h('label', {htmlFor: amountIn.id}, t('market.amount')), amountIn, amountHint),

@@ -24,7 +24,7 @@ export function mount(root) {
   const rowsBox = h('div', {class: 'detail-rows'});
   const detailsError = h('p', {class: 'field-error', hidden: true});
   const formMessage = h('p', {class: 'message', role: 'alert', hidden: true});
-  const form = h('form', {class: 'stack'},
+  const form = h('form', {novalidate: true, class: 'stack'},
     h('h2', {}, t('payments.add')),
     field(t('payments.method'), methodSel, {name: 'payment_method_id'}),
     field(t('payments.label'), label, {name: 'label', hint: t('payments.label_hint')}),

@@ -19,7 +19,7 @@ export function mount(root, ctx) {
     preferred_currency: h('input', {maxLength: 10, class: 'upper', placeholder: 'KES'}),
     auto_reply_message: h('textarea', {rows: 2, maxLength: 500}),
   };
-  const form = h('form', {class: 'stack'},
+  const form = h('form', {novalidate: true, class: 'stack'},
     h('h2', {}, t('profile.edit')),
     EDITABLE.map((k) => field(t('profile.f_' + k), inputs[k], {name: k})),
     h('button', {type: 'submit', class: 'primary'}, t('profile.save')));
@@ -78,7 +78,7 @@ function searchPanel() {
   const rating = h('input', {type: 'number', min: 0, max: 5, step: 0.1});
   const summary = h('p', {class: 'summary', role: 'status'});
   const results = h('div', {class: 'results'});
-  const form = h('form', {class: 'stack', role: 'search'},
+  const form = h('form', {novalidate: true, class: 'stack', role: 'search'},
     field(t('search.text'), text),
     h('label', {class: 'check', htmlFor: verified.id}, verified, ' ', t('search.verified')),
     field(t('search.rating'), rating),

@@ -9,7 +9,7 @@ export function mountSignIn(root, actions) {
   const message = h('p', {class: 'message', role: 'alert', hidden: true});
   const token = h('textarea', {rows: 3, autocomplete: 'off', spellcheck: 'false', class: 'mono',
     placeholder: 'eyJhbGciOiJIUzI1NiIs...'});
-  const tokenForm = h('form', {class: 'stack'},
+  const tokenForm = h('form', {novalidate: true, class: 'stack'},
     field(t('signin.token'), token),
     h('button', {type: 'submit', class: 'primary'}, t('signin.with_token')));
   tokenForm.addEventListener('submit', async (e) => {
@@ -20,7 +20,7 @@ export function mountSignIn(root, actions) {
 
   const user = h('input', {autocomplete: 'off', maxLength: 255, required: true});
   const admin = h('input', {type: 'checkbox', id: 'dev-admin'});
-  const devForm = h('form', {class: 'stack'},
+  const devForm = h('form', {novalidate: true, class: 'stack'},
     h('p', {class: 'hint'}, t('signin.dev_hint')),
     field(t('signin.user_id'), user),
     h('label', {class: 'check', htmlFor: admin.id}, admin, ' ', t('signin.dev_admin')),
@@ -51,7 +51,7 @@ export function mountJoin(root, actions) {
   const message = h('p', {class: 'message', role: 'alert', hidden: true});
   const username = h('input', {autocomplete: 'off', maxLength: 30, name: 'username'});
   const consent = h('input', {type: 'checkbox', id: 'join-consent'});
-  const form = h('form', {class: 'stack'},
+  const form = h('form', {novalidate: true, class: 'stack'},
     field(t('join.username'), username, {name: 'username', hint: t('join.username_hint')}),
     h('div', {class: 'field', dataset: {for: 'has_consent'}},
       h('label', {class: 'check', htmlFor: consent.id}, consent, ' ', t('join.consent')),
