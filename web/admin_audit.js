@@ -1,7 +1,8 @@
 // admin_audit.js - the audit log: who did what to whom, when, why, before and after.
 import {t, formatTime} from './strings.js';
-import {h, field, table, setMessage, focusHeading} from './dom.js';
+import {h, fill, field, table, setMessage, focusHeading} from './dom.js';
 import {rest, query} from './api.js';
+import {latest} from './store.js';
 import * as router from './router.js';
 import {frame} from './admin_nav.js';
 
@@ -15,6 +16,7 @@ function change(obj) {
 
 export function mount(root, {query: q}) {
   let alive = true;
+  const begin = latest();
   let offset = 0;
   const profile = h('input', {type: 'number', min: 1, step: 1, value: q.profile_id || ''});
   const form = h('form', {novalidate: true, class: 'filters'},
@@ -35,8 +37,9 @@ export function mount(root, {query: q}) {
   });
 
   async function load() {
+    const isLatest = begin();
     const r = await rest('GET', '/api/p2p/admin/audit' + query({profile_id: profile.value.trim(), limit: PAGE, offset}));
-    if (!alive) return;
+    if (!alive || !isLatest()) return;
     if (!r.ok) return setMessage(message, r.text, true);
     setMessage(message, '');
     const {entries, total} = r.data;
@@ -52,7 +55,7 @@ export function mount(root, {query: q}) {
       t('wallet.col_time'), t('admin.col_admin'), t('admin.col_action'), t('admin.col_profile'),
       t('admin.reason'), t('admin.col_change'),
     ], rows) : h('p', {class: 'empty'}, t('admin.no_audit')));
-    pager.replaceChildren(
+    fill(pager,
       offset > 0 ? h('button', {type: 'button', class: 'secondary', on: {click: () => { offset = Math.max(0, offset - PAGE); load(); }}}, t('common.previous')) : null,
       offset + PAGE < total ? h('button', {type: 'button', class: 'secondary', on: {click: () => { offset += PAGE; load(); }}}, t('common.next')) : null);
   }

@@ -4,6 +4,7 @@
 import {t, ledgerKindLabel, formatTime} from './strings.js';
 import {h, field, group, choice, table, setMessage, showReplyError, focusHeading} from './dom.js';
 import {rest, query} from './api.js';
+import {latest} from './store.js';
 import * as router from './router.js';
 import {frame} from './admin_nav.js';
 
@@ -16,6 +17,7 @@ function newReference() {
 
 export function mount(root, {query: q}) {
   let alive = true;
+  const begin = latest();
   let entries = [];
   let hasMore = false;
 
@@ -78,9 +80,10 @@ export function mount(root, {query: q}) {
   more.addEventListener('click', () => loadLedger(entries.length ? entries[entries.length - 1].id : undefined));
 
   async function loadLedger(before) {
+    const isLatest = begin();
     const r = await rest('GET', '/api/p2p/admin/ledger' + query({profile_id: lProfile.value.trim(),
       asset: lAsset.value.trim().toUpperCase(), limit: PAGE, before_id: before}));
-    if (!alive) return;
+    if (!alive || !isLatest()) return;
     if (!r.ok) return ledgerBox.replaceChildren(h('p', {class: 'message error'}, r.text));
     entries = before ? entries.concat(r.data.entries) : r.data.entries;
     hasMore = r.data.has_more;

@@ -2,8 +2,9 @@
 // and one user's page: suspend (reason, optional end) / unsuspend, verified and
 // merchant status, and links to their wallet operations and audit trail.
 import {t, formatTime} from './strings.js';
-import {h, field, defList, table, setMessage, showReplyError, focusHeading} from './dom.js';
+import {h, fill, field, defList, table, setMessage, showReplyError, focusHeading} from './dom.js';
 import {rest, query} from './api.js';
+import {latest} from './store.js';
 import * as router from './router.js';
 import * as trader from './trader.js';
 import {frame} from './admin_nav.js';
@@ -19,6 +20,7 @@ function flagSelect(id, value) {
 
 export function mountList(root, {query: q}) {
   let alive = true;
+  const begin = latest();
   let offset = Number(q.offset) || 0;
   const text = h('input', {type: 'search', value: q.search || '', autocomplete: 'off', maxLength: 100});
   const suspended = flagSelect('adm-suspended', q.is_suspended);
@@ -52,8 +54,9 @@ export function mountList(root, {query: q}) {
   async function load() {
     const p = Object.assign(params(), {limit: PAGE, offset});
     router.replaceQuery(Object.assign(params(), offset ? {offset} : {}));
+    const isLatest = begin();
     const r = await rest('GET', '/api/p2p/admin/profiles' + query(p));
-    if (!alive) return;
+    if (!alive || !isLatest()) return;
     if (!r.ok) return setMessage(message, r.text, true);
     setMessage(message, '');
     const {profiles, total} = r.data;
@@ -74,7 +77,7 @@ export function mountList(root, {query: q}) {
       t('admin.col_id'), t('admin.col_username'), t('admin.col_user_id'), t('admin.col_trades'),
       t('admin.col_flags'), t('admin.col_joined'),
     ], rows) : h('p', {class: 'empty'}, t('admin.no_users')));
-    pager.replaceChildren(
+    fill(pager,
       offset > 0 ? h('button', {type: 'button', class: 'secondary', on: {click: () => { offset = Math.max(0, offset - PAGE); load(); }}}, t('common.previous')) : null,
       offset + PAGE < total ? h('button', {type: 'button', class: 'secondary', on: {click: () => { offset += PAGE; load(); }}}, t('common.next')) : null);
   }
@@ -95,7 +98,7 @@ export function mountUser(root, {params}) {
 
   function show(p) {
     section.querySelector('h1').textContent = t('admin.user_title_named', {name: p.username || t('common.unnamed'), id: p.id});
-    facts.replaceChildren(
+    fill(facts,
       h('p', {}, trader.summary(p)),
       defList([
         [t('admin.col_user_id'), p.user_id, 'user_id'],
@@ -143,7 +146,7 @@ export function mountUser(root, {params}) {
       show(r.data.profile);
     }}}, t('admin.' + flag + (on ? '_on' : '_off')));
 
-    actions.replaceChildren(
+    fill(actions,
       suspendForm,
       h('div', {class: 'card stack'},
         h('h2', {}, t('admin.status_title')),

@@ -2,7 +2,7 @@
 // live connection's state, my open orders), the screens by route, toasts for what
 // pushes bring, and the resync after every reconnect. Plain ES modules, no build step.
 import {t, statusLabel} from './strings.js';
-import {h} from './dom.js';
+import {h, fill} from './dom.js';
 import * as api from './api.js';
 import * as store from './store.js';
 import * as router from './router.js';
@@ -122,7 +122,8 @@ function renderShell() {
     h('a', {class: 'brand', href: '#/market'}, t('app.brand')),
     h('nav', {class: 'main-nav', 'aria-label': t('nav.label')}, links),
     h('div', {class: 'me'},
-      h('span', {id: 'conn', class: 'conn', role: 'status', dataset: {state: store.live.state}}, connText(store.live.state)),
+      // the live connection is a trader's (it needs a profile); a moderator without one has none
+      s.profile ? h('span', {id: 'conn', class: 'conn', role: 'status', dataset: {state: store.live.state}}, connText(store.live.state)) : null,
       // notifications (the bell) mount here once the API serves them
       h('span', {id: 'bell-slot'}),
       h('span', {id: 'who', class: 'who'}, t(s.isAdmin ? 'app.who_admin' : 'app.who', {name})),
@@ -170,9 +171,8 @@ function toast(text, action, isError) {
 
 function banner(text, action) {
   const el = $('banner');
-  el.replaceChildren();
   el.hidden = !text;
-  if (text) el.append(h('p', {}, text), action || null);
+  fill(el, text ? h('p', {}, text) : null, text ? action : null);
 }
 
 // ------------------------------------------------------------------ live

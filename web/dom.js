@@ -39,6 +39,13 @@ export function clear(node) {
   return node;
 }
 
+// Replace node's children with these (null, undefined and false skipped, as in h()).
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
 let s_ids = 0;
 export function uid(prefix) {
   return (prefix || 'f') + '-' + (++s_ids);

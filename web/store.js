@@ -44,6 +44,17 @@ export function reset() {
   session.suspended = null;
 }
 
+// For a screen whose loads may overlap (a filter changed while the last one was in
+// flight): const isLatest = latest()(); ... await ...; if (!isLatest()) return;
+// so an older answer never paints over a newer one.
+export function latest() {
+  let n = 0;
+  return () => {
+    const mine = ++n;
+    return () => mine === n;
+  };
+}
+
 export function call(type, data) {
   return live.request(type, data);
 }

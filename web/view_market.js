@@ -26,6 +26,7 @@ export function mount(root, {query}) {
   let timer = null;
   let loading = false;
   let alive = true;
+  const begin = store.latest();
 
   const title = h('h1', {}, t('market.title'));
   const sideBar = h('div', {class: 'segmented', role: 'group', 'aria-label': t('market.side')});
@@ -109,13 +110,14 @@ export function mount(root, {query}) {
       return;
     }
     loading = true;
+    const isLatest = begin();
     const data = {type: f.side === 'buy' ? 'sell' : 'buy', asset: f.asset, limit: Math.min(shown, 100)};
     if (f.fiat) data.fiat = f.fiat;
     if (f.method) data.payment_method_id = Number(f.method);
     if (f.amount && f.fiat) data.amount = f.amount;
     const r = await store.call('ad.list', data);
     loading = false;
-    if (!alive) return;
+    if (!alive || !isLatest()) return;
     if (!r.ok) {
       setMessage(message, r.text, true);
       return;

@@ -8,6 +8,7 @@ import * as router from './router.js';
 export function mount(root, {query}) {
   const f = {status: ['active', 'paused', 'closed'].includes(query.status) ? query.status : ''};
   let alive = true;
+  const begin = store.latest();
 
   const statusSel = h('select', {id: 'myads-status'},
     h('option', {value: ''}, t('myads.open_ones')),
@@ -32,8 +33,9 @@ export function mount(root, {query}) {
   async function load() {
     const data = {limit: 100};
     if (f.status) data.status = f.status;
+    const isLatest = begin();
     const r = await store.call('ad.my_ads', data);
-    if (!alive) return;
+    if (!alive || !isLatest()) return;
     if (!r.ok) return setMessage(message, r.text, true);
     // by default the ads that still matter: active and paused
     const ads = f.status ? r.data.ads : r.data.ads.filter((a) => a.status !== 'closed');

@@ -6,7 +6,7 @@
 // `panels` is where later parts of the room plug in (the order chat): each entry is
 // {mount(container, order) -> {update(order), cleanup()}} and gets the side column.
 import {t, statusLabel, byLabel, formatTime} from './strings.js';
-import {h, defList, confirmDialog, setMessage, focusHeading} from './dom.js';
+import {h, fill, defList, confirmDialog, setMessage, focusHeading} from './dom.js';
 import * as store from './store.js';
 import * as clock from './clock.js';
 import * as trader from './trader.js';
@@ -68,7 +68,7 @@ export function mount(root, {params}) {
         trader.summary(other)),
       h('div', {class: 'card'}, h('h2', {}, t('order.timeline')), timeline));
 
-    section.replaceChildren(
+    fill(section,
       h('div', {class: 'title-row'}, title, badge),
       h('p', {class: 'sub'}, t('order.reference', {ref: order.reference}), ' · ',
         h('time', {dateTime: order.created_at}, formatTime(order.created_at))),

@@ -13,6 +13,7 @@ export function mount(root, {query}) {
   let list = [];
   let total = 0;
   let alive = true;
+  const begin = store.latest();
 
   const tabs = h('div', {class: 'segmented', role: 'group', 'aria-label': t('orders.which')});
   const statusSel = h('select', {id: 'orders-status'}, h('option', {value: ''}, t('orders.any_status')),
@@ -53,8 +54,9 @@ export function mount(root, {query}) {
     if (f.tab === 'open') data.status = store.OPEN_STATUSES;
     else if (f.status) data.status = f.status;
     if (f.tab === 'all' && f.role) data.role = f.role;
+    const isLatest = begin();
     const r = await store.call('order.list', data);
-    if (!alive) return;
+    if (!alive || !isLatest()) return;
     if (!r.ok) return setMessage(message, r.text, true);
     setMessage(message, '');
     const page = r.data.orders.map((o) => store.putOrder(o, false));

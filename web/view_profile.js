@@ -1,7 +1,7 @@
 // view_profile.js - my profile (stats, contact fields, edit over REST) and the trader
 // search (profile.search over the WebSocket).
 import {t, formatTime} from './strings.js';
-import {h, field, defList, table, setMessage, showReplyError, focusHeading} from './dom.js';
+import {h, fill, field, defList, table, setMessage, showReplyError, focusHeading} from './dom.js';
 import {rest} from './api.js';
 import * as store from './store.js';
 import * as trader from './trader.js';
@@ -31,7 +31,7 @@ export function mount(root, ctx) {
 
   function show(p) {
     store.session.profile = p;
-    facts.replaceChildren(
+    fill(facts,
       h('p', {}, trader.summary(p)),
       defList([
         [t('profile.f_username'), p.username, 'username'],

@@ -8,6 +8,7 @@ const PAGE = 20;
 
 export function mount(root) {
   let alive = true;
+  const begin = store.latest();
   let entries = [];
   let hasMore = false;
   let asset = '';
@@ -48,8 +49,9 @@ export function mount(root) {
     const data = {limit: PAGE};
     if (asset) data.asset = asset;
     if (before) data.before_id = before;
+    const isLatest = begin();
     const r = await store.call('wallet.history', data);
-    if (!alive) return;
+    if (!alive || !isLatest()) return;
     if (!r.ok) return setMessage(message, r.text, true);
     entries = before ? entries.concat(r.data.entries) : r.data.entries;
     hasMore = r.data.has_more;

@@ -312,6 +312,7 @@ test('a trade from the order book to release, live on both screens, through a dr
     await step('the moderator\'s audit log shows what was done, with the money as sent', async () => {
       const page = admin.page;
       await page.getByRole('link', {name: 'Audit log'}).click();
+      await page.getByRole('heading', {name: 'Audit log'}).waitFor();
       await page.getByLabel('Profile id').fill(String(state.sellerId));
       await page.getByRole('button', {name: 'Show'}).click();
       await page.locator('tr[data-action=wallet_credit]', {hasText: 'amount=500.000000'}).waitFor();
@@ -319,6 +320,7 @@ test('a trade from the order book to release, live on both screens, through a dr
       await labelled(admin, 'audit');
       await shot(page, 'admin-audit');
       await page.getByRole('link', {name: 'Users'}).click();
+      await page.getByRole('heading', {name: 'Users'}).waitFor();
       await page.getByLabel('Verified').selectOption({label: 'yes'});
       await page.getByLabel('Search', {exact: true}).fill(sellerName);
       await page.getByRole('button', {name: 'Search'}).click();
