@@ -157,6 +157,7 @@ const EN = {
   'take.confirm_sell': 'Sell {asset}',
   'take.bad_amount': 'Enter a number like 1500 or 1500.50 (no sign, no spaces).',
   'take.too_small': 'This amount is too small: it converts to zero.',
+  'take.too_precise': 'At most {d} decimal places here.',
   'take.below_min': 'The minimum for this ad is {min} {fiat}.',
   'take.above_max': 'The maximum for this ad is {max} {fiat}.',
   'take.above_remaining': 'This ad has {left} {asset} left.',

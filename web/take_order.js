@@ -45,6 +45,11 @@ export function takeOrder(ad, balance) {
         setFieldError(form, mode === 'fiat' ? 'fiat_amount' : 'crypto_amount', t('take.bad_amount'));
         return false;
       }
+      const places = mode === 'fiat' ? money.decimalsOf(ad.effective_price) : assetDec;
+      if (money.toUnits(active, places) === null) {
+        setFieldError(form, mode === 'fiat' ? 'fiat_amount' : 'crypto_amount', t('take.too_precise', {d: places}));
+        return false;
+      }
       if (!fiat || !crypto || money.isZero(crypto) || money.isZero(fiat)) {
         setFieldError(form, mode === 'fiat' ? 'fiat_amount' : 'crypto_amount', t('take.too_small'));
         return false;
@@ -65,8 +70,12 @@ export function takeOrder(ad, balance) {
         setFieldError(form, 'crypto_amount', t('take.above_balance', {balance, asset: ad.asset}));
         return false;
       }
-      preview.textContent = t(iSell ? 'take.preview_sell' : 'take.preview_buy',
-        {fiat, fiatCode: ad.fiat, crypto, asset: ad.asset, price: ad.effective_price});
+      // the amounts as the API will print them ("5" -> "5.000000")
+      const fiatDec = money.decimalsOf(ad.effective_price);
+      preview.textContent = t(iSell ? 'take.preview_sell' : 'take.preview_buy', {
+        fiat: money.fromUnits(money.toUnits(fiat, fiatDec), fiatDec), fiatCode: ad.fiat,
+        crypto: money.fromUnits(money.toUnits(crypto, assetDec), assetDec), asset: ad.asset,
+        price: ad.effective_price});
       return true;
     }
 

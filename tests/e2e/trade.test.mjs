@@ -92,10 +92,23 @@ test('a trade from the order book to release, live on both screens, through a dr
 
       await page.getByRole('link', {name: 'Credit or debit their wallet'}).click();
       assert.equal(await page.getByLabel('Profile id').first().inputValue(), String(state.sellerId));
+      const reference = fresh('e2e-chain-tx');
       await page.getByLabel('Amount').fill('500');
+      await page.getByLabel('Reference').fill(reference);
       await page.getByRole('button', {name: 'Book it'}).click();
       await page.getByText(`Deposit: 500.000000 USDT for profile ${state.sellerId}; available now 500.000000.`).waitFor();
-      await page.locator('table tbody tr', {hasText: 'Deposit'}).first().waitFor();
+      await page.locator('table tbody tr', {hasText: reference}).waitFor();
+      // the same reference again is applied once: nothing changes
+      await page.getByLabel('Amount').fill('500');
+      await page.getByLabel('Reference').fill(reference);
+      await page.getByRole('button', {name: 'Book it'}).click();
+      await page.getByText(`Reference ${reference} was already booked: nothing changed`).waitFor();
+      // a debit above the balance: the API's refusal next to the amount
+      await page.getByLabel('Debit (withdrawal)').check();
+      await page.getByLabel('Amount').fill('100000');
+      await page.getByRole('button', {name: 'Book it'}).click();
+      await page.locator('[data-for=amount] .field-error', {hasText: 'lower than'}).waitFor();
+      await page.getByLabel('Credit (deposit)').check();
       await labelled(admin, 'wallets');
       await shot(page, 'admin-money');
     });
@@ -139,7 +152,8 @@ test('a trade from the order book to release, live on both screens, through a dr
 
     await step('the buyer finds the ad in the order book and sees the conversion before ordering', async () => {
       const page = buyer.page;
-      await join(buyer, fresh('e2e_b'), buyerName);
+      state.buyerUser = fresh('e2e_b');
+      await join(buyer, state.buyerUser, buyerName);
       await page.getByRole('button', {name: 'USDT', exact: true}).click();
       await page.getByLabel('Currency').selectOption('KES');
       const row = page.locator('table.book tbody tr', {hasText: sellerName});
@@ -275,6 +289,72 @@ test('a trade from the order book to release, live on both screens, through a dr
       await sellerRow.getByText('Cancelled').waitFor();
     });
 
+    await step('the other side: the buyer posts a buy ad and the seller sells into it', async () => {
+      const page = buyer.page;
+      await nav(buyer, 'My ads');
+      await page.getByRole('link', {name: 'Post an ad'}).click();
+      await page.getByLabel('Buy crypto').check();
+      await page.getByLabel('Crypto', {exact: true}).selectOption('USDT');
+      await page.getByLabel('Currency').fill('KES');
+      await page.getByLabel('Price per coin (KES)').fill('128.00');
+      await page.getByLabel('Total amount (USDT)').fill('50');
+      await page.getByText('A buy ad holds nothing from your wallet.').waitFor();
+      await page.getByLabel('Minimum order (fiat)').fill('500.00');
+      await page.getByLabel('Maximum order (fiat)').fill('10000.00');
+      await page.getByRole('checkbox', {name: 'M-Pesa', exact: true}).check();
+      await page.getByRole('button', {name: 'Post ad'}).click();
+      await page.locator('tr[data-ad-id]', {hasText: 'Buying USDT with KES'}).waitFor();
+
+      const s = seller.page;
+      await nav(seller, 'P2P market');
+      await s.getByRole('button', {name: 'Sell', exact: true}).click();
+      await s.getByLabel('Currency').selectOption('KES');
+      const row = s.locator('table.book tbody tr', {hasText: buyerName});
+      await row.getByRole('button', {name: `Sell USDT to ${buyerName}`}).click();
+      const dialog = s.getByRole('dialog');
+      await dialog.getByText('300.000000 USDT').waitFor(); // my available balance, as sent
+      await dialog.getByLabel('I will sell (USDT)').fill('5');
+      assert.equal(await dialog.getByLabel('I will receive (KES)').inputValue(), '640.00');
+      await dialog.getByText('You sell 5.000000 USDT and receive 640.00 KES').waitFor();
+      await dialog.getByLabel('I will sell (USDT)').fill('5.1234567');
+      await dialog.locator('[data-for=crypto_amount] .field-error', {hasText: 'At most 6 decimal places'}).waitFor();
+      await dialog.getByLabel('I will sell (USDT)').fill('5');
+      await dialog.getByRole('button', {name: 'Sell USDT'}).click();
+      await s.getByRole('heading', {name: `Sell USDT to ${buyerName}`}).waitFor();
+      await s.getByText('Waiting for the buyer to pay 640.00 KES. Your 5.000000 USDT is held in escrow.').waitFor();
+      await s.locator('.pay-details', {hasText: 'Your payment details'}).waitFor();
+
+      // the buyer made the ad: told live, opens it, cancels it; both screens follow
+      const toast = page.locator('.toast', {hasText: `${sellerName} sells you 5.000000 USDT`});
+      await toast.getByRole('link', {name: 'Open order'}).click();
+      await page.getByRole('heading', {name: `Buy USDT from ${sellerName}`}).waitFor();
+      await page.getByRole('button', {name: 'Cancel order'}).click();
+      await page.getByRole('dialog').getByRole('button', {name: 'Cancel order'}).click();
+      await page.locator('.status-badge', {hasText: 'Cancelled'}).waitFor();
+      await s.locator('.status-badge', {hasText: 'Cancelled'}).waitFor();
+    });
+
+    await step('at phone width: the book and the order room fit, nothing scrolls sideways', async () => {
+      const phone = await person(browser, 'phone', {viewport: PHONE});
+      people.push(phone);
+      const page = phone.page;
+      // the buyer's session, in a phone-sized context of its own
+      await page.goto(buyer.base + '/');
+      await page.evaluate((tok) => sessionStorage.setItem('p2p.token', tok),
+        await buyer.page.evaluate(() => sessionStorage.getItem('p2p.token')));
+      await page.goto(buyer.base + '/#/market?side=buy&asset=USDT&fiat=KES');
+      await page.reload();
+      await page.getByRole('heading', {name: 'P2P market'}).waitFor();
+      await page.locator('#conn[data-state=open]').waitFor();
+      await page.locator('table.book tbody tr', {hasText: sellerName}).waitFor();
+      assert.ok(await horizontalOverflow(page) <= 0, 'the market scrolls sideways');
+      await shot(page, 'phone-market');
+      await page.goto(buyer.base + '/' + state.orderPath);
+      await page.locator('.status-badge', {hasText: 'Completed'}).waitFor();
+      assert.ok(await horizontalOverflow(page) <= 0, 'the order room scrolls sideways');
+      await shot(page, 'phone-order-room');
+    });
+
     await step('a paused ad leaves the buyer\'s order book by itself', async () => {
       const page = buyer.page;
       await nav(buyer, 'P2P market');
@@ -328,24 +408,27 @@ test('a trade from the order book to release, live on both screens, through a dr
       await shot(page, 'admin-users');
     });
 
-    await step('at phone width: the book and the order room fit, nothing scrolls sideways', async () => {
-      const phone = await person(browser, 'phone', {viewport: PHONE});
-      people.push(phone);
-      const page = phone.page;
-      // the buyer's session, in a phone-sized context of its own
-      await page.goto(buyer.base + '/');
-      await page.evaluate((tok) => sessionStorage.setItem('p2p.token', tok),
-        await buyer.page.evaluate(() => sessionStorage.getItem('p2p.token')));
-      await page.goto(buyer.base + '/#/market?side=buy&asset=USDT&fiat=KES');
-      await page.reload();
-      await page.getByRole('heading', {name: 'P2P market'}).waitFor();
-      await page.locator('#conn[data-state=open]').waitFor();
-      assert.ok(await horizontalOverflow(page) <= 0, 'the market scrolls sideways');
-      await shot(page, 'phone-market');
-      await page.goto(buyer.base + '/' + state.orderPath);
-      await page.locator('.status-badge', {hasText: 'Completed'}).waitFor();
-      assert.ok(await horizontalOverflow(page) <= 0, 'the order room scrolls sideways');
-      await shot(page, 'phone-order-room');
+    await step('a suspension reaches the buyer\'s open page; lifted, the page reconnects', async () => {
+      const page = admin.page;
+      const buyerId = (await api(await devToken(state.buyerUser), 'GET', '/api/p2p/profile')).body.data.profile.id;
+      await page.goto(admin.base + '/#/admin/user/' + buyerId);
+      await page.getByRole('heading', {name: `${buyerName} (profile ${buyerId})`}).waitFor();
+      await page.getByRole('button', {name: 'Suspend user'}).click();
+      await page.locator('[data-for=reason] .field-error', {hasText: 'Give a reason'}).waitFor();
+      await page.getByLabel('Reason').fill('e2e: checking the page');
+      await page.getByRole('button', {name: 'Suspend user'}).click();
+      await page.getByText('Suspended; their live sessions were closed.').waitFor();
+
+      await buyer.page.locator('#banner', {hasText: 'Your account is suspended: e2e: checking the page'}).waitFor();
+      await buyer.page.locator('#conn[data-state=refused]').waitFor();
+      await shot(buyer.page, 'suspended');
+
+      await page.getByLabel('Reason').fill('e2e: done');
+      await page.getByRole('button', {name: 'Lift suspension'}).click();
+      await page.getByText('Suspension lifted.').waitFor();
+      await buyer.page.getByRole('button', {name: 'Try again'}).click();
+      await buyer.page.locator('#conn[data-state=open]').waitFor();
+      assert.equal(await buyer.page.locator('#banner').isHidden(), true);
     });
 
     for (const p of people) assertNoPageErrors(p);
