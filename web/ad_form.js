@@ -95,14 +95,20 @@ export function mount(root, {params}) {
       holdHint.textContent = t('adform.hold_edit', {left: ad.remaining_amount, asset: ad.asset, available});
       return;
     }
-    let text = t('adform.hold', {total: total || '0', asset: asset(), available});
+    // the total as the API will print it ("200" -> "200.000000"), when it is a decimal
+    const places = money.decimalsOf(available);
+    const units = places === null ? null : money.toUnits(total || '0', places);
+    let text = t('adform.hold', {total: units === null ? total : money.fromUnits(units, places), asset: asset(), available});
     if (total && money.isDecimal(total) && money.compare(total, available) > 0) text += ' ' + t('adform.hold_short');
     holdHint.textContent = text;
   }
 
   function renderMethods(methods, chosen) {
     const have = new Set(accounts.map((a) => a.payment_method_id));
-    methodsBox.replaceChildren(...methods.filter((m) => m.active || chosen.includes(m.id)).map((m) => {
+    // for a sell ad, the methods I can be paid by (I have an account) come first
+    const usable = (m) => (side() === 'sell' && !have.has(m.id) ? 1 : 0);
+    const shown = methods.filter((m) => m.active || chosen.includes(m.id)).sort((a, b) => usable(a) - usable(b));
+    methodsBox.replaceChildren(...shown.map((m) => {
       const box = choice('checkbox', 'payment_method_ids', m.id, m.name, chosen.includes(m.id));
       if (side() === 'sell' && !have.has(m.id)) box.append(' ', h('span', {class: 'sub'}, t('adform.no_account')));
       return box;

@@ -1,6 +1,20 @@
 // app.js - the P2P trading client's entry point: sign-in, the header (navigation, the
 // live connection's state, my open orders), the screens by route, toasts for what
 // pushes bring, and the resync after every reconnect. Plain ES modules, no build step.
+//
+// The modules (flat: the gateway serves web/<file> only):
+//   strings.js   every user-visible string, plural forms, status labels, dates
+//   dom.js       h() and friends: elements from data, never HTML; fields, dialogs, tables
+//   money.js     exact decimal previews (BigInt) with the API's rounding
+//   clock.js     the server's clock, learnt from fresh timestamps, for countdowns
+//   api.js       REST, and the one reply shape (code, text, field) REST and WS share
+//   live.js      the WebSocket: request/reply by request_id, pushes, reconnect + back-off
+//   store.js     the session, catalog caches, my orders (kept by pushes, resynced)
+//   router.js    screens by location hash
+//   view_*.js, ad_form.js, take_order.js, trader.js   the trader's screens
+//   admin_*.js   the moderator console (admin REST API)
+// Later features plug in where their screens are: the order chat into view_order.js's
+// `panels` (the room's side column), the notification bell into #bell-slot (header).
 import {t, statusLabel} from './strings.js';
 import {h, fill} from './dom.js';
 import * as api from './api.js';

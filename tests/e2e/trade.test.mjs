@@ -125,7 +125,7 @@ test('a trade from the order book to release, live on both screens, through a dr
       // 129.00 * 1.015 = 130.935, half up: 130.94
       await page.getByText('your price is 130.94 KES').waitFor();
       await page.getByLabel('Total amount (USDT)').fill('200');
-      await page.getByText('This ad will hold 200 USDT in escrow from your available 500.000000 USDT.').waitFor();
+      await page.getByText('This ad will hold 200.000000 USDT in escrow from your available 500.000000 USDT.').waitFor();
       await page.getByLabel('Minimum order (fiat)').fill('30000.00');
       await page.getByLabel('Maximum order (fiat)').fill('20000.00');
       await page.getByRole('checkbox', {name: 'M-Pesa', exact: true}).check();
