@@ -36,6 +36,9 @@
     X(http_pending_per_address, "P2P_HTTP_PENDING_PER_ADDRESS", INT, "64", 1, 100000,                       \
       "connections one client address (IPv6: its /64) may have waiting for request headers; past it "       \
       "its oldest waiting one is closed (once 1 s old; at 8x, whatever its age)")                           \
+    X(upload_memory_mb, "P2P_UPLOAD_MEMORY_MB", INT, "64", 6, 65536,                                        \
+      "gateway: MiB of upload bodies (proof-of-payment files, up to 5 MiB each) it holds at once; "         \
+      "past it an upload gets 503 + Retry-After")                                                           \
     X(ws_allowed_origins, "P2P_WS_ALLOWED_ORIGINS", STR, "", 0, 0,                                          \
       "comma-separated Origin values allowed to open a WebSocket; empty allows any")                        \
     X(web_dir, "P2P_WEB_DIR", STR, "web", 0, 0, "directory of the browser client the gateway serves at /")  \
@@ -69,7 +72,11 @@
     X(release_window_minutes, "P2P_RELEASE_WINDOW_MINUTES", INT, "30", 0, 100000,                           \
       "trade-svc: minutes after payment before the buyer may dispute")                                      \
     X(dispute_response_minutes, "P2P_DISPUTE_RESPONSE_MINUTES", INT, "1440", 1, 1000000,                    \
-      "trade-svc: minutes the other party has to add evidence before a dispute resolves for the raiser")
+      "trade-svc: minutes the other party has to add evidence before a dispute resolves for the raiser")    \
+    X(smtp_url, "P2P_SMTP_URL", STR, "", 0, 0,                                                              \
+      "trade-svc: SMTP server for notification mails, e.g. smtp://127.0.0.1:2525 (empty: no mail)")         \
+    X(email_from, "P2P_EMAIL_FROM", STR, "", 0, 0,                                                          \
+      "trade-svc: the From address of notification mails (empty: no mail)")
 
 #define CONFIG_FIELD_STR(field) char *field;
 #define CONFIG_FIELD_INT(field) int field;

@@ -399,8 +399,9 @@ s_ready(db_t *self, err_t *err)
     return db_connect(self, err);
 }
 
-PGresult *
-db_exec(db_t *self, const char *name, const char *const *params, int nparams, err_t *err)
+/*  db_exec and db_exec_binary: lengths NULL sends every parameter as text. */
+static PGresult *
+s_exec(db_t *self, const char *name, const char *const *params, const int *lengths, int nparams, err_t *err)
 {
     const db_statement_t *st = s_find(self, name);
     assert(st && "db_exec: statement not in the table given to db_new");
@@ -409,14 +410,30 @@ db_exec(db_t *self, const char *name, const char *const *params, int nparams, er
         return err_set(err, ERR_INTERNAL, "unknown statement"), NULL;
     if (s_ready(self, err) != 0)
         return NULL;
+    int formats[nparams > 0 ? nparams : 1];
+    for (int i = 0; lengths && i < nparams; i++)
+        formats[i] = lengths[i] >= 0 ? 1 : 0;
     int64_t started = clock_mono_us();
-    PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
+    PGresult *res = PQexecPrepared(self->conn, name, nparams, params, lengths, lengths ? formats : NULL, 0);
     res = s_check_result(self, res, name, err);
     self->stats.queries++;
     self->stats.usec += (uint64_t) (clock_mono_us() - started);
     if (!res)
         self->stats.failures++;
     return res;
+}
+
+PGresult *
+db_exec(db_t *self, const char *name, const char *const *params, int nparams, err_t *err)
+{
+    return s_exec(self, name, params, NULL, nparams, err);
+}
+
+PGresult *
+db_exec_binary(db_t *self, const char *name, const char *const *params, const int *lengths, int nparams,
+               err_t *err)
+{
+    return s_exec(self, name, params, lengths, nparams, err);
 }
 
 int

@@ -51,6 +51,12 @@ PGresult *db_exec(db_t *self, const char *name, const char *const *params, int n
 
 /*  Run a statement that answers one row of one integer (a count(*)) into
     *value. 0, or -1 with err (ERR_INTERNAL when the answer is not that). */
+/*  db_exec with some parameters as raw bytes (a file for a bytea column):
+    lengths[i] >= 0 sends params[i] as that many bytes in binary format (the
+    statement must take it as bytea), -1 as text. */
+PGresult *db_exec_binary(db_t *self, const char *name, const char *const *params, const int *lengths, int nparams,
+                         err_t *err);
+
 int db_exec_int64(db_t *self, const char *name, const char *const *params, int nparams, int64_t *value,
                   err_t *err);
 

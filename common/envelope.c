@@ -24,6 +24,8 @@ s_to_pb(const envelope_t *env, P2p__Envelope *pb)
     pb->msg_type = (char *) (env->msg_type ? env->msg_type : "");
     pb->event = (char *) (env->event ? env->event : "");
     pb->params = (char *) (env->params ? env->params : "");
+    pb->content_type = (char *) (env->content_type ? env->content_type : "");
+    pb->filename = (char *) (env->filename ? env->filename : "");
     pb->deadline_ms = env->deadline_ms;
     pb->status = env->status;
     pb->channel = (P2p__Channel) env->channel;
@@ -63,6 +65,8 @@ envelope_unpack(const uint8_t *data, size_t size, envelope_t *env)
     env->msg_type = pb->msg_type;
     env->event = pb->event;
     env->params = pb->params;
+    env->content_type = pb->content_type;
+    env->filename = pb->filename;
     env->deadline_ms = pb->deadline_ms;
     env->status = pb->status;
     env->channel = (envelope_channel_t) pb->channel;

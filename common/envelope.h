@@ -29,7 +29,7 @@ typedef enum {
 
 /*  Envelopes carry at most this much body; the socket option ZMQ_MAXMSGSIZE
     enforces a little more on the wire. */
-#define ENVELOPE_MAX_BODY (1024 * 1024)
+#define ENVELOPE_MAX_BODY (6 * 1024 * 1024) /* a 5 MiB attachment, with room */
 
 typedef struct {
     envelope_kind_t kind;
@@ -40,6 +40,9 @@ typedef struct {
     const char *msg_type;
     const char *event;
     const char *params; /* JSON object text of REST path/query parameters, may be "" */
+    const char
+        *content_type; /* REQUEST: a raw upload's type; REPLY: the body is a file of this type; may be "" */
+    const char *filename; /* REPLY with content_type: its name; may be "" */
     int64_t deadline_ms;
     int status;
     envelope_channel_t channel;

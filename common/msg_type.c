@@ -66,6 +66,12 @@ msg_type_is_write(msg_type_t type)
 }
 
 bool
+msg_type_is_raw(msg_type_t type)
+{
+    return s_valid(type) && (s_types[type].flags & MSG_RAW);
+}
+
+bool
 msg_type_is_batched(msg_type_t type)
 {
     return s_valid(type) && (s_types[type].flags & MSG_BATCHED);

@@ -31,70 +31,88 @@ typedef enum {
 #define MSG_WS 1u
 #define MSG_WRITE 2u
 #define MSG_BATCHED 4u
+/*         MSG_RAW - a REST route whose body is a file, not JSON (an upload):
+             the gateway passes it as bytes with its Content-Type, and the
+             worker hands it to the handler as req->body. */
+#define MSG_RAW 8u
 
 /*  X(enum, wire name, service, flags, "not yet implemented" text or NULL) */
-#define MSG_TYPE_LIST(X)                                                                                    \
-    /* profile: WebSocket */                                                                                \
-    X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                          \
-    X(MSG_PROFILE_UPDATE, "profile.update", SERVICE_PROFILE, MSG_WS | MSG_WRITE, NULL)                      \
-    X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                      \
-    X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS, NULL)                                  \
-    /* profile: REST routes and the WebSocket connect check */                                              \
-    X(MSG_PROFILE_CHECK, "profile.check", SERVICE_PROFILE, 0, NULL)                                         \
-    X(MSG_PROFILE_CREATE, "profile.create", SERVICE_PROFILE, MSG_WRITE, NULL)                               \
-    X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, MSG_BATCHED, NULL)                                     \
-    X(MSG_PROFILE_PUT, "profile.put", SERVICE_PROFILE, MSG_WRITE, NULL)                                     \
-    X(MSG_SESSION_OPEN, "session.open", SERVICE_PROFILE, 0, NULL)                                           \
-    /* admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                             \
-    X(MSG_ADMIN_LIST, "admin.list", SERVICE_ADMIN, 0, NULL)                                                 \
-    X(MSG_ADMIN_GET, "admin.get", SERVICE_ADMIN, 0, NULL)                                                   \
-    X(MSG_ADMIN_SUSPEND, "admin.suspend", SERVICE_ADMIN, MSG_WRITE, NULL)                                   \
-    X(MSG_ADMIN_UNSUSPEND, "admin.unsuspend", SERVICE_ADMIN, MSG_WRITE, NULL)                               \
-    X(MSG_ADMIN_VERIFY, "admin.verify", SERVICE_ADMIN, MSG_WRITE, NULL)                                     \
-    X(MSG_ADMIN_MERCHANT, "admin.merchant", SERVICE_ADMIN, MSG_WRITE, NULL)                                 \
-    X(MSG_ADMIN_AUDIT, "admin.audit", SERVICE_ADMIN, 0, NULL)                                               \
-    /* trade: wallets, payment methods and accounts, prices (TRADING.md) */                                 \
-    X(MSG_WALLET_BALANCE, "wallet.balance", SERVICE_TRADE, MSG_WS, NULL)                                    \
-    X(MSG_WALLET_HISTORY, "wallet.history", SERVICE_TRADE, MSG_WS, NULL)                                    \
-    X(MSG_PAYMENT_METHOD_LIST, "payment_method.list", SERVICE_TRADE, MSG_WS, NULL)                          \
-    X(MSG_PAYMENT_ACCOUNT_CREATE, "payment_account.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)        \
-    X(MSG_PAYMENT_ACCOUNT_LIST, "payment_account.list", SERVICE_TRADE, MSG_WS, NULL)                        \
-    X(MSG_PAYMENT_ACCOUNT_DELETE, "payment_account.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)        \
-    X(MSG_PRICE_LIST, "price.list", SERVICE_TRADE, MSG_WS, NULL)                                            \
-    /* trade, admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                      \
-    X(MSG_ADMIN_WALLET_CREDIT, "admin.wallet_credit", SERVICE_TRADE, MSG_WRITE, NULL)                       \
-    X(MSG_ADMIN_WALLET_DEBIT, "admin.wallet_debit", SERVICE_TRADE, MSG_WRITE, NULL)                         \
-    X(MSG_ADMIN_LEDGER, "admin.ledger", SERVICE_TRADE, 0, NULL)                                             \
-    X(MSG_ADMIN_PRICE_SET, "admin.price_set", SERVICE_TRADE, MSG_WRITE, NULL)                               \
-    X(MSG_ADMIN_PAYMENT_METHOD_CREATE, "admin.payment_method_create", SERVICE_TRADE, MSG_WRITE, NULL)       \
-    X(MSG_ADMIN_PAYMENT_METHOD_UPDATE, "admin.payment_method_update", SERVICE_TRADE, MSG_WRITE, NULL)       \
-    /* trade: ads (TRADING.md "Ads") */                                                                     \
-    X(MSG_AD_CREATE, "ad.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                                  \
-    X(MSG_AD_LIST, "ad.list", SERVICE_TRADE, MSG_WS, NULL)                                                  \
-    X(MSG_AD_UPDATE, "ad.update", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                                  \
-    X(MSG_AD_DELETE, "ad.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                                  \
-    X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_TRADE, MSG_WS, NULL)                                              \
-    X(MSG_AD_GET, "ad.get", SERVICE_TRADE, MSG_WS, NULL)                                                    \
-    /* trade: orders (TRADING.md "Orders") */                                                               \
-    X(MSG_ORDER_CREATE, "order.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                            \
-    X(MSG_ORDER_LIST, "order.list", SERVICE_TRADE, MSG_WS, NULL)                                            \
-    X(MSG_ORDER_GET, "order.get", SERVICE_TRADE, MSG_WS, NULL)                                              \
-    X(MSG_ORDER_CANCEL, "order.cancel", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                            \
-    X(MSG_ORDER_CONFIRM_PAYMENT, "order.confirm_payment", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)          \
-    X(MSG_ORDER_RELEASE_CRYPTO, "order.release_crypto", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)            \
-    /* the seed's placeholders, answered by the gateway until a worker serves them */                       \
-    X(MSG_CHAT_SEND_MESSAGE, "chat.send_message", SERVICE_NONE, MSG_WS,                                     \
-      "Chat messaging not yet implemented")                                                                 \
-    X(MSG_CHAT_GET_MESSAGES, "chat.get_messages", SERVICE_NONE, MSG_WS, "Chat history not yet implemented") \
-    X(MSG_CHAT_MARK_READ, "chat.mark_read", SERVICE_NONE, MSG_WS, "Chat read receipts not yet implemented") \
-    X(MSG_DISPUTE_RAISE, "dispute.raise", SERVICE_NONE, MSG_WS, "Dispute creation not yet implemented")     \
-    X(MSG_DISPUTE_GET, "dispute.get", SERVICE_NONE, MSG_WS, "Dispute details not yet implemented")          \
-    X(MSG_REVIEW_CREATE, "review.create", SERVICE_NONE, MSG_WS, "Review creation not yet implemented")      \
-    X(MSG_REVIEW_LIST, "review.list", SERVICE_NONE, MSG_WS, "Review listing not yet implemented")           \
-    X(MSG_NOTIFICATION_LIST, "notification.list", SERVICE_NONE, MSG_WS,                                     \
-      "Notification listing not yet implemented")                                                           \
-    X(MSG_NOTIFICATION_MARK_READ, "notification.mark_read", SERVICE_NONE, MSG_WS,                           \
-      "Notification read receipts not yet implemented")
+#define MSG_TYPE_LIST(X)                                                                              \
+    /* profile: WebSocket */                                                                          \
+    X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                    \
+    X(MSG_PROFILE_UPDATE, "profile.update", SERVICE_PROFILE, MSG_WS | MSG_WRITE, NULL)                \
+    X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                \
+    X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS, NULL)                            \
+    /* profile: REST routes and the WebSocket connect check */                                        \
+    X(MSG_PROFILE_CHECK, "profile.check", SERVICE_PROFILE, 0, NULL)                                   \
+    X(MSG_PROFILE_CREATE, "profile.create", SERVICE_PROFILE, MSG_WRITE, NULL)                         \
+    X(MSG_PROFILE_ME, "profile.me", SERVICE_PROFILE, MSG_BATCHED, NULL)                               \
+    X(MSG_PROFILE_PUT, "profile.put", SERVICE_PROFILE, MSG_WRITE, NULL)                               \
+    X(MSG_SESSION_OPEN, "session.open", SERVICE_PROFILE, 0, NULL)                                     \
+    /* admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                       \
+    X(MSG_ADMIN_LIST, "admin.list", SERVICE_ADMIN, 0, NULL)                                           \
+    X(MSG_ADMIN_GET, "admin.get", SERVICE_ADMIN, 0, NULL)                                             \
+    X(MSG_ADMIN_SUSPEND, "admin.suspend", SERVICE_ADMIN, MSG_WRITE, NULL)                             \
+    X(MSG_ADMIN_UNSUSPEND, "admin.unsuspend", SERVICE_ADMIN, MSG_WRITE, NULL)                         \
+    X(MSG_ADMIN_VERIFY, "admin.verify", SERVICE_ADMIN, MSG_WRITE, NULL)                               \
+    X(MSG_ADMIN_MERCHANT, "admin.merchant", SERVICE_ADMIN, MSG_WRITE, NULL)                           \
+    X(MSG_ADMIN_AUDIT, "admin.audit", SERVICE_ADMIN, 0, NULL)                                         \
+    /* trade: wallets, payment methods and accounts, prices (TRADING.md) */                           \
+    X(MSG_WALLET_BALANCE, "wallet.balance", SERVICE_TRADE, MSG_WS, NULL)                              \
+    X(MSG_WALLET_HISTORY, "wallet.history", SERVICE_TRADE, MSG_WS, NULL)                              \
+    X(MSG_PAYMENT_METHOD_LIST, "payment_method.list", SERVICE_TRADE, MSG_WS, NULL)                    \
+    X(MSG_PAYMENT_ACCOUNT_CREATE, "payment_account.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)  \
+    X(MSG_PAYMENT_ACCOUNT_LIST, "payment_account.list", SERVICE_TRADE, MSG_WS, NULL)                  \
+    X(MSG_PAYMENT_ACCOUNT_DELETE, "payment_account.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)  \
+    X(MSG_PRICE_LIST, "price.list", SERVICE_TRADE, MSG_WS, NULL)                                      \
+    /* trade, admin: REST under /api/p2p/admin/ (role "admin") and the operator CLI */                \
+    X(MSG_ADMIN_WALLET_CREDIT, "admin.wallet_credit", SERVICE_TRADE, MSG_WRITE, NULL)                 \
+    X(MSG_ADMIN_WALLET_DEBIT, "admin.wallet_debit", SERVICE_TRADE, MSG_WRITE, NULL)                   \
+    X(MSG_ADMIN_LEDGER, "admin.ledger", SERVICE_TRADE, 0, NULL)                                       \
+    X(MSG_ADMIN_PRICE_SET, "admin.price_set", SERVICE_TRADE, MSG_WRITE, NULL)                         \
+    X(MSG_ADMIN_PAYMENT_METHOD_CREATE, "admin.payment_method_create", SERVICE_TRADE, MSG_WRITE, NULL) \
+    X(MSG_ADMIN_PAYMENT_METHOD_UPDATE, "admin.payment_method_update", SERVICE_TRADE, MSG_WRITE, NULL) \
+    /* trade: ads (TRADING.md "Ads") */                                                               \
+    X(MSG_AD_CREATE, "ad.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                            \
+    X(MSG_AD_LIST, "ad.list", SERVICE_TRADE, MSG_WS, NULL)                                            \
+    X(MSG_AD_UPDATE, "ad.update", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                            \
+    X(MSG_AD_DELETE, "ad.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                            \
+    X(MSG_AD_MY_ADS, "ad.my_ads", SERVICE_TRADE, MSG_WS, NULL)                                        \
+    X(MSG_AD_GET, "ad.get", SERVICE_TRADE, MSG_WS, NULL)                                              \
+    /* trade: orders (TRADING.md "Orders") */                                                         \
+    X(MSG_ORDER_CREATE, "order.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                      \
+    X(MSG_ORDER_LIST, "order.list", SERVICE_TRADE, MSG_WS, NULL)                                      \
+    X(MSG_ORDER_GET, "order.get", SERVICE_TRADE, MSG_WS, NULL)                                        \
+    X(MSG_ORDER_CANCEL, "order.cancel", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                      \
+    X(MSG_ORDER_CONFIRM_PAYMENT, "order.confirm_payment", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)    \
+    X(MSG_ORDER_RELEASE_CRYPTO, "order.release_crypto", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)      \
+    /* trade: the order chat and its attachments (TRADING.md "Chat") */                               \
+    X(MSG_CHAT_SEND_MESSAGE, "chat.send_message", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)            \
+    X(MSG_CHAT_GET_MESSAGES, "chat.get_messages", SERVICE_TRADE, MSG_WS, NULL)                        \
+    X(MSG_CHAT_MARK_READ, "chat.mark_read", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                  \
+    X(MSG_CHAT_ATTACHMENT_ADD, "chat.attachment_add", SERVICE_TRADE, MSG_WRITE | MSG_RAW, NULL)       \
+    X(MSG_CHAT_ATTACHMENT_GET, "chat.attachment_get", SERVICE_TRADE, 0, NULL)                         \
+    /* trade: notifications and merchants' webhooks (TRADING.md "Notifications") */                   \
+    X(MSG_NOTIFICATION_LIST, "notification.list", SERVICE_TRADE, MSG_WS, NULL)                        \
+    X(MSG_NOTIFICATION_MARK_READ, "notification.mark_read", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)  \
+    X(MSG_WEBHOOK_SET, "webhook.set", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                        \
+    X(MSG_WEBHOOK_GET, "webhook.get", SERVICE_TRADE, MSG_WS, NULL)                                    \
+    X(MSG_WEBHOOK_DELETE, "webhook.delete", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                  \
+    /* trade: disputes and reviews (TRADING.md "Disputes", "Reviews") */                              \
+    X(MSG_DISPUTE_RAISE, "dispute.raise", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                    \
+    X(MSG_DISPUTE_GET, "dispute.get", SERVICE_TRADE, MSG_WS, NULL)                                    \
+    X(MSG_DISPUTE_ADD_EVIDENCE, "dispute.add_evidence", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)      \
+    X(MSG_REVIEW_CREATE, "review.create", SERVICE_TRADE, MSG_WS | MSG_WRITE, NULL)                    \
+    X(MSG_REVIEW_LIST, "review.list", SERVICE_TRADE, MSG_WS, NULL)                                    \
+    /* trade, admin: the moderators' orders, disputes and reviews */                                  \
+    X(MSG_ADMIN_ORDER_LIST, "admin.order_list", SERVICE_TRADE, 0, NULL)                               \
+    X(MSG_ADMIN_ORDER_GET, "admin.order_get", SERVICE_TRADE, 0, NULL)                                 \
+    X(MSG_ADMIN_DISPUTE_LIST, "admin.dispute_list", SERVICE_TRADE, 0, NULL)                           \
+    X(MSG_ADMIN_DISPUTE_GET, "admin.dispute_get", SERVICE_TRADE, 0, NULL)                             \
+    X(MSG_ADMIN_DISPUTE_MESSAGE, "admin.dispute_message", SERVICE_TRADE, MSG_WRITE, NULL)             \
+    X(MSG_ADMIN_DISPUTE_RESOLVE, "admin.dispute_resolve", SERVICE_TRADE, MSG_WRITE, NULL)             \
+    X(MSG_ADMIN_REVIEW_HIDE, "admin.review_hide", SERVICE_TRADE, MSG_WRITE, NULL)                     \
+    X(MSG_ADMIN_REVIEW_UNHIDE, "admin.review_unhide", SERVICE_TRADE, MSG_WRITE, NULL)
 
 typedef enum {
     MSG_UNKNOWN = -1,
@@ -121,6 +139,9 @@ bool msg_type_is_write(msg_type_t type);
 
 /*  True when type's worker answers it in batches (MSG_BATCHED). */
 bool msg_type_is_batched(msg_type_t type);
+
+/*  True when type's REST body is a file (MSG_RAW). */
+bool msg_type_is_raw(msg_type_t type);
 
 /*  "... not yet implemented" text for placeholder types, else NULL. */
 const char *msg_type_placeholder(msg_type_t type);

@@ -62,6 +62,17 @@ worker_reply_ok_text(worker_reply_t *reply, int status, const char *data_json)
 }
 
 void
+worker_reply_file(worker_reply_t *reply, unsigned char *data, size_t len, const char *content_type,
+                  const char *filename)
+{
+    reply->status = 200;
+    reply->body = (char *) data;
+    reply->body_len = len;
+    reply->content_type = content_type;
+    snprintf(reply->filename, sizeof reply->filename, "%s", filename ? filename : "file");
+}
+
+void
 worker_reply_error(worker_reply_t *reply, const err_t *err)
 {
     reply->status = err_http_status(err->code);
@@ -228,7 +239,10 @@ s_admit(worker_t *self, s_slot_t *slot)
     json_t *data = NULL, *params = NULL;
     if (!slot->route)
         err_set(&err, ERR_INVALID, "Unknown message type: %s", env->msg_type);
-    else if ((data = worker_request_data(env->channel, env->body, env->body_len, &err))
+    /* an upload's body is a file: the handler gets the bytes, not JSON */
+    else if ((data = msg_type_is_raw(type)
+                         ? json_object()
+                         : worker_request_data(env->channel, env->body, env->body_len, &err))
              && (params = worker_request_params(env->params, &err))) {
         slot->req = (worker_request_t){
             .type = type,
@@ -241,6 +255,11 @@ s_admit(worker_t *self, s_slot_t *slot)
             .request_id = slot->rid,
             .deadline_ms = env->deadline_ms,
         };
+        if (msg_type_is_raw(type)) {
+            slot->req.body = env->body;
+            slot->req.body_len = env->body_len;
+            slot->req.content_type = env->content_type;
+        }
         slot->state = S_READY;
         return;
     }
@@ -289,7 +308,9 @@ s_finish(worker_t *self, size_t gw, s_slot_t *slot)
             .msg_type = slot->env.msg_type,
             .status = reply->status,
             .body = (const uint8_t *) reply->body,
-            .body_len = strlen(reply->body),
+            .body_len = reply->body_len ? reply->body_len : strlen(reply->body),
+            .content_type = reply->content_type,
+            .filename = reply->content_type ? reply->filename : NULL,
         };
         s_queue_reply(self, gw, &out);
         self->served++;

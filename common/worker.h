@@ -34,11 +34,18 @@ typedef struct {
     worker_t *worker;       /* for worker_publish */
     const char *request_id; /* for log lines */
     int64_t deadline_ms;    /* unix ms */
+    /* MSG_RAW types only: the uploaded file and its declared Content-Type. Borrowed */
+    const uint8_t *body;
+    size_t body_len;
+    const char *content_type;
 } worker_request_t;
 
 typedef struct {
-    int status; /* HTTP status */
-    char *body; /* JSON text the client receives; owned by the reply */
+    int status;               /* HTTP status */
+    char *body;               /* JSON text the client receives; owned by the reply */
+    size_t body_len;          /* 0: strlen(body); else body is that many bytes (a file) */
+    const char *content_type; /* NULL: JSON; else the body is a file of this type (static) */
+    char filename[96];        /* with content_type: the name the client saves it as */
 } worker_reply_t;
 
 /*  Fill reply with a success body; data is stolen (may be NULL), message may be NULL. */
@@ -47,6 +54,11 @@ void worker_reply_ok(worker_reply_t *reply, int status, json_t *data, const char
 /*  Fill reply with a success body whose data is JSON text already written
     (borrowed; e.g. from json_text), without a message. */
 void worker_reply_ok_text(worker_reply_t *reply, int status, const char *data_json);
+
+/*  Fill reply with a file (taken: freed with free()) of content_type (a
+    static string) named filename, status 200. */
+void worker_reply_file(worker_reply_t *reply, unsigned char *data, size_t len, const char *content_type,
+                       const char *filename);
 
 /*  Fill reply with err's failure body and HTTP status. */
 void worker_reply_error(worker_reply_t *reply, const err_t *err);

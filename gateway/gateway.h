@@ -23,6 +23,9 @@ typedef struct header_guard header_guard_t;
 /*  Bodies larger than this are refused: REST 413, WebSocket close 1009. */
 #define GATEWAY_MAX_BODY (64 * 1024)
 
+/*  An upload route's body (MSG_RAW: a proof-of-payment file) may be this large. */
+#define GATEWAY_MAX_UPLOAD (5 * 1024 * 1024)
+
 /*  Where a reply must go. */
 typedef enum { ORIGIN_HTTP, ORIGIN_WS } origin_t;
 
@@ -45,6 +48,7 @@ typedef struct gateway {
     lws_retry_bo_t ws_policy;
     int64_t started_ms;
     bool stopping;
+    size_t upload_bytes; /* uploads' bodies held now (bounded by P2P_UPLOAD_MEMORY_MB) */
 } gateway_t;
 
 /*  The gateway that owns wsi's context. */
@@ -58,6 +62,7 @@ gateway_of(struct lws *wsi)
     WebSocket session). Silently dropped when the origin is gone. body is
     borrowed. */
 void gateway_deliver(gateway_t *self, origin_t origin, uint64_t origin_handle, msg_type_t type,
-                     const char *client_request_id, int status, const char *body, size_t body_len);
+                     const char *client_request_id, int status, const char *body, size_t body_len,
+                     const char *content_type, const char *filename);
 
 #endif

@@ -23,6 +23,10 @@
 #include "session_index.h"
 #include "worker_pool.h"
 
+/*  A request refused for its size is still read (and dropped) up to this
+    much, so that its client hears the 413 (see s_on_request). */
+#define S_DRAIN_MAX (16 * 1024 * 1024)
+
 /*  A request body must arrive completely within this time, however it trickles. */
 #define HTTP_BODY_DEADLINE_S 10
 
@@ -80,12 +84,35 @@ static const route_t s_routes[] = {
     {"POST", "/api/p2p/orders/{id}/cancel", ROUTE_WORKER, MSG_ORDER_CANCEL, AUTH_USER},
     {"POST", "/api/p2p/orders/{id}/confirm-payment", ROUTE_WORKER, MSG_ORDER_CONFIRM_PAYMENT, AUTH_USER},
     {"POST", "/api/p2p/orders/{id}/release", ROUTE_WORKER, MSG_ORDER_RELEASE_CRYPTO, AUTH_USER},
+    {"GET", "/api/p2p/orders/{id}/messages", ROUTE_WORKER, MSG_CHAT_GET_MESSAGES, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/messages", ROUTE_WORKER, MSG_CHAT_SEND_MESSAGE, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/messages/read", ROUTE_WORKER, MSG_CHAT_MARK_READ, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/attachments", ROUTE_WORKER, MSG_CHAT_ATTACHMENT_ADD, AUTH_USER},
+    {"GET", "/api/p2p/attachments/{id}", ROUTE_WORKER, MSG_CHAT_ATTACHMENT_GET, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/dispute", ROUTE_WORKER, MSG_DISPUTE_RAISE, AUTH_USER},
+    {"GET", "/api/p2p/orders/{id}/dispute", ROUTE_WORKER, MSG_DISPUTE_GET, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/dispute/evidence", ROUTE_WORKER, MSG_DISPUTE_ADD_EVIDENCE, AUTH_USER},
+    {"POST", "/api/p2p/orders/{id}/review", ROUTE_WORKER, MSG_REVIEW_CREATE, AUTH_USER},
+    {"GET", "/api/p2p/profiles/{id}/reviews", ROUTE_WORKER, MSG_REVIEW_LIST, AUTH_USER},
+    {"GET", "/api/p2p/notifications", ROUTE_WORKER, MSG_NOTIFICATION_LIST, AUTH_USER},
+    {"POST", "/api/p2p/notifications/read", ROUTE_WORKER, MSG_NOTIFICATION_MARK_READ, AUTH_USER},
+    {"GET", "/api/p2p/webhook", ROUTE_WORKER, MSG_WEBHOOK_GET, AUTH_USER},
+    {"PUT", "/api/p2p/webhook", ROUTE_WORKER, MSG_WEBHOOK_SET, AUTH_USER},
+    {"DELETE", "/api/p2p/webhook", ROUTE_WORKER, MSG_WEBHOOK_DELETE, AUTH_USER},
     {"POST", "/api/p2p/admin/wallets/{profile_id}/credit", ROUTE_WORKER, MSG_ADMIN_WALLET_CREDIT, AUTH_ADMIN},
     {"POST", "/api/p2p/admin/wallets/{profile_id}/debit", ROUTE_WORKER, MSG_ADMIN_WALLET_DEBIT, AUTH_ADMIN},
     {"GET", "/api/p2p/admin/ledger", ROUTE_WORKER, MSG_ADMIN_LEDGER, AUTH_ADMIN},
     {"PUT", "/api/p2p/admin/prices/{asset}/{fiat}", ROUTE_WORKER, MSG_ADMIN_PRICE_SET, AUTH_ADMIN},
     {"POST", "/api/p2p/admin/payment-methods", ROUTE_WORKER, MSG_ADMIN_PAYMENT_METHOD_CREATE, AUTH_ADMIN},
     {"PUT", "/api/p2p/admin/payment-methods/{id}", ROUTE_WORKER, MSG_ADMIN_PAYMENT_METHOD_UPDATE, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/orders", ROUTE_WORKER, MSG_ADMIN_ORDER_LIST, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/orders/{id}", ROUTE_WORKER, MSG_ADMIN_ORDER_GET, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/disputes", ROUTE_WORKER, MSG_ADMIN_DISPUTE_LIST, AUTH_ADMIN},
+    {"GET", "/api/p2p/admin/disputes/{id}", ROUTE_WORKER, MSG_ADMIN_DISPUTE_GET, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/disputes/{id}/messages", ROUTE_WORKER, MSG_ADMIN_DISPUTE_MESSAGE, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/disputes/{id}/resolve", ROUTE_WORKER, MSG_ADMIN_DISPUTE_RESOLVE, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/reviews/{id}/hide", ROUTE_WORKER, MSG_ADMIN_REVIEW_HIDE, AUTH_ADMIN},
+    {"POST", "/api/p2p/admin/reviews/{id}/unhide", ROUTE_WORKER, MSG_ADMIN_REVIEW_UNHIDE, AUTH_ADMIN},
     {"GET", "/", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
     {"GET", "/static/{file}", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
     {"POST", "/dev/token", ROUTE_DEV_TOKEN, MSG_UNKNOWN, AUTH_NONE},
@@ -104,6 +131,8 @@ typedef struct {
     auth_identity_t identity;
     char *body; /* collected request body, owned */
     size_t body_len;
+    size_t body_cap;   /* bytes allocated for body */
+    bool draining;     /* refused before its body: the answer waits until the body is read */
     bool responding;   /* a response is queued; ignore the rest of the body */
     bool dispatched;   /* sent to a worker (at most once per request) */
     bool expects_body; /* dispatch waits for HTTP_BODY_COMPLETION */
@@ -117,6 +146,13 @@ typedef struct {
     bool close_after;
     bool armed; /* body_deadline is scheduled */
     lws_sorted_usec_list_t body_deadline;
+    /* uploads (MSG_RAW routes): the declared type, and the bytes reserved
+       from the gateway's upload budget until the request ends */
+    char upload_type[64];
+    size_t upload_reserved;
+    /* a file response: its type (content_type points here) and name */
+    char file_type[64];
+    char file_name[96];
 } s_http_t;
 
 size_t
@@ -209,6 +245,9 @@ s_respond_error(s_http_t *req, err_code_t code, const char *text)
 static void
 s_forget(gateway_t *gw, s_http_t *req)
 {
+    gw->upload_bytes -= req->upload_reserved;
+    req->upload_reserved = 0;
+    req->file_name[0] = 0;
     if (req->handle)
         handle_table_remove(gw->http, req->handle);
     req->handle = 0;
@@ -218,6 +257,7 @@ s_forget(gateway_t *gw, s_http_t *req)
     free(req->body);
     req->body = NULL;
     req->body_len = 0;
+    req->body_cap = 0;
     free(req->response);
     req->response = NULL;
     req->response_len = 0;
@@ -226,13 +266,22 @@ s_forget(gateway_t *gw, s_http_t *req)
 }
 
 void
-http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body, size_t len)
+http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body, size_t len,
+                    const char *content_type, const char *filename)
 {
     s_http_t *req = handle_table_lookup(gw->http, handle);
     if (!req)
         return;
     handle_table_remove(gw->http, handle);
     req->handle = 0;
+    if (content_type && *content_type) {
+        /* a file: sent as an attachment the browser must not sniff into
+           something executable */
+        snprintf(req->file_type, sizeof req->file_type, "%s", content_type);
+        snprintf(req->file_name, sizeof req->file_name, "%s", filename && *filename ? filename : "file");
+        s_respond(req, status, req->file_type, body, len);
+        return;
+    }
     s_respond(req, status, "application/json", body, len);
 }
 
@@ -241,7 +290,8 @@ static void
 s_dispatch(gateway_t *gw, s_http_t *req)
 {
     req->dispatched = true;
-    if (req->body_len) {
+    bool raw = msg_type_is_raw(req->route->type);
+    if (req->body_len && !raw) {
         /* reject what a worker would only reject later: not JSON, not an
            object, invalid UTF-8, or U+0000 (named by its field) */
         err_t err;
@@ -265,6 +315,7 @@ s_dispatch(gateway_t *gw, s_http_t *req)
         .body = req->body,
         .body_len = req->body_len,
         .params = params,
+        .content_type = raw ? req->upload_type : NULL,
     };
     err_t err;
     int sent = req->handle ? pending_dispatch(gw, &pending, &err) : -1;
@@ -599,6 +650,40 @@ s_has_body(const char *method)
     return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
 }
 
+/*  An upload holds up to 5 MiB in the gateway until a worker has it: the sum
+    over uploads in progress is bounded (P2P_UPLOAD_MEMORY_MB), so many
+    parallel uploads get a clear 503 + Retry-After instead of exhausting the
+    gateway's memory. An upload must declare its length. 0 reserved (or
+    nothing to reserve), -1 answered. */
+static int
+s_reserve_upload(gateway_t *gw, s_http_t *req, long long declared)
+{
+    char type[64] = "";
+    if (lws_hdr_copy(req->wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
+        type[0] = 0;
+    type[strcspn(type, "; ")] = 0; /* parameters (charset=...) are not part of the type */
+    snprintf(req->upload_type, sizeof req->upload_type, "%s", type);
+    if (declared <= 0) {
+        req->close_after = true;
+        s_respond_error(req, ERR_INVALID,
+                        "header 'Content-Length' is required for an upload (and it must not be 0)");
+        return -1;
+    }
+    size_t budget = (size_t) gw->cfg.upload_memory_mb * 1024 * 1024;
+    if (gw->upload_bytes + (size_t) declared > budget) {
+        req->close_after = true;
+        req->retry_after = 1;
+        log_warn("http.upload_budget", NULL,
+                 json_pack("{s:I, s:I}", "held", (json_int_t) gw->upload_bytes, "declared",
+                           (json_int_t) declared));
+        s_respond_error(req, ERR_UNAVAILABLE, "too many uploads in progress; retry shortly");
+        return -1;
+    }
+    req->upload_reserved = (size_t) declared;
+    gw->upload_bytes += req->upload_reserved;
+    return 0;
+}
+
 /*  A new request: route, authenticate, rate-limit; then answer at once, wait
     for the body, or dispatch. Returns -1 to close the connection. */
 static int
@@ -694,12 +779,25 @@ s_on_request(gateway_t *gw, s_http_t *req)
     }
     if (!has_body)
         declared = -1;
-    if (declared > GATEWAY_MAX_BODY) {
+    bool raw = msg_type_is_raw(route->type);
+    if (declared > (long long) (raw ? GATEWAY_MAX_UPLOAD : GATEWAY_MAX_BODY)) {
         req->close_after = true;
-        s_respond_error(req, ERR_TOO_LARGE, "request body is larger than 64 KiB");
+        s_respond_error(req, ERR_TOO_LARGE,
+                        raw ? "a file may be at most 5 MiB" : "request body is larger than 64 KiB");
+        /* Read (and drop) a body of a sane size before answering: closing with
+           unread data resets the connection, and the client would never see
+           the 413. A larger one is cut off at once. */
+        if (declared <= S_DRAIN_MAX) {
+            req->draining = true;
+            req->armed = true;
+            lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline,
+                             HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC);
+        }
         return 0;
     }
     bool chunked = has_body && lws_hdr_total_length(req->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    if (raw && s_reserve_upload(gw, req, declared) != 0)
+        return 0;
     if (!has_body || (declared <= 0 && !chunked)) {
         s_complete(gw, req);
         return 0;
@@ -717,18 +815,32 @@ s_on_body(s_http_t *req, const char *in, size_t len)
 {
     if (req->responding || len == 0)
         return;
-    if (req->body_len + len > GATEWAY_MAX_BODY) {
+    /* an upload never outgrows what it declared (and reserved) */
+    size_t limit = req->upload_reserved ? req->upload_reserved : GATEWAY_MAX_BODY;
+    if (req->body_len + len > limit) {
         req->close_after = true;
-        s_respond_error(req, ERR_TOO_LARGE, "request body is larger than 64 KiB");
+        s_respond_error(req, ERR_TOO_LARGE,
+                        req->upload_reserved ? "the body is longer than its Content-Length"
+                                             : "request body is larger than 64 KiB");
         return;
     }
-    char *grown = realloc(req->body, req->body_len + len + 1);
-    if (!grown) {
-        req->close_after = true;
-        s_respond_error(req, ERR_INTERNAL, "out of memory");
-        return;
+    if (req->body_len + len + 1 > req->body_cap) {
+        /* an upload gets its declared size at once; anything else doubles,
+           so a body is copied O(1) times, not once per chunk */
+        size_t cap = req->upload_reserved ? req->upload_reserved + 1 : req->body_cap * 2;
+        if (cap < req->body_len + len + 1)
+            cap = req->body_len + len + 1;
+        if (cap < 1024)
+            cap = 1024;
+        char *grown = realloc(req->body, cap);
+        if (!grown) {
+            req->close_after = true;
+            s_respond_error(req, ERR_INTERNAL, "out of memory");
+            return;
+        }
+        req->body = grown;
+        req->body_cap = cap;
     }
-    req->body = grown;
     memcpy(req->body + req->body_len, in, len);
     req->body_len += len;
 }
@@ -751,6 +863,15 @@ s_write_response(struct lws *wsi, s_http_t *req)
     if (lws_add_http_common_headers(wsi, (unsigned int) req->status, req->content_type, req->response_len, &p,
                                     end))
         goto done;
+    if (req->file_name[0]) {
+        char value[160];
+        int n = snprintf(value, sizeof value, "attachment; filename=\"%s\"", req->file_name);
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *) "content-disposition:",
+                                        (const unsigned char *) value, n, &p, end)
+            || lws_add_http_header_by_name(wsi, (const unsigned char *) "x-content-type-options:",
+                                           (const unsigned char *) "nosniff", 7, &p, end))
+            goto done;
+    }
     if (req->retry_after) {
         char value[16];
         int n = snprintf(value, sizeof value, "%d", req->retry_after);
@@ -973,6 +1094,11 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         if (req->armed)
             lws_sul_cancel(&req->body_deadline);
         req->armed = false;
+        if (req->draining) {
+            req->draining = false;
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
         if (req->route && req->expects_body && !req->responding && !req->dispatched)
             s_complete(gw, req);
         return 0;
@@ -984,7 +1110,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if (req->serving_file)
             break; /* lws's own file transfer uses this callback too */
-        if (!req->responding || req->handle)
+        if (!req->responding || req->handle || req->draining)
             return 0; /* nothing to write yet */
         int rc = s_write_response(wsi, req);
         bool close_after = req->close_after;

@@ -34,7 +34,8 @@ void http_routes_close_waiting(void *wsi, void *gw);
 size_t http_routes_session_size(void);
 
 /*  Deliver a worker's outcome to the HTTP request behind handle. */
-void http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body, size_t len);
+void http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body, size_t len,
+                         const char *content_type, const char *filename);
 
 /*  Find the caller's token (Authorization: Bearer, or ?token= when allow_query)
     and verify it. Returns 0 with identity, or -1 with err ERR_UNAUTHORIZED. */

@@ -28,10 +28,11 @@
 
 void
 gateway_deliver(gateway_t *self, origin_t origin, uint64_t origin_handle, msg_type_t type,
-                const char *client_request_id, int status, const char *body, size_t body_len)
+                const char *client_request_id, int status, const char *body, size_t body_len,
+                const char *content_type, const char *filename)
 {
     if (origin == ORIGIN_HTTP)
-        http_routes_deliver(self, origin_handle, status, body, body_len);
+        http_routes_deliver(self, origin_handle, status, body, body_len, content_type, filename);
     else
         ws_session_deliver(self, origin_handle, type, client_request_id, status, body, body_len);
 }

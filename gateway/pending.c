@@ -44,7 +44,8 @@ s_free(s_pending_t *p)
 }
 
 static void
-s_finish(s_pending_t *p, int status, const char *body, size_t len)
+s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *content_type,
+         const char *filename)
 {
     gateway_t *gw = p->gw;
     handle_table_remove(gw->pending, p->id);
@@ -64,7 +65,8 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len)
             json_object_set_new(fields, "client_request_id", json_string(p->client_request_id));
         log_info("request.done", rid, fields);
     }
-    gateway_deliver(gw, p->origin, p->origin_handle, p->type, p->client_request_id, status, body, len);
+    gateway_deliver(gw, p->origin, p->origin_handle, p->type, p->client_request_id, status, body, len,
+                    content_type, filename);
     s_free(p);
 }
 
@@ -72,7 +74,7 @@ static void
 s_fail(s_pending_t *p, err_code_t code, const char *text)
 {
     char *body = reply_gateway_error(code, text);
-    s_finish(p, err_http_status(code), body, body ? strlen(body) : 0);
+    s_finish(p, err_http_status(code), body, body ? strlen(body) : 0, NULL, NULL);
     free(body);
 }
 
@@ -141,6 +143,7 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
         .body = (const uint8_t *) req->body,
         .body_len = req->body_len,
         .params = req->params,
+        .content_type = req->content_type,
     };
     p->attempts = 1;
     if ((!msg_type_is_write(req->type) && s_keep_for_retry(p, &env) != 0)
@@ -155,14 +158,14 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
 
 void
 pending_complete(gateway_t *gw, uint64_t request_id, const char *worker_key, int status, const char *body,
-                 size_t body_len)
+                 size_t body_len, const char *content_type, const char *filename)
 {
     s_pending_t *p = handle_table_lookup(gw->pending, request_id);
     if (!p || strcmp(p->worker_key, worker_key) != 0) {
         log_debug("reply.orphan", NULL, json_pack("{s:s}", "worker", worker_key));
         return;
     }
-    s_finish(p, status, body, body_len);
+    s_finish(p, status, body, body_len, content_type, filename);
 }
 
 /*  The worker of p is gone: try a read elsewhere, fail anything else. */

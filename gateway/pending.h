@@ -16,7 +16,8 @@ typedef struct {
     envelope_channel_t channel;
     const char *body; /* forwarded as is; borrowed */
     size_t body_len;
-    const char *params; /* REST path/query parameters as JSON object text, may be NULL; borrowed */
+    const char *params;       /* REST path/query parameters as JSON object text, may be NULL; borrowed */
+    const char *content_type; /* an upload's (MSG_RAW) declared type, may be NULL; borrowed */
 } pending_request_t;
 
 /*  Send req to a worker of its type's service. Returns 0 when sent (the
@@ -27,7 +28,7 @@ int pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err);
 /*  A worker replied to request_id. Ignored when the request is unknown (timed
     out already) or was sent to a different worker. body is borrowed. */
 void pending_complete(gateway_t *gw, uint64_t request_id, const char *worker_key, int status,
-                      const char *body, size_t body_len);
+                      const char *body, size_t body_len, const char *content_type, const char *filename);
 
 /*  worker_key is gone: fail every request in flight on it with 503. */
 void pending_fail_worker(gateway_t *gw, const char *worker_key);

@@ -370,8 +370,8 @@ s_on_message(worker_pool_t *self, zframe_t *identity, const char *allowed_kind, 
     case ENVELOPE_REPLY:
         if (worker)
             worker->last_heard_ms = clock_mono_ms();
-        pending_complete(self->gw, env->request_id, key, env->status, (const char *) env->body,
-                         env->body_len);
+        pending_complete(self->gw, env->request_id, key, env->status, (const char *) env->body, env->body_len,
+                         env->content_type, env->filename);
         break;
     case ENVELOPE_EVENT:
         /* only a registered worker speaks for its kind; anyone else who

@@ -33,8 +33,11 @@ static int s_by_status[600];
 
 void
 gateway_deliver(gateway_t *self, origin_t origin, uint64_t origin_handle, msg_type_t type,
-                const char *client_request_id, int status, const char *body, size_t body_len)
+                const char *client_request_id, int status, const char *body, size_t body_len,
+                const char *content_type, const char *filename)
 {
+    (void) content_type;
+    (void) filename;
     (void) self;
     (void) origin;
     (void) origin_handle;

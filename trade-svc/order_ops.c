@@ -25,6 +25,10 @@
 #include <sys/random.h>
 
 #include "ad_repo.h"
+#include "chat_ops.h"
+#include "chat_repo.h"
+#include "notify_ops.h"
+#include "trade_push.h"
 #include "ledger_repo.h"
 #include "log.h"
 #include "order_json.h"
@@ -178,10 +182,64 @@ s_settle(db_t *db, const order_row_t *o, order_status_t to, err_t *err)
     return s_move(db, o->seller_id, o, "refund", x, -x, x, err);
 }
 
-/*  Apply one transition to a locked order: compare-and-set the status, move
-    the escrow, count the trade, record the event. */
+/*  What entering a status tells the parties: a line in the order's chat and
+    a notification (TRADING.md "Notifications": who hears of what). */
+typedef struct {
+    order_status_t to;
+    const char *chat; /* the system message */
+    const char *kind; /* the notification */
+    bool to_buyer, to_seller;
+    const char *title; /* "%s": the order's reference */
+    const char *body;  /* "%s" x3: reference, fiat amount, crypto amount */
+} s_announce_t;
+
+static const s_announce_t s_announcements[] = {
+    {ORDER_PAID,
+     "The buyer marked the order as paid. Seller: check that the money arrived, then release the crypto.",
+     "order.paid", false, true, "Order %s: the buyer has paid",
+     "The buyer marked order %s as paid (%s for %s). Check your account, then release the crypto."},
+    {ORDER_COMPLETED, "The seller released the crypto. The trade is complete.", "order.completed", true,
+     false, "Order %s completed", "Order %s is complete: %s paid, %s released to your wallet."},
+    {ORDER_CANCELLED, "The buyer cancelled the order. The crypto is back with the seller.", "order.cancelled",
+     false, true, "Order %s cancelled", "The buyer cancelled order %s (%s for %s); the crypto is back."},
+    {ORDER_EXPIRED,
+     "The payment window passed without payment: the order expired. The crypto is back with the seller.",
+     "order.expired", true, true, "Order %s expired", "Order %s (%s for %s) expired: nobody paid in time."},
+};
+
+/*  The system message and the notifications for o entering to. */
 static int
-s_apply(db_t *db, order_row_t *o, order_status_t to, order_role_t who, const char *actor_user_id, err_t *err)
+s_announce(trade_app_t *app, db_t *db, trade_push_t *push, const order_row_t *o, order_status_t to,
+           err_t *err)
+{
+    for (size_t i = 0; i < sizeof s_announcements / sizeof s_announcements[0]; i++) {
+        const s_announce_t *a = &s_announcements[i];
+        if (a->to != to)
+            continue;
+        if (chat_ops_post(db, push, o, "system", 0, a->chat, err) != 0)
+            return -1;
+        char fiat[MONEY_TEXT_MAX + 16], crypto[MONEY_TEXT_MAX + 16], title[128], body[512], data[96];
+        money_format(o->fiat_amount, o->fiat->decimals, fiat);
+        money_format(o->crypto_amount, o->asset->decimals, crypto);
+        snprintf(fiat + strlen(fiat), 16, " %s", o->fiat->code);
+        snprintf(crypto + strlen(crypto), 16, " %s", o->asset->code);
+        snprintf(title, sizeof title, a->title, o->reference);
+        snprintf(body, sizeof body, a->body, o->reference, fiat, crypto);
+        snprintf(data, sizeof data, "{\"order_id\":%" PRId64 ",\"reference\":\"%s\"}", o->id, o->reference);
+        if ((a->to_buyer && notify_ops_add(app, db, push, o->buyer_id, a->kind, title, body, data, err) != 0)
+            || (a->to_seller
+                && notify_ops_add(app, db, push, o->seller_id, a->kind, title, body, data, err) != 0))
+            return -1;
+    }
+    return 0;
+}
+
+/*  Apply one transition to a locked order: compare-and-set the status, move
+    the escrow, count the trade, record the event, tell the parties (chat,
+    notifications; pushes queued on push for after the commit). */
+static int
+s_apply(trade_app_t *app, db_t *db, trade_push_t *push, order_row_t *o, order_status_t to, order_role_t who,
+        const char *actor_user_id, err_t *err)
 {
     int set = order_repo_set_status(db, o->id, o->status, to, err);
     if (set < 0)
@@ -195,7 +253,37 @@ s_apply(db_t *db, order_row_t *o, order_status_t to, order_role_t who, const cha
     if (order_repo_event(db, o->id, to, order_role_name(who), actor_user_id, err) != 0)
         return -1;
     o->status = to;
-    return 0;
+    /* a ruling is announced by the dispute operations, in their words */
+    if (who == ORDER_ROLE_ADMIN || (who == ORDER_ROLE_SYSTEM && to != ORDER_EXPIRED))
+        return 0;
+    return s_announce(app, db, push, o, to, err);
+}
+
+int
+order_ops_transition(trade_app_t *app, db_t *db, trade_push_t *push, order_row_t *o, order_action_t action,
+                     order_role_t who, const char *actor_user_id, err_t *err)
+{
+    order_status_t to;
+    order_fsm_verdict_t verdict = order_fsm_check(o->status, action, who, &to);
+    if (verdict == ORDER_FSM_FORBIDDEN)
+        return err_set(err, ERR_FORBIDDEN, "the %s may not %s this order", order_role_name(who),
+                       order_action_name(action));
+    if (verdict == ORDER_FSM_STATE)
+        return err_set(err, ERR_ORDER_STATE_CHANGED, "the order is %s: it cannot %s now",
+                       order_status_name(o->status), order_action_name(action));
+    return s_apply(app, db, push, o, to, who, actor_user_id, err);
+}
+
+void
+order_ops_push(trade_app_t *app, const order_row_t *o)
+{
+    s_push_order(app, o->id, o->buyer_id, o->buyer_user_id, o->seller_id, o->seller_user_id);
+}
+
+int64_t
+order_ops_release_window_ms(const trade_app_t *app)
+{
+    return s_release_window_ms(app);
 }
 
 typedef struct {
@@ -206,6 +294,7 @@ typedef struct {
     order_action_t action;
     order_row_t order;
     bool expired_instead; /* the deadline passed first: it expired, the action did not happen */
+    trade_push_t push;    /* chat messages and notifications, for after the commit */
 } s_act_t;
 
 static int
@@ -213,6 +302,7 @@ s_act_tx(db_t *db, void *ctx, err_t *err)
 {
     s_act_t *a = ctx;
     a->expired_instead = false;
+    trade_push_clear(&a->push);
     order_row_t *o = &a->order;
     int found = order_repo_lock(db, a->app->catalog, a->order_id, s_release_window_ms(a->app), o, err);
     if (found < 0)
@@ -231,7 +321,7 @@ s_act_tx(db_t *db, void *ctx, err_t *err)
     /* judged at the moment of the call: an unpaid order past its deadline
        is expired, even if the timer has not run yet */
     if (o->expired_now) {
-        if (s_apply(db, o, ORDER_EXPIRED, ORDER_ROLE_SYSTEM, NULL, err) != 0)
+        if (s_apply(a->app, db, &a->push, o, ORDER_EXPIRED, ORDER_ROLE_SYSTEM, NULL, err) != 0)
             return -1;
         a->expired_instead = true;
         return 0; /* commit the expiry; the caller hears ORDER_STATE_CHANGED */
@@ -239,7 +329,7 @@ s_act_tx(db_t *db, void *ctx, err_t *err)
     if (verdict == ORDER_FSM_STATE)
         return err_set(err, ERR_ORDER_STATE_CHANGED, "the order is %s: it cannot %s now",
                        order_status_name(o->status), order_action_name(a->action));
-    return s_apply(db, o, to, role, a->user_id, err);
+    return s_apply(a->app, db, &a->push, o, to, role, a->user_id, err);
 }
 
 char *
@@ -247,8 +337,11 @@ order_ops_act(trade_app_t *app, const party_t *caller, const char *user_id, int6
               order_action_t action, err_t *err)
 {
     s_act_t a = {.app = app, .caller = caller, .user_id = user_id, .order_id = order_id, .action = action};
-    if (trade_app_tx(app, "order.act", s_act_tx, &a, err) != 0)
+    if (trade_app_tx(app, "order.act", s_act_tx, &a, err) != 0) {
+        trade_push_clear(&a.push);
         return NULL;
+    }
+    trade_push_publish(app, &a.push);
     s_push_order(app, order_id, a.order.buyer_id, a.order.buyer_user_id, a.order.seller_id,
                  a.order.seller_user_id);
     if (a.expired_instead)
@@ -267,7 +360,33 @@ typedef struct {
     int64_t order_id;
     bool existing; /* client_order_id named an order placed before */
     order_row_t order;
+    trade_push_t push;
 } s_create_t;
+
+/*  A new order: its first system line, the ad's auto-reply as the maker's
+    first message, and the maker's order.created notification. */
+static int
+s_opened(trade_app_t *app, db_t *db, trade_push_t *push, const order_row_t *o, const ad_row_t *ad, err_t *err)
+{
+    char fiat[MONEY_TEXT_MAX], crypto[MONEY_TEXT_MAX], text[512], title[128], body[512], data[96];
+    money_format(o->fiat_amount, o->fiat->decimals, fiat);
+    money_format(o->crypto_amount, o->asset->decimals, crypto);
+    snprintf(text, sizeof text,
+             "Order %s opened: %s %s for %s %s. The buyer pays the seller within %d minutes, then marks the "
+             "order as paid; the crypto is held in escrow until the seller releases it.",
+             o->reference, crypto, o->asset->code, fiat, o->fiat->code, ad->window_minutes);
+    if (chat_ops_post(db, push, o, "system", 0, text, err) != 0)
+        return -1;
+    if (ad->auto_reply[0]
+        && chat_ops_post(db, push, o, ad->sell ? "seller" : "buyer", ad->profile_id, ad->auto_reply, err)
+               != 0)
+        return -1;
+    snprintf(title, sizeof title, "New order %s on your ad", o->reference);
+    snprintf(body, sizeof body, "%s wants to %s %s %s for %s %s.", ad->sell ? "A buyer" : "A seller",
+             ad->sell ? "buy" : "sell", crypto, o->asset->code, fiat, o->fiat->code);
+    snprintf(data, sizeof data, "{\"order_id\":%" PRId64 ",\"reference\":\"%s\"}", o->id, o->reference);
+    return notify_ops_add(app, db, push, ad->profile_id, "order.created", title, body, data, err);
+}
 
 /*  The order's amounts from the one the taker gave, at the ad's price:
     crypto = fiat / price rounded down; fiat = crypto * price rounded half up. */
@@ -306,6 +425,7 @@ static int
 s_create_tx(db_t *db, void *ctx, err_t *err)
 {
     s_create_t *c = ctx;
+    trade_push_clear(&c->push);
     const order_create_t *in = c->in;
     trade_app_t *app = c->app;
     int64_t me = c->caller->profile_id;
@@ -405,20 +525,12 @@ s_create_tx(db_t *db, void *ctx, err_t *err)
         return took < 0 ? -1 : err_set(err, ERR_AMOUNT_OUT_OF_RANGE, "the ad has less left than that");
     /* the escrow: from the sell ad's hold, or from the taker-seller's balance */
     order_row_t *o = &c->order;
-    *o = (order_row_t){.id = c->order_id,
-                       .ad_id = ad.id,
-                       .sell_ad = ad.sell,
-                       .maker_id = ad.profile_id,
-                       .taker_id = me,
-                       .buyer_id = buyer,
-                       .seller_id = seller,
-                       .asset = ad.asset,
-                       .fiat = ad.fiat,
-                       .crypto_amount = crypto,
-                       .fiat_amount = fiat,
-                       .status = ORDER_PENDING_PAYMENT};
+    if (order_repo_lock(db, app->catalog, c->order_id, 0, o, err) != 1)
+        return err_set(err, ERR_INTERNAL, "the new order cannot be read back");
     if (ad.sell ? s_move(db, seller, o, "order_hold", 0, 0, crypto, err) != 0
                 : s_move(db, seller, o, "order_hold", -crypto, crypto, crypto, err) != 0)
+        return -1;
+    if (s_opened(app, db, &c->push, o, &ad, err) != 0)
         return -1;
     return order_repo_event(db, c->order_id, ORDER_PENDING_PAYMENT, taker_buys ? "buyer" : "seller",
                             c->user_id, err);
@@ -441,6 +553,7 @@ order_ops_create(trade_app_t *app, const party_t *caller, const char *user_id, c
     s_create_t c = {.app = app, .caller = caller, .user_id = user_id, .in = in};
     *created = false;
     if (trade_app_tx(app, "order.create", s_create_tx, &c, err) != 0) {
+        trade_push_clear(&c.push);
         /* two calls with one client_order_id: the loser answers the winner's order */
         if (!in->client_order_id)
             return NULL;
@@ -452,6 +565,7 @@ order_ops_create(trade_app_t *app, const party_t *caller, const char *user_id, c
         c.existing = true;
     }
     *created = !c.existing;
+    trade_push_publish(app, &c.push);
     if (*created)
         s_push_parties(app, c.order_id);
     return s_wrap_order(s_order_text(app, c.order_id, caller->profile_id, false, err), err);
@@ -494,6 +608,7 @@ typedef struct {
     trade_app_t *app;
     order_row_t order;
     bool expired;
+    trade_push_t push;
 } s_expire_t;
 
 /*  One due order, locked with SKIP LOCKED so that another process's sweep
@@ -503,6 +618,7 @@ s_expire_tx(db_t *db, void *ctx, err_t *err)
 {
     s_expire_t *e = ctx;
     e->expired = false;
+    trade_push_clear(&e->push);
     int64_t id;
     int n = order_repo_due(db, &id, 1, err);
     if (n <= 0)
@@ -512,7 +628,7 @@ s_expire_tx(db_t *db, void *ctx, err_t *err)
         return found;
     if (e->order.status != ORDER_PENDING_PAYMENT || !e->order.expired_now)
         return 0;
-    if (s_apply(db, &e->order, ORDER_EXPIRED, ORDER_ROLE_SYSTEM, NULL, err) != 0)
+    if (s_apply(e->app, db, &e->push, &e->order, ORDER_EXPIRED, ORDER_ROLE_SYSTEM, NULL, err) != 0)
         return -1;
     e->expired = true;
     return 0;
@@ -526,15 +642,55 @@ order_ops_expire_due(trade_app_t *app, int max)
         s_expire_t e = {.app = app};
         err_t err;
         if (trade_app_tx(app, "order.expire", s_expire_tx, &e, &err) != 0) {
+            trade_push_clear(&e.push);
             log_warn("order.expire_failed", NULL, json_pack("{s:s}", "error", err.msg));
             break;
         }
         if (!e.expired)
             break;
         done++;
+        trade_push_publish(app, &e.push);
         log_info("order.expired", NULL, json_pack("{s:I}", "order_id", (json_int_t) e.order.id));
         s_push_order(app, e.order.id, e.order.buyer_id, e.order.buyer_user_id, e.order.seller_id,
                      e.order.seller_user_id);
     }
     return done;
+}
+
+char *
+order_ops_admin_list(trade_app_t *app, const char *const *statuses, int status_count, int64_t profile_id,
+                     int limit, int64_t offset, err_t *err)
+{
+    char *raw = NULL;
+    int64_t total = 0;
+    if (order_repo_admin_list(app->db, statuses, status_count, profile_id, limit, offset,
+                              s_release_window_ms(app), &raw, &total, err)
+        != 0)
+        return NULL;
+    char *orders = order_json_finish_list(raw, err);
+    free(raw);
+    if (!orders)
+        return NULL;
+    char *out = NULL;
+    if (asprintf(&out, "{\"orders\":%s,\"total\":%" PRId64 "}", orders, total) < 0)
+        out = NULL;
+    free(orders);
+    return out ? out : (err_set(err, ERR_INTERNAL, "out of memory"), NULL);
+}
+
+char *
+order_ops_admin_get(trade_app_t *app, int64_t order_id, err_t *err)
+{
+    char *order = s_order_text(app, order_id, 0, true, err);
+    if (!order)
+        return NULL;
+    char *messages = chat_repo_all(app->db, order_id, err);
+    char *out = NULL;
+    if (messages && asprintf(&out, "{\"order\":%s,\"messages\":%s}", order, messages) < 0) {
+        out = NULL;
+        err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    free(order);
+    free(messages);
+    return out;
 }

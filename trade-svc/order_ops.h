@@ -12,7 +12,9 @@
 #include "money.h"
 #include "order_fsm.h"
 #include "party_repo.h"
+#include "order_repo.h"
 #include "trade_app.h"
+#include "trade_push.h"
 
 typedef struct {
     int64_t ad_id;
@@ -50,5 +52,26 @@ int order_ops_expire_due(trade_app_t *app, int max);
 /*  The order as it is now, for an error reply's data: {"order":{...}} as
     viewer sees it, or NULL. Caller frees. */
 char *order_ops_view(trade_app_t *app, int64_t order_id, int64_t viewer);
+
+/*  Operators: {"orders":[...],"total":n}. */
+char *order_ops_admin_list(trade_app_t *app, const char *const *statuses, int status_count,
+                           int64_t profile_id, int limit, int64_t offset, err_t *err);
+
+/*  Operators: {"order":{...},"messages":[...]} (the whole chat). */
+char *order_ops_admin_get(trade_app_t *app, int64_t order_id, err_t *err);
+
+/*  Inside a transaction: move the locked order o by action as who (the state
+    machine decides: 403 / 409 otherwise), with the escrow, the counters and
+    the event; parties' and the timer's transitions are announced (chat line,
+    notifications queued on push); a ruling's are the caller's to announce.
+    0, or -1 with err. */
+int order_ops_transition(trade_app_t *app, db_t *db, trade_push_t *push, order_row_t *o,
+                         order_action_t action, order_role_t who, const char *actor_user_id, err_t *err);
+
+/*  After a commit: order.updated to both parties of o. */
+void order_ops_push(trade_app_t *app, const order_row_t *o);
+
+/*  The buyer's wait after payment before a dispute, after the time scale. */
+int64_t order_ops_release_window_ms(const trade_app_t *app);
 
 #endif

@@ -14,83 +14,32 @@
     for an operator, $W: the release window in ms. The seller's account copy
     is shown to the parties while the order is open, to operators while it is
     disputed, to nobody afterwards. */
-#define S_ORDER_JSON(V, A, W)                                                                                                                                                                                       \
-    "json_build_object('id', o.id, 'reference', o.reference, 'ad_id', o.ad_id, 'type', o.type, "                                                                                                                    \
-    "'buyer', " TRADE_SQL_PARTY_JSON("b") ", 'seller', " TRADE_SQL_PARTY_JSON(                                                                                                                                      \
-        "s") ", 'maker_id', o.maker_id, "                                                                                                                                                                           \
-             "'taker_id', o.taker_id, 'asset', o.asset, 'fiat', o.fiat, "                                                                                                                                           \
-             "'price', " TRADE_SQL_AMOUNT(                                                                                                                                                                          \
-                 "o.price",                                                                                                                                                                                         \
-                 "fc.decimals") ", "                                                                                                                                                                                \
-                                "'crypto_amount', " TRADE_SQL_AMOUNT(                                                                                                                                               \
-                                    "o.crypto_amount",                                                                                                                                                              \
-                                    "ac.decimals") ", "                                                                                                                                                             \
-                                                   "'fiat_amount', " TRADE_SQL_AMOUNT(                                                                                                                              \
-                                                       "o.fiat_amount",                                                                                                                                             \
-                                                       "fc.decimals") ", "                                                                                                                                          \
-                                                                      "'payment_method', "                                                                                                                          \
-                                                                      "json_build_object('id', "                                                                                                                    \
-                                                                      "o.payment_method_id, 'name', "                                                                                                               \
-                                                                      "o.payment_method_name), "                                                                                                                    \
-                                                                      "'payment_account', CASE WHEN "                                                                                                               \
-                                                                      "(o.status IN ('PENDING_PAYMENT', "                                                                                                           \
-                                                                      "'PAID', 'DISPUTED') AND NOT " A ") "                                                                                                         \
-                                                                      "OR (o.status = 'DISPUTED' AND " A                                                                                                            \
-                                                                      ") THEN o.payment_account END, "                                                                                                              \
-                                                                      "'payment_window_minutes', "                                                                                                                  \
-                                                                      "o.payment_window_minutes, 'status', "                                                                                                        \
-                                                                      "o.status, "                                                                                                                                  \
-                                                                      "'expires_at', " TRADE_SQL_TIME(                                                                                                              \
-                                                                          "o."                                                                                                                                      \
-                                                                          "expi"                                                                                                                                    \
-                                                                          "res_"                                                                                                                                    \
-                                                                          "at") ", "                                                                                                                                \
-                                                                                "'paid_at',"                                                                                                                        \
-                                                                                " " TRADE_SQL_TIME(                                                                                                                 \
-                                                                                    "o.paid_"                                                                                                                       \
-                                                                                    "at") ","                                                                                                                       \
-                                                                                          " "                                                                                                                       \
-                                                                                          "'"                                                                                                                       \
-                                                                                          "c"                                                                                                                       \
-                                                                                          "o"                                                                                                                       \
-                                                                                          "m"                                                                                                                       \
-                                                                                          "p"                                                                                                                       \
-                                                                                          "l"                                                                                                                       \
-                                                                                          "e"                                                                                                                       \
-                                                                                          "t"                                                                                                                       \
-                                                                                          "e"                                                                                                                       \
-                                                                                          "d"                                                                                                                       \
-                                                                                          "_"                                                                                                                       \
-                                                                                          "a"                                                                                                                       \
-                                                                                          "t"                                                                                                                       \
-                                                                                          "'"                                                                                                                       \
-                                                                                          ","                                                                                                                       \
-                                                                                          " " TRADE_SQL_TIME("o.completed_at") ", 'cancelled_at', " TRADE_SQL_TIME(                                                 \
-                                                                                              "o.cancelled_"                                                                                                        \
-                                                                                              "at") ", "                                                                                                            \
-                                                                                                    "'creat"                                                                                                        \
-                                                                                                    "ed_at'"                                                                                                        \
-                                                                                                    ","                                                                                                             \
-                                                                                                    " " TRADE_SQL_TIME("o.created_at") ", 'updated_at', " TRADE_SQL_TIME(                                           \
-                                                                                                        "o."                                                                                                        \
-                                                                                                        "up"                                                                                                        \
-                                                                                                        "da"                                                                                                        \
-                                                                                                        "te"                                                                                                        \
-                                                                                                        "d_"                                                                                                        \
-                                                                                                        "a"                                                                                                         \
-                                                                                                        "t") ", "                                                                                                   \
-                                                                                                             "'client_order_id', CASE WHEN o.taker_id = " V                                                         \
-                                                                                                             " THEN o.client_order_id END, "                                                                        \
-                                                                                                             "'dispute', NULL, "                                                                                    \
-                                                                                                             "'events', (SELECT json_agg(json_build_object('status', e.status, 'at', " TRADE_SQL_TIME(              \
-                                                                                                                 "e.created_at") ", "                                                                               \
-                                                                                                                                 "'by', e.actor) ORDER BY e.id) FROM p2p_order_events e WHERE e.order_id = o.id), " \
-                                                                                                                                 "'_role', CASE WHEN o.buyer_id = " V                                               \
-                                                                                                                                 " THEN 'buyer' WHEN o.seller_id = " V                                              \
-                                                                                                                                 " THEN 'seller' END, "                                                             \
-                                                                                                                                 "'_expired', o.status = 'PENDING_PAYMENT' AND o.expires_at <= now(), "             \
-                                                                                                                                 "'_release_ok', o.paid_at IS NOT NULL AND o.paid_at + make_interval(secs => " W    \
-                                                                                                                                 " / 1000.0) <= now())"
+// clang-format off
+#define S_ORDER_JSON(V, A, W)                                                                                   \
+    "json_build_object('id', o.id, 'reference', o.reference, 'ad_id', o.ad_id, 'type', o.type, "                \
+    "'buyer', " TRADE_SQL_PARTY_JSON("b") ", 'seller', " TRADE_SQL_PARTY_JSON("s") ", "                         \
+    "'maker_id', o.maker_id, 'taker_id', o.taker_id, 'asset', o.asset, 'fiat', o.fiat, "                        \
+    "'price', " TRADE_SQL_AMOUNT("o.price", "fc.decimals") ", "                                                 \
+    "'crypto_amount', " TRADE_SQL_AMOUNT("o.crypto_amount", "ac.decimals") ", "                                 \
+    "'fiat_amount', " TRADE_SQL_AMOUNT("o.fiat_amount", "fc.decimals") ", "                                     \
+    "'payment_method', json_build_object('id', o.payment_method_id, 'name', o.payment_method_name), "           \
+    "'payment_account', CASE WHEN (o.status IN ('PENDING_PAYMENT', 'PAID', 'DISPUTED') AND NOT " A ") "        \
+    "OR (o.status = 'DISPUTED' AND " A ") THEN o.payment_account END, "                                         \
+    "'payment_window_minutes', o.payment_window_minutes, 'status', o.status, "                                  \
+    "'expires_at', " TRADE_SQL_TIME("o.expires_at") ", 'paid_at', " TRADE_SQL_TIME("o.paid_at") ", "            \
+    "'completed_at', " TRADE_SQL_TIME("o.completed_at") ", "                                                    \
+    "'cancelled_at', " TRADE_SQL_TIME("o.cancelled_at") ", "                                                    \
+    "'created_at', " TRADE_SQL_TIME("o.created_at") ", 'updated_at', " TRADE_SQL_TIME("o.updated_at") ", "      \
+    "'client_order_id', CASE WHEN o.taker_id = " V " THEN o.client_order_id END, "                             \
+    "'dispute', (SELECT json_build_object('id', d.id, 'status', d.status, 'outcome', d.outcome) "               \
+    "FROM p2p_disputes d WHERE d.order_id = o.id), "                                                            \
+    "'events', (SELECT json_agg(json_build_object('status', e.status, 'at', " TRADE_SQL_TIME("e.created_at")    \
+    ", 'by', e.actor) ORDER BY e.id) FROM p2p_order_events e WHERE e.order_id = o.id), "                         \
+    "'_role', CASE WHEN o.buyer_id = " V " THEN 'buyer' WHEN o.seller_id = " V " THEN 'seller' END, "          \
+    "'_expired', o.status = 'PENDING_PAYMENT' AND o.expires_at <= now(), "                                      \
+    "'_release_ok', o.paid_at IS NOT NULL AND o.paid_at + make_interval(secs => " W " / 1000.0) <= now(), "    \
+    "'_reviewed', EXISTS (SELECT 1 FROM p2p_reviews r WHERE r.order_id = o.id AND r.reviewer_id = " V "))"
+// clang-format on
 
 #define S_ORDER_FROM                                                                                         \
     " FROM p2p_orders o JOIN p2p_profiles b ON b.id = o.buyer_id JOIN p2p_profiles s ON s.id = o.seller_id " \
@@ -119,7 +68,8 @@ static const db_statement_t s_statements[] = {
      "SELECT o.id, o.ad_id, o.type, o.maker_id, o.taker_id, o.buyer_id, o.seller_id, o.asset, o.fiat, "
      "o.crypto_amount, o.fiat_amount, o.status, o.status = 'PENDING_PAYMENT' AND o.expires_at <= now(), "
      "o.paid_at IS NOT NULL AND o.paid_at + make_interval(secs => $2::bigint / 1000.0) <= now(), "
-     "a.status = 'closed', b.user_id, s.user_id FROM p2p_orders o JOIN p2p_ads a ON a.id = o.ad_id "
+     "a.status = 'closed', b.user_id, s.user_id, o.reference FROM p2p_orders o JOIN p2p_ads a ON a.id = "
+     "o.ad_id "
      "JOIN p2p_profiles b ON b.id = o.buyer_id JOIN p2p_profiles s ON s.id = o.seller_id "
      "WHERE o.id = $1::bigint FOR UPDATE OF o",
      2},
@@ -169,10 +119,23 @@ static const db_statement_t s_statements[] = {
                                            "o.id DESC LIMIT $3::int OFFSET $4::bigint) x",
      6},
     {"order_parties",
-     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id FROM p2p_orders o JOIN p2p_profiles b ON b.id = "
+     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id, o.status, "
+     "EXISTS (SELECT 1 FROM p2p_disputes d WHERE d.order_id = o.id) FROM p2p_orders o JOIN p2p_profiles b "
+     "ON b.id = "
      "o.buyer_id "
      "JOIN p2p_profiles s ON s.id = o.seller_id WHERE o.id = $1::bigint",
      1},
+    /* operators: every order, or a profile's, newest first */
+    {"order_admin_list",
+     "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'), (SELECT count(*) FROM p2p_orders o "
+     "WHERE ($1::text[] IS NULL OR o.status = ANY ($1::text[])) "
+     "AND ($2::bigint IS NULL OR $2::bigint IN (o.buyer_id, o.seller_id))) FROM "
+     "(SELECT " S_ORDER_JSON(
+         "0", "true", "$5::bigint") " AS j, o.id" S_ORDER_FROM
+                                    "WHERE ($1::text[] IS NULL OR o.status = ANY ($1::text[])) "
+                                    "AND ($2::bigint IS NULL OR $2::bigint IN (o.buyer_id, o.seller_id)) "
+                                    "ORDER BY o.id DESC LIMIT $3::int OFFSET $4::bigint) x",
+     5},
     {"order_due",
      "SELECT id FROM p2p_orders WHERE status = 'PENDING_PAYMENT' AND expires_at <= now() ORDER BY expires_at "
      "LIMIT $1::int FOR UPDATE SKIP LOCKED",
@@ -284,6 +247,7 @@ order_repo_lock(db_t *db, catalog_t *catalog, int64_t id, int64_t release_window
     row->ad_closed = PQgetvalue(res, 0, 14)[0] == 't';
     snprintf(row->buyer_user_id, sizeof row->buyer_user_id, "%s", PQgetvalue(res, 0, 15));
     snprintf(row->seller_user_id, sizeof row->seller_user_id, "%s", PQgetvalue(res, 0, 16));
+    snprintf(row->reference, sizeof row->reference, "%s", PQgetvalue(res, 0, 17));
     PQclear(res);
     return 1;
 }
@@ -445,7 +409,34 @@ order_repo_parties(db_t *db, int64_t id, order_parties_t *p, err_t *err)
         p->seller_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
         snprintf(p->buyer_user_id, sizeof p->buyer_user_id, "%s", PQgetvalue(res, 0, 2));
         snprintf(p->seller_user_id, sizeof p->seller_user_id, "%s", PQgetvalue(res, 0, 3));
+        p->status = order_status_from_name(PQgetvalue(res, 0, 4));
+        p->disputed = PQgetvalue(res, 0, 5)[0] == 't';
     }
     PQclear(res);
     return found;
+}
+
+int
+order_repo_admin_list(db_t *db, const char *const *statuses, int status_count, int64_t profile_id, int limit,
+                      int64_t offset, int64_t release_window_ms, char **orders_json, int64_t *total,
+                      err_t *err)
+{
+    char profile[24], slimit[16], soffset[24], window[24], list[256];
+    S_ID(profile, profile_id);
+    snprintf(slimit, sizeof slimit, "%d", limit);
+    S_ID(soffset, offset);
+    S_ID(window, release_window_ms);
+    size_t used = (size_t) snprintf(list, sizeof list, "{");
+    for (int i = 0; i < status_count && used < sizeof list; i++)
+        used += (size_t) snprintf(list + used, sizeof list - used, "%s%s", i ? "," : "", statuses[i]);
+    if (used < sizeof list)
+        snprintf(list + used, sizeof list - used, "}");
+    const char *params[] = {status_count ? list : NULL, profile_id ? profile : NULL, slimit, soffset, window};
+    PGresult *res = db_exec(db, "order_admin_list", params, 5, err);
+    if (!res)
+        return -1;
+    *orders_json = strdup(PQgetvalue(res, 0, 0));
+    *total = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    return *orders_json ? 0 : err_set(err, ERR_INTERNAL, "out of memory");
 }

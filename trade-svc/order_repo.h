@@ -25,6 +25,7 @@ typedef struct {
     bool release_window_ok; /* paid at least the release window ago */
     bool ad_closed;         /* its ad is closed (escrow goes back to the seller, not the ad) */
     char buyer_user_id[256], seller_user_id[256]; /* whom pushes reach */
+    char reference[9];
 } order_row_t;
 
 /*  What order.create stores; amounts as decimal text. */
@@ -98,10 +99,19 @@ int order_repo_list(db_t *db, int64_t viewer, const char *const *statuses, int s
 typedef struct {
     int64_t buyer_id, seller_id;
     char buyer_user_id[256], seller_user_id[256];
+    order_status_t status;
+    bool disputed; /* it has (or had) a dispute */
 } order_parties_t;
 
 /*  Who the parties of order id are (for pushes). 1, 0 none, -1 with err. */
 int order_repo_parties(db_t *db, int64_t id, order_parties_t *parties, err_t *err);
+
+/*  Operators' list: every order (statuses as order_repo_list; profile_id 0:
+    anyone's, else those it is a party to), newest first, as operators see
+    them. 0, or -1 with err. */
+int order_repo_admin_list(db_t *db, const char *const *statuses, int status_count, int64_t profile_id,
+                          int limit, int64_t offset, int64_t release_window_ms, char **orders_json,
+                          int64_t *total, err_t *err);
 
 /*  Up to max unpaid orders past their deadline, oldest first, that no other
     transaction holds (FOR UPDATE SKIP LOCKED): ids into ids, count returned,

@@ -25,4 +25,8 @@ int party_repo_by_user(db_t *db, const char *user_id, party_t *party, err_t *err
 /*  Does profile id exist? 1 yes, 0 no, -1 with err. */
 int party_repo_exists(db_t *db, int64_t profile_id, err_t *err);
 
+/*  A party as a moderator judging a case sees them: every field, the trade
+    counters and their last orders (JSON; caller frees), NULL with err. */
+char *party_repo_case(db_t *db, int64_t profile_id, err_t *err);
+
 #endif

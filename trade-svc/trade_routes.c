@@ -8,6 +8,15 @@
 #include "ad_repo.h"
 #include "audit_repo.h"
 #include "catalog_repo.h"
+#include "chat_handlers.h"
+#include "dispute_handlers.h"
+#include "dispute_ops.h"
+#include "dispute_repo.h"
+#include "review_handlers.h"
+#include "review_repo.h"
+#include "chat_repo.h"
+#include "notify_handlers.h"
+#include "notify_repo.h"
 #include "clock.h"
 #include "ledger_repo.h"
 #include "order_handlers.h"
@@ -50,6 +59,32 @@ static const worker_route_t s_routes[] = {
     {MSG_ORDER_CONFIRM_PAYMENT,       .handler = order_handlers_confirm_payment},
     {MSG_ORDER_CANCEL,                .handler = order_handlers_cancel},
     {MSG_ORDER_RELEASE_CRYPTO,        .handler = order_handlers_release},
+    /* the order chat */
+    {MSG_CHAT_SEND_MESSAGE,           .handler = chat_handlers_send},
+    {MSG_CHAT_GET_MESSAGES,           .handler = chat_handlers_messages},
+    {MSG_CHAT_MARK_READ,              .handler = chat_handlers_mark_read},
+    {MSG_CHAT_ATTACHMENT_ADD,         .handler = chat_handlers_attachment_add},
+    {MSG_CHAT_ATTACHMENT_GET,         .handler = chat_handlers_attachment_get},
+    /* disputes and reviews */
+    {MSG_DISPUTE_RAISE,               .handler = dispute_handlers_raise},
+    {MSG_DISPUTE_GET,                 .handler = dispute_handlers_get},
+    {MSG_DISPUTE_ADD_EVIDENCE,        .handler = dispute_handlers_add_evidence},
+    {MSG_REVIEW_CREATE,               .handler = review_handlers_create},
+    {MSG_REVIEW_LIST,                 .handler = review_handlers_list},
+    {MSG_ADMIN_ORDER_LIST,            .handler = dispute_handlers_admin_orders},
+    {MSG_ADMIN_ORDER_GET,             .handler = dispute_handlers_admin_order},
+    {MSG_ADMIN_DISPUTE_LIST,          .handler = dispute_handlers_admin_list},
+    {MSG_ADMIN_DISPUTE_GET,           .handler = dispute_handlers_admin_get},
+    {MSG_ADMIN_DISPUTE_MESSAGE,       .handler = dispute_handlers_admin_message},
+    {MSG_ADMIN_DISPUTE_RESOLVE,       .handler = dispute_handlers_admin_resolve},
+    {MSG_ADMIN_REVIEW_HIDE,           .handler = review_handlers_hide},
+    {MSG_ADMIN_REVIEW_UNHIDE,         .handler = review_handlers_unhide},
+    /* notifications and webhooks */
+    {MSG_NOTIFICATION_LIST,           .handler = notify_handlers_list},
+    {MSG_NOTIFICATION_MARK_READ,      .handler = notify_handlers_mark_read},
+    {MSG_WEBHOOK_SET,                 .handler = notify_handlers_webhook_set},
+    {MSG_WEBHOOK_GET,                 .handler = notify_handlers_webhook_get},
+    {MSG_WEBHOOK_DELETE,              .handler = notify_handlers_webhook_delete},
     /* prices */
     {MSG_PRICE_LIST,                  .handler = price_handlers_list},
     {MSG_ADMIN_PRICE_SET,             .handler = price_handlers_set},
@@ -67,8 +102,20 @@ typedef const db_statement_t *(s_statements_fn) (size_t *count);
 
 /*  Every repository, once. */
 static s_statements_fn *const s_repos[] = {
-    ad_repo_statements,    audit_repo_statements, catalog_repo_statements, ledger_repo_statements,
-    order_repo_statements, party_repo_statements, payment_repo_statements, price_repo_statements,
+    // clang-format off
+    ad_repo_statements,
+    audit_repo_statements,
+    catalog_repo_statements,
+    chat_repo_statements,
+    dispute_repo_statements,
+    ledger_repo_statements,
+    notify_repo_statements,
+    order_repo_statements,
+    party_repo_statements,
+    payment_repo_statements,
+    price_repo_statements,
+    review_repo_statements,
+    // clang-format on
 };
 
 #define S_STATEMENTS_MAX 256
@@ -110,4 +157,6 @@ trade_routes_tick(void *app)
     /* payment windows: within a tick of expires_at (and a call after it
        sees the order expired anyway) */
     order_ops_expire_due(t, TRADE_EXPIRE_PER_TICK);
+    /* disputes nobody answered by respond_by: resolved for their raiser */
+    dispute_ops_auto_resolve(t, TRADE_EXPIRE_PER_TICK);
 }

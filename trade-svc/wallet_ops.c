@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "audit_repo.h"
+#include "notify_ops.h"
+#include "trade_push.h"
 #include "log.h"
 #include "party_repo.h"
 
@@ -48,6 +50,8 @@ wallet_ops_history(trade_app_t *app, const ledger_query_t *query, err_t *err)
 }
 
 typedef struct {
+    trade_app_t *app;
+    trade_push_t push;
     const wallet_adjust_t *adjust;
     const char *kind;
     char amount[MONEY_TEXT_MAX]; /* the wallet's change, signed */
@@ -64,6 +68,7 @@ s_adjust_tx(db_t *db, void *ctx, err_t *err)
 {
     s_adjust_t *a = ctx;
     const wallet_adjust_t *in = a->adjust;
+    trade_push_clear(&a->push);
     free(a->entry);
     a->entry = NULL;
     a->outcome = -1;
@@ -108,6 +113,14 @@ s_adjust_tx(db_t *db, void *ctx, err_t *err)
     };
     int rc = after ? audit_repo_insert(db, &row, err) : err_set(err, ERR_INTERNAL, "out of memory");
     free(after);
+    if (rc == 0 && !in->debit) {
+        char title[96], body[160], data[96];
+        snprintf(title, sizeof title, "%s %s credited", a->amount, in->asset->code);
+        snprintf(body, sizeof body, "%s %s arrived in your wallet (reference %.60s).", a->amount,
+                 in->asset->code, in->reference);
+        snprintf(data, sizeof data, "{\"asset\":\"%s\",\"amount\":\"%s\"}", in->asset->code, a->amount);
+        rc = notify_ops_add(a->app, db, &a->push, in->profile_id, "wallet.credited", title, body, data, err);
+    }
     return rc;
 }
 
@@ -129,13 +142,14 @@ s_reply(trade_app_t *app, const wallet_adjust_t *in, char *entry, err_t *err)
 char *
 wallet_ops_adjust(trade_app_t *app, const wallet_adjust_t *in, bool *created, err_t *err)
 {
-    s_adjust_t a = {.adjust = in, .kind = in->debit ? "withdrawal" : "deposit", .outcome = -1};
+    s_adjust_t a = {.app = app, .adjust = in, .kind = in->debit ? "withdrawal" : "deposit", .outcome = -1};
     money_format(in->debit ? -in->amount : in->amount, in->asset->decimals, a.amount);
     memcpy(a.delta, a.amount, sizeof a.delta);
     *created = false;
     if (trade_app_tx(app, "wallet.adjust", s_adjust_tx, &a, err) == 0) {
         if (a.outcome == LEDGER_APPLIED) {
             *created = true;
+            trade_push_publish(app, &a.push);
             return s_reply(app, in, a.entry, err);
         }
         if (a.same)
@@ -147,6 +161,7 @@ wallet_ops_adjust(trade_app_t *app, const wallet_adjust_t *in, bool *created, er
     }
     free(a.entry);
     a.entry = NULL;
+    trade_push_clear(&a.push);
     if (a.outcome != LEDGER_INSUFFICIENT && a.outcome != LEDGER_DUPLICATE)
         return NULL; /* err says why */
     /* Lost a race with the same reference (or a debit that took the balance

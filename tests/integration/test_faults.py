@@ -350,7 +350,7 @@ def test_all_workers_gone_503_not_ready_rest_keeps_working(make_stack):
             ws_upd = await sess.call("profile.update", {"auto_reply_message": "lost"},
                                      timeout=3)
             ws_elapsed = time.monotonic() - t0
-            placeholder = await sess.call("chat.get_messages")
+            placeholder = await sess.call("dispute.get")
             await sess.send_text("not json")
             malformed = await sess.recv()
             s.add_worker()
