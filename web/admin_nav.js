@@ -1,9 +1,10 @@
 // admin_nav.js - the moderator console's frame: its title and the tabs between its
-// screens (users, prices, wallets, audit log). Every console call is the admin REST API.
+// screens (disputes, users, prices, wallets, audit log). Every console call is the admin REST API.
 import {t} from './strings.js';
 import {h} from './dom.js';
 
 const TABS = [
+  ['/admin/disputes', 'admin.tab_disputes'],
   ['/admin/users', 'admin.tab_users'],
   ['/admin/prices', 'admin.tab_prices'],
   ['/admin/money', 'admin.tab_money'],

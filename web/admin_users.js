@@ -1,12 +1,14 @@
 // admin_users.js - moderators' user screens: search profiles (every field, filters),
 // and one user's page: suspend (reason, optional end) / unsuspend, verified and
-// merchant status, and links to their wallet operations and audit trail.
+// merchant status, their reviews (hide / unhide), and links to their wallet operations
+// and audit trail.
 import {t, formatTime} from './strings.js';
 import {h, fill, field, defList, table, setMessage, showReplyError, focusHeading} from './dom.js';
 import {rest, query} from './api.js';
 import {latest} from './store.js';
 import * as router from './router.js';
 import * as trader from './trader.js';
+import * as reviews from './reviews.js';
 import {frame} from './admin_nav.js';
 
 const PAGE = 20;
@@ -151,11 +153,55 @@ export function mountUser(root, {params}) {
       h('div', {class: 'card stack'},
         h('h2', {}, t('admin.status_title')),
         h('div', {class: 'row-actions'}, toggle('verify', !p.is_verified), toggle('merchant', !p.is_merchant))),
+      reviewsCard(),
       h('div', {class: 'card stack'},
         h('h2', {}, t('admin.more_title')),
         h('div', {class: 'row-actions'},
           h('a', {class: 'button secondary', href: '#/admin/money?profile_id=' + id}, t('admin.to_money')),
           h('a', {class: 'button secondary', href: '#/admin/audit?profile_id=' + id}, t('admin.to_audit')))));
+  }
+
+  // their reviews, each with hide; a hidden one leaves the list (and the average), so
+  // the ones hidden here stay listed below it with unhide; any other by its id
+  const hidden = h('ul', {class: 'plain hidden-reviews'});
+  let reviewList = null;
+  function reviewsCard() {
+    if (!reviewList) {
+      reviewList = reviews.section(id, {title: t('admin.reviews_title'), rest: true, moderate: (rv, reload) => {
+        const reason = h('input', {maxLength: 500, autocomplete: 'off', 'aria-label': t('admin.hide_reason_for', {id: rv.id})});
+        return h('form', {novalidate: true, class: 'row-actions', on: {submit: async (e) => {
+          e.preventDefault();
+          if (!reason.value.trim()) return setMessage(message, t('admin.hide_reason_required'), true);
+          const r = await rest('POST', `/api/p2p/admin/reviews/${rv.id}/hide`, {reason: reason.value.trim()});
+          if (!r.ok) return setMessage(message, r.text, true);
+          setMessage(message, t('admin.review_hidden', {id: rv.id}));
+          hidden.append(unhideItem(rv));
+          reload();
+        }}}, reason, h('button', {type: 'submit', class: 'danger-outline small'}, t('admin.hide_review')));
+      }});
+    }
+    const byId = h('input', {type: 'number', min: 1, step: 1});
+    const unhideForm = h('form', {novalidate: true, class: 'filters'}, field(t('admin.unhide_id'), byId, {name: 'review_id'}),
+      h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'secondary'}, t('admin.unhide_review'))));
+    unhideForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (byId.value) unhide({id: Number(byId.value)}, null);
+    });
+    return h('div', {class: 'stack'}, reviewList.node, h('div', {class: 'card stack'}, h('h2', {}, t('admin.hidden_title')), hidden, unhideForm));
+  }
+
+  function unhideItem(rv) {
+    const li = h('li', {dataset: {reviewId: String(rv.id)}}, t('admin.hidden_item', {id: rv.id, n: rv.rating, user: rv.reviewer.username || ''}), ' ',
+      h('button', {type: 'button', class: 'secondary small', on: {click: () => unhide(rv, li)}}, t('admin.unhide_review')));
+    return li;
+  }
+
+  async function unhide(rv, li) {
+    const r = await rest('POST', `/api/p2p/admin/reviews/${rv.id}/unhide`, {});
+    if (!r.ok) return setMessage(message, r.text, true);
+    setMessage(message, t('admin.review_unhidden', {id: rv.id}));
+    if (li) li.remove();
+    reviewList.reload();
   }
 
   rest('GET', '/api/p2p/admin/profiles/' + id).then((r) => {

@@ -75,3 +75,36 @@ export function query(params) {
   const s = q.toString();
   return s ? '?' + s : '';
 }
+
+// A file as the raw body of a POST (attachments): its own Content-Type, the reply
+// normalized as rest() does.
+export async function upload(path, file) {
+  const headers = {'Content-Type': file.type || 'application/octet-stream'};
+  if (s_token) headers.Authorization = 'Bearer ' + s_token;
+  let r;
+  try {
+    r = await fetch(path, {method: 'POST', headers, body: file});
+  } catch (e) {
+    return {ok: false, status: 0, code: 'OFFLINE', text: t('error.OFFLINE'), field: null};
+  }
+  if (r.status === 413) return {ok: false, status: 413, code: 'TOO_LARGE', text: t('error.TOO_LARGE'), field: null};
+  const parsed = await r.json().catch(() => null);
+  if (r.status === 503 && !parsed) return {ok: false, status: 503, code: 'SERVICE_UNAVAILABLE', text: t('error.SERVICE_UNAVAILABLE'), field: null};
+  const reply = normalize(r.status, parsed || {error: 'HTTP ' + r.status});
+  if (r.status === 401) s_onUnauthorized(reply);
+  return reply;
+}
+
+// An authenticated download (attachments need the token, so no plain <img src>):
+// {ok: true, blob} or a normalized error.
+export async function blob(path) {
+  const headers = s_token ? {Authorization: 'Bearer ' + s_token} : {};
+  let r;
+  try {
+    r = await fetch(path, {headers});
+  } catch (e) {
+    return {ok: false, status: 0, code: 'OFFLINE', text: t('error.OFFLINE'), field: null};
+  }
+  if (r.ok) return {ok: true, status: r.status, blob: await r.blob()};
+  return normalize(r.status, await r.json().catch(() => ({error: 'HTTP ' + r.status})));
+}

@@ -13,8 +13,10 @@
 //   router.js    screens by location hash
 //   view_*.js, ad_form.js, take_order.js, trader.js   the trader's screens
 //   admin_*.js   the moderator console (admin REST API)
-// Later features plug in where their screens are: the order chat into view_order.js's
-// `panels` (the room's side column), the notification bell into #bell-slot (header).
+//   chat_panel.js, dispute_panel.js, review_panel.js   the order room's panels
+//   attachment.js  proof-of-payment files (upload, preview, download)
+//   notifications.js  the bell (#bell-slot in the header)
+//   reviews.js, view_trader.js   reviews, a trader's page
 import {t, statusLabel} from './strings.js';
 import {h, fill} from './dom.js';
 import * as api from './api.js';
@@ -33,6 +35,14 @@ import * as adminUsers from './admin_users.js';
 import * as adminPrices from './admin_prices.js';
 import * as adminMoney from './admin_money.js';
 import * as adminAudit from './admin_audit.js';
+import * as adminDisputes from './admin_disputes.js';
+import * as trader from './view_trader.js';
+import * as bell from './notifications.js';
+import {panel as chatPanel} from './chat_panel.js';
+import {panel as disputePanel} from './dispute_panel.js';
+import {panel as reviewPanel} from './review_panel.js';
+
+orderRoom.panels.push(disputePanel, reviewPanel, chatPanel);
 
 const TOKEN_KEY = 'p2p.token';
 const TOAST_MS = 8000;
@@ -47,14 +57,18 @@ const ROUTES = [
   {path: '/wallet', mount: wallet.mount, needs: 'trader', nav: 'nav.wallet'},
   {path: '/payments', mount: payments.mount, needs: 'trader', nav: 'nav.payments'},
   {path: '/profile', mount: profile.mount, needs: 'trader', nav: 'nav.profile'},
+  {path: '/trader/:id', mount: trader.mount, needs: 'trader', navAs: '/market'},
   {path: '/admin/users', mount: adminUsers.mountList, needs: 'admin', nav: 'nav.admin'},
   {path: '/admin/user/:id', mount: adminUsers.mountUser, needs: 'admin', navAs: '/admin/users'},
   {path: '/admin/prices', mount: adminPrices.mount, needs: 'admin', navAs: '/admin/users'},
   {path: '/admin/money', mount: adminMoney.mount, needs: 'admin', navAs: '/admin/users'},
   {path: '/admin/audit', mount: adminAudit.mount, needs: 'admin', navAs: '/admin/users'},
+  {path: '/admin/disputes', mount: adminDisputes.mountQueue, needs: 'admin', navAs: '/admin/users'},
+  {path: '/admin/dispute/:id', mount: adminDisputes.mountCase, needs: 'admin', navAs: '/admin/users'},
 ];
 
 const $ = (id) => document.getElementById(id);
+let s_bellCleanup = null;
 
 // ------------------------------------------------------------------ token
 
@@ -122,6 +136,8 @@ api.onUnauthorized(() => signOut(t('signin.expired')));
 function renderShell() {
   const s = store.session;
   const top = $('top');
+  if (s_bellCleanup) s_bellCleanup();
+  s_bellCleanup = null;
   top.replaceChildren();
   document.title = t('app.title');
   if (!s.token) {
@@ -138,11 +154,12 @@ function renderShell() {
     h('div', {class: 'me'},
       // the live connection is a trader's (it needs a profile); a moderator without one has none
       s.profile ? h('span', {id: 'conn', class: 'conn', role: 'status', dataset: {state: store.live.state}}, connText(store.live.state)) : null,
-      // notifications (the bell) mount here once the API serves them
+      // the bell, a trader's (notifications are per profile)
       h('span', {id: 'bell-slot'}),
       h('span', {id: 'who', class: 'who'}, t(s.isAdmin ? 'app.who_admin' : 'app.who', {name})),
       h('button', {type: 'button', class: 'link', id: 'signout', on: {click: () => signOut(t('signin.signed_out'))}},
         t('app.sign_out'))));
+  if (s.profile) s_bellCleanup = bell.mount($('bell-slot'));
   markNav();
   updateOpenCount();
 }

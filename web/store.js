@@ -1,7 +1,8 @@
 // store.js - what the signed-in session knows and shares between screens: who I am, the
 // connection, catalog data (assets, payment methods, prices), and the orders I am a
 // party to, kept current by `order.updated` pushes and refetched after a reconnect.
-// Screens listen on `bus` ('order', 'orders', 'resync', 'wallet') and fetch the rest.
+// Screens listen on `bus` ('order', 'orders', 'resync', 'wallet', 'push' for the other
+// pushes: chat.new_message, chat.read, notification.new) and fetch the rest.
 import {Live} from './live.js';
 import * as clock from './clock.js';
 
@@ -142,4 +143,6 @@ export async function resyncOrders() {
 live.addEventListener('push', (e) => {
   const msg = e.detail.msg;
   if (msg.type === 'order.updated' && msg.data && msg.data.order) putOrder(msg.data.order, true);
+  // chat.new_message, chat.read, notification.new: screens listen on 'push'
+  else if (msg.data) emit('push', msg);
 });

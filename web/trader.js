@@ -1,5 +1,6 @@
 // trader.js - a trader's public summary as every screen shows it: name, verified and
-// merchant badges, completed trades, completion rate and rating.
+// merchant badges, completed trades, completion rate and rating; the name links to
+// their page (view_trader.js) where asked.
 import {t} from './strings.js';
 import {h} from './dom.js';
 
@@ -19,8 +20,10 @@ export function stats(p) {
   return h('span', {class: 'stats'}, parts.join(' · '));
 }
 
-export function summary(p) {
+// opts.link: the name links to the trader's page (their reviews)
+export function summary(p, opts) {
+  const name = p.username || t('common.unnamed');
   return h('div', {class: 'trader'},
-    h('span', {class: 'name'}, p.username || t('common.unnamed')), ' ', badges(p),
+    opts && opts.link && p.id ? h('a', {class: 'name', href: '#/trader/' + p.id}, name) : h('span', {class: 'name'}, name), ' ', badges(p),
     h('br', {}), stats(p));
 }

@@ -133,7 +133,7 @@ export function mount(root, {query}) {
     const rows = ads.map((ad) => ({
       attrs: {dataset: {adId: String(ad.id)}},
       cells: [
-        trader.summary(ad.maker),
+        trader.summary(ad.maker, {link: true}),
         h('div', {class: 'price'}, h('strong', {}, ad.effective_price), ' ', ad.fiat,
           ad.price_type === 'floating' ? h('span', {class: 'sub'}, t('ad.floating_margin', {m: ad.margin_pct})) : null),
         h('div', {}, h('span', {class: 'sub'}, t('ad.available')), ' ', ad.remaining_amount, ' ', ad.asset, h('br', {}),

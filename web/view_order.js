@@ -3,8 +3,9 @@
 // the actions the order's `can` allows (mark paid, release after a confirmation step,
 // cancel). Live: every `order.updated` push re-renders it; a reconnect refetches it.
 //
-// `panels` is where later parts of the room plug in (the order chat): each entry is
-// {mount(container, order) -> {update(order), cleanup()}} and gets the side column.
+// `panels` are the other parts of the room (app.js fills it: the chat, the dispute, the
+// review): each is {name, column: 'main' | 'side', mount(container, order) ->
+// {update(order), cleanup()}} and gets a card in its column.
 import {t, statusLabel, byLabel, formatTime} from './strings.js';
 import {h, fill, defList, confirmDialog, setMessage, focusHeading} from './dom.js';
 import * as store from './store.js';
@@ -65,37 +66,37 @@ export function mount(root, {params}) {
 
     const side = h('aside', {class: 'side', 'aria-label': t('order.side')},
       h('div', {class: 'card'}, h('h2', {}, t(role === 'buyer' ? 'order.seller' : 'order.buyer')),
-        trader.summary(other)),
+        trader.summary(other, {link: true})),
       h('div', {class: 'card'}, h('h2', {}, t('order.timeline')), timeline));
 
+    const mainColumn = h('div', {class: 'main'},
+      statusLine, countdown,
+      defList([
+        [t(role === 'buyer' ? 'order.you_pay' : 'order.you_receive_fiat'), order.fiat_amount + ' ' + order.fiat, 'fiat_amount'],
+        [t('order.price'), order.price + ' ' + order.fiat, 'price'],
+        [t(role === 'buyer' ? 'order.you_receive' : 'order.you_sell'), order.crypto_amount + ' ' + order.asset, 'crypto_amount'],
+        [t('order.method'), order.payment_method.name],
+      ], 'facts amounts'),
+      details,
+      actions.childElementCount ? actions : null,
+      message);
     fill(section,
       h('div', {class: 'title-row'}, title, badge),
       h('p', {class: 'sub'}, t('order.reference', {ref: order.reference}), ' · ',
         h('time', {dateTime: order.created_at}, formatTime(order.created_at))),
-      h('div', {class: 'room'},
-        h('div', {class: 'main'},
-          statusLine, countdown,
-          defList([
-            [t(role === 'buyer' ? 'order.you_pay' : 'order.you_receive_fiat'), order.fiat_amount + ' ' + order.fiat, 'fiat_amount'],
-            [t('order.price'), order.price + ' ' + order.fiat, 'price'],
-            [t(role === 'buyer' ? 'order.you_receive' : 'order.you_sell'), order.crypto_amount + ' ' + order.asset, 'crypto_amount'],
-            [t('order.method'), order.payment_method.name],
-          ], 'facts amounts'),
-          details,
-          actions.childElementCount ? actions : null,
-          message),
-        side));
+      h('div', {class: 'room'}, mainColumn, side));
 
-    // the side column belongs to the panels too (chat): mount once, then update
+    // the panels (dispute, review: main column; chat: side) are mounted once and keep
+    // their nodes (and what is typed in them) across re-renders
     if (mountedPanels.length === 0 && panels.length) {
       mountedPanels = panels.map((p) => {
-        const box = h('div', {class: 'card panel-slot'});
-        side.append(box);
-        return {box, handle: p.mount(box, order)};
+        const box = h('div', {class: 'card panel-slot', dataset: {panel: p.name || ''}});
+        (p.column === 'main' ? mainColumn : side).append(box);
+        return {box, column: p.column, handle: p.mount(box, order)};
       });
     } else {
       for (const p of mountedPanels) {
-        side.append(p.box);
+        (p.column === 'main' ? mainColumn : side).append(p.box);
         if (p.handle && p.handle.update) p.handle.update(order);
       }
     }

@@ -1,10 +1,11 @@
-// view_profile.js - my profile (stats, contact fields, edit over REST) and the trader
-// search (profile.search over the WebSocket).
+// view_profile.js - my profile (stats, contact fields, edit over REST), the reviews
+// others left me, and the trader search (profile.search over the WebSocket).
 import {t, formatTime} from './strings.js';
 import {h, fill, field, defList, table, setMessage, showReplyError, focusHeading} from './dom.js';
 import {rest} from './api.js';
 import * as store from './store.js';
 import * as trader from './trader.js';
+import * as reviews from './reviews.js';
 
 const EDITABLE = ['username', 'email', 'phone_number', 'preferred_currency', 'auto_reply_message'];
 
@@ -26,6 +27,7 @@ export function mount(root, ctx) {
 
   root.append(h('section', {class: 'panel', 'aria-labelledby': 'profile-h'},
     h('h1', {id: 'profile-h'}, t('profile.title')), message, facts, form),
+  h('div', {class: 'panel'}, reviews.section(store.myProfileId(), {title: t('reviews.of_you')}).node),
   searchPanel(ctx));
   focusHeading(root);
 
@@ -96,7 +98,7 @@ function searchPanel() {
       return;
     }
     const rows = r.data.profiles.map((p) => ({cells: [
-      h('span', {}, p.username || t('common.unnamed'), ' ', trader.badges(p)),
+      h('span', {}, h('a', {href: '#/trader/' + p.id}, p.username || t('common.unnamed')), ' ', trader.badges(p)),
       String(p.total_trades), String(p.avg_rating),
     ]}));
     results.replaceChildren(rows.length ? table(t('search.caption'),

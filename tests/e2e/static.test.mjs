@@ -88,6 +88,14 @@ const DYNAMIC = {
   'profile.f_': ['username', 'email', 'phone_number', 'preferred_currency', 'auto_reply_message'],
   'admin.': ['verify_on', 'verify_off', 'merchant_on', 'merchant_off', 'verify_on_done', 'verify_off_done',
     'merchant_on_done', 'merchant_off_done'],
+  'admin.disputes_': ['open', 'resolved', 'all'],
+  'party.': ['buyer', 'seller', 'admin', 'system'],
+  'dispute.reason_': ['payment_not_received', 'paid_but_not_released', 'wrong_amount', 'fraud', 'other'],
+  'dispute.status_': ['open', 'resolved'],
+  'dispute.outcome_': ['release', 'refund'],
+  // notification kinds (TRADING.md "Notifications"), '.' as '_'
+  'notif.': ['order_created', 'order_paid', 'order_completed', 'order_cancelled', 'order_expired',
+    'dispute_opened', 'dispute_resolved', 'review_received', 'wallet_credited'],
 };
 
 test('strings: every key the code asks for exists', () => {
