@@ -97,13 +97,14 @@ export function mount(slot) {
   }
 
   // Escape or a click elsewhere closes the list
-  wrap.addEventListener('keydown', (e) => {
+  const onKey = (e) => {
     if (e.key === 'Escape' && open) {
       toggle(false);
       button.focus();
     }
-  });
+  };
   const onOutside = (e) => { if (open && !wrap.contains(e.target)) toggle(false); };
+  document.addEventListener('keydown', onKey);
   document.addEventListener('click', onOutside);
 
   const offPush = store.on('push', (msg) => {
@@ -121,5 +122,6 @@ export function mount(slot) {
     offPush();
     store.live.removeEventListener('ready', onReady);
     document.removeEventListener('click', onOutside);
+    document.removeEventListener('keydown', onKey);
   };
 }

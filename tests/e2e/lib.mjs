@@ -7,6 +7,7 @@ import {dirname, join as joinPath} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {randomBytes} from 'node:crypto';
 import net from 'node:net';
+import {deflateSync} from 'node:zlib';
 import {chromium} from 'playwright-core';
 
 export const BASE = (process.env.P2P_E2E_URL || '').replace(/\/$/, '');
@@ -171,4 +172,35 @@ export async function api(token, method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   return {status: r.status, body: await r.json()};
+}
+
+// A real PNG of w x h pixels in one colour (a proof-of-payment picture the browser can
+// decode), built with zlib and a CRC-32 of our own.
+export function pngImage(w, h, [r, g, b]) {
+  const crcTable = Array.from({length: 256}, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const byte of buf) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({length: w}, () => [r, g, b]).flat())]);
+  const pixels = deflateSync(Buffer.concat(Array.from({length: h}, () => row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
 }

@@ -4,8 +4,10 @@ Starts a stack (gateway, 2 profile workers, the admin and trade workers) with
 P2P_DEV_TOKENS=1 and P2P_WEB_DIR=<repo>/web, then runs the node:test suite in
 tests/e2e against it (playwright-core driving Debian's /usr/bin/chromium; no browser
 download): the client's static rules and money arithmetic, signing in and the
-profile, and a whole trade with a moderator, a seller and a buyer in three browser
-contexts (trade.test.mjs). The node side starts nothing; it reads P2P_E2E_URL.
+profile, a whole trade with a moderator, a seller and a buyer in three browser
+contexts (trade.test.mjs), and the chat with a proof-of-payment picture, live
+notifications, a dispute ruled from the moderator's case page and a review
+(dispute.test.mjs). The node side starts nothing; it reads P2P_E2E_URL.
 Screenshots of the main screens land in tests/e2e/artifacts/ (emptied first).
 
 Needs: chromium, node (>= 18) and npm (scripts/lib.sh installs them). `npm ci` runs here
@@ -75,6 +77,8 @@ def test_browser_client_end_to_end(make_stack):
     for name in ("market", "take-order", "order-room-buyer", "order-room-seller-paid",
                  "order-room-buyer-completed", "my-ads", "ad-form-error", "wallet",
                  "payment-accounts", "admin-users", "admin-prices", "admin-money", "admin-audit",
-                 "phone-market", "phone-order-room"):
+                 "phone-market", "phone-order-room",
+                 "notifications", "order-room-chat", "order-room-dispute", "admin-disputes",
+                 "admin-dispute-case", "order-room-review", "trader-reviews", "admin-user-reviews"):
         path = os.path.join(artifacts, name + ".png")
         assert os.path.isfile(path) and os.path.getsize(path) > 0, f"no screenshot {path}"
