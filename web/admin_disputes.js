@@ -189,6 +189,8 @@ export function mountCase(root, {params}) {
           h('section', {class: 'card'}, h('h2', {}, t('chat.title')),
             h('ol', {class: 'chat-log', 'aria-label': t('chat.log')}, c.messages.map((m) => messageItem(m, {mine: null, names}))),
             msgForm))));
+    const log = body.querySelector('.chat-log');
+    log.scrollTop = log.scrollHeight; // the newest lines first in view
   }
 
   async function load() {

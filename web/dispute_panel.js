@@ -130,7 +130,9 @@ export const panel = {
     }
 
     async function fetchDispute() {
-      shownStatus = order.dispute ? order.dispute.status : null;
+      const now = order.dispute ? order.dispute.status : null;
+      if (shownStatus && now !== shownStatus) setMessage(message, ''); // ruled: "evidence added" is old news
+      shownStatus = now;
       const r = await store.call('dispute.get', {order_id: id});
       if (!alive) return;
       if (r.ok) dispute = r.data.dispute;

@@ -13,8 +13,14 @@ const PAGE = 20;
 // API's own title when the kind is one we do not know.
 export function title(n) {
   const d = n.data || {};
-  return t('notif.' + n.kind.replace('.', '_'), {ref: d.reference || d.order_id || '', rating: d.rating || '',
-    amount: d.amount || '', asset: d.asset || ''}, n.title);
+  const key = 'notif.' + n.kind.replace('.', '_');
+  // a kind whose data lacks what our text needs (dispute.resolved names no reference)
+  const needs = {ref: d.reference, rating: d.rating, amount: d.amount, asset: d.asset};
+  const text = t(key, {}, null);
+  if (text === null || Object.entries(needs).some(([k, v]) => text.includes('{' + k + '}') && (v === undefined || v === null))) {
+    return n.title;
+  }
+  return t(key, needs);
 }
 
 export function mount(slot) {
@@ -26,7 +32,7 @@ export function mount(slot) {
 
   const count = h('span', {class: 'count', hidden: true});
   const button = h('button', {type: 'button', class: 'bell', 'aria-expanded': 'false', 'aria-controls': panelId,
-    on: {click: () => toggle()}}, h('span', {'aria-hidden': 'true'}, '🔔'), ' ', h('span', {class: 'label'}, t('notif.title')), ' ', count);
+    on: {click: () => toggle()}}, h('span', {class: 'label'}, t('notif.title')), ' ', count);
   const list = h('ol', {class: 'notif-list'});
   const more = h('button', {type: 'button', class: 'link', hidden: true, on: {click: loadOlder}}, t('common.more'));
   const allRead = h('button', {type: 'button', class: 'secondary small', on: {click: () => markRead({all: true})}}, t('notif.all_read'));
