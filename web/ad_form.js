@@ -179,6 +179,13 @@ export function mount(root, {params}) {
       updatePrice();
       updateHold();
     });
+    // the currency is typed (a datalist): its label and preview follow each keystroke,
+    // not only the change on blur
+    form.addEventListener('input', (e) => {
+      if (e.target.name !== 'fiat') return;
+      form.querySelector('[data-for="price"] label').textContent = t('adform.price', {fiat: fiat() || t('adform.fiat_short')});
+      updatePrice();
+    });
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       send(form);

@@ -56,6 +56,12 @@ test('a trade from the order book to release, live on both screens, through a dr
       await page.getByLabel('Price', {exact: true}).fill('129.00');
       await page.getByRole('button', {name: 'Set price'}).click();
       await page.getByText('USDT/KES is now 129.00').waitFor();
+      // a second pair, so the ad form's default currency is not always the one typed
+      // (its price label must follow the typing, not only the change on blur)
+      await page.getByLabel('Fiat').fill('EUR');
+      await page.getByLabel('Price', {exact: true}).fill('0.93');
+      await page.getByRole('button', {name: 'Set price'}).click();
+      await page.getByText('USDT/EUR is now 0.93').waitFor();
       await labelled(admin, 'prices');
       await shot(page, 'admin-prices');
     });
