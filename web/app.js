@@ -1,343 +1,284 @@
-// app.js - the P2P browser client: sign in with a token, create/see/edit the profile
-// over REST, connect the WebSocket, search traders. Plain JS, no build step.
-'use strict';
+// app.js - the P2P trading client's entry point: sign-in, the header (navigation, the
+// live connection's state, my open orders), the screens by route, toasts for what
+// pushes bring, and the resync after every reconnect. Plain ES modules, no build step.
+//
+// The modules (flat: the gateway serves web/<file> only):
+//   strings.js   every user-visible string, plural forms, status labels, dates
+//   dom.js       h() and friends: elements from data, never HTML; fields, dialogs, tables
+//   money.js     exact decimal previews (BigInt) with the API's rounding
+//   clock.js     the server's clock, learnt from fresh timestamps, for countdowns
+//   api.js       REST, and the one reply shape (code, text, field) REST and WS share
+//   live.js      the WebSocket: request/reply by request_id, pushes, reconnect + back-off
+//   store.js     the session, catalog caches, my orders (kept by pushes, resynced)
+//   router.js    screens by location hash
+//   view_*.js, ad_form.js, take_order.js, trader.js   the trader's screens
+//   admin_*.js   the moderator console (admin REST API)
+//   chat_panel.js, dispute_panel.js, review_panel.js   the order room's panels
+//   attachment.js  proof-of-payment files (upload, preview, download)
+//   notifications.js  the bell (#bell-slot in the header)
+//   reviews.js, view_trader.js   reviews, a trader's page
+import {t, statusLabel} from './strings.js';
+import {h, fill} from './dom.js';
+import * as api from './api.js';
+import * as store from './store.js';
+import * as router from './router.js';
+import {mountSignIn, mountJoin} from './view_signin.js';
+import * as market from './view_market.js';
+import * as orderRoom from './view_order.js';
+import * as orders from './view_orders.js';
+import * as myAds from './view_my_ads.js';
+import * as adForm from './ad_form.js';
+import * as wallet from './view_wallet.js';
+import * as payments from './view_payments.js';
+import * as profile from './view_profile.js';
+import * as adminUsers from './admin_users.js';
+import * as adminPrices from './admin_prices.js';
+import * as adminMoney from './admin_money.js';
+import * as adminAudit from './admin_audit.js';
+import * as adminDisputes from './admin_disputes.js';
+import * as trader from './view_trader.js';
+import * as bell from './notifications.js';
+import {panel as chatPanel} from './chat_panel.js';
+import {panel as disputePanel} from './dispute_panel.js';
+import {panel as reviewPanel} from './review_panel.js';
+
+orderRoom.panels.push(disputePanel, reviewPanel, chatPanel);
+
+const TOKEN_KEY = 'p2p.token';
+const TOAST_MS = 8000;
+
+const ROUTES = [
+  {path: '/market', mount: market.mount, needs: 'trader', nav: 'nav.market'},
+  {path: '/orders', mount: orders.mount, needs: 'trader', nav: 'nav.orders'},
+  {path: '/order/:id', mount: orderRoom.mount, needs: 'trader', navAs: '/orders'},
+  {path: '/ads', mount: myAds.mount, needs: 'trader', nav: 'nav.my_ads'},
+  {path: '/ads/new', mount: adForm.mount, needs: 'trader', navAs: '/ads'},
+  {path: '/ads/:id/edit', mount: adForm.mount, needs: 'trader', navAs: '/ads'},
+  {path: '/wallet', mount: wallet.mount, needs: 'trader', nav: 'nav.wallet'},
+  {path: '/payments', mount: payments.mount, needs: 'trader', nav: 'nav.payments'},
+  {path: '/profile', mount: profile.mount, needs: 'trader', nav: 'nav.profile'},
+  {path: '/trader/:id', mount: trader.mount, needs: 'trader', navAs: '/market'},
+  {path: '/admin/users', mount: adminUsers.mountList, needs: 'admin', nav: 'nav.admin'},
+  {path: '/admin/user/:id', mount: adminUsers.mountUser, needs: 'admin', navAs: '/admin/users'},
+  {path: '/admin/prices', mount: adminPrices.mount, needs: 'admin', navAs: '/admin/users'},
+  {path: '/admin/money', mount: adminMoney.mount, needs: 'admin', navAs: '/admin/users'},
+  {path: '/admin/audit', mount: adminAudit.mount, needs: 'admin', navAs: '/admin/users'},
+  {path: '/admin/disputes', mount: adminDisputes.mountQueue, needs: 'admin', navAs: '/admin/users'},
+  {path: '/admin/dispute/:id', mount: adminDisputes.mountCase, needs: 'admin', navAs: '/admin/users'},
+];
 
 const $ = (id) => document.getElementById(id);
-const TOKEN_KEY = 'p2p.token';
-const REPLY_TIMEOUT_MS = 10000;
-const RECONNECT_MAX_MS = 30000;
-
-const state = {
-  token: sessionStorage.getItem(TOKEN_KEY) || '',
-  profile: null,
-  ws: null,
-  wantConnected: false, // the user asked for a connection; reconnect when it drops
-  retryMs: 1000,
-  retryTimer: null,
-  pending: new Map(),   // request_id -> {resolve, reject, timer}
-  seq: 0,
-};
-
-function notice(text, isError) {
-  const el = $('notice');
-  el.textContent = text || '';
-  el.className = isError ? 'error' : '';
-}
+let s_bellCleanup = null;
 
 // ------------------------------------------------------------------ token
 
-function tokenUser(token) {
+function claims(token) {
   try {
     const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(part));
-    return claims.user_id || claims.sub || '?';
+    const c = JSON.parse(atob(part));
+    return c && typeof c === 'object' && (c.user_id || c.sub) ? c : null;
   } catch (e) {
     return null;
   }
 }
 
 async function signIn(token) {
-  token = token.trim();
-  if (!tokenUser(token)) {
-    notice('That does not look like a JWT (header.claims.signature).', true);
-    return;
+  const c = claims(token || '');
+  if (!c) return {ok: false, text: t('signin.not_jwt')};
+  const s = store.session;
+  s.token = token;
+  s.userId = String(c.user_id || c.sub);
+  s.isAdmin = c.role === 'admin';
+  api.setToken(token);
+  const r = await loadProfile();
+  if (!r.ok) {
+    api.setToken('');
+    s.token = '';
+    return r;
   }
-  state.token = token;
   sessionStorage.setItem(TOKEN_KEY, token);
-  $('who').textContent = 'Signed in as ' + tokenUser(token);
-  $('signin').hidden = true;
-  $('account').hidden = false;
-  await loadProfile();
+  renderShell();
+  if (s.profile) store.live.start(token);
+  if (!location.hash && s.isAdmin && !s.profile) router.go('/admin/users');
+  else router.render();
+  return {ok: true};
 }
 
-function signOut() {
-  disconnect();
-  state.token = '';
-  state.profile = null;
-  sessionStorage.removeItem(TOKEN_KEY);
-  $('who').textContent = 'Not signed in';
-  $('signin').hidden = false;
-  $('account').hidden = true;
-  $('live').hidden = true;
-  notice('Signed out.');
-}
-
-async function mintDevToken(userId) {
-  const r = await fetch('/dev/token', {
-    method: 'POST',
-    headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({user_id: userId}),
-  });
-  if (r.status === 404) {
-    notice('Development tokens are off on this gateway (start it with P2P_DEV_TOKENS=1), ' +
-           'or this browser is not on the gateway\'s own host (they are served to localhost ' +
-           'only); paste a token instead.', true);
-    return;
-  }
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok || !body.success) {
-    notice('Could not mint a token: ' + (body.error || r.status), true);
-    return;
-  }
-  await signIn(body.data.token);
-}
-
-// ------------------------------------------------------------------ REST
-
-async function api(method, path, data) {
-  const opts = {method, headers: {Authorization: 'Bearer ' + state.token}};
-  if (data !== undefined) {
-    opts.headers['Content-Type'] = 'application/json';
-    opts.body = JSON.stringify(data);
-  }
-  const r = await fetch(path, opts);
-  const body = await r.json().catch(() => ({success: false, error: 'HTTP ' + r.status}));
-  if (r.status === 401) {
-    signOut();
-    notice('The token was refused (expired or not signed with this server\'s key).', true);
-  }
-  return {status: r.status, body};
-}
-
+// /profile/check then the profile itself; a missing profile is not an error (join).
 async function loadProfile() {
-  const {status, body} = await api('GET', '/api/p2p/profile/check');
-  if (status !== 200 || !body.success) {
-    if (status !== 401) notice('Could not check your profile: ' + (body.error || status), true);
+  const check = await api.rest('GET', '/api/p2p/profile/check', undefined, {noHook: true});
+  if (check.status === 401) return {ok: false, text: t('signin.refused')};
+  if (!check.ok) return check;
+  store.session.profile = null;
+  if (!check.data.exists) return {ok: true};
+  const me = await api.rest('GET', '/api/p2p/profile');
+  if (!me.ok) return me;
+  store.session.profile = me.data.profile;
+  return {ok: true};
+}
+
+function signOut(text) {
+  store.live.stop();
+  store.reset();
+  store.session.token = '';
+  store.session.isAdmin = false;
+  api.setToken('');
+  sessionStorage.removeItem(TOKEN_KEY);
+  renderShell();
+  router.render();
+  if (text) toast(text, null, true);
+}
+
+api.onUnauthorized(() => signOut(t('signin.expired')));
+
+// ------------------------------------------------------------------ shell
+
+function renderShell() {
+  const s = store.session;
+  const top = $('top');
+  if (s_bellCleanup) s_bellCleanup();
+  s_bellCleanup = null;
+  top.replaceChildren();
+  document.title = t('app.title');
+  if (!s.token) {
+    top.append(h('span', {class: 'brand'}, t('app.brand')));
     return;
   }
-  if (!body.data.exists) {
-    state.profile = null;
-    $('create-form').hidden = false;
-    $('profile-view').hidden = true;
-    $('live').hidden = true;
-    notice(body.data.message || 'You have not joined P2P trading yet.');
-    return;
-  }
-  const me = await api('GET', '/api/p2p/profile');
-  if (me.status === 200 && me.body.success) showProfile(me.body.data.profile);
-  else notice('Could not load your profile: ' + (me.body.error || me.status), true);
+  const links = ROUTES.filter((r) => r.nav && (r.needs !== 'admin' || s.isAdmin)).map((r) =>
+    h('a', {href: '#' + r.path, dataset: {path: r.path}}, t(r.nav),
+      r.path === '/orders' ? h('span', {class: 'count', id: 'open-count', hidden: true}) : null));
+  const name = s.profile ? (s.profile.username || s.userId) : s.userId;
+  top.append(
+    h('a', {class: 'brand', href: '#/market'}, t('app.brand')),
+    h('nav', {class: 'main-nav', 'aria-label': t('nav.label')}, links),
+    h('div', {class: 'me'},
+      // the live connection is a trader's (it needs a profile); a moderator without one has none
+      s.profile ? h('span', {id: 'conn', class: 'conn', role: 'status', dataset: {state: store.live.state}}, connText(store.live.state)) : null,
+      // the bell, a trader's (notifications are per profile)
+      h('span', {id: 'bell-slot'}),
+      h('span', {id: 'who', class: 'who'}, t(s.isAdmin ? 'app.who_admin' : 'app.who', {name})),
+      h('button', {type: 'button', class: 'link', id: 'signout', on: {click: () => signOut(t('signin.signed_out'))}},
+        t('app.sign_out'))));
+  if (s.profile) s_bellCleanup = bell.mount($('bell-slot'));
+  markNav();
+  updateOpenCount();
 }
 
-const SHOWN_FIELDS = [
-  ['username', 'Username'], ['user_id', 'User id'], ['email', 'Email'],
-  ['phone_number', 'Phone number'], ['preferred_currency', 'Preferred currency'],
-  ['auto_reply_message', 'Auto-reply message'], ['total_trades', 'Trades'],
-  ['completed_trades', 'Completed'], ['avg_rating', 'Rating'], ['is_verified', 'Verified'],
-  ['is_merchant', 'Merchant'], ['is_suspended', 'Suspended'], ['has_consent', 'Consent given'],
-  ['joined_at', 'Joined'],
-];
-
-function showValue(v) {
-  if (v === null || v === undefined || v === '') return '—';
-  if (v === true) return 'yes';
-  if (v === false) return 'no';
-  return String(v);
-}
-
-function showProfile(profile) {
-  state.profile = profile;
-  $('create-form').hidden = true;
-  $('profile-view').hidden = false;
-  $('live').hidden = false;
-  const dl = $('profile-fields');
-  dl.replaceChildren();
-  for (const [key, label] of SHOWN_FIELDS) {
-    const dt = document.createElement('dt');
-    dt.textContent = label;
-    const dd = document.createElement('dd');
-    dd.textContent = showValue(profile[key]);
-    dd.dataset.field = key;
-    dl.append(dt, dd);
-  }
-  $('edit-username').value = profile.username || '';
-  $('edit-email').value = profile.email || '';
-  $('edit-phone').value = profile.phone_number || '';
-  $('edit-currency').value = profile.preferred_currency || '';
-  $('edit-auto-reply').value = profile.auto_reply_message || '';
-}
-
-async function createProfile() {
-  if (!$('consent').checked) {
-    notice('Tick the box to accept the terms and conditions first.', true);
-    return;
-  }
-  const data = {has_consent: true};
-  const username = $('create-username').value.trim();
-  if (username) data.username = username;
-  const {status, body} = await api('POST', '/api/p2p/profile/create', data);
-  if (status === 201 && body.success) {
-    showProfile(body.data.profile);
-    notice(body.message || 'Profile created.');
-  } else if (status !== 401) {
-    notice('Could not create the profile: ' + (body.error || status), true);
+function markNav() {
+  const {path} = router.current();
+  const route = ROUTES.find((r) => new RegExp('^' + r.path.replace(/:([a-z]+)/g, '[^/]+') + '$').test(path));
+  const active = route ? (route.navAs || route.path) : '';
+  for (const a of document.querySelectorAll('.main-nav a')) {
+    if (a.dataset.path === active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
   }
 }
 
-async function saveProfile() {
-  // Only what changed; an emptied optional field is sent as "" (clears it).
-  const fields = {
-    username: $('edit-username').value.trim(),
-    email: $('edit-email').value.trim(),
-    phone_number: $('edit-phone').value.trim(),
-    preferred_currency: $('edit-currency').value.trim(),
-    auto_reply_message: $('edit-auto-reply').value,
-  };
-  const data = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== (state.profile[key] || '') && !(key === 'username' && value === '')) data[key] = value;
+function connText(state, detail) {
+  if (state === 'retrying' && detail && detail.waitMs) return t('conn.retrying', {s: Math.ceil(detail.waitMs / 1000)});
+  return t('conn.' + state);
+}
+
+function updateOpenCount() {
+  const el = $('open-count');
+  if (!el) return;
+  const n = store.openOrders().length;
+  el.textContent = String(n);
+  el.hidden = n === 0;
+  el.setAttribute('aria-label', t('nav.open_count', {n}));
+}
+
+// ------------------------------------------------------------------ toasts and banner
+
+function toast(text, action, isError) {
+  const box = $('toasts');
+  const item = h('div', {class: 'toast' + (isError ? ' error' : '')},
+    h('p', {}, text),
+    action ? h('a', {href: action.href, class: 'button small', on: {click: () => item.remove()}}, action.label) : null,
+    h('button', {type: 'button', class: 'link', 'aria-label': t('common.dismiss'), on: {click: () => item.remove()}}, '×'));
+  box.append(item);
+  setTimeout(() => item.remove(), TOAST_MS);
+}
+
+function banner(text, action) {
+  const el = $('banner');
+  el.hidden = !text;
+  fill(el, text ? h('p', {}, text) : null, text ? action : null);
+}
+
+// ------------------------------------------------------------------ live
+
+store.live.addEventListener('state', (e) => {
+  const {state} = e.detail;
+  const el = $('conn');
+  if (el) {
+    el.dataset.state = state;
+    el.textContent = connText(state, e.detail);
   }
-  if (Object.keys(data).length === 0) {
-    notice('Nothing changed.');
-    return;
+  // a socket that keeps failing may be a token that expired: REST says so (401 -> signed out)
+  if (state === 'retrying' && e.detail.attempt >= 2) api.rest('GET', '/api/p2p/profile/check');
+});
+
+store.live.addEventListener('ready', async (e) => {
+  banner('');
+  store.session.suspended = null;
+  await store.resyncOrders();
+  store.emit('resync', {reconnected: e.detail.reconnected});
+  if (e.detail.reconnected) toast(t('conn.back'));
+});
+
+store.live.addEventListener('refused', (e) => {
+  const msg = e.detail.msg;
+  if (msg.error === 'ACCOUNT_SUSPENDED') {
+    store.session.suspended = msg;
+    const until = msg.suspended_until || (msg.data && msg.data.suspended_until);
+    banner(t(until ? 'suspended.until' : 'suspended.text', {reason: msg.reason || (msg.data && msg.data.reason) || msg.message || '', until: until || ''}),
+      h('button', {type: 'button', class: 'secondary small', on: {click: () => store.live.start(store.session.token)}}, t('suspended.retry')));
+  } else {
+    banner(msg.message || msg.error);
   }
-  const {status, body} = await api('PUT', '/api/p2p/profile', data);
-  if (status === 200 && body.success) {
-    showProfile(body.data.profile);
-    notice(body.message || 'Profile updated.');
-  } else if (status !== 401) {
-    notice('Could not save: ' + (body.error || status), true);
+});
+
+// An order that changed by someone else's hand (or the system's) gets a toast unless
+// its room is on screen; my open-order count follows every change.
+store.on('order', ({order, previous, pushed}) => {
+  updateOpenCount();
+  if (!pushed) return;
+  if (previous && previous.status === order.status) return;
+  const role = store.myRole(order);
+  const last = (order.events || [])[order.events.length - 1];
+  if (last && last.by === role) return;
+  const {path} = router.current();
+  if (path === '/order/' + order.id) return;
+  const text = !previous && order.status === 'PENDING_PAYMENT'
+    ? t(role === 'seller' ? 'toast.new_order_sell' : 'toast.new_order_buy', {ref: order.reference,
+      user: (role === 'seller' ? order.buyer : order.seller).username || '', crypto: order.crypto_amount, asset: order.asset})
+    : t('toast.order_status', {ref: order.reference, status: statusLabel(order.status)});
+  toast(text, {href: '#/order/' + order.id, label: t('toast.open')});
+});
+store.on('orders', updateOpenCount);
+document.addEventListener('p2p:route', markNav);
+document.addEventListener('p2p:profile', renderShell);
+
+// ------------------------------------------------------------------ routes
+
+function guard(route) {
+  const s = store.session;
+  if (!s.token) return (root) => mountSignIn(root, {signIn});
+  if (route.needs === 'admin' && !s.isAdmin) return (root) => root.append(h('p', {class: 'panel'}, t('admin.not_allowed')));
+  if (route.needs === 'trader' && !s.profile) {
+    return (root) => mountJoin(root, {joined: (p, message) => {
+      s.profile = p;
+      renderShell();
+      store.live.start(s.token);
+      toast(message || t('join.done'));
+      router.render();
+    }});
   }
+  return null;
 }
 
-// ------------------------------------------------------------------ WebSocket
-
-function setWsState(name, text) {
-  const el = $('ws-state');
-  el.dataset.state = name;
-  el.textContent = text || name;
-}
-
-function wsUrl() {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return scheme + '//' + location.host + '/api/p2p/ws?token=' + encodeURIComponent(state.token);
-}
-
-function connect() {
-  state.wantConnected = true;
-  clearTimeout(state.retryTimer);
-  if (state.ws && state.ws.readyState <= WebSocket.OPEN) return;
-  setWsState('connecting');
-  const ws = new WebSocket(wsUrl());
-  state.ws = ws;
-  let refused = false;
-  ws.onmessage = (event) => {
-    let msg;
-    try {
-      msg = JSON.parse(event.data);
-    } catch (e) {
-      return;
-    }
-    if (msg.type === 'connected') {
-      state.retryMs = 1000;
-      setWsState('connected', 'connected as ' + (msg.data && msg.data.username || msg.data.user_id));
-    } else if (msg.type === 'connection_error' || msg.type === 'account_suspended') {
-      refused = true; // retrying cannot help until the user acts
-      state.wantConnected = false;
-      setWsState('error', 'error: ' + msg.error);
-      notice(msg.message || msg.error, true);
-    } else if (msg.request_id && state.pending.has(msg.request_id)) {
-      const p = state.pending.get(msg.request_id);
-      state.pending.delete(msg.request_id);
-      clearTimeout(p.timer);
-      p.resolve(msg);
-    }
-  };
-  ws.onclose = (event) => {
-    if (state.ws !== ws) return;
-    state.ws = null;
-    for (const [id, p] of state.pending) {
-      clearTimeout(p.timer);
-      p.reject(new Error('connection closed'));
-      state.pending.delete(id);
-    }
-    if (refused) return;
-    if (state.wantConnected) {
-      const wait = state.retryMs;
-      state.retryMs = Math.min(state.retryMs * 2, RECONNECT_MAX_MS);
-      setWsState('closed', 'closed (code ' + event.code + '), reconnecting in ' +
-                 Math.round(wait / 1000) + ' s');
-      state.retryTimer = setTimeout(connect, wait);
-    } else {
-      setWsState('closed');
-    }
-  };
-}
-
-function disconnect() {
-  state.wantConnected = false;
-  clearTimeout(state.retryTimer);
-  if (state.ws) state.ws.close(1000, 'bye');
-  else setWsState('closed');
-}
-
-// Send {type, data, request_id} and resolve with the reply carrying the same request_id.
-function request(type, data) {
-  return new Promise((resolve, reject) => {
-    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
-      reject(new Error('not connected'));
-      return;
-    }
-    const id = 'web-' + Date.now().toString(36) + '-' + (++state.seq);
-    const timer = setTimeout(() => {
-      state.pending.delete(id);
-      reject(new Error('no reply within ' + REPLY_TIMEOUT_MS / 1000 + ' s'));
-    }, REPLY_TIMEOUT_MS);
-    state.pending.set(id, {resolve, reject, timer});
-    state.ws.send(JSON.stringify({type, data, request_id: id}));
-  });
-}
-
-async function search() {
-  const data = {limit: 20};
-  const text = $('search-text').value.trim();
-  if (text) data.search = text;
-  if ($('search-verified').checked) data.is_verified = true;
-  const rating = $('search-rating').value;
-  if (rating !== '') data.min_rating = Number(rating);
-  $('search-summary').textContent = 'Searching…';
-  let reply;
-  try {
-    reply = await request('profile.search', data);
-  } catch (e) {
-    $('search-summary').textContent = 'Search failed: ' + e.message + '. Connect first.';
-    return;
-  }
-  if (!reply.success) {
-    $('search-summary').textContent = 'Search failed: ' + reply.error;
-    return;
-  }
-  const rows = reply.data.profiles.map((p) => {
-    const tr = document.createElement('tr');
-    for (const v of [p.username || '(no username)', p.total_trades, p.avg_rating,
-                     p.is_verified, p.is_merchant]) {
-      const td = document.createElement('td');
-      td.textContent = showValue(v);
-      tr.append(td);
-    }
-    return tr;
-  });
-  $('search-results').tBodies[0].replaceChildren(...rows);
-  $('search-results').hidden = rows.length === 0;
-  $('search-summary').textContent = reply.data.total === 1 ? '1 trader found'
-    : reply.data.total + ' traders found';
-}
-
-// ------------------------------------------------------------------ wiring
-
-function onSubmit(id, fn) {
-  $(id).addEventListener('submit', (event) => {
-    event.preventDefault();
-    fn().catch((e) => notice(e.message, true));
-  });
-}
-
-onSubmit('token-form', () => signIn($('token').value));
-onSubmit('dev-form', () => mintDevToken($('dev-user').value.trim()));
-onSubmit('create-form', createProfile);
-onSubmit('edit-form', saveProfile);
-onSubmit('search-form', search);
-$('signout').addEventListener('click', signOut);
-$('ws-connect').addEventListener('click', connect);
-$('ws-disconnect').addEventListener('click', disconnect);
-
-if (state.token) signIn(state.token).catch((e) => notice(e.message, true));
+renderShell();
+router.start($('view'), ROUTES, guard);
+const saved = sessionStorage.getItem(TOKEN_KEY);
+if (saved) signIn(saved).then((r) => { if (!r.ok) signOut(r.text); });
