@@ -262,16 +262,28 @@ s_write_next(load_t *self, conn_t *c)
     return 0;
 }
 
-/*  The message number after prefix in text, or -1. */
+/*  The number at the start of the string value of "key" in a JSON text
+    (after the value's prefix, e.g. "bench "), or -1. PostgreSQL's json
+    output puts spaces around the colon, the gateway's does not: both pass. */
 static int64_t
-s_number_after(const char *text, const char *prefix)
+s_number_in(const char *text, const char *key, const char *prefix)
 {
-    const char *at = strstr(text, prefix);
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"%s\"", key);
+    const char *at = strstr(text, quoted);
     if (!at)
         return -1;
+    at += strlen(quoted);
+    at += strspn(at, " \t\r\n");
+    if (*at++ != ':')
+        return -1;
+    at += strspn(at, " \t\r\n");
+    if (*at++ != '"' || strncmp(at, prefix, strlen(prefix)) != 0)
+        return -1;
+    at += strlen(prefix);
     char *end = NULL;
-    unsigned long long v = strtoull(at + strlen(prefix), &end, 10);
-    if (end == at + strlen(prefix))
+    unsigned long long v = strtoull(at, &end, 10);
+    if (end == at || *end != '"')
         return -1;
     return (int64_t) v;
 }
@@ -279,7 +291,7 @@ s_number_after(const char *text, const char *prefix)
 static void
 s_on_push(load_t *self, conn_t *c, const char *text, uint64_t now)
 {
-    int64_t k = s_number_after(text, "\"text\":\"" CHAT_TEXT_PREFIX);
+    int64_t k = s_number_in(text, "text", CHAT_TEXT_PREFIX);
     if (k < 0 || k >= (int64_t) self->nmsgs || !self->msgs[k].sent_ns) {
         self->other_frames++; /* not one of ours (a system message would land here) */
         return;
@@ -312,7 +324,7 @@ s_on_push(load_t *self, conn_t *c, const char *text, uint64_t now)
 static void
 s_on_reply(load_t *self, const char *text, uint64_t now)
 {
-    int64_t k = s_number_after(text, "\"request_id\":\"");
+    int64_t k = s_number_in(text, "request_id", "");
     if (k < 0 || k >= (int64_t) self->nmsgs || !self->msgs[k].sent_ns || self->msgs[k].replied) {
         self->other_frames++;
         return;
