@@ -40,13 +40,15 @@ def read_kv(path):
 
 
 def statements(path):
-    calls = 0
+    """pg_stat_statements rows since the window's reset: [(calls, query)], most called first."""
+    rows = []
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 if "|" in line and "pg_stat_statements" not in line:
-                    calls += int(line.split("|", 1)[0])
-    return calls
+                    calls, query = line.rstrip("\n").split("|", 1)
+                    rows.append((int(calls), query))
+    return sorted(rows, reverse=True)
 
 
 def phase(out, name, raw, cpu_before, cpu_after, stmts, *extra):
@@ -86,8 +88,10 @@ def phase(out, name, raw, cpu_before, cpu_after, stmts, *extra):
     res["cpu"] = cpu
     res["seconds"] = seconds
     res["msgs_per_s"] = rate
-    calls = statements(stmts)
+    rows = statements(stmts)
+    calls = sum(c for c, _ in rows)
     res["pg_statements_per_msg"] = calls / per if per else 0.0
+    res["pg_top"] = [{"per_msg": round(c / per, 2) if per else 0.0, "query": q[:160]} for c, q in rows[:10]]
     with open(os.path.join(out, "chat-%s.json" % name), "w") as f:
         json.dump(res, f, indent=1)
 
