@@ -102,6 +102,7 @@ typedef struct {
     uint64_t start_ns, measure_ns, end_ns; /* the same, monotonic */
     /* counts */
     uint64_t written, replied_ok, errors, not_sent, delivered, echoed, duplicates, misrouted, other_frames;
+    uint64_t awaiting; /* accepted, not yet pushed to the other party */
     load_hist_t push_hist, reply_hist, lag_hist;
     uint64_t measured;
     double cpu_at_measure_s, cpu_at_end_s;
@@ -315,6 +316,7 @@ s_on_push(load_t *self, conn_t *c, const char *text, uint64_t now)
     }
     m->delivered = true;
     self->delivered++;
+    self->awaiting -= m->accepted;
     if (m->due_ns >= self->measure_ns && m->due_ns < self->end_ns) {
         self->measured++;
         load_hist_add(&self->push_hist, now - m->sent_ns);
@@ -334,6 +336,7 @@ s_on_reply(load_t *self, const char *text, uint64_t now)
     if (strstr(text, "\"success\":true")) {
         m->accepted = true;
         self->replied_ok++;
+        self->awaiting += !m->delivered;
         if (m->due_ns >= self->measure_ns && m->due_ns < self->end_ns)
             load_hist_add(&self->reply_hist, now - m->sent_ns);
     }
@@ -507,8 +510,11 @@ s_on_tick(lws_sorted_usec_list_t *sul)
             self->drain_until_ms = s_wall_ms() + self->drain_ms;
         }
         if (self->cpu_end_taken) {
-            bool done = self->delivered + self->errors + self->not_sent >= self->nmsgs
-                        && self->replied_ok + self->errors + self->not_sent >= self->nmsgs;
+            /* every message written or given up, every write answered, every
+               accepted message pushed (an error reply's push may still come:
+               it is not waited for) */
+            bool done = self->written + self->not_sent >= self->nmsgs
+                        && self->replied_ok + self->errors >= self->written && self->awaiting == 0;
             if (done || s_wall_ms() >= self->drain_until_ms)
                 s_stop = 1;
         }
