@@ -26,17 +26,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <jwt.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include "load_hist.h"
+#include "load_util.h"
 
 #define CHAT_QUEUE_CAP 64 /* messages due on one session, not yet written */
 #define CHAT_TEXT_PREFIX "bench "
@@ -122,48 +120,6 @@ s_on_signal(int sig)
     s_stop = 1;
 }
 
-static uint64_t
-s_mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-static int64_t
-s_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double
-s_cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6 + (double) ru.ru_stime.tv_sec
-           + (double) ru.ru_stime.tv_usec / 1e6;
-}
-
-/*  A HS256 token for user_id (caller frees), or NULL. */
-static char *
-s_mint(const char *secret, const char *user_id)
-{
-    jwt_t *jwt = NULL;
-    char *out = NULL;
-    if (jwt_new(&jwt) != 0)
-        return NULL;
-    time_t now = time(NULL);
-    if (jwt_add_grant(jwt, "user_id", user_id) == 0 && jwt_add_grant(jwt, "sub", user_id) == 0
-        && jwt_add_grant_int(jwt, "iat", now) == 0 && jwt_add_grant_int(jwt, "exp", now + 24 * 3600) == 0
-        && jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *) secret, (int) strlen(secret)) == 0)
-        out = jwt_encode_str(jwt);
-    jwt_free(jwt);
-    return out;
-}
-
 /*  The other party's session of conn i. */
 static int
 s_peer(int i)
@@ -177,7 +133,7 @@ s_start_one(load_t *self, conn_t *c)
     const pair_t *p = &self->pairs[c->index / 2];
     bool on_b = c->index % 2;
     char path[1024], iface[32];
-    char *token = s_mint(self->secret, on_b ? p->seller : p->buyer);
+    char *token = load_util_mint(self->secret, on_b ? p->seller : p->buyer);
     if (!token) {
         c->state = C_FAILED;
         self->failed++;
@@ -252,7 +208,7 @@ s_write_next(load_t *self, conn_t *c)
                      "{\"type\":\"chat.send_message\",\"request_id\":\"%" PRIu32
                      "\",\"data\":{\"order_id\":%" PRId64 ",\"text\":\"" CHAT_TEXT_PREFIX "%" PRIu32 "\"}}",
                      k, self->pairs[c->index / 2].order_id, k);
-    m->sent_ns = s_mono_ns();
+    m->sent_ns = load_util_mono_ns();
     if (m->due_ns >= self->measure_ns)
         load_hist_add(&self->lag_hist, m->sent_ns > m->due_ns ? m->sent_ns - m->due_ns : 0);
     self->written++;
@@ -351,7 +307,7 @@ s_on_reply(load_t *self, const char *text, uint64_t now)
 static void
 s_on_message(load_t *self, conn_t *c, const char *text)
 {
-    uint64_t now = s_mono_ns();
+    uint64_t now = load_util_mono_ns();
     if (c->state == C_CONNECTING) {
         c->state = strstr(text, "\"type\":\"connected\"") ? C_READY : C_FAILED;
         self->connecting--;
@@ -454,8 +410,8 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
 static void
 s_announce_ready(load_t *self)
 {
-    int64_t now_ms = s_wall_ms();
-    uint64_t now_ns = s_mono_ns();
+    int64_t now_ms = load_util_wall_ms();
+    uint64_t now_ns = load_util_mono_ns();
     self->start_ms = now_ms + 500;
     self->measure_ms = self->start_ms + self->warmup_ms;
     self->end_ms = self->measure_ms + self->duration_ms;
@@ -489,7 +445,7 @@ s_on_tick(lws_sorted_usec_list_t *sul)
         s_start_one(self, &self->c[self->next_to_start++]);
     if (!self->sending) {
         bool settled = self->next_to_start == self->nconns && self->connecting == 0;
-        bool late = s_wall_ms() - self->started_wall_ms > (int64_t) self->ready_timeout_s * 1000;
+        bool late = load_util_wall_ms() - self->started_wall_ms > (int64_t) self->ready_timeout_s * 1000;
         if (late && !settled)
             fprintf(stderr, "chat_load: %d sessions still connecting after %d s\n", self->connecting,
                     self->ready_timeout_s);
@@ -497,17 +453,17 @@ s_on_tick(lws_sorted_usec_list_t *sul)
             s_announce_ready(self);
     }
     else {
-        uint64_t now = s_mono_ns();
+        uint64_t now = load_util_mono_ns();
         while (self->next_due < self->nmsgs && self->msgs[self->next_due].due_ns <= now)
             s_queue_due(self, self->next_due++);
         if (!self->cpu_measure_taken && now >= self->measure_ns) {
             self->cpu_measure_taken = true;
-            self->cpu_at_measure_s = s_cpu_s();
+            self->cpu_at_measure_s = load_util_cpu_s();
         }
         if (!self->cpu_end_taken && now >= self->end_ns) {
             self->cpu_end_taken = true;
-            self->cpu_at_end_s = s_cpu_s();
-            self->drain_until_ms = s_wall_ms() + self->drain_ms;
+            self->cpu_at_end_s = load_util_cpu_s();
+            self->drain_until_ms = load_util_wall_ms() + self->drain_ms;
         }
         if (self->cpu_end_taken) {
             /* every message written or given up, every write answered, every
@@ -515,7 +471,7 @@ s_on_tick(lws_sorted_usec_list_t *sul)
                it is not waited for) */
             bool done = self->written + self->not_sent >= self->nmsgs
                         && self->replied_ok + self->errors >= self->written && self->awaiting == 0;
-            if (done || s_wall_ms() >= self->drain_until_ms)
+            if (done || load_util_wall_ms() >= self->drain_until_ms)
                 s_stop = 1;
         }
     }
@@ -600,21 +556,6 @@ s_read_pairs(load_t *self, const char *path)
         rc = -1;
     }
     return rc;
-}
-
-static char *
-s_read_secret(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char buf[1024];
-    char *line = fgets(buf, sizeof buf, f);
-    fclose(f);
-    if (!line)
-        return NULL;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return strdup(buf);
 }
 
 static void
@@ -709,7 +650,7 @@ main(int argc, char **argv)
             break;
         case 's':
             free(secret);
-            secret = s_read_secret(optarg);
+            secret = load_util_read_secret(optarg);
             if (!secret) {
                 fprintf(stderr, "chat_load: cannot read %s: %s\n", optarg, strerror(errno));
                 goto done;
@@ -757,7 +698,7 @@ main(int argc, char **argv)
         goto done;
     for (int i = 0; i < self->nconns; i++)
         self->c[i].index = i;
-    self->started_wall_ms = s_wall_ms();
+    self->started_wall_ms = load_util_wall_ms();
 
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigemptyset(&sa.sa_mask);
