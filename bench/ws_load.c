@@ -610,10 +610,13 @@ s_on_tick(lws_sorted_usec_list_t *sul)
         }
         s_stop = 1;
     }
+    /* every wake-up of lws's poll() loop walks all of this process's sockets:
+       idle sessions, once settled, need the clock only for SIGTERM */
+    int tick_ms = self->mode == MODE_IDLE && all_started ? 200 : 5;
     if (s_stop)
         lws_cancel_service(self->lws);
     else
-        lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, 5 * LWS_US_PER_MS);
+        lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, tick_ms * LWS_US_PER_MS);
 }
 
 static void

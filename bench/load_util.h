@@ -1,0 +1,25 @@
+/*  load_util.h - what the bench's load generators share besides the
+    histogram: clocks, their own CPU, the JWT secret file and the HS256
+    tokens they authenticate with (as the gateway's clients do: ?token=). */
+#ifndef P2P_LOAD_UTIL_H
+#define P2P_LOAD_UTIL_H
+
+#include <stdint.h>
+
+/*  CLOCK_MONOTONIC in ns. */
+uint64_t load_util_mono_ns(void);
+
+/*  Wall-clock unix time in ms (for windows several processes share). */
+int64_t load_util_wall_ms(void);
+
+/*  This process's user + system CPU, in seconds. */
+double load_util_cpu_s(void);
+
+/*  The first line of path without its line end (caller frees), or NULL
+    with errno set. */
+char *load_util_read_secret(const char *path);
+
+/*  A HS256 token for user_id valid for a day (caller frees), or NULL. */
+char *load_util_mint(const char *secret, const char *user_id);
+
+#endif
