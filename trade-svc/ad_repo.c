@@ -30,46 +30,30 @@
     "AND a.min_limit < (a.total_amount - a.taken_amount + power(10::numeric, -ac.decimals)) " \
     "* a.effective_price "
 
-#define S_AD_FIELDS                                                                                                                                                                                             \
-    "'id', a.id, 'profile_id', a.profile_id, 'maker', " TRADE_SQL_PARTY_JSON(                                                                                                                                   \
-        "p") ", "                                                                                                                                                                                               \
-             "'type', a.type, 'asset', a.asset, 'fiat', a.fiat, 'price_type', a.price_type, "                                                                                                                   \
-             "'price', " TRADE_SQL_AMOUNT("a.price", "fc.decimals") ", 'margin_pct', " TRADE_SQL_AMOUNT(                                                                                                        \
-                 "a.margin_pct",                                                                                                                                                                                \
-                 "2") ", "                                                                                                                                                                                      \
-                      "'effective_price', " TRADE_SQL_AMOUNT(                                                                                                                                                   \
-                          "a.effective_price",                                                                                                                                                                  \
-                          "fc.decimals") ", "                                                                                                                                                                   \
-                                         "'total_amount', " TRADE_SQL_AMOUNT(                                                                                                                                   \
-                                             "a.total_amount",                                                                                                                                                  \
-                                             "ac.decimals") ", "                                                                                                                                                \
-                                                            "'remaining_amount', " TRADE_SQL_AMOUNT(                                                                                                            \
-                                                                "a.total_amount - a.taken_amount",                                                                                                              \
-                                                                "ac.decimals") ", "                                                                                                                             \
-                                                                               "'min_limit',"                                                                                                                   \
-                                                                               " " TRADE_SQL_AMOUNT(                                                                                                            \
-                                                                                   "a.min_limit",                                                                                                               \
-                                                                                   "fc.decimals") ", "                                                                                                          \
-                                                                                                  "'max_"                                                                                                       \
-                                                                                                  "limit',"                                                                                                     \
-                                                                                                  " " TRADE_SQL_AMOUNT(                                                                                         \
-                                                                                                      "a."                                                                                                      \
-                                                                                                      "max_"                                                                                                    \
-                                                                                                      "limi"                                                                                                    \
-                                                                                                      "t",                                                                                                      \
-                                                                                                      "fc."                                                                                                     \
-                                                                                                      "deci"                                                                                                    \
-                                                                                                      "mal"                                                                                                     \
-                                                                                                      "s") ", "                                                                                                 \
-                                                                                                           "'payment_method_ids', to_json(a.payment_method_ids), "                                              \
-                                                                                                           "'payment_methods', (SELECT json_agg(json_build_object('id', m.id, 'name', m.name) "                 \
-                                                                                                           "ORDER BY array_position(a.payment_method_ids, m.id)) FROM p2p_payment_methods m "                   \
-                                                                                                           "WHERE m.id = ANY (a.payment_method_ids)), "                                                         \
-                                                                                                           "'payment_window_minutes', a.payment_window_minutes, 'terms', a.terms, 'auto_reply', a.auto_reply, " \
-                                                                                                           "'requirements', json_build_object('min_completed_trades', a.req_min_completed_trades, "             \
-                                                                                                           "'verified_only', a.req_verified_only), 'status', a.status, "                                        \
-                                                                                                           "'created_at', " TRADE_SQL_TIME(                                                                     \
-                                                                                                               "a.created_at") ", 'updated_at', " TRADE_SQL_TIME("a.updated_at")
+/* clang-format off: the field list reads as JSON, one field per line */
+#define S_AD_FIELDS                                                                         \
+    "'id', a.id, 'profile_id', a.profile_id, "                                              \
+    "'maker', " TRADE_SQL_PARTY_JSON("p") ", "                                              \
+    "'type', a.type, 'asset', a.asset, 'fiat', a.fiat, 'price_type', a.price_type, "        \
+    "'price', " TRADE_SQL_AMOUNT("a.price", "fc.decimals") ", "                             \
+    "'margin_pct', " TRADE_SQL_AMOUNT("a.margin_pct", "2") ", "                             \
+    "'effective_price', " TRADE_SQL_AMOUNT("a.effective_price", "fc.decimals") ", "         \
+    "'total_amount', " TRADE_SQL_AMOUNT("a.total_amount", "ac.decimals") ", "               \
+    "'remaining_amount', " TRADE_SQL_AMOUNT("a.total_amount - a.taken_amount",              \
+                                            "ac.decimals") ", "                             \
+    "'min_limit', " TRADE_SQL_AMOUNT("a.min_limit", "fc.decimals") ", "                     \
+    "'max_limit', " TRADE_SQL_AMOUNT("a.max_limit", "fc.decimals") ", "                     \
+    "'payment_method_ids', to_json(a.payment_method_ids), "                                 \
+    "'payment_methods', (SELECT json_agg(json_build_object('id', m.id, 'name', m.name) "    \
+    "ORDER BY array_position(a.payment_method_ids, m.id)) FROM p2p_payment_methods m "      \
+    "WHERE m.id = ANY (a.payment_method_ids)), "                                            \
+    "'payment_window_minutes', a.payment_window_minutes, 'terms', a.terms, "                \
+    "'auto_reply', a.auto_reply, "                                                          \
+    "'requirements', json_build_object('min_completed_trades', a.req_min_completed_trades, " \
+    "'verified_only', a.req_verified_only), 'status', a.status, "                           \
+    "'created_at', " TRADE_SQL_TIME("a.created_at") ", "                                    \
+    "'updated_at', " TRADE_SQL_TIME("a.updated_at")
+/* clang-format on */
 #define S_AD_JSON "json_build_object(" S_AD_FIELDS ")"
 
 /*  The listing's optional filters: $4 payment method, $5 fiat amount. */
@@ -91,10 +75,12 @@
         ", " TRADE_SQL_COMPLETION_RATE("p") " DESC, a.id "                                                   \
                                             "LIMIT $6::int OFFSET $7::bigint) x"
 
-/*  The count takes the listing's $1-$5, $6 the cap and $7 the side. */
-#define S_COUNT(pair)                                                                                  \
-    "SELECT count(*) FROM (SELECT 1" S_FROM "WHERE a.type = $7 AND " pair " AND " S_VISIBLE("$1::int") \
-        S_LIST_FILTERS "LIMIT $6::bigint) c"
+/*  The count takes the listing's $1-$5 and $6 the cap. One statement per
+    side, like the listing: with the side a parameter the generic plan could
+    not use the side's partial index and counted by scanning every ad. */
+#define S_COUNT(side, pair)                                                                 \
+    "SELECT count(*) FROM (SELECT 1" S_FROM "WHERE a.type = '" side "' AND " pair " AND " \
+        S_VISIBLE("$1::int") S_LIST_FILTERS "LIMIT $6::bigint) c"
 
 #define S_PAIR "a.asset = $2 AND a.fiat = $3"
 #define S_ANY "($2::text IS NULL OR a.asset = $2) AND ($3::text IS NULL OR a.fiat = $3)"
@@ -175,8 +161,10 @@ static const db_statement_t s_statements[] = {
     {"ad_list_buy_pair", S_LIST("buy", "DESC", S_PAIR), 7},
     {"ad_list_sell_any", S_LIST("sell", "ASC", S_ANY), 7},
     {"ad_list_buy_any", S_LIST("buy", "DESC", S_ANY), 7},
-    {"ad_count_pair", S_COUNT(S_PAIR), 7},
-    {"ad_count_any", S_COUNT(S_ANY), 7},
+    {"ad_count_sell_pair", S_COUNT("sell", S_PAIR), 6},
+    {"ad_count_buy_pair", S_COUNT("buy", S_PAIR), 6},
+    {"ad_count_sell_any", S_COUNT("sell", S_ANY), 6},
+    {"ad_count_buy_any", S_COUNT("buy", S_ANY), 6},
     {"ad_mine",
      "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'), "
      "(SELECT count(*) FROM p2p_ads WHERE profile_id = $1::bigint AND ($2::text IS NULL OR status = $2)) "
@@ -450,8 +438,9 @@ ad_repo_list(db_t *db, const ad_query_t *q, char **ads_json, int64_t *total, boo
     char cap[24];
     snprintf(cap, sizeof cap, "%" PRId64, q->offset + AD_COUNT_AHEAD + 1);
     params[5] = cap;
-    params[6] = q->type;
-    res = db_exec(db, pair ? "ad_count_pair" : "ad_count_any", params, 7, err);
+    name = pair ? (sell ? "ad_count_sell_pair" : "ad_count_buy_pair")
+                : (sell ? "ad_count_sell_any" : "ad_count_buy_any");
+    res = db_exec(db, name, params, 6, err);
     if (!res) {
         free(*ads_json);
         *ads_json = NULL;

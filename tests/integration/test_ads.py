@@ -174,6 +174,9 @@ def test_listing_order_price_then_completion_rate_then_id(stack):
     # paging keeps the order and the total
     page = _list(makers[0], type="sell", asset="BTC", fiat=fiat, limit=2, offset=2)
     assert _ids(page) == [ads[2], ads[0]] and page["total"] == 4
+    # a full page is counted by its side's own statement: buys too
+    page = _list(buyers[0], type="buy", asset="BTC", fiat=fiat, limit=2)
+    assert _ids(page) == [bids[1], bids[0]] and page["total"] == 3
 
 
 def test_one_visibility_rule_for_list_count_and_get(stack):
