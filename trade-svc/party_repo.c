@@ -13,34 +13,33 @@ static const db_statement_t s_statements[] = {
     {"party_by_user",
      "SELECT p.id, " TRADE_SQL_SUSPENDED("p") ", p.has_consent FROM p2p_profiles p WHERE p.user_id = $1", 1},
     /* a party as a moderator judging a case sees them: every field, the
-       counters, and their last orders */
+       counters, and their last orders (amounts in their currencies' places) */
+    /* clang-format off: the SQL reads as JSON, a few fields per line */
     {"party_case",
-     "SELECT json_build_object('id', p.id, 'user_id', p.user_id, 'username', p.username, 'email', p.email, "
-     "'phone_number', p.phone_number, 'is_verified', p.is_verified, 'is_merchant', p.is_merchant, "
-     "'is_suspended', " TRADE_SQL_SUSPENDED(
-         "p") ", 'suspension_reason', p.suspension_reason, "
-              "'joined_at', " TRADE_SQL_TIME(
-                  "p.joined_at") ", 'stats', json_build_object('total_trades', p.total_trades, "
-                                 "'completed_trades', p.completed_trades, 'cancelled_trades', "
-                                 "p.cancelled_trades, "
-                                 "'completion_rate', " TRADE_SQL_COMPLETION_RATE(
-                                     "p") ", 'avg_rating', p.avg_rating, "
-                                          "'total_reviews', p.total_reviews, 'disputes', (SELECT count(*) "
-                                          "FROM p2p_disputes d JOIN p2p_orders o "
-                                          "ON o.id = d.order_id WHERE p.id IN (o.buyer_id, o.seller_id))), "
-                                          "'recent_orders', coalesce((SELECT "
-                                          "json_agg(json_build_object('id', o.id, 'reference', o.reference, "
-                                          "'role', CASE WHEN o.buyer_id = p.id THEN 'buyer' ELSE 'seller' "
-                                          "END, 'status', o.status, 'asset', o.asset, "
-                                          "'fiat', o.fiat, 'fiat_amount', o.fiat_amount::text, "
-                                          "'created_at', " TRADE_SQL_TIME(
-                                              "o.created_at") ") "
-                                                              "ORDER BY o.id DESC) FROM (SELECT * FROM "
-                                                              "p2p_orders o WHERE p.id IN (o.buyer_id, "
-                                                              "o.seller_id) "
-                                                              "ORDER BY o.id DESC LIMIT 20) o), '[]')) FROM "
-                                                              "p2p_profiles p WHERE p.id = $1::bigint",
+     "SELECT json_build_object('id', p.id, 'user_id', p.user_id, 'username', p.username, "
+     "'email', p.email, 'phone_number', p.phone_number, 'is_verified', p.is_verified, "
+     "'is_merchant', p.is_merchant, 'is_suspended', " TRADE_SQL_SUSPENDED("p") ", "
+     "'suspension_reason', p.suspension_reason, 'joined_at', " TRADE_SQL_TIME("p.joined_at") ", "
+     "'stats', json_build_object('total_trades', p.total_trades, "
+     "'completed_trades', p.completed_trades, 'cancelled_trades', p.cancelled_trades, "
+     "'completion_rate', " TRADE_SQL_COMPLETION_RATE("p") ", 'avg_rating', p.avg_rating, "
+     "'total_reviews', p.total_reviews, "
+     "'disputes', (SELECT count(*) FROM p2p_disputes d JOIN p2p_orders o ON o.id = d.order_id "
+     "WHERE p.id IN (o.buyer_id, o.seller_id))), "
+     "'recent_orders', coalesce((SELECT json_agg(json_build_object('id', o.id, "
+     "'reference', o.reference, "
+     "'role', CASE WHEN o.buyer_id = p.id THEN 'buyer' ELSE 'seller' END, "
+     "'status', o.status, 'asset', o.asset, 'fiat', o.fiat, "
+     "'crypto_amount', " TRADE_SQL_AMOUNT("o.crypto_amount", "ac.decimals") ", "
+     "'fiat_amount', " TRADE_SQL_AMOUNT("o.fiat_amount", "fc.decimals") ", "
+     "'created_at', " TRADE_SQL_TIME("o.created_at") ") ORDER BY o.id DESC) "
+     "FROM (SELECT * FROM p2p_orders o WHERE p.id IN (o.buyer_id, o.seller_id) "
+     "ORDER BY o.id DESC LIMIT 20) o "
+     "JOIN p2p_assets ac ON ac.code = o.asset "
+     "JOIN p2p_fiat_currencies fc ON fc.code = o.fiat), '[]')) "
+     "FROM p2p_profiles p WHERE p.id = $1::bigint",
      1},
+    /* clang-format on */
     {"party_exists", "SELECT 1 FROM p2p_profiles WHERE id = $1::bigint", 1},
 };
 

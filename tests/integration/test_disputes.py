@@ -110,6 +110,11 @@ def test_the_moderators_queue_case_message_and_ruling(stack):
     assert case["order"]["payment_account"] is not None  # operators see it while disputed
     assert case["buyer"]["id"] == buyer.profile_id and "email" in case["buyer"] and "stats" in case["seller"]
     assert any(m["sender"] == "system" for m in case["messages"])
+    # the party's last orders, amounts in their currencies' places like everywhere else
+    recent = {o["id"]: o for o in case["buyer"]["recent_orders"]}[order["id"]]
+    assert recent["role"] == "buyer" and recent["status"] == "DISPUTED", recent
+    assert (recent["crypto_amount"], recent["fiat_amount"]) == \
+        (order["crypto_amount"], order["fiat_amount"]), (recent, order)
     r = admin(stack, "POST", f"/disputes/{d['id']}/messages", {"text": "Please both upload your statements."})
     assert r.status == 201 and r.json["data"]["message"]["sender"] == "admin", r
     senders = [m["sender"] for m in buyer.get(f"/api/p2p/orders/{order['id']}/messages").json["data"]["messages"]]
