@@ -21,6 +21,7 @@
     X(ADMIN_AUDIT_COL_ADMIN_USER_ID, "admin_user_id", ROW_KIND_TEXT) \
     X(ADMIN_AUDIT_COL_ACTION, "action", ROW_KIND_TEXT)               \
     X(ADMIN_AUDIT_COL_PROFILE_ID, "profile_id", ROW_KIND_INT)        \
+    X(ADMIN_AUDIT_COL_TARGET, "target", ROW_KIND_TEXT)               \
     X(ADMIN_AUDIT_COL_REASON, "reason", ROW_KIND_TEXT)               \
     X(ADMIN_AUDIT_COL_BEFORE, "before", ROW_KIND_JSON)               \
     X(ADMIN_AUDIT_COL_AFTER, "after", ROW_KIND_JSON)                 \

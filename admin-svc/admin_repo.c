@@ -22,7 +22,7 @@
 
 /*  ADMIN_AUDIT_COLUMN_LIST's order (admin_json.h). */
 #define S_AUDIT_COLUMNS \
-    "id, admin_user_id, action, profile_id, reason, before, after, " DB_SQL_TIME("created_at")
+    "id, admin_user_id, action, profile_id, target, reason, before, after, " DB_SQL_TIME("created_at")
 
 /*  The listing: $1 is_suspended, $2 is_verified, $3 is_merchant (boolean[] of
     allowed values), then limit and offset for a page; `text` adds the search:

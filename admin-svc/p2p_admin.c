@@ -249,11 +249,11 @@ s_print(const P2p__AdminReply *reply, const P2p__AdminRequest *req, bool as_json
         }
         else if (req->action == P2P__ADMIN_ACTION__AUDIT) {
             static const char *const keys[] = {"id",         "created_at", "admin_user_id", "action",
-                                               "profile_id", "reason",     "change"};
+                                               "profile_id", "target",     "reason",        "change"};
             static const char *const headers[] = {
-                "ID", "TIME", "ADMIN", "ACTION", "PROFILE", "REASON", "CHANGE (BEFORE -> AFTER)"};
+                "ID", "TIME", "ADMIN", "ACTION", "PROFILE", "TARGET", "REASON", "CHANGE (BEFORE -> AFTER)"};
             const json_t *rows = json_object_get(data, "entries");
-            admin_cli_table(rows, keys, headers, 7);
+            admin_cli_table(rows, keys, headers, 8);
             admin_cli_page("entries", json_array_size(rows), req->has_offset ? req->offset : 0, reply->total);
         }
         else {

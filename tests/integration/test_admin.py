@@ -461,7 +461,7 @@ def test_cli_does_each_operation_over_protobuf(stack, user):
     done = cli(stack, "audit", "--profile", pid, "--limit", "2")
     assert done.returncode == 0, done
     header, *rows, footer = done.stdout.splitlines()
-    assert header.split()[:5] == ["ID", "TIME", "ADMIN", "ACTION", "PROFILE"], done.stdout
+    assert header.split()[:6] == ["ID", "TIME", "ADMIN", "ACTION", "PROFILE", "TARGET"], done.stdout
     assert len(rows) == 2 and "grant_merchant" in rows[0] and "verify" in rows[1], rows
     assert "kyb done" in rows[0] and '{"is_merchant":false} -> {"is_merchant":true}' in rows[0]
     assert footer == "(entries 1-2 of 4)", footer

@@ -130,6 +130,10 @@ def test_the_moderators_queue_case_message_and_ruling(stack):
     audit = h.psql(f"SELECT action, admin_user_id, after->>'order_id' FROM p2p_admin_audit "
                    f"WHERE target = 'dispute:{d['id']}' ORDER BY id").strip().splitlines()
     assert audit == [f"dispute_message|{t.ADMIN_ID}|", f"resolve_dispute|{t.ADMIN_ID}|{order['id']}"], audit
+    # the audit log as operators read it names what a row about no one profile is about
+    entries = admin(stack, "GET", "/audit?limit=100").json["data"]["entries"]
+    ruling = next(e for e in entries if e["action"] == "resolve_dispute" and e["target"] == f"dispute:{d['id']}")
+    assert ruling["profile_id"] is None and ruling["reason"] == "Payment proven.", ruling
     for u in (buyer, seller):
         kinds = [n["kind"] for n in u.get("/api/p2p/notifications").json["data"]["notifications"]]
         assert kinds[0] == "dispute.resolved"
