@@ -63,9 +63,10 @@ def cli_json(stack, *args, **kw):
 async def expect_connection_error(stack, user_id, error="ACCOUNT_SUSPENDED"):
     s = await h.ws_open(stack, stack.token(user_id))
     msg = await s.recv()
-    await s.expect_closed(timeout=5)
+    code = await s.expect_closed(timeout=5)
     assert msg.get("type") == "connection_error", msg
     assert msg.get("error") == error, msg
+    assert code == 1008, f"a refused connection closed with {code}, not 1008"
     return msg
 
 
@@ -221,8 +222,9 @@ def test_suspension_reaches_every_gateway_within_a_second(make_stack):
         assert msg.get("type") == "account_suspended", msg
         assert msg.get("success") is False and msg.get("error") == "ACCOUNT_SUSPENDED", msg
         assert "suspended_until" in msg and msg["suspended_until"] is None, msg
-        closed_at, _ = received[name + "_closed"]
+        closed_at, code = received[name + "_closed"]
         assert closed_at - replied < 1.5, f"gateway {name} closed {closed_at - replied:.2f}s late"
+        assert code == 1008, f"gateway {name} closed with {code}, not 1008 (policy violation)"
     assert reply.get("success") is True, reply
 
     # REST writes are refused, reads are not
@@ -435,9 +437,10 @@ def test_cli_does_each_operation_over_protobuf(stack, user):
         result = await loop.run_in_executor(None, lambda: cli_json(
             stack, "suspend", pid, "--reason", "cli: chargebacks", "--until", rfc3339_in(3600)))
         msg = await s.recv(timeout=3)
-        await s.expect_closed(timeout=3)
-        return result, msg
-    (done, doc), msg = h.run(suspend_while_connected(), timeout=30)
+        code = await s.expect_closed(timeout=3)
+        return result, msg, code
+    (done, doc), msg, code = h.run(suspend_while_connected(), timeout=30)
+    assert code == 1008, code
     assert done.returncode == 0, done
     assert doc["message"] == "Profile suspended"
     assert doc["data"]["profile"]["is_suspended"] is True

@@ -59,6 +59,15 @@ def test_zero_workers_not_ready_and_fast_503(make_stack):
         assert r.elapsed < 1.5, f"{method} {path}: 503 took {r.elapsed:.2f}s"
     assert h.db_profile(u.user_id) is None, "a 503 request was applied"
 
+    # a WebSocket cannot be checked either: told so, and closed "try again later" (1013)
+    async def connect():
+        ws = await h.ws_open(s, u.token)
+        msg = await ws.recv(timeout=10)
+        return msg, await ws.expect_closed(timeout=5)
+    msg, code = h.run(connect(), timeout=30)
+    assert msg.get("type") == "connection_error" and msg.get("error") == "SERVICE_UNAVAILABLE", msg
+    assert code == 1013, f"closed with {code}, not 1013 (try again later)"
+
 
 def test_worker_joining_later_makes_service_ready(make_stack):
     s = make_stack("latejoin", workers=0)

@@ -30,8 +30,10 @@ def _expect_connection_error(stack, user_id, error):
         msg = await s.recv()
         code = await s.expect_closed(timeout=5)
         return msg, code
-    msg, _ = h.run(go(), timeout=20)
+    msg, code = h.run(go(), timeout=20)
     assert msg.get("type") == "connection_error", msg
+    # a refusal (the user's own state) is a policy violation; the client must not retry
+    assert code == 1008, f"closed with {code}, not 1008"
     assert msg.get("success") is False, msg
     assert msg.get("error") == error, msg
     assert isinstance(msg.get("message"), str) and msg["message"], msg
