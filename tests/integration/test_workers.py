@@ -218,8 +218,10 @@ def test_new_worker_takes_load_while_busy(make_stack):
     assert after_purge, "no requests after the first worker died"
     bad_after = [x for x in after_purge if x[1] != 200]
     assert not bad_after, f"service broken after the first worker died: {bad_after[:5]}"
+    # every request here is a read (profile.get): one caught by the dead worker is resent to
+    # the live one when the dead one is purged (DESIGN.md), so none fails, not even a 503
     window = [x for x in hammer.results if t_kill <= x[0] <= t_kill + 1.5]
-    assert all(x[1] in (200, 503) for x in window), window
+    assert all(x[1] == 200 for x in window), [x for x in window if x[1] != 200][:5]
     for _ in range(10):
         assert u.get(PROFILE).status == 200
     assert s.gateway.alive() and s.gateway.pid == gateway_pid
@@ -241,9 +243,10 @@ def test_clean_worker_shutdown_loses_no_requests_silently(make_stack):
         hammer.halt()
     assert code == 0, f"worker exited with {code} on SIGTERM\n{leaving.log_tail()}"
     failures = [x for x in hammer.results if x[1] != 200]
-    # A request caught in the shutdown may fail, but only promptly and with 503.
-    assert all(x[1] == 503 and x[2] < 1.0 for x in failures), failures[:5]
-    assert not [x for x in failures if x[0] > t_stop + 1.0], failures[:5]
+    # every request is a read: one the leaving worker held is answered by it or resent to
+    # the other (DESIGN.md), so none fails
+    assert not failures, failures[:5]
+    assert [x for x in hammer.results if x[0] > t_stop], "no requests after the stop"
     assert u.get(PROFILE).status == 200
 
 
