@@ -637,9 +637,18 @@ def test_client_that_never_reads_cannot_grow_gateway_memory(make_stack, pace):
     # Large replies whatever the database holds: a full page of 100 profiles, each with a
     # 500-character auto-reply, that only this test's search text matches.
     tag = "nr" + uuid.uuid4().hex[:10]
-    h.psql("INSERT INTO p2p_profiles (user_id, username, auto_reply_message) "
-           f"SELECT 'it_{tag}_' || i, '{tag}_' || i, repeat('x', 500) "
+    h.psql("INSERT INTO p2p_profiles (user_id, username, auto_reply_message, has_consent) "
+           f"SELECT 'it_{tag}_' || i, '{tag}_' || i, repeat('x', 500), true "
            "FROM generate_series(1, 100) AS i")
+    # (searchable profiles only: show the reply is as large as the flood needs)
+    async def one_search():
+        sess = await h.ws_session(s, other.user_id)
+        try:
+            return await sess.call("profile.search", {"search": tag, "limit": 100})
+        finally:
+            await sess.close()
+    page = h.run(one_search(), timeout=20)
+    assert len(page["data"]["profiles"]) == 100 and len(json.dumps(page)) > 50_000, page
     sock, status, _ = h.raw_ws_handshake(s, f"/api/p2p/ws?token={flooder.token}")
     assert status == 101, status
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -690,6 +699,11 @@ def test_client_that_never_reads_cannot_grow_gateway_memory(make_stack, pace):
     assert served, "other clients were never served during the flood"
     assert s.gateway.alive()
     _served_quickly(s, other)
+    # and the flood was throttled: past its queue cap the session was dropped, so the
+    # replies it asked for were not all produced, nor sent
+    assert closed_after is not None, f"the flooder was never cut off ({sent} bytes sent)"
+    assert h.wait_until(lambda: h.log_events(s.gateway, "ws.slow_consumer"), 5,
+                        what="ws.slow_consumer in the gateway's log")
 
 
 def _slowloris(stack, chunks, interval, bound):
