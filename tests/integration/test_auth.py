@@ -162,9 +162,18 @@ def test_ws_expired_token_refused_even_with_profile(stack, user):
 
 # ------------------------------------------------------------------ logs
 
+def _wait_logged(proc, event, before, what, **match):
+    """Wait until proc's log holds more than `before` lines of event (matching)."""
+    h.wait_until(lambda: len(h.log_events(proc, event, **match)) > before, 10,
+                 what=f"{what} in {proc.name}'s log")
+
+
 def test_tokens_never_appear_in_logs(stack, user):
     query_token = stack.token(user.user_id)
     header_token = stack.token(user.user_id, extra={"nonce": h.new_user_id()})
+    connected = len(h.log_events(stack.gateway, "ws.connected"))
+    refused = len(h.log_events(stack.gateway, "http.unauthorized"))
+    reads = len(h.log_events(stack.gateway, "request.done", type="profile.me", channel="rest"))
 
     async def go():
         s = await h.ws_open(stack, query_token, via="query")
@@ -177,7 +186,11 @@ def test_tokens_never_appear_in_logs(stack, user):
     bad = "Bearer " + h.make_token(user.user_id, secret="wrong-" + "q" * 40)
     h.http_request(stack, "GET", CHECK, headers={"Authorization": bad})
     assert user.get(PROFILE).status == 200
-    time.sleep(0.5)  # let the processes flush their log lines
+    # each of those requests was logged (an absence proves nothing about a silent log)
+    h.wait_until(lambda: len(h.log_events(stack.gateway, "ws.connected")) >= connected + 2, 10,
+                 what="both sessions' ws.connected in the gateway's log")
+    _wait_logged(stack.gateway, "http.unauthorized", refused, "the forged token's refusal")
+    _wait_logged(stack.gateway, "request.done", reads, "the REST read", type="profile.me", channel="rest")
     for proc in stack.processes():
         text = proc.log_text()
         for tok in (query_token, header_token, user.token, bad[7:]):
@@ -188,10 +201,20 @@ def test_tokens_never_appear_in_logs(stack, user):
 def test_personal_data_never_appears_in_logs(stack):
     phone = "+2547" + str(int(time.time() * 1000))[-8:]
     email = f"{h.new_user_id()}@privacy.example.com"
+    done = {st: len(h.log_events(stack.gateway, "request.done", type="profile.put", status=st))
+            for st in (200, 400)}
+    served = sum(len(h.log_events(w, "request.served", type="profile.put", status=200))
+                 for w in stack.workers)
     u = h.create_user(stack, phone_number=phone, email=email)
     assert u.put(PROFILE, {"email": "x" + email}).status == 200
     assert u.put(PROFILE, {"email": "broken-" + email.replace("@", "")}).status == 400
-    time.sleep(0.5)
+    # the requests carrying the data were logged, by the gateway and by the worker
+    for st in (200, 400):
+        _wait_logged(stack.gateway, "request.done", done[st], f"the {st} update", type="profile.put",
+                     status=st)
+    h.wait_until(lambda: sum(len(h.log_events(w, "request.served", type="profile.put", status=200))
+                             for w in stack.workers) > served, 10,
+                 what="the worker's request.served for the update")
     for proc in stack.processes():
         text = proc.log_text()
         assert phone not in text, f"a phone number appears in {proc.name}'s log"
