@@ -34,6 +34,17 @@ def _value(text, name, **labels):
     return None
 
 
+def _profile_served(text):
+    return [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line.startswith("p2p_worker_requests_total{") and 'kind="profile"' in line]
+
+
+def _metrics_once_served(stack, n):
+    """The /metrics text once the profile workers' heartbeats report n requests, else None."""
+    text = _metrics(stack)
+    return text if sum(_profile_served(text)) >= n else None
+
+
 def test_metrics_are_off_unless_enabled(stack):
     resp = h.http_request(stack, "GET", "/metrics")
     assert resp.status == 404
@@ -51,8 +62,10 @@ def test_metrics_count_requests_sessions_and_workers(make_stack):
         try:
             reply = await session.call("profile.get")
             assert reply["success"] is True
-            time.sleep(0.5)  # let workers report their counters in a heartbeat
-            return _metrics(s)
+            # the workers report their counters in heartbeats: wait for the ones that
+            # carry these requests rather than for a guessed time
+            return h.wait_until(lambda: _metrics_once_served(s, 6), 10,
+                                what="the profile workers' heartbeats counting 6 requests")
         finally:
             await session.close()
 
@@ -71,8 +84,7 @@ def test_metrics_count_requests_sessions_and_workers(make_stack):
     assert _value(text, "p2p_requests_in_flight") == 0
     assert _value(text, "p2p_http_responses_total", code="200") >= 4
     # the stack's admin worker has its own line (kind="admin"); count the profile workers
-    served = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-              if line.startswith("p2p_worker_requests_total{") and 'kind="profile"' in line]
+    served = _profile_served(text)
     assert len(served) == 2 and sum(served) >= 6, text
     assert "# TYPE p2p_gateway_request_duration_seconds histogram" in text
 

@@ -248,7 +248,8 @@ def test_dispatch_prefers_workers_whose_database_is_up(make_stack, own_pg):
     broken = h.Proc(s._next_name("profile-svc"), [h.bin_path(h.PROFILE_SVC_BIN)], env, s.log_dir)
     s.workers.append(broken)
     h.wait_until(lambda: ready(s)[1]["workers"]["profile"] == 2, 5, what="both workers live")
-    time.sleep(0.5)  # a few heartbeats: the broken one has said its database is down
+    # the broken one has said, in a heartbeat, that its database is down
+    h.wait_until(lambda: ready(s)[1]["serving"]["profile"] == 1, 5, what="one serving profile worker")
     users = [h.User(s) for _ in range(40)]
     statuses = [None] * len(users)
 

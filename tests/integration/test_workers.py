@@ -147,9 +147,12 @@ def test_stuck_worker_is_bypassed_when_another_is_live(make_stack):
                                              "P2P_HEARTBEAT_MS": "200"})
     u = h.create_user(s)
     stuck = s.workers[0]
+    expired = len(h.log_events(s.gateway, "worker.expired"))
     stuck.signal(signal.SIGSTOP)
     try:
-        time.sleep(1.5)  # > 3 missed beats: the gateway has purged the stuck worker
+        # > 3 missed beats: the gateway has purged the stuck worker
+        h.wait_until(lambda: len(h.log_events(s.gateway, "worker.expired")) > expired, 10,
+                     what="the stuck worker's worker.expired")
         for _ in range(20):
             r = u.get(PROFILE)
             assert r.status == 200, r
@@ -202,8 +205,12 @@ def test_new_worker_takes_load_while_busy(make_stack):
     hammer.start()
     try:
         time.sleep(1.0)
+        joined = len(h.log_events(s.gateway, "worker.joined", kind="profile"))
         second = s.add_worker()
-        time.sleep(2.0)  # the new worker registers on its first heartbeat
+        # the new worker registers on its first heartbeat; then it takes a share of the load
+        h.wait_until(lambda: len(h.log_events(s.gateway, "worker.joined", kind="profile")) > joined, 10,
+                     what="the new worker's worker.joined")
+        time.sleep(1.0)
         t_kill = time.monotonic()
         s.remove_worker(first, kill=True)
         time.sleep(2.5)
