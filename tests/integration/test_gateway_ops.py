@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import re
-import time
 
 import p2p_harness as h
 
