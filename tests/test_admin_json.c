@@ -58,6 +58,7 @@ Test(admin_json, audit_entry)
         [ADMIN_AUDIT_COL_ADMIN_USER_ID] = "admin-1",
         [ADMIN_AUDIT_COL_ACTION] = "verify",
         [ADMIN_AUDIT_COL_PROFILE_ID] = "12",
+        [ADMIN_AUDIT_COL_TARGET] = NULL,
         [ADMIN_AUDIT_COL_REASON] = NULL,
         [ADMIN_AUDIT_COL_BEFORE] = "{\"is_verified\": false}",
         [ADMIN_AUDIT_COL_AFTER] = "{\"is_verified\": true}",
@@ -65,11 +66,30 @@ Test(admin_json, audit_entry)
     }};
     json_t *v = admin_json_audit_entry(&row);
     s_assert_json(v, "{\"id\":5,\"admin_user_id\":\"admin-1\",\"action\":\"verify\",\"profile_id\":12,"
-                     "\"reason\":null,\"before\":{\"is_verified\":false},"
+                     "\"target\":null,\"reason\":null,\"before\":{\"is_verified\":false},"
                      "\"after\":{\"is_verified\":true},\"created_at\":\"2026-01-01T00:00:00Z\"}");
     json_decref(v);
     cr_assert_str_eq(admin_json_audit_column_name(ADMIN_AUDIT_COL_BEFORE), "before");
     cr_assert_str_eq(admin_json_audit_column_name(ADMIN_AUDIT_COL_COUNT), "?");
+}
+
+/*  A trading action's row names no profile but what it is about. */
+Test(admin_json, audit_entry_with_target)
+{
+    admin_audit_row_t row = {{
+        [ADMIN_AUDIT_COL_ID] = "9",
+        [ADMIN_AUDIT_COL_ADMIN_USER_ID] = "system",
+        [ADMIN_AUDIT_COL_ACTION] = "resolve_dispute",
+        [ADMIN_AUDIT_COL_PROFILE_ID] = NULL,
+        [ADMIN_AUDIT_COL_TARGET] = "dispute:7",
+        [ADMIN_AUDIT_COL_REASON] = "no response",
+        [ADMIN_AUDIT_COL_CREATED_AT] = "2026-01-01T00:00:00Z",
+    }};
+    json_t *v = admin_json_audit_entry(&row);
+    s_assert_json(v, "{\"id\":9,\"admin_user_id\":\"system\",\"action\":\"resolve_dispute\","
+                     "\"profile_id\":null,\"target\":\"dispute:7\",\"reason\":\"no response\","
+                     "\"before\":null,\"after\":null,\"created_at\":\"2026-01-01T00:00:00Z\"}");
+    json_decref(v);
 }
 
 Test(admin_json, suspended_event)
