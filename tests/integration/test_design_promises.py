@@ -200,10 +200,11 @@ def test_a_saturated_worker_keeps_heartbeating(make_stack):
     # the heartbeats' counters moved while the worker was busy (each distinct value is
     # a heartbeat that left between two batches)
     # (a fast machine clears the backlog in a few beats: expect one moving value per
-    # two beats the backlog lasted (the sampler and the gateway each lag), and at least 2)
+    # four beats the backlog lasted (the sampler, the gateway and a loaded machine each
+    # lag; one that beat only when idle shows one value however long), and at least 2)
     reported = [v for v in dict.fromkeys(samples) if v is not None]
     beats = int((busy["to"] - busy["from"]) * 1000 / beat_ms)
-    assert len(reported) >= max(2, beats // 2), \
+    assert len(reported) >= max(2, beats // 4), \
         f"heartbeat counters during a backlog of {beats} beats: {reported}"
     expired = h.log_events(s.gateway, "worker.expired")
     assert not expired, f"the busy worker missed 3 heartbeats: {expired}"
