@@ -16,7 +16,7 @@ FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config \
-        libwebsockets-dev libczmq-dev libzmq3-dev libjwt-dev libjansson-dev \
+        libwebsockets-dev libev-dev libczmq-dev libzmq3-dev libjwt-dev libjansson-dev \
         libprotobuf-c-dev protobuf-c-compiler libpq-dev libcurl4-openssl-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 
@@ -36,10 +36,12 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2P_TESTS=OFF -DP2P
 # ---------------------------------------------------------------- runtime
 FROM ${DEBIAN_IMAGE} AS runtime
 
-# Runtime libraries only (Debian 12 names): libwebsockets 4.1 is libwebsockets17.
+# Runtime libraries only (Debian 12 names): libwebsockets 4.1 is libwebsockets17; the
+# gateway runs it on libev (lws loads its libev plugin, libwebsockets-evlib-ev, at start).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libwebsockets17 libczmq4 libzmq5 libjwt0 libjansson4 libprotobuf-c1 libpq5 \
+        libwebsockets17 libwebsockets-evlib-ev libev4 \
+        libczmq4 libzmq5 libjwt0 libjansson4 libprotobuf-c1 libpq5 \
         libcurl4 libssl3 \
         ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \

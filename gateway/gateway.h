@@ -32,6 +32,7 @@ typedef enum { ORIGIN_HTTP, ORIGIN_WS } origin_t;
 typedef struct gateway {
     config_t cfg;
     struct lws_context *lws;
+    struct ev_loop *loop; /* the event loop lws runs on (main.c owns it) */
     struct lws_vhost *vhost;
     auth_t *auth;
     rate_limit_t *limits;

@@ -21,7 +21,7 @@ P2P_DB_USER=p2p
 P2P_DB_PASSWORD=p2p
 
 P2P_PACKAGES=(
-    build-essential cmake pkg-config libwebsockets-dev libczmq-dev libzmq3-dev libjwt-dev
+    build-essential cmake pkg-config libwebsockets-dev libev-dev libczmq-dev libzmq3-dev libjwt-dev
     libjansson-dev libprotobuf-c-dev protobuf-c-compiler libcriterion-dev libpq-dev
     postgresql postgresql-contrib python3 python3-pytest python3-websockets curl
     ca-certificates clang libclang-rt-14-dev
