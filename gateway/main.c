@@ -97,7 +97,7 @@ s_service(gateway_t *self)
 {
     bool alive = ev_run(self->loop, EVRUN_ONCE);
     worker_pool_flush(self->pool);
-    log_flush(); /* this turn's lines, in one write */
+    log_flush();           /* this turn's lines, in one write */
     return alive ? 0 : -1; /* nothing left on the loop: lws is gone */
 }
 
