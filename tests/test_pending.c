@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "gateway.h"
+#include "gateway_fixture.h"
 #include "log.h"
 #include "metrics.h"
 #include "pending.h"
@@ -75,38 +76,18 @@ static char s_endpoint[64];
 static void
 s_setup(void)
 {
-    log_init("test", getenv("TEST_LOG") ? getenv("TEST_LOG") : "error");
-    lws_set_log_level(0, NULL);
-    memset(&s_gw, 0, sizeof s_gw);
     memset(&s_out, 0, sizeof s_out);
     snprintf(s_endpoint, sizeof s_endpoint, "inproc://pending-test-%d", (int) getpid());
     /* no worker expires during a test: only a goodbye removes one */
-    s_gw.cfg.heartbeat_ms = 60000;
-    s_gw.cfg.request_timeout_ms = 60000;
-    s_gw.cfg.worker_bind = strdup(s_endpoint);
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    s_gw.lws = lws_create_context(&info);
-    cr_assert_not_null(s_gw.lws);
-    s_gw.pending = handle_table_new(11);
-    s_gw.metrics = metrics_new();
-    err_t err;
-    s_gw.pool = worker_pool_new(&s_gw, &err);
-    cr_assert_not_null(s_gw.pool, "%s", err.msg);
+    gateway_fixture_setup(&s_gw, s_endpoint, 60000, 60000);
 }
 
 static void
 s_teardown(void)
 {
-    pending_fail_all(&s_gw);
     for (int i = 0; i < S_WORKERS; i++)
         zsock_destroy(&s_workers[i]);
-    worker_pool_destroy(&s_gw.pool);
-    metrics_destroy(&s_gw.metrics);
-    handle_table_destroy(&s_gw.pending);
-    lws_context_destroy(s_gw.lws);
-    free(s_gw.cfg.worker_bind);
+    gateway_fixture_teardown(&s_gw);
 }
 
 TestSuite(pending, .init = s_setup, .fini = s_teardown, .timeout = 30);
