@@ -17,6 +17,7 @@
 #include "curve.h"
 #include "envelope.h"
 #include "gateway.h"
+#include "gateway_fixture.h"
 #include "log.h"
 #include "metrics.h"
 #include "pending.h"
@@ -76,38 +77,18 @@ static char s_endpoint[64];
 static void
 s_setup(void)
 {
-    log_init("test", getenv("TEST_LOG") ? getenv("TEST_LOG") : "error");
-    lws_set_log_level(0, NULL);
-    memset(&s_gw, 0, sizeof s_gw);
     s_delivered = s_events = 0;
     memset(s_by_status, 0, sizeof s_by_status);
     snprintf(s_endpoint, sizeof s_endpoint, "inproc://worker-pool-test-%d", (int) getpid());
-    s_gw.cfg.heartbeat_ms = S_HEARTBEAT_MS;
-    s_gw.cfg.request_timeout_ms = 60000;
-    s_gw.cfg.worker_bind = strdup(s_endpoint);
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    s_gw.lws = lws_create_context(&info);
-    cr_assert_not_null(s_gw.lws);
-    s_gw.pending = handle_table_new(7);
-    s_gw.metrics = metrics_new();
-    err_t err;
-    s_gw.pool = worker_pool_new(&s_gw, &err);
-    cr_assert_not_null(s_gw.pool, "%s", err.msg);
+    gateway_fixture_setup(&s_gw, s_endpoint, S_HEARTBEAT_MS, 60000);
 }
 
 static void
 s_teardown(void)
 {
-    pending_fail_all(&s_gw);
     for (int i = 0; i < S_MAX_WORKERS; i++)
         zsock_destroy(&s_workers[i]);
-    worker_pool_destroy(&s_gw.pool);
-    metrics_destroy(&s_gw.metrics);
-    handle_table_destroy(&s_gw.pending);
-    lws_context_destroy(s_gw.lws);
-    free(s_gw.cfg.worker_bind);
+    gateway_fixture_teardown(&s_gw);
 }
 
 TestSuite(worker_pool, .init = s_setup, .fini = s_teardown, .timeout = 30);
