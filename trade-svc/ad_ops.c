@@ -20,9 +20,16 @@ static char *
 s_ad_reply(trade_app_t *app, int64_t ad_id, int64_t viewer, err_t *err)
 {
     bool found = false;
-    char *ad = ad_repo_json(app->db, ad_id, viewer, app->cfg->price_max_age_s, &found, err);
-    if (!ad)
-        return found ? NULL : (err_set(err, ERR_NOT_FOUND, "Ad not found"), NULL);
+    err_t failed = {.code = ERR_OK};
+    char *ad = ad_repo_json(app->db, ad_id, viewer, app->cfg->price_max_age_s, &found, &failed);
+    if (!ad) {
+        /* a failed read is not "no such ad" */
+        if (failed.code == ERR_OK)
+            err_set(err, ERR_NOT_FOUND, "Ad not found");
+        else if (err)
+            *err = failed;
+        return NULL;
+    }
     char *out = NULL;
     if (asprintf(&out, "{\"ad\":%s}", ad) < 0) {
         out = NULL;

@@ -232,9 +232,16 @@ char *
 dispute_ops_case(trade_app_t *app, int64_t dispute_id, err_t *err)
 {
     bool found = false;
-    char *dispute = dispute_repo_json(app->db, dispute_id, &found, err);
-    if (!dispute)
-        return found ? NULL : (err_set(err, ERR_NOT_FOUND, "Dispute not found"), NULL);
+    err_t failed = {.code = ERR_OK};
+    char *dispute = dispute_repo_json(app->db, dispute_id, &found, &failed);
+    if (!dispute) {
+        /* a failed read is not "no such dispute" */
+        if (failed.code == ERR_OK)
+            err_set(err, ERR_NOT_FOUND, "Dispute not found");
+        else if (err)
+            *err = failed;
+        return NULL;
+    }
     json_t *d = json_loads(dispute, 0, NULL);
     free(dispute);
     int64_t order_id = json_integer_value(json_object_get(d, "order_id"));

@@ -60,9 +60,17 @@ static char *
 s_order_text(trade_app_t *app, int64_t order_id, int64_t viewer, bool admin, err_t *err)
 {
     bool found = false;
-    char *raw = order_repo_json(app->db, order_id, viewer, admin, s_release_window_ms(app), &found, err);
-    if (!raw)
-        return found ? NULL : (err_set(err, ERR_NOT_FOUND, "Order not found"), NULL);
+    err_t failed = {.code = ERR_OK};
+    char *raw = order_repo_json(app->db, order_id, viewer, admin, s_release_window_ms(app), &found, &failed);
+    if (!raw) {
+        /* a failed read (the database went away after a commit) is not "no
+           such order": the client must not be told its order vanished */
+        if (failed.code == ERR_OK)
+            err_set(err, ERR_NOT_FOUND, "Order not found");
+        else if (err)
+            *err = failed;
+        return NULL;
+    }
     char *text = order_json_finish_text(raw, err);
     free(raw);
     return text;

@@ -172,6 +172,22 @@ def test_out_of_role_and_strangers(stack):
     assert t.balances(buyer)["BTC"] == ("0.00000000", "0.00000000")
 
 
+def test_a_failed_read_is_not_order_not_found(stack):
+    """The order read that answers order.get (and every transition, after its commit)
+    failing in the database is a server error, never 404 "Order not found": a seller
+    told that of an order just released would think it gone."""
+    seller, ad, buyer = market(stack)
+    order = place(buyer, ad).json["data"]["order"]
+    user = h.psql("SELECT current_user").strip()
+    h.psql(f"REVOKE SELECT ON p2p_order_events FROM {user}")  # only the order's read uses it
+    try:
+        r = buyer.get(f"/api/p2p/orders/{order['id']}")
+    finally:
+        h.psql(f"GRANT SELECT ON p2p_order_events TO {user}")
+    assert r.status >= 500 and r.json["code"] != "NOT_FOUND", r
+    assert buyer.get(f"/api/p2p/orders/{order['id']}").status == 200
+
+
 def test_suspended_party_cannot_act_but_can_read(stack):
     seller, ad, buyer = market(stack)
     order = place(buyer, ad).json["data"]["order"]
