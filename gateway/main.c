@@ -272,7 +272,11 @@ main(int argc, char **argv)
 
     self.lws = lws_create_context(&info);
     if (!self.lws) {
-        log_error("http.listen_failed", NULL, json_pack("{s:i}", "port", self.cfg.http_port));
+        /* lws has logged why (lws.log): the port, or its libev plugin */
+        log_error("http.listen_failed", NULL,
+                  json_pack("{s:i, s:s}", "port", self.cfg.http_port, "reason",
+                            "could not listen on the port, or could not load lws's libev plugin "
+                            "(package libwebsockets-evlib-ev)"));
         goto done;
     }
     self.vhost = lws_get_vhost_by_name(self.lws, "default");
