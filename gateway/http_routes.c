@@ -1,5 +1,6 @@
-/*  http_routes.c - REST requests: route lookup, auth, rate limit, body
-    collection within limits, dispatch to a worker, and the response.
+/*  http_routes.c - REST requests: route lookup (route_table.c), auth, rate
+    limit, body collection within limits, dispatch to a worker, and the
+    response.
 
     An HTTP request's memory is lws's per-connection user data; while it waits
     for a worker it is registered in gw->http under a handle, so a reply that
@@ -20,6 +21,7 @@
 #include "metrics.h"
 #include "pending.h"
 #include "reply.h"
+#include "route_table.h"
 #include "session_index.h"
 #include "worker_pool.h"
 
@@ -29,95 +31,6 @@
 
 /*  A request body must arrive completely within this time, however it trickles. */
 #define HTTP_BODY_DEADLINE_S 10
-
-typedef enum {
-    ROUTE_HEALTH,
-    ROUTE_READY,
-    ROUTE_WORKER,
-    ROUTE_WEB,
-    ROUTE_DEV_TOKEN,
-    ROUTE_METRICS
-} route_kind_t;
-typedef enum { AUTH_NONE, AUTH_USER, AUTH_ADMIN } route_auth_t;
-
-typedef struct {
-    const char *method;
-    const char *path; /* "{id}" matches one segment and becomes params["id"] */
-    route_kind_t kind;
-    msg_type_t type; /* ROUTE_WORKER: what the worker is asked */
-    route_auth_t auth;
-} route_t;
-
-/*  Every REST route. The WebSocket path is handled by the upgrade gate.
-    POST and PUT may carry a JSON object body (an empty body reads as {}). */
-static const route_t s_routes[] = {
-    {"GET", "/p2p/health", ROUTE_HEALTH, MSG_UNKNOWN, AUTH_NONE},
-    {"GET", "/p2p/ready", ROUTE_READY, MSG_UNKNOWN, AUTH_NONE},
-    {"GET", "/api/p2p/profile/check", ROUTE_WORKER, MSG_PROFILE_CHECK, AUTH_USER},
-    {"POST", "/api/p2p/profile/create", ROUTE_WORKER, MSG_PROFILE_CREATE, AUTH_USER},
-    {"GET", "/api/p2p/profile", ROUTE_WORKER, MSG_PROFILE_ME, AUTH_USER},
-    {"PUT", "/api/p2p/profile", ROUTE_WORKER, MSG_PROFILE_PUT, AUTH_USER},
-    {"GET", "/api/p2p/admin/profiles", ROUTE_WORKER, MSG_ADMIN_LIST, AUTH_ADMIN},
-    {"GET", "/api/p2p/admin/profiles/{id}", ROUTE_WORKER, MSG_ADMIN_GET, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/profiles/{id}/suspend", ROUTE_WORKER, MSG_ADMIN_SUSPEND, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/profiles/{id}/unsuspend", ROUTE_WORKER, MSG_ADMIN_UNSUSPEND, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/profiles/{id}/verify", ROUTE_WORKER, MSG_ADMIN_VERIFY, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/profiles/{id}/merchant", ROUTE_WORKER, MSG_ADMIN_MERCHANT, AUTH_ADMIN},
-    {"GET", "/api/p2p/admin/audit", ROUTE_WORKER, MSG_ADMIN_AUDIT, AUTH_ADMIN},
-    /* trading: wallets, payment methods and accounts, prices (TRADING.md) */
-    {"GET", "/api/p2p/wallet", ROUTE_WORKER, MSG_WALLET_BALANCE, AUTH_USER},
-    {"GET", "/api/p2p/wallet/history", ROUTE_WORKER, MSG_WALLET_HISTORY, AUTH_USER},
-    {"GET", "/api/p2p/payment-methods", ROUTE_WORKER, MSG_PAYMENT_METHOD_LIST, AUTH_USER},
-    {"GET", "/api/p2p/payment-accounts", ROUTE_WORKER, MSG_PAYMENT_ACCOUNT_LIST, AUTH_USER},
-    {"POST", "/api/p2p/payment-accounts", ROUTE_WORKER, MSG_PAYMENT_ACCOUNT_CREATE, AUTH_USER},
-    {"DELETE", "/api/p2p/payment-accounts/{id}", ROUTE_WORKER, MSG_PAYMENT_ACCOUNT_DELETE, AUTH_USER},
-    {"GET", "/api/p2p/prices", ROUTE_WORKER, MSG_PRICE_LIST, AUTH_USER},
-    {"GET", "/api/p2p/ads", ROUTE_WORKER, MSG_AD_LIST, AUTH_USER},
-    {"POST", "/api/p2p/ads", ROUTE_WORKER, MSG_AD_CREATE, AUTH_USER},
-    {"GET", "/api/p2p/ads/mine", ROUTE_WORKER, MSG_AD_MY_ADS, AUTH_USER},
-    {"GET", "/api/p2p/ads/{id}", ROUTE_WORKER, MSG_AD_GET, AUTH_USER},
-    {"PUT", "/api/p2p/ads/{id}", ROUTE_WORKER, MSG_AD_UPDATE, AUTH_USER},
-    {"DELETE", "/api/p2p/ads/{id}", ROUTE_WORKER, MSG_AD_DELETE, AUTH_USER},
-    {"POST", "/api/p2p/orders", ROUTE_WORKER, MSG_ORDER_CREATE, AUTH_USER},
-    {"GET", "/api/p2p/orders", ROUTE_WORKER, MSG_ORDER_LIST, AUTH_USER},
-    {"GET", "/api/p2p/orders/{id}", ROUTE_WORKER, MSG_ORDER_GET, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/cancel", ROUTE_WORKER, MSG_ORDER_CANCEL, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/confirm-payment", ROUTE_WORKER, MSG_ORDER_CONFIRM_PAYMENT, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/release", ROUTE_WORKER, MSG_ORDER_RELEASE_CRYPTO, AUTH_USER},
-    {"GET", "/api/p2p/orders/{id}/messages", ROUTE_WORKER, MSG_CHAT_GET_MESSAGES, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/messages", ROUTE_WORKER, MSG_CHAT_SEND_MESSAGE, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/messages/read", ROUTE_WORKER, MSG_CHAT_MARK_READ, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/attachments", ROUTE_WORKER, MSG_CHAT_ATTACHMENT_ADD, AUTH_USER},
-    {"GET", "/api/p2p/attachments/{id}", ROUTE_WORKER, MSG_CHAT_ATTACHMENT_GET, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/dispute", ROUTE_WORKER, MSG_DISPUTE_RAISE, AUTH_USER},
-    {"GET", "/api/p2p/orders/{id}/dispute", ROUTE_WORKER, MSG_DISPUTE_GET, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/dispute/evidence", ROUTE_WORKER, MSG_DISPUTE_ADD_EVIDENCE, AUTH_USER},
-    {"POST", "/api/p2p/orders/{id}/review", ROUTE_WORKER, MSG_REVIEW_CREATE, AUTH_USER},
-    {"GET", "/api/p2p/profiles/{id}/reviews", ROUTE_WORKER, MSG_REVIEW_LIST, AUTH_USER},
-    {"GET", "/api/p2p/notifications", ROUTE_WORKER, MSG_NOTIFICATION_LIST, AUTH_USER},
-    {"POST", "/api/p2p/notifications/read", ROUTE_WORKER, MSG_NOTIFICATION_MARK_READ, AUTH_USER},
-    {"GET", "/api/p2p/webhook", ROUTE_WORKER, MSG_WEBHOOK_GET, AUTH_USER},
-    {"PUT", "/api/p2p/webhook", ROUTE_WORKER, MSG_WEBHOOK_SET, AUTH_USER},
-    {"DELETE", "/api/p2p/webhook", ROUTE_WORKER, MSG_WEBHOOK_DELETE, AUTH_USER},
-    {"POST", "/api/p2p/admin/wallets/{profile_id}/credit", ROUTE_WORKER, MSG_ADMIN_WALLET_CREDIT, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/wallets/{profile_id}/debit", ROUTE_WORKER, MSG_ADMIN_WALLET_DEBIT, AUTH_ADMIN},
-    {"GET", "/api/p2p/admin/ledger", ROUTE_WORKER, MSG_ADMIN_LEDGER, AUTH_ADMIN},
-    {"PUT", "/api/p2p/admin/prices/{asset}/{fiat}", ROUTE_WORKER, MSG_ADMIN_PRICE_SET, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/payment-methods", ROUTE_WORKER, MSG_ADMIN_PAYMENT_METHOD_CREATE, AUTH_ADMIN},
-    {"PUT", "/api/p2p/admin/payment-methods/{id}", ROUTE_WORKER, MSG_ADMIN_PAYMENT_METHOD_UPDATE, AUTH_ADMIN},
-    {"GET", "/api/p2p/admin/orders", ROUTE_WORKER, MSG_ADMIN_ORDER_LIST, AUTH_ADMIN},
-    {"GET", "/api/p2p/admin/orders/{id}", ROUTE_WORKER, MSG_ADMIN_ORDER_GET, AUTH_ADMIN},
-    {"GET", "/api/p2p/admin/disputes", ROUTE_WORKER, MSG_ADMIN_DISPUTE_LIST, AUTH_ADMIN},
-    {"GET", "/api/p2p/admin/disputes/{id}", ROUTE_WORKER, MSG_ADMIN_DISPUTE_GET, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/disputes/{id}/messages", ROUTE_WORKER, MSG_ADMIN_DISPUTE_MESSAGE, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/disputes/{id}/resolve", ROUTE_WORKER, MSG_ADMIN_DISPUTE_RESOLVE, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/reviews/{id}/hide", ROUTE_WORKER, MSG_ADMIN_REVIEW_HIDE, AUTH_ADMIN},
-    {"POST", "/api/p2p/admin/reviews/{id}/unhide", ROUTE_WORKER, MSG_ADMIN_REVIEW_UNHIDE, AUTH_ADMIN},
-    {"GET", "/", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
-    {"GET", "/static/{file}", ROUTE_WEB, MSG_UNKNOWN, AUTH_NONE},
-    {"POST", "/dev/token", ROUTE_DEV_TOKEN, MSG_UNKNOWN, AUTH_NONE},
-    {"GET", "/metrics", ROUTE_METRICS, MSG_UNKNOWN, AUTH_NONE},
-};
 
 #define WS_PATH "/api/p2p/ws"
 /*  The one WebSocket protocol clients may reach (main.c names it too). */
@@ -180,17 +93,6 @@ s_method(struct lws *wsi, char *path, size_t path_len)
         }
     path[0] = 0;
     return "";
-}
-
-json_t *
-http_routes_describe(void)
-{
-    static const char *auth_names[] = {"none", "user", "admin"};
-    json_t *routes = json_array();
-    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
-        json_array_append_new(routes, json_pack("{s:s, s:s, s:s}", "method", s_routes[i].method, "path",
-                                                s_routes[i].path, "auth", auth_names[s_routes[i].auth]));
-    return routes;
 }
 
 int
@@ -351,53 +253,6 @@ s_on_body_deadline(lws_sorted_usec_list_t *sul)
     lws_set_timeout(req->wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
 }
 
-/*  Does path match pattern? "{name}" matches one non-empty segment, captured
-    into params (created on the first capture; caller decrefs). */
-static bool
-s_match(const char *pattern, const char *path, json_t **params)
-{
-    while (*pattern && *path) {
-        if (*pattern == '{') {
-            const char *close = strchr(pattern, '}');
-            const char *slash = strchr(path, '/');
-            size_t len = slash ? (size_t) (slash - path) : strlen(path);
-            if (!close || len == 0)
-                return false;
-            if (!*params)
-                *params = json_object();
-            char name[32];
-            snprintf(name, sizeof name, "%.*s", (int) (close - pattern - 1), pattern + 1);
-            json_object_set_new(*params, name, json_stringn(path, len));
-            pattern = close + 1;
-            path += len;
-            continue;
-        }
-        if (*pattern++ != *path++)
-            return false;
-    }
-    return *pattern == 0 && *path == 0;
-}
-
-static const route_t *
-s_find_route(const char *method, const char *path, bool *path_known, json_t **params)
-{
-    *path_known = false;
-    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
-        json_t *captured = NULL;
-        if (!s_match(s_routes[i].path, path, &captured)) {
-            json_decref(captured);
-            continue;
-        }
-        *path_known = true;
-        if (strcmp(s_routes[i].method, method) == 0) {
-            *params = captured;
-            return &s_routes[i];
-        }
-        json_decref(captured);
-    }
-    return NULL;
-}
-
 /*  Add the query string's arguments (already URL-decoded by lws) to params,
     which holds the path's. A name the path already gives, or one given
     twice, is refused: which value counts would be a guess, and logs and
@@ -452,27 +307,6 @@ s_content_length(struct lws *wsi)
     return strtoll(text, NULL, 10);
 }
 
-static const char *
-s_mime_type(const char *file)
-{
-    static const struct {
-        const char *ext, *mime;
-    } types[] = {
-        {".html", "text/html; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},
-        {".svg", "image/svg+xml"},
-        {".png", "image/png"},
-        {".ico", "image/x-icon"},
-        {".json", "application/json"},
-    };
-    const char *dot = strrchr(file, '.');
-    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].mime;
-    return "application/octet-stream";
-}
-
 /*  The browser client: GET / is index.html, GET /static/<file> a file of the
     web directory. File names are restricted so nothing outside it is reachable. */
 static int
@@ -497,7 +331,7 @@ s_serve_web(gateway_t *gw, s_http_t *req)
         s_respond_error(req, ERR_NOT_FOUND, "no such file");
         return 0;
     }
-    int rc = lws_serve_http_file(req->wsi, path, s_mime_type(file), NULL, 0);
+    int rc = lws_serve_http_file(req->wsi, path, route_table_mime_type(file), NULL, 0);
     if (rc < 0)
         return -1;
     if (rc > 0) /* lws wrote a 404 itself and finished the transaction */
@@ -644,12 +478,6 @@ s_metrics(gateway_t *gw, s_http_t *req)
     json_decref(workers);
 }
 
-static bool
-s_has_body(const char *method)
-{
-    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
-}
-
 /*  An upload holds up to 5 MiB in the gateway until a worker has it: the sum
     over uploads in progress is bounded (P2P_UPLOAD_MEMORY_MB), so many
     parallel uploads get a clear 503 + Retry-After instead of exhausting the
@@ -699,7 +527,7 @@ s_on_request(gateway_t *gw, s_http_t *req)
     char path[1024];
     const char *method = s_method(req->wsi, path, sizeof path);
     bool path_known;
-    req->route = s_find_route(method, path, &path_known, &req->params);
+    req->route = route_table_find(method, path, &path_known, &req->params);
     const route_t *route = req->route;
     if (!route) {
         req->close_after = true; /* an unread body must not be parsed as the next request */
@@ -740,10 +568,10 @@ s_on_request(gateway_t *gw, s_http_t *req)
     case ROUTE_WORKER:
         break;
     }
-    bool has_body = s_has_body(method);
+    bool has_body = route_table_has_body(method);
     err_t err;
     char key[300];
-    if (route->auth != AUTH_NONE) {
+    if (route->auth != ROUTE_AUTH_NONE) {
         if (http_routes_authenticate(req->wsi, false, &req->identity, &err) != 0) {
             req->close_after = has_body;
             /* failed logins count per address: token guessing is rate-limited too */
@@ -757,15 +585,15 @@ s_on_request(gateway_t *gw, s_http_t *req)
             log_info("http.unauthorized", NULL, json_pack("{s:s, s:s}", "path", path, "reason", err.msg));
             return 0;
         }
-        if (route->auth == AUTH_ADMIN && !req->identity.is_admin) {
+        if (route->auth == ROUTE_AUTH_ADMIN && !req->identity.is_admin) {
             req->close_after = has_body;
             s_respond_error(req, ERR_FORBIDDEN, "the admin API needs a token with role \"admin\"");
             return 0;
         }
         snprintf(key, sizeof key, "user:%s", req->identity.user_id);
     }
-    int wait_s = route->auth != AUTH_NONE ? rate_limit_take(gw->limits, key, clock_mono_ms())
-                                          : s_take_for_peer(gw, req->wsi);
+    int wait_s = route->auth != ROUTE_AUTH_NONE ? rate_limit_take(gw->limits, key, clock_mono_ms())
+                                                : s_take_for_peer(gw, req->wsi);
     if (wait_s) {
         req->retry_after = wait_s;
         req->close_after = has_body;

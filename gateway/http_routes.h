@@ -1,6 +1,7 @@
-/*  http_routes.h - the REST surface: one table of routes (method, path, what
-    serves it, auth), the lws HTTP protocol callback that reads requests and
-    writes responses, and the WebSocket upgrade gate (path, Origin, token). */
+/*  http_routes.h - the REST surface: the lws HTTP protocol callback that
+    reads requests (routed through route_table.h), authenticates, limits,
+    dispatches and writes responses, and the WebSocket upgrade gate (path,
+    Origin, token). */
 #ifndef P2P_HTTP_ROUTES_H
 #define P2P_HTTP_ROUTES_H
 
@@ -40,9 +41,5 @@ void http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char 
 /*  Find the caller's token (Authorization: Bearer, or ?token= when allow_query)
     and verify it. Returns 0 with identity, or -1 with err ERR_UNAUTHORIZED. */
 int http_routes_authenticate(struct lws *wsi, bool allow_query, auth_identity_t *identity, err_t *err);
-
-/*  The REST routes as a JSON array of {"method","path","auth"} (new reference),
-    for `p2p-gateway --routes` and the API-description tests. */
-json_t *http_routes_describe(void);
 
 #endif

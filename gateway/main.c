@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "header_guard.h"
 #include "pending.h"
+#include "route_table.h"
 #include "session_index.h"
 #include "worker_pool.h"
 #include "ws_session.h"
@@ -185,7 +186,7 @@ s_print_routes(void)
     for (int t = 0; t < MSG_TYPE_COUNT; t++)
         if (msg_type_is_ws((msg_type_t) t))
             json_array_append_new(ws, json_string(msg_type_name((msg_type_t) t)));
-    json_t *root = json_pack("{s:o, s:o, s:[s,s,s,s], s:s}", "rest", http_routes_describe(), "ws", ws,
+    json_t *root = json_pack("{s:o, s:o, s:[s,s,s,s], s:s}", "rest", route_table_describe(), "ws", ws,
                              "server_events", "connected", "connection_error", "account_suspended", "error",
                              "websocket_path", "/api/p2p/ws");
     char *text = json_dumps(root, JSON_INDENT(2));
