@@ -4,7 +4,7 @@ A route, message type, push or error code that exists in the code but not in a s
 fails, and so does the reverse. "The code" is read twice, so a stale binary or a parser
 slip cannot hide a difference:
   - `$P2P_BIN_DIR/p2p-gateway --routes` (what the built gateway serves), and
-  - the sources, textually: s_routes[] in gateway/http_routes.c (with each route's
+  - the sources, textually: s_routes[] in gateway/route_table.c (with each route's
     message type), MSG_TYPE_LIST in common/msg_type.h, ERR_LIST in common/err.h (codes
     and their HTTP statuses), and the push frames workers build ("type":"...").
 Most tests start no server. The last one runs a trade through a real stack and checks
@@ -30,7 +30,7 @@ from test_chat import PDF, PNG
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OPENAPI = os.path.join(ROOT, "docs", "api", "openapi.yaml")
 ASYNCAPI = os.path.join(ROOT, "docs", "api", "asyncapi.yaml")
-HTTP_ROUTES_C = os.path.join(ROOT, "gateway", "http_routes.c")
+ROUTE_TABLE_C = os.path.join(ROOT, "gateway", "route_table.c")
 MSG_TYPE_H = os.path.join(ROOT, "common", "msg_type.h")
 ERR_H = os.path.join(ROOT, "common", "err.h")
 
@@ -68,18 +68,18 @@ def gateway_routes():
 
 
 def source_route_rows():
-    """[(METHOD, path, kind, msg enum, auth)] from s_routes[] in gateway/http_routes.c."""
-    text = _read(HTTP_ROUTES_C)
+    """[(METHOD, path, kind, msg enum, auth)] from s_routes[] in gateway/route_table.c."""
+    text = _read(ROUTE_TABLE_C)
     start = text.index("s_routes[] = {")
     table = text[start:text.index("};", start)]
-    rows = re.findall(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*ROUTE_(\w+)\s*,\s*(\w+)\s*,\s*AUTH_(\w+)\s*\}',
+    rows = re.findall(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*ROUTE_(\w+)\s*,\s*(\w+)\s*,\s*ROUTE_AUTH_(\w+)\s*\}',
                       table)
-    assert len(rows) >= 6, f"could not parse s_routes[] in {HTTP_ROUTES_C}"
+    assert len(rows) >= 6, f"could not parse s_routes[] in {ROUTE_TABLE_C}"
     return [(m, p, kind, msg, a.lower()) for m, p, kind, msg, a in rows]
 
 
 def source_rest_routes():
-    """{(METHOD, path): auth} from s_routes[] in gateway/http_routes.c."""
+    """{(METHOD, path): auth} from s_routes[] in gateway/route_table.c."""
     return {(m, p): a for m, p, _, _, a in source_route_rows()}
 
 
@@ -230,7 +230,7 @@ def test_openapi_matches_gateway_routes(openapi, gateway_routes):
 
 def test_openapi_matches_route_table_source(openapi):
     problems = _diff("openapi.yaml", source_rest_routes(), spec_operations(openapi))
-    assert not problems, ("REST routes differ (s_routes[] in gateway/http_routes.c):\n  " +
+    assert not problems, ("REST routes differ (s_routes[] in gateway/route_table.c):\n  " +
                           "\n  ".join(problems))
 
 
