@@ -30,7 +30,8 @@
     "AND a.min_limit < (a.total_amount - a.taken_amount + power(10::numeric, -ac.decimals)) " \
     "* a.effective_price "
 
-/* clang-format off: the field list reads as JSON, one field per line */
+/*  The field list reads as JSON, one field per line. */
+/* clang-format off */
 #define S_AD_FIELDS                                                                         \
     "'id', a.id, 'profile_id', a.profile_id, "                                              \
     "'maker', " TRADE_SQL_PARTY_JSON("p") ", "                                              \
@@ -78,9 +79,9 @@
 /*  The count takes the listing's $1-$5 and $6 the cap. One statement per
     side, like the listing: with the side a parameter the generic plan could
     not use the side's partial index and counted by scanning every ad. */
-#define S_COUNT(side, pair)                                                                 \
-    "SELECT count(*) FROM (SELECT 1" S_FROM "WHERE a.type = '" side "' AND " pair " AND " \
-        S_VISIBLE("$1::int") S_LIST_FILTERS "LIMIT $6::bigint) c"
+#define S_COUNT(side, pair)                                                       \
+    "SELECT count(*) FROM (SELECT 1" S_FROM "WHERE a.type = '" side "' AND " pair \
+    " AND " S_VISIBLE("$1::int") S_LIST_FILTERS "LIMIT $6::bigint) c"
 
 #define S_PAIR "a.asset = $2 AND a.fiat = $3"
 #define S_ANY "($2::text IS NULL OR a.asset = $2) AND ($3::text IS NULL OR a.fiat = $3)"

@@ -14,7 +14,8 @@ static const db_statement_t s_statements[] = {
      "SELECT p.id, " TRADE_SQL_SUSPENDED("p") ", p.has_consent FROM p2p_profiles p WHERE p.user_id = $1", 1},
     /* a party as a moderator judging a case sees them: every field, the
        counters, and their last orders (amounts in their currencies' places) */
-    /* clang-format off: the SQL reads as JSON, a few fields per line */
+    /* the SQL reads as JSON, a few fields per line */
+    /* clang-format off */
     {"party_case",
      "SELECT json_build_object('id', p.id, 'user_id', p.user_id, 'username', p.username, "
      "'email', p.email, 'phone_number', p.phone_number, 'is_verified', p.is_verified, "
