@@ -455,6 +455,11 @@ class Stack:
             "DATABASE_URL": os.environ["DATABASE_URL"],
             "LOG_LEVEL": "debug",
             "P2P_RATE_LIMIT_PER_MIN": "0",
+            # every stack shares the test database, and any trade-svc may claim any
+            # delivery in its outbox: with the default backoff (10 s, doubling) a delivery
+            # another stack tried while a test's receiver was down outwaits the test
+            "P2P_OUTBOX_RETRY_BASE_MS": "200",
+            "P2P_OUTBOX_RETRY_MAX_MS": "1000",
         })
         for key, value in SANITIZER_ENV.items():
             # ours win over a caller's for the same option; the caller's others stay
