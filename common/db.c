@@ -28,6 +28,7 @@
 
 #include "clock.h"
 #include "db_constraints.h"
+#include "db_lookup.h"
 #include "log.h"
 
 /*  At most two connection attempts per second. */
@@ -54,6 +55,7 @@ static const char *s_state_names[] = {"disconnected", "connected", "failed", "re
 
 struct db {
     char *conninfo;
+    db_lookup_t *lookup; /* the host's bounded name lookup; NULL when libpq needs none */
     const db_statement_t *statements;
     size_t count;
     PGconn *conn;
@@ -145,6 +147,7 @@ db_new(const char *conninfo, const db_statement_t *statements, size_t count)
         free(self);
         return NULL;
     }
+    self->lookup = db_lookup_new(self->conninfo);
     self->statements = statements;
     self->count = count;
     self->state = DB_DISCONNECTED;
@@ -160,6 +163,7 @@ db_destroy(db_t **self_p)
     if (self->conn)
         PQfinish(self->conn);
     db_constraints_destroy(&self->constraints);
+    db_lookup_destroy(&self->lookup);
     free(self->conninfo);
     free(self);
     *self_p = NULL;
@@ -245,22 +249,30 @@ db_connect(db_t *self, err_t *err)
     /* Our defaults come before dbname so that a value in DATABASE_URL wins
        (libpq keeps the last value of a repeated keyword). */
     const char *timeout = getenv("PGCONNECT_TIMEOUT");
-    const char *keys[] = {"connect_timeout",
-                          "tcp_user_timeout",
-                          "fallback_application_name",
-                          "options",
-                          "dbname",
-                          "client_encoding",
-                          NULL};
-    /* client_encoding after dbname: our text is UTF-8 whatever the URL or
-       PGCLIENTENCODING say. */
-    const char *values[] = {timeout && *timeout ? timeout : DB_CONNECT_TIMEOUT,
-                            DB_TCP_USER_TIMEOUT_MS,
-                            "p2p-worker",
-                            DB_SESSION_OPTIONS,
-                            self->conninfo,
-                            DB_ENCODING,
-                            NULL};
+    if (!timeout || !*timeout)
+        timeout = DB_CONNECT_TIMEOUT;
+    const char *keys[10] = {"connect_timeout", "tcp_user_timeout", "fallback_application_name", "options",
+                            "dbname",
+                            /* after dbname: our text is UTF-8 whatever the URL or PGCLIENTENCODING say */
+                            "client_encoding"};
+    const char *values[10] = {
+        timeout, DB_TCP_USER_TIMEOUT_MS, "p2p-worker", DB_SESSION_OPTIONS, self->conninfo, DB_ENCODING};
+    size_t n = 6;
+    /* the name looked up within the connect timeout, libpq given the
+       addresses (db_lookup.h): its own lookup has no bound */
+    if (self->lookup) {
+        const char *host, *hostaddr;
+        char why[200];
+        if (db_lookup_resolve(self->lookup, timeout, &host, &hostaddr, why, sizeof why) != 0) {
+            s_drop(self, DB_FAILED, why);
+            self->next_attempt_ms = clock_mono_ms() + DB_RETRY_MS;
+            return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
+        }
+        keys[n] = "host";
+        values[n++] = host;
+        keys[n] = "hostaddr";
+        values[n++] = hostaddr;
+    }
     self->conn = PQconnectdbParams(keys, values, 1);
     if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) {
         char why[200];

@@ -9,6 +9,7 @@ stopped, started, and given databases and constraints the shared one must not ha
 
 import json
 import os
+import socket
 import subprocess
 import time
 
@@ -337,3 +338,87 @@ def test_concurrent_migrations_apply_each_file_once(pg, tmp_path):
     applied = [h.log_events(log, "migrate.done")[-1]["applied"] for _, _, log in results]
     assert sorted(applied) == [0, 0, 0, 2], applied
     assert migrations_in(url) == ["001", "002"]
+
+
+# ------------------------------------------------------------------ a resolver that hangs
+
+SILENT_DNS = "127.0.53.53"  # a loopback address of its own: nothing else listens there
+
+
+@pytest.fixture
+def silent_resolver(tmp_path):
+    """A DNS server that reads queries and never answers (a container's resolver while the
+    database container goes away), and a resolv.conf that points at it. Yields the file;
+    processes see it through run_with_resolver."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((SILENT_DNS, 53))  # port 53: the tests run as root (scripts/test)
+    except OSError as e:
+        sock.close()
+        raise AssertionError(f"cannot bind {SILENT_DNS}:53 for the silent resolver: {e} "
+                             f"(this test needs root, as scripts/test runs it)") from None
+    conf = tmp_path / "resolv.conf"
+    conf.write_text(f"nameserver {SILENT_DNS}\noptions timeout:5 attempts:2\n")
+    try:
+        yield str(conf)
+    finally:
+        sock.close()
+
+
+def run_with_resolver(conf, argv):
+    """argv in a mount namespace of its own whose /etc/resolv.conf is conf."""
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            'mount --bind "$0" /etc/resolv.conf && exec "$@"', conf] + argv
+
+
+def test_a_worker_whose_database_name_never_resolves_still_answers_and_stops(silent_resolver):
+    """The database's host name gets no answer from the resolver. glibc would wait 10 s per
+    lookup (timeout:5 attempts:2), and libpq's connect_timeout does not bound a lookup: a
+    worker that waited that long joined late, answered nothing, and outlasted the 10 s a
+    container gets between SIGTERM and SIGKILL. The worker bounds the lookup by the connect
+    timeout: it starts at once, answers 503 within the gateway's deadline, and exits 0
+    within a few seconds of SIGTERM while the lookup still hangs."""
+    url = os.environ["DATABASE_URL"]
+    assert "@127.0.0.1:" in url, url
+    unresolvable = url.replace("@127.0.0.1:", "@db.p2p-test.invalid:")
+    stack = h.Stack("silent-dns", workers=0, admin_workers=0, trade_workers=0,
+                    env={"P2P_REQUEST_TIMEOUT_MS": "8000"})
+    try:
+        env = stack.env()
+        env.update({"DATABASE_URL": unresolvable, "PGCONNECT_TIMEOUT": "2",
+                    "P2P_TRADE_API_BIND": f"tcp://127.0.0.1:{h.free_port()}"})
+        proc = h.Proc(stack._next_name("trade-svc"),
+                      run_with_resolver(silent_resolver, [stack.trade_bin]), env, stack.log_dir)
+        stack.trade_workers.append(proc)
+        started = time.monotonic()
+        h.wait_until(lambda: h.log_events(proc, "worker.started"), 6,
+                     what="trade-svc logged worker.started")
+        assert h.log_events(proc, "trade_svc.db_not_ready"), proc.log_tail()
+        assert time.monotonic() - started < 5, proc.log_tail()
+        failed = h.log_events(proc, "db.state", to="failed")
+        assert failed and "db.p2p-test.invalid" in failed[0]["reason"], proc.log_tail()
+
+        h.wait_until(lambda: h.log_events(stack.gateway, "worker.joined", kind="trade"), 5,
+                     what="the trade worker joined the gateway")
+        # it keeps heartbeating (saying its database is down) while its lookups hang, so the
+        # gateway answers 503 at once instead of waiting on it
+        token = stack.token(h.new_user_id())
+        until = time.monotonic() + 5
+        while time.monotonic() < until:
+            asked = time.monotonic()
+            r = h.http_request(stack, "GET", "/api/p2p/wallet", token=token, timeout=10)
+            assert r.status == 503, (r.status, r.body)
+            assert time.monotonic() - asked < 1, r
+            time.sleep(0.5)
+        gateway_log = stack.gateway.log_text()
+        assert not h.log_events(gateway_log, "worker.expired"), gateway_log
+        assert not h.log_events(gateway_log, "worker.left"), gateway_log
+
+        asked = time.monotonic()
+        code = proc.stop(timeout=8)
+        took = time.monotonic() - asked
+        assert not proc.sigterm_timed_out and code == 0, (code, proc.log_tail())
+        assert took < 4, (took, proc.log_tail())
+        assert h.log_events(proc, "worker.stopped") and h.log_events(proc, "outbox.stopped")
+    finally:
+        stack.stop()
