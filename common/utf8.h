@@ -10,4 +10,8 @@
     continuation bytes (10xxxxxx). s must not be NULL. */
 size_t utf8_length(const char *s);
 
+/*  Bytes in the longest prefix of s that holds at most max_chars code
+    points: "%.*s" with it never cuts a character in two. */
+int utf8_prefix(const char *s, size_t max_chars);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "catalog_repo.h"
 #include "clock.h"
+#include "utf8.h"
 
 struct catalog {
     catalog_currency_t assets[CATALOG_MAX];
@@ -96,8 +97,9 @@ catalog_require(catalog_t *self, db_t *db, bool is_asset, const char *code, cons
     if (!c && s_well_formed(code) && catalog_refresh(self, db, true, clock_mono_ms(), err) == 0)
         c = is_asset ? catalog_asset(self, code) : catalog_fiat(self, code);
     if (!c || !c->active) {
-        err_set(err, ERR_INVALID, "field '%s' must be one of the listed %s (got '%.16s')", field,
-                is_asset ? "assets" : "fiat currencies", code ? code : "");
+        const char *got = code ? code : "";
+        err_set(err, ERR_INVALID, "field '%s' must be one of the listed %s (got '%.*s')", field,
+                is_asset ? "assets" : "fiat currencies", utf8_prefix(got, 16), got);
         return NULL;
     }
     return c;

@@ -74,9 +74,12 @@ s_send_tx(db_t *db, void *ctx, err_t *err)
         if (owner != o.id)
             return err_set(err, ERR_INVALID, "field 'attachment_id' must be a file uploaded to this order");
     }
-    if (!s_chat_open(o.status))
+    /* judged at the moment of the call: unpaid past its deadline is
+       expired, whether or not the sweeper has run */
+    order_status_t status = o.expired_now ? ORDER_EXPIRED : o.status;
+    if (!s_chat_open(status))
         return err_set(err, ERR_ORDER_STATE_CHANGED, "the order is %s: its chat is closed",
-                       order_status_name(o.status));
+                       order_status_name(status));
     s->message =
         chat_repo_insert(db, o.id, side, s->caller->profile_id, NULL, s->text, s->attachment_id, err);
     if (!s->message)

@@ -7,6 +7,7 @@
 #include "dispute_ops.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@
 #include "order_repo.h"
 #include "reply.h"
 #include "trade_push.h"
+#include "utf8.h"
+
+/*  A chat message's length limit in characters (p2p_chat_text_length). */
+#define DISPUTE_CHAT_LINE_MAX 2000
 
 static char *
 s_wrap(const char *key, char *json, err_t *err)
@@ -339,6 +344,27 @@ typedef struct {
     trade_push_t push;
 } s_rule_t;
 
+/*  The ruling's line in the order's chat. The note is cut at a character
+    (marked with an ellipsis) so the line fits a chat message; the whole note
+    stays on the dispute and in the audit log. Caller frees; NULL when out of
+    memory. */
+static char *
+s_ruling_line(const s_rule_t *r)
+{
+    const char *lead = r->by_system ? "The dispute was resolved automatically" : "A moderator ruled";
+    const char *outcome =
+        r->release ? "the crypto was released to the buyer" : "the crypto went back to the seller";
+    const char *note = r->note ? r->note : "";
+    size_t room = DISPUTE_CHAT_LINE_MAX - utf8_length(lead) - utf8_length(outcome) - strlen(": . ");
+    bool cut = utf8_length(note) > room;
+    char *line = NULL;
+    if (asprintf(&line, "%s: %s.%s%.*s%s", lead, outcome, *note ? " " : "",
+                 utf8_prefix(note, cut ? room - 1 : room), note, cut ? "\xe2\x80\xa6" /* ellipsis */ : "")
+        < 0)
+        return NULL;
+    return line;
+}
+
 static int
 s_rule_tx(db_t *db, void *ctx, err_t *err)
 {
@@ -398,12 +424,13 @@ s_rule_tx(db_t *db, void *ctx, err_t *err)
     free(after_text);
     if (rc != 0)
         return -1;
-    char text[600], title[96], body[400], data[128];
-    snprintf(text, sizeof text, "%s: %s. %s",
-             r->by_system ? "The dispute was resolved automatically" : "A moderator ruled",
-             r->release ? "the crypto was released to the buyer" : "the crypto went back to the seller",
-             r->note ? r->note : "");
-    if (chat_ops_post(db, &r->push, o, "system", 0, text, err) != 0)
+    char title[96], body[400], data[128];
+    char *text = s_ruling_line(r);
+    if (!text)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    rc = chat_ops_post(db, &r->push, o, "system", 0, text, err);
+    free(text);
+    if (rc != 0)
         return -1;
     snprintf(title, sizeof title, "Dispute on order %s resolved", o->reference);
     snprintf(body, sizeof body, "The dispute on order %s was resolved: %s.", o->reference,

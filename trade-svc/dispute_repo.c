@@ -39,7 +39,10 @@ static const db_statement_t s_statements[] = {
     {"dispute_evidence_add",
      "WITH e AS (INSERT INTO p2p_dispute_evidence (dispute_id, by_role, author_id, text, attachment_id) "
      "VALUES ($1::bigint, $2, $3::bigint, $4, $5::bigint) RETURNING id) "
-     "UPDATE p2p_disputes SET answered_at = coalesce(answered_at, now()) "
+     /* an answer counts only before respond_by: a late one is kept as evidence
+        but no longer stops the automatic ruling */
+     "UPDATE p2p_disputes SET answered_at = CASE WHEN answered_at IS NULL AND now() <= respond_by "
+     "THEN now() ELSE answered_at END "
      "WHERE id = $1::bigint AND $6::boolean AND (SELECT count(*) FROM e) = 1",
      6},
     {"dispute_resolve",

@@ -40,6 +40,11 @@ order_json_finish(json_t *order)
         status == ORDER_COMPLETED && role != ORDER_ROLE_NONE
             && !json_is_true(json_object_get(order, "_reviewed")));
     json_object_set_new(order, "can", can);
+    if (expired && status == ORDER_PENDING_PAYMENT) {
+        /* as the next call would find it (and the sweeper soon will) */
+        json_object_set_new(order, "status", json_string("EXPIRED"));
+        json_object_set_new(order, "payment_account", json_null());
+    }
     json_object_del(order, "_role");
     json_object_del(order, "_expired");
     json_object_del(order, "_release_ok");

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "order_json.h"
 #include "order_repo.h"
+#include "payment_repo.h"
 
 /*  8 characters for humans: no 0/O or 1/I to misread on a phone call. */
 #define S_REFERENCE_ALPHABET "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -525,9 +526,18 @@ s_create_tx(db_t *db, void *ctx, err_t *err)
         /* a reference drawn twice: draw again; a client_order_id another call
            just used: the caller reads that call's order */
         return duplicate == ORDER_DUP_REFERENCE ? 1 : -1;
-    if (!c->order_id)
+    if (!c->order_id) {
+        /* no row: the seller has no account for the method, or an operator
+           took the method out of service since the ad was posted */
+        int active = payment_repo_method_active(db, in->payment_method_id, err);
+        if (active < 0)
+            return -1;
+        if (!active)
+            return err_set(err, ERR_INVALID,
+                           "field 'payment_method_id' names a payment method that is no longer in service");
         return err_set(err, ERR_PAYMENT_ACCOUNT_REQUIRED,
                        "the seller has no payment account for this method");
+    }
     int took = ad_repo_take(db, ad.id, scrypto, err);
     if (took <= 0)
         return took < 0 ? -1 : err_set(err, ERR_AMOUNT_OUT_OF_RANGE, "the ad has less left than that");

@@ -62,7 +62,7 @@ static const db_statement_t s_statements[] = {
      "FROM p2p_payment_methods m JOIN LATERAL (SELECT * FROM p2p_payment_accounts pa "
      "WHERE pa.profile_id = $7::bigint AND pa.payment_method_id = m.id ORDER BY pa.id DESC LIMIT 1) pa ON "
      "true "
-     "WHERE m.id = $16::int RETURNING id",
+     "WHERE m.id = $16::int AND m.active RETURNING id",
      16},
     {"order_lock",
      "SELECT o.id, o.ad_id, o.type, o.maker_id, o.taker_id, o.buyer_id, o.seller_id, o.asset, o.fiat, "
@@ -91,9 +91,10 @@ static const db_statement_t s_statements[] = {
      "WHERE id = $1::bigint OR ($3::boolean AND id = $2::bigint)",
      3},
     {"order_buyer_limits",
-     "SELECT count(*) FILTER (WHERE status = 'PENDING_PAYMENT'), count(*) FILTER (WHERE status IN "
-     "('CANCELLED', "
-     "'EXPIRED') AND cancelled_at > now() - interval '24 hours') FROM p2p_orders WHERE buyer_id = $1::bigint "
+     "SELECT count(*) FILTER (WHERE status = 'PENDING_PAYMENT' AND expires_at > now()), "
+     "count(*) FILTER (WHERE (status IN ('CANCELLED', 'EXPIRED') AND cancelled_at > now() - interval '24 "
+     "hours') "
+     "OR (status = 'PENDING_PAYMENT' AND expires_at <= now())) FROM p2p_orders WHERE buyer_id = $1::bigint "
      "AND (status = 'PENDING_PAYMENT' OR (status IN ('CANCELLED', 'EXPIRED') AND cancelled_at > now() - "
      "interval "
      "'24 hours'))",
@@ -118,8 +119,10 @@ static const db_statement_t s_statements[] = {
                                            "AND ($2::text[] IS NULL OR o.status = ANY ($2::text[])) ORDER BY "
                                            "o.id DESC LIMIT $3::int OFFSET $4::bigint) x",
      6},
+    /* the status as judged now: unpaid past its deadline is EXPIRED, swept or not */
     {"order_parties",
-     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id, o.status, "
+     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id, "
+     "CASE WHEN o.status = 'PENDING_PAYMENT' AND o.expires_at <= now() THEN 'EXPIRED' ELSE o.status END, "
      "EXISTS (SELECT 1 FROM p2p_disputes d WHERE d.order_id = o.id) FROM p2p_orders o JOIN p2p_profiles b "
      "ON b.id = "
      "o.buyer_id "

@@ -7,6 +7,7 @@
 #include "payment_ops.h"
 #include "request_fields.h"
 #include "trade_access.h"
+#include "utf8.h"
 
 /*  An account's details as JSON: at most this many bytes. */
 #define S_DETAILS_MAX 2048
@@ -49,7 +50,8 @@ s_details(const json_t *details, char **text, err_t *err)
     {
         if (!*key || !json_is_string(value))
             return err_set(err, ERR_INVALID,
-                           "field 'details' must map names to string values ('%.40s' does not)", key);
+                           "field 'details' must map names to string values ('%.*s' does not)",
+                           utf8_prefix(key, 40), key);
     }
     *text = json_dumps(details, JSON_COMPACT);
     if (!*text)

@@ -114,9 +114,11 @@ s_adjust_tx(db_t *db, void *ctx, err_t *err)
     int rc = after ? audit_repo_insert(db, &row, err) : err_set(err, ERR_INTERNAL, "out of memory");
     free(after);
     if (rc == 0 && !in->debit) {
-        char title[96], body[160], data[96];
+        /* the reference whole (at most 100 characters): a byte precision
+           could cut a character in two, which PostgreSQL refuses */
+        char title[96], body[600], data[96];
         snprintf(title, sizeof title, "%s %s credited", a->amount, in->asset->code);
-        snprintf(body, sizeof body, "%s %s arrived in your wallet (reference %.60s).", a->amount,
+        snprintf(body, sizeof body, "%s %s arrived in your wallet (reference %s).", a->amount,
                  in->asset->code, in->reference);
         snprintf(data, sizeof data, "{\"asset\":\"%s\",\"amount\":\"%s\"}", in->asset->code, a->amount);
         rc = notify_ops_add(a->app, db, &a->push, in->profile_id, "wallet.credited", title, body, data, err);
@@ -155,8 +157,8 @@ wallet_ops_adjust(trade_app_t *app, const wallet_adjust_t *in, bool *created, er
         if (a.same)
             return s_reply(app, in, a.entry, err);
         free(a.entry);
-        return err_set(err, ERR_CONFLICT, "reference '%.100s' was already used for a different %s",
-                       in->reference, a.kind),
+        return err_set(err, ERR_CONFLICT, "reference '%s' was already used for a different %s", in->reference,
+                       a.kind),
                NULL;
     }
     free(a.entry);
@@ -177,8 +179,8 @@ wallet_ops_adjust(trade_app_t *app, const wallet_adjust_t *in, bool *created, er
         return s_reply(app, in, a.entry, err);
     if (a.entry) {
         free(a.entry);
-        return err_set(err, ERR_CONFLICT, "reference '%.100s' was already used for a different %s",
-                       in->reference, a.kind),
+        return err_set(err, ERR_CONFLICT, "reference '%s' was already used for a different %s", in->reference,
+                       a.kind),
                NULL;
     }
     return err_set(err, ERR_INSUFFICIENT_BALANCE, "available %s balance is lower than %s", in->asset->code,
