@@ -157,8 +157,8 @@ wallet_ops_adjust(trade_app_t *app, const wallet_adjust_t *in, bool *created, er
         if (a.same)
             return s_reply(app, in, a.entry, err);
         free(a.entry);
-        return err_set(err, ERR_CONFLICT, "reference '%s' was already used for a different %s", in->reference,
-                       a.kind),
+        return err_set(err, ERR_CONFLICT, "the reference was already used for a different %s: '%s'", a.kind,
+                       in->reference),
                NULL;
     }
     free(a.entry);
@@ -179,8 +179,8 @@ wallet_ops_adjust(trade_app_t *app, const wallet_adjust_t *in, bool *created, er
         return s_reply(app, in, a.entry, err);
     if (a.entry) {
         free(a.entry);
-        return err_set(err, ERR_CONFLICT, "reference '%s' was already used for a different %s", in->reference,
-                       a.kind),
+        return err_set(err, ERR_CONFLICT, "the reference was already used for a different %s: '%s'", a.kind,
+                       in->reference),
                NULL;
     }
     return err_set(err, ERR_INSUFFICIENT_BALANCE, "available %s balance is lower than %s", in->asset->code,

@@ -235,3 +235,46 @@ def test_the_automatic_rule_resolves_once_for_the_raiser(make_stack):
     time.sleep(1)
     assert h.psql(f"SELECT status FROM p2p_disputes WHERE id = {d0['id']}").strip() == "open"
     assert t.journal_mismatches() == [] and t.asset_supply_mismatches() == []
+
+
+def test_a_long_non_ascii_note_is_ruled_and_its_chat_line_fits(stack):
+    """A note of 2000 characters, three bytes each (the limit the handler takes): the ruling
+    goes through (it used to fail with 500: the chat line was cut mid-character, and even
+    a whole one would not fit a 2000-character chat message). The chat line is cut at a
+    character and marked; the dispute keeps the whole note."""
+    from test_chat import messages
+    seller, ad, buyer, order = paid_order(stack)
+    d = raise_dispute(seller, order["id"]).json["data"]["dispute"]
+    note = "\u652f\u4ed8" * 1000  # 2000 characters, 6000 bytes
+    r = admin(stack, "POST", f"/disputes/{d['id']}/resolve", {"outcome": "refund", "note": note})
+    assert r.status == 200, r
+    got = buyer.get(f"/api/p2p/orders/{order['id']}/dispute").json["data"]["dispute"]
+    assert got["status"] == "resolved" and got["note"] == note, {k: got[k] for k in ("status", "outcome")}
+    system = [m["text"] for m in messages(buyer, order["id"])["messages"] if m["sender"] == "system"]
+    ruling = next(text for text in system if text.startswith("A moderator ruled"))
+    assert len(ruling) == 2000 and ruling.endswith("\u2026"), (len(ruling), ruling[:80])
+    assert "\u652f\u4ed8\u652f" in ruling
+
+
+def test_evidence_after_respond_by_does_not_stop_the_automatic_rule(make_stack):
+    """TRADING.md: the system rules for the raiser when the other party adds no evidence
+    *before* respond_by. Evidence that arrives after it (before the timer's next turn) is
+    kept, but the rule still runs."""
+    s = make_stack("lateanswer", workers=1, trade_workers=1,
+                   env={"P2P_TRADE_TIME_SCALE": "30000", "P2P_DISPUTE_RESPONSE_MINUTES": "1440"})
+    seller = t.seller_ready(s, btc="1")
+    ad = t.post_ad(seller, payment_window_minutes=1440).json["data"]["ad"]
+    buyer = h.create_user(s)
+    order = place(buyer, ad).json["data"]["order"]
+    act(buyer, order["id"], "confirm")
+    time.sleep(0.1)  # past the (scaled) release window
+    d = raise_dispute(buyer, order["id"], reason="paid_but_not_released").json["data"]["dispute"]
+    # respond_by passes; the seller answers at once, most likely before the timer's turn
+    h.psql(f"UPDATE p2p_disputes SET respond_by = now() - interval '1 second' WHERE id = {d['id']}")
+    r = h.http_request(s, "POST", f"/api/p2p/orders/{order['id']}/dispute/evidence", token=seller.token,
+                       json_body={"text": "Too late, but here it is"})
+    assert r.status in (201, 409), r  # 409 only if the rule already ran
+    h.wait_until(lambda: h.psql(f"SELECT status FROM p2p_disputes WHERE id = {d['id']}").strip() == "resolved",
+                 timeout=15, what="the automatic rule ran despite the late answer")
+    got = buyer.get(f"/api/p2p/orders/{order['id']}/dispute").json["data"]["dispute"]
+    assert got["outcome"] == "release" and got["resolved_by"] == "system", got

@@ -475,3 +475,55 @@ def test_race_expiry_against_confirm(stack):
                              "AND kind = 'refund'"))
         assert refunds == (1 if final == "EXPIRED" else 0)
     assert t.journal_mismatches([seller.profile_id]) == []
+
+
+class RowLock:
+    """A psql session that holds FOR SHARE on one order: the sweeper (FOR UPDATE SKIP
+    LOCKED) passes it over, while reads go on. Released on exit."""
+
+    def __init__(self, order_id):
+        self.order_id = order_id
+
+    def __enter__(self):
+        import subprocess
+        import os
+        self.proc = subprocess.Popen(["psql", os.environ["DATABASE_URL"], "-X", "-q", "-A", "-t"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc.stdin.write(f"BEGIN; SELECT 'locked' FROM p2p_orders WHERE id = {self.order_id} FOR SHARE;\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout.readline().strip() == "locked"
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.communicate("COMMIT;\n", timeout=15)
+
+
+def test_an_unpaid_order_past_its_deadline_is_expired_before_the_sweeper_runs(make_stack):
+    """TRADING.md: state is judged at the moment of the call. An unpaid order past
+    expires_at that the sweeper has not reached yet (here: held back by a row lock) reads
+    EXPIRED, with no payment account and nothing to do, and no longer counts toward the
+    buyer's open orders; once the lock goes, the sweeper expires it and returns the escrow."""
+    s = make_stack("judged", workers=1, env={"P2P_MAX_OPEN_ORDERS": "2"})
+    seller = t.seller_ready(s, btc="1")
+    ad = t.post_ad(seller).json["data"]["ad"]
+    buyer = h.create_user(s)
+    late = place(buyer, ad).json["data"]["order"]
+    place(buyer, ad)
+    assert place(buyer, ad, expect=409).json["code"] == "TOO_MANY_OPEN_ORDERS"
+    for _ in range(5):
+        h.psql(f"UPDATE p2p_orders SET expires_at = now() + interval '1 second' WHERE id = {late['id']}")
+        with RowLock(late["id"]):
+            time.sleep(1.2)  # past expires_at, under the lock
+            if h.psql(f"SELECT status FROM p2p_orders WHERE id = {late['id']}").strip() != "PENDING_PAYMENT":
+                break  # the sweeper took it before the lock: no proof, try again
+            got = buyer.get(f"/api/p2p/orders/{late['id']}").json["data"]["order"]
+            assert got["status"] == "EXPIRED" and got["payment_account"] is None, got
+            assert not any(got["can"].values()), got["can"]
+            listed = buyer.get("/api/p2p/orders").json["data"]["orders"]
+            assert next(o for o in listed if o["id"] == late["id"])["status"] == "EXPIRED"
+            place(buyer, ad)  # the expired one no longer counts as open
+            break
+    else:
+        raise AssertionError("the sweeper expired the order before it could be locked, five times")
+    h.wait_until(lambda: h.psql(f"SELECT status FROM p2p_orders WHERE id = {late['id']}").strip() == "EXPIRED",
+                 timeout=10, what="the sweeper expired the order once the lock was gone")

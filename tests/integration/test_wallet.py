@@ -8,6 +8,7 @@ import json
 import signal
 import threading
 import time
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -302,3 +303,18 @@ def test_sigkilled_worker_leaves_every_balance_equal_to_its_journal(make_stack):
 def test_supply_invariant_holds(stack):
     assert t.asset_supply_mismatches() == []
     assert t.negative_balances() == []
+
+
+def test_a_non_ascii_reference_is_kept_whole(stack, user):
+    """A reference of 100 characters, most of them three bytes: the credit is applied and its
+    notification names the whole reference (a byte-cut one made PostgreSQL refuse the
+    notification, and the credit failed with 500); reusing it for another amount is a 409
+    whose error text is still there (a byte-cut message was dropped from the reply)."""
+    reference = "\u20ac" * 68 + uuid.uuid4().hex  # 100 characters, unique to this run
+    r = t.credit(stack, user.profile_id, "USDT", "10", reference=reference)
+    assert r.json["data"]["entry"]["reference"] == reference, r
+    n = user.get("/api/p2p/notifications?limit=5").json["data"]["notifications"]
+    credited = next(x for x in n if x["kind"] == "wallet.credited")
+    assert reference in credited["body"], credited
+    r = t.credit(stack, user.profile_id, "USDT", "11", reference=reference, expect=409)
+    assert r.json["code"] == "CONFLICT" and "already used" in r.json["error"], r
