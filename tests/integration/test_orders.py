@@ -527,3 +527,29 @@ def test_an_unpaid_order_past_its_deadline_is_expired_before_the_sweeper_runs(ma
         raise AssertionError("the sweeper expired the order before it could be locked, five times")
     h.wait_until(lambda: h.psql(f"SELECT status FROM p2p_orders WHERE id = {late['id']}").strip() == "EXPIRED",
                  timeout=10, what="the sweeper expired the order once the lock was gone")
+
+
+def test_an_order_on_a_method_taken_out_of_service_is_refused(stack):
+    """An operator switches a payment method off after an ad offering it was posted: new
+    orders with it are refused naming the field (they used to go through on the dead
+    method); the ad's other method still works, and switched back on it works again."""
+    import uuid
+    code = "it_" + uuid.uuid4().hex[:10]
+    r = t.admin(stack, "POST", "/payment-methods", {"code": code, "name": "Soon Gone", "kind": "e_wallet"})
+    assert r.status == 201, r
+    gone = r.json["data"]["payment_method"]["id"]
+    seller = t.seller_ready(stack, btc="1")
+    t.add_account(seller, code)
+    sepa = t.method_id(seller, "sepa")
+    ad = t.post_ad(seller, payment_method_ids=[gone, sepa]).json["data"]["ad"]
+    buyer = h.create_user(stack)
+    assert t.admin(stack, "PUT", f"/payment-methods/{gone}", {"active": False}).status == 200
+    try:
+        before = remaining(ad["id"])
+        r = place(buyer, ad, expect=None, payment_method_id=gone)
+        h.assert_error(r, 400, field="payment_method_id")
+        assert remaining(ad["id"]) == before
+        place(buyer, ad, payment_method_id=sepa)
+    finally:
+        assert t.admin(stack, "PUT", f"/payment-methods/{gone}", {"active": True}).status == 200
+    place(buyer, ad, payment_method_id=gone)
