@@ -8,11 +8,17 @@
 #include "clock.h"
 #include "utf8.h"
 
+/*  One kind's entries. Each entry is its own allocation, kept until the
+    catalog goes: a refresh updates it in place, so a pointer handed out
+    (an order row's asset) stays valid across refreshes. As many as the
+    tables hold: there are ~160 fiat currencies in the world. */
+typedef struct {
+    catalog_currency_t **items;
+    size_t count, capacity;
+} s_list_t;
+
 struct catalog {
-    catalog_currency_t assets[CATALOG_MAX];
-    size_t asset_count;
-    catalog_currency_t fiats[CATALOG_MAX];
-    size_t fiat_count;
+    s_list_t assets, fiats;
     int64_t loaded_ms; /* 0: never */
 };
 
@@ -22,26 +28,69 @@ catalog_new(void)
     return calloc(1, sizeof(catalog_t));
 }
 
+static void
+s_list_free(s_list_t *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+}
+
 void
 catalog_destroy(catalog_t **self_p)
 {
     if (self_p && *self_p) {
+        s_list_free(&(*self_p)->assets);
+        s_list_free(&(*self_p)->fiats);
         free(*self_p);
         *self_p = NULL;
     }
 }
 
-void
+static catalog_currency_t *
+s_find(const s_list_t *list, const char *code)
+{
+    for (size_t i = 0; code && i < list->count; i++)
+        if (strcmp(list->items[i]->code, code) == 0)
+            return list->items[i];
+    return NULL;
+}
+
+/*  The entry for item's code, updated, or a new one; NULL when out of memory. */
+static catalog_currency_t *
+s_upsert(s_list_t *list, const catalog_currency_t *item)
+{
+    catalog_currency_t *entry = s_find(list, item->code);
+    if (!entry) {
+        if (list->count == list->capacity) {
+            size_t capacity = list->capacity ? list->capacity * 2 : 16;
+            catalog_currency_t **items = realloc(list->items, capacity * sizeof *items);
+            if (!items)
+                return NULL;
+            list->items = items;
+            list->capacity = capacity;
+        }
+        if (!(entry = malloc(sizeof *entry)))
+            return NULL;
+        list->items[list->count++] = entry;
+    }
+    *entry = *item;
+    return entry;
+}
+
+int
 catalog_set(catalog_t *self, bool is_asset, const catalog_currency_t *items, size_t count, int64_t now_ms)
 {
-    if (count > CATALOG_MAX)
-        count = CATALOG_MAX;
-    memcpy(is_asset ? self->assets : self->fiats, items, count * sizeof *items);
-    if (is_asset)
-        self->asset_count = count;
-    else
-        self->fiat_count = count;
+    s_list_t *list = is_asset ? &self->assets : &self->fiats;
+    /* a row gone from the table (never expected: rows are switched off, not
+       deleted) stays known but inactive */
+    for (size_t i = 0; i < list->count; i++)
+        list->items[i]->active = false;
+    for (size_t i = 0; i < count; i++)
+        if (!s_upsert(list, &items[i]))
+            return -1; /* the old entries stay; the next refresh tries again */
     self->loaded_ms = now_ms;
+    return 0;
 }
 
 int
@@ -52,25 +101,16 @@ catalog_refresh(catalog_t *self, db_t *db, bool force, int64_t now_ms, err_t *er
     return catalog_repo_load(db, self, now_ms, err);
 }
 
-static const catalog_currency_t *
-s_find(const catalog_currency_t *items, size_t count, const char *code)
-{
-    for (size_t i = 0; code && i < count; i++)
-        if (strcmp(items[i].code, code) == 0)
-            return &items[i];
-    return NULL;
-}
-
 const catalog_currency_t *
 catalog_asset(const catalog_t *self, const char *code)
 {
-    return s_find(self->assets, self->asset_count, code);
+    return s_find(&self->assets, code);
 }
 
 const catalog_currency_t *
 catalog_fiat(const catalog_t *self, const char *code)
 {
-    return s_find(self->fiats, self->fiat_count, code);
+    return s_find(&self->fiats, code);
 }
 
 /*  2-10 uppercase letters or digits, as the tables' CHECKs allow. */

@@ -16,7 +16,6 @@
 #include "err.h"
 
 #define CATALOG_CODE_MAX 10
-#define CATALOG_MAX 64
 #define CATALOG_REFRESH_MS 60000
 
 typedef struct {
@@ -38,7 +37,7 @@ void catalog_destroy(catalog_t **self_p);
 int catalog_refresh(catalog_t *self, db_t *db, bool force, int64_t now_ms, err_t *err);
 
 /*  The asset / fiat currency with code, or NULL (unknown or not loaded).
-    Borrowed; valid until the next refresh. */
+    Borrowed; valid as long as the catalog (a refresh updates it in place). */
 const catalog_currency_t *catalog_asset(const catalog_t *self, const char *code);
 const catalog_currency_t *catalog_fiat(const catalog_t *self, const char *code);
 
@@ -48,9 +47,11 @@ const catalog_currency_t *catalog_fiat(const catalog_t *self, const char *code);
 const catalog_currency_t *catalog_require(catalog_t *self, db_t *db, bool is_asset, const char *code,
                                           const char *field, err_t *err);
 
-/*  Fill the catalog from rows of (code, decimals, active): used by
-    catalog_repo. is_asset selects the table. */
-void catalog_set(catalog_t *self, bool is_asset, const catalog_currency_t *items, size_t count,
-                 int64_t now_ms);
+/*  Fill the catalog from rows of (code, decimals, active), as many as the
+    table holds: used by catalog_repo. is_asset selects the table. A code no
+    longer among the rows stays known, inactive. 0, or -1 when out of memory
+    (what was known stays). */
+int catalog_set(catalog_t *self, bool is_asset, const catalog_currency_t *items, size_t count,
+                int64_t now_ms);
 
 #endif

@@ -24,16 +24,22 @@ s_load(db_t *db, catalog_t *catalog, bool is_asset, int64_t now_ms, err_t *err)
     PGresult *res = db_exec(db, is_asset ? "catalog_assets" : "catalog_fiats", NULL, 0, err);
     if (!res)
         return -1;
-    catalog_currency_t items[CATALOG_MAX];
-    size_t n = 0;
-    for (int i = 0; i < PQntuples(res) && n < CATALOG_MAX; i++) {
-        snprintf(items[n].code, sizeof items[n].code, "%s", PQgetvalue(res, i, 0));
-        items[n].decimals = atoi(PQgetvalue(res, i, 1));
-        items[n].active = PQgetvalue(res, i, 2)[0] == 't';
-        n++;
+    int rows = PQntuples(res);
+    catalog_currency_t *items = calloc(rows ? (size_t) rows : 1, sizeof *items);
+    if (!items) {
+        PQclear(res);
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    for (int i = 0; i < rows; i++) {
+        snprintf(items[i].code, sizeof items[i].code, "%s", PQgetvalue(res, i, 0));
+        items[i].decimals = atoi(PQgetvalue(res, i, 1));
+        items[i].active = PQgetvalue(res, i, 2)[0] == 't';
     }
     PQclear(res);
-    catalog_set(catalog, is_asset, items, n, now_ms);
+    int rc = catalog_set(catalog, is_asset, items, (size_t) rows, now_ms);
+    free(items);
+    if (rc != 0)
+        return err_set(err, ERR_INTERNAL, "out of memory");
     return 0;
 }
 

@@ -191,3 +191,18 @@ def test_price_list_over_websocket(stack, user):
             return await s.call("price.list", {})
     msg = h.run(go())
     assert any(p["asset"] == "ETH" and p["fiat"] == "EUR" for p in msg["data"]["prices"]), msg
+
+
+def test_every_fiat_currency_of_the_table_is_usable(stack, user):
+    """There are ~160 fiat currencies in the world. With more than 64 rows in the table,
+    trade-svc used to keep only the first 64 it read: JPY (and any currency past the cut)
+    became "not one of the listed fiat currencies". Eighty added ones, the seeded ones and
+    the newest all work."""
+    have = int(h.psql("SELECT count(*) FROM p2p_fiat_currencies"))
+    added = [t.new_fiat() for _ in range(max(0, 80 - have))] or [t.new_fiat()]
+    fiats = [code for code in h.psql("SELECT code FROM p2p_fiat_currencies WHERE active").split()]
+    assert len(fiats) >= 80 and "JPY" in fiats and set(added) <= set(fiats)
+    for code in fiats:
+        t.set_price(stack, "USDT", code, "151" if code == "JPY" else "2.50")
+    prices = {(p["asset"], p["fiat"]) for p in user.get("/api/p2p/prices").json["data"]["prices"]}
+    assert {("USDT", code) for code in fiats} <= prices
