@@ -861,8 +861,12 @@ http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade)
             return s_refuse_upgrade(wsi, ERR_RATE_LIMITED, "too many requests; retry later", wait_s);
         return s_refuse_upgrade(wsi, ERR_UNAUTHORIZED, err.msg, 0);
     }
+    /* upgrades have a budget of their own (the same size): the contract's
+       per-user budget counts REST calls and WebSocket messages, and a
+       session opened must not cost one of them; a reconnect loop still
+       stops at the limit (each upgrade is a connect check on a worker) */
     char key[300];
-    snprintf(key, sizeof key, "user:%s", identity->user_id);
+    snprintf(key, sizeof key, "upgrade:%s", identity->user_id);
     int wait_s = rate_limit_take(gw->limits, key, clock_mono_ms());
     int cap = gw->cfg.ws_max_sessions_per_user;
     bool full = cap > 0 && session_index_count(gw->by_user, identity->user_id) >= (size_t) cap;

@@ -80,9 +80,9 @@ def test_ws_over_limit_message_is_rate_limited_and_session_stays(stack, limited)
             await s.close()
         return replies, after
     replies, after = h.run(go(), timeout=40)
-    # The upgrade itself may or may not count as a request; the first LIMIT-1 messages
-    # are inside the budget either way, the (LIMIT+1)th is over it either way.
-    for r in replies[:LIMIT - 1]:
+    # CONTRACT: the budget counts REST calls and WS messages; opening the session is
+    # neither, so all LIMIT messages are inside it and the (LIMIT+1)th is over it.
+    for r in replies[:LIMIT]:
         assert r["success"] is True, replies
     last = replies[LIMIT]
     assert last.get("type") == "profile.get", last
@@ -104,10 +104,26 @@ def test_rest_and_ws_share_one_budget(stack, limited):
         finally:
             await s.close()
     replies = h.run(go(), timeout=30)
-    # 3 REST calls + (maybe the upgrade) + 3 messages: the 3rd message is the 6th or 7th
-    # request of the minute.
-    assert replies[0]["success"] is True, replies
+    # 3 REST calls + 3 messages (the upgrade is not a request): the 2nd message is the 5th
+    # request of the minute, the 3rd the 6th.
+    assert replies[1]["success"] is True, replies
     assert replies[2].get("error") == "RATE_LIMITED", replies
+
+
+def test_upgrades_have_a_budget_of_their_own(stack, limited):
+    """A client that reconnects in a loop is refused (429) past LIMIT upgrades a minute,
+    and those upgrades cost none of its requests: REST still answers."""
+    u = on(limited, h.create_user(stack))
+
+    async def go():
+        for _ in range(LIMIT):
+            s = await h.ws_session(limited, u.user_id)
+            await s.close()
+    h.run(go(), timeout=30)
+    sock, status, _ = h.raw_ws_handshake(limited, f"/api/p2p/ws?token={u.token}")
+    sock.close()
+    assert status == 429, status
+    assert u.get("/api/p2p/profile").status == 200
 
 
 def test_unlimited_stack_does_not_limit(stack, user):
