@@ -21,6 +21,7 @@
     X(ERR_PROFILE_EXISTS, 409, "PROFILE_EXISTS")                     \
     X(ERR_USERNAME_TAKEN, 409, "USERNAME_TAKEN")                     \
     X(ERR_TOO_LARGE, 413, "PAYLOAD_TOO_LARGE")                       \
+    X(ERR_UPGRADE_REQUIRED, 426, "UPGRADE_REQUIRED")                 \
     /* trading (TRADING.md "Errors") */                              \
     X(ERR_INSUFFICIENT_BALANCE, 409, "INSUFFICIENT_BALANCE")         \
     X(ERR_AD_UNAVAILABLE, 409, "AD_UNAVAILABLE")                     \

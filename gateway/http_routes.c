@@ -565,6 +565,7 @@ s_on_request(gateway_t *gw, s_http_t *req)
             return 0;
         }
         break;
+    case ROUTE_WS:
     case ROUTE_WORKER:
         break;
     }
@@ -598,6 +599,10 @@ s_on_request(gateway_t *gw, s_http_t *req)
         req->retry_after = wait_s;
         req->close_after = has_body;
         s_respond_error(req, ERR_RATE_LIMITED, "too many requests; retry later");
+        return 0;
+    }
+    if (route->kind == ROUTE_WS) {
+        s_respond_error(req, ERR_UPGRADE_REQUIRED, "this path takes WebSocket upgrades only");
         return 0;
     }
     if (s_add_query(req->wsi, req->params, &err) != 0) {
@@ -707,6 +712,11 @@ s_write_response(struct lws *wsi, s_http_t *req)
                 wsi, (const unsigned char *) "retry-after:", (const unsigned char *) value, n, &p, end))
             goto done;
     }
+    /* RFC 9110 15.5.22: a 426 names the protocol to switch to */
+    if (req->status == 426
+        && lws_add_http_header_by_name(
+            wsi, (const unsigned char *) "upgrade:", (const unsigned char *) "websocket", 9, &p, end))
+        goto done;
     if (req->close_after
         && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *) "close", 5, &p,
                                         end))

@@ -9,6 +9,9 @@
     POST and PUT may carry a JSON object body (an empty body reads as {}). */
 static const route_t s_routes[] = {
     {"GET", "/p2p/health", ROUTE_HEALTH, MSG_UNKNOWN, ROUTE_AUTH_NONE},
+    /* upgrades never reach the table (http_routes_confirm_upgrade takes them);
+       a plain GET is told what the path is for, once authenticated */
+    {"GET", "/api/p2p/ws", ROUTE_WS, MSG_UNKNOWN, ROUTE_AUTH_USER},
     {"GET", "/p2p/ready", ROUTE_READY, MSG_UNKNOWN, ROUTE_AUTH_NONE},
     {"GET", "/api/p2p/profile/check", ROUTE_WORKER, MSG_PROFILE_CHECK, ROUTE_AUTH_USER},
     {"POST", "/api/p2p/profile/create", ROUTE_WORKER, MSG_PROFILE_CREATE, ROUTE_AUTH_USER},

@@ -20,7 +20,8 @@ typedef enum {
     ROUTE_WORKER,
     ROUTE_WEB,
     ROUTE_DEV_TOKEN,
-    ROUTE_METRICS
+    ROUTE_METRICS,
+    ROUTE_WS /* the WebSocket path asked without an upgrade: 401, else 426 */
 } route_kind_t;
 
 /*  Who may call a route: anyone, a valid token, a token with role "admin". */

@@ -22,6 +22,7 @@ typedef struct {
 /*  One row per route of the table, in table order. */
 static const s_expected_t s_expected[] = {
     {"GET", "/p2p/health", "/p2p/health", ROUTE_HEALTH, MSG_UNKNOWN, ROUTE_AUTH_NONE, NULL},
+    {"GET", "/api/p2p/ws", "/api/p2p/ws", ROUTE_WS, MSG_UNKNOWN, ROUTE_AUTH_USER, NULL},
     {"GET", "/p2p/ready", "/p2p/ready", ROUTE_READY, MSG_UNKNOWN, ROUTE_AUTH_NONE, NULL},
     {"GET", "/api/p2p/profile/check", "/api/p2p/profile/check", ROUTE_WORKER, MSG_PROFILE_CHECK,
      ROUTE_AUTH_USER, NULL},
@@ -295,7 +296,7 @@ Test(route_table, unknown_paths_are_404)
         "/api/p2p",
         "/api/p2p/",
         "/api/p2p/nope",
-        "/api/p2p/ws", /* the upgrade gate's, not a REST route */
+        "/api/p2p/ws/x",
         "/api/p2p/profiles/7",
         "/api/p2p/admin/profiles/7/delete",
         "/api/p2p/ads/7/8",
@@ -462,7 +463,7 @@ Test(route_table, describe_lists_every_row_with_its_auth_name)
     char *first = json_dumps(json_array_get(routes, 0), JSON_COMPACT);
     cr_assert_str_eq(first, "{\"method\":\"GET\",\"path\":\"/p2p/health\",\"auth\":\"none\"}");
     free(first);
-    char *admin = json_dumps(json_array_get(routes, 7), JSON_COMPACT);
+    char *admin = json_dumps(json_array_get(routes, 8), JSON_COMPACT);
     cr_assert_str_eq(admin,
                      "{\"method\":\"GET\",\"path\":\"/api/p2p/admin/profiles/{id}\",\"auth\":\"admin\"}");
     free(admin);

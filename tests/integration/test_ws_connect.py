@@ -130,3 +130,16 @@ def test_last_active_at_set_after_ws_connect(stack):
     # And it is visible through the API too.
     p = h.User(stack, user_id=uid).get("/api/p2p/profile").json["data"]["profile"]
     assert p["last_active_at"]
+
+
+def test_a_plain_get_of_the_websocket_path(stack, user):
+    """Without an upgrade the path is still behind auth (401 without a token, like every
+    /api/p2p route); with a valid token it says what it is for: 426 with Upgrade: websocket."""
+    r = h.http_request(stack, "GET", "/api/p2p/ws")
+    h.assert_error(r, 401)
+    r = h.http_request(stack, "GET", "/api/p2p/ws", token="not-a-token")
+    h.assert_error(r, 401)
+    r = h.http_request(stack, "GET", "/api/p2p/ws", token=user.token)
+    assert r.status == 426 and r.json["code"] == "UPGRADE_REQUIRED", r
+    assert r.headers.get("upgrade", "").lower() == "websocket", r.headers
+    h.assert_error(h.http_request(stack, "POST", "/api/p2p/ws", token=user.token, json_body={}), 405)
