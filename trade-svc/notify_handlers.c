@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "notify_ops.h"
+#include "outbox_send.h"
 #include "request_fields.h"
 #include "trade_access.h"
 
@@ -79,27 +80,7 @@ fail:
 int
 notify_handlers_check_url(const char *url, err_t *err)
 {
-    const char *host = NULL;
-    bool https = strncasecmp(url, "https://", 8) == 0;
-    if (https)
-        host = url + 8;
-    else if (strncasecmp(url, "http://", 7) == 0)
-        host = url + 7;
-    else
-        return err_set(err, ERR_INVALID, "field 'url' must be an https:// URL (http:// only to loopback)");
-    size_t hlen = strcspn(host, ":/?#");
-    if (hlen == 0 || strchr(url, ' ') || strchr(url, '@'))
-        return err_set(err, ERR_INVALID, "field 'url' must name a host (no spaces, no user information)");
-    if (!https) {
-        static const char *loopback[] = {"127.0.0.1", "localhost", "[::1]"};
-        bool ok = false;
-        for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
-            ok |= strlen(loopback[i]) == hlen && strncasecmp(host, loopback[i], hlen) == 0;
-        if (!ok)
-            return err_set(err, ERR_INVALID,
-                           "field 'url' may use http:// only for a loopback host; use https://");
-    }
-    return 0;
+    return outbox_send_check_webhook_url(url, err);
 }
 
 static const rf_field_t s_set_fields[] = {

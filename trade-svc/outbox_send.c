@@ -33,6 +33,17 @@ struct outbox_send {
 static void s_result(outbox_result_t *result, bool permanent, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*  curl's error text can quote the URL's bytes, cut at CURL_ERROR_SIZE in
+    the middle of a character: it is stored in a text column, which refuses
+    invalid UTF-8, so anything but printable ASCII becomes '?'. */
+static void
+s_printable(char *text)
+{
+    for (unsigned char *c = (unsigned char *) text; *c; c++)
+        if (*c < ' ' || *c > '~')
+            *c = '?';
+}
+
 /*  A failure before any attempt (nothing went on the network). */
 static void
 s_result(outbox_result_t *result, bool permanent, const char *fmt, ...)
@@ -84,6 +95,52 @@ outbox_send_check_url(const char *url, bool *https, err_t *err)
     curl_free(scheme);
     curl_free(host);
     return *https || http ? 0 : err_set(err, ERR_INVALID, "webhook URL is neither https:// nor http://");
+}
+
+int
+outbox_send_check_webhook_url(const char *url, err_t *err)
+{
+    char *scheme = NULL, *host = NULL, *user = NULL;
+    CURLU *u = curl_url();
+    if (!u)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    int rc = -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+        err_set(err, ERR_INVALID,
+                "field 'url' must be a URL with a host and a valid port (https://host/path)");
+        goto done;
+    }
+    bool https = strcasecmp(scheme, "https") == 0;
+    if (!https && strcasecmp(scheme, "http") != 0) {
+        err_set(err, ERR_INVALID, "field 'url' must be an https:// URL (http:// only to loopback)");
+        goto done;
+    }
+    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+        err_set(err, ERR_INVALID, "field 'url' must not carry user information");
+        goto done;
+    }
+    /* curl takes a UTF-8 host here but cannot always convert it when it
+       connects: the punycode form is the one that works */
+    for (const char *c = host; *c; c++)
+        if ((unsigned char) *c >= 0x80 || (unsigned char) *c <= ' ') {
+            err_set(err, ERR_INVALID,
+                    "field 'url' must have an ASCII host name (an international one in its xn-- form)");
+            goto done;
+        }
+    if (!https && strcasecmp(host, "127.0.0.1") != 0 && strcasecmp(host, "localhost") != 0
+        && strcmp(host, "[::1]") != 0) {
+        err_set(err, ERR_INVALID, "field 'url' may use http:// only for a loopback host; use https://");
+        goto done;
+    }
+    rc = 0;
+done:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_url_cleanup(u);
+    return rc;
 }
 
 int
@@ -427,9 +484,11 @@ outbox_send_result(outbox_send_t *self, CURLcode code, outbox_result_t *result)
             snprintf(result->error, sizeof result->error, "address not allowed: %s (%s)", self->blocked_addr,
                      self->blocked_why);
         }
-        else
+        else {
             snprintf(result->error, sizeof result->error, "%s",
                      *self->errbuf ? self->errbuf : curl_easy_strerror(code));
+            s_printable(result->error);
+        }
         return;
     }
     if (code == CURLE_OK) {

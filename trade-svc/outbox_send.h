@@ -34,6 +34,13 @@ typedef struct {
     host); *https tells which. 0, or -1 with the reason in err. */
 int outbox_send_check_url(const char *url, bool *https, err_t *err);
 
+/*  Check a webhook URL as webhook.set takes it, with curl's own parser (what
+    it accepts here it can deliver to): http or https, a host in ASCII, a
+    valid port, no user information, http only to a loopback host. 0, or -1
+    with err ERR_INVALID naming field 'url'. Where it resolves to is judged
+    at each delivery (outbox_addr.h). */
+int outbox_send_check_webhook_url(const char *url, err_t *err);
+
 /*  Check smtp_url (P2P_SMTP_URL): smtp:// or smtps:// with a host. 0, or -1
     with err naming the key. */
 int outbox_send_check_smtp_url(const char *smtp_url, err_t *err);

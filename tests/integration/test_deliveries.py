@@ -22,6 +22,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 
@@ -435,3 +436,37 @@ def test_bad_mail_settings_refuse_to_start():
         assert done.returncode == 1, (settings, done.stderr[-2000:])
         assert "trade_svc.start_failed" in done.stderr and key in done.stderr, done.stderr[-2000:]
         assert not any(m in done.stderr for m in h.SANITIZER_MARKERS), done.stderr[-4000:]
+
+
+def test_an_outcome_the_database_refuses_frees_its_slot(make_stack):
+    """An outcome PostgreSQL refuses to store (not because it is away: say an error text
+    that is not valid UTF-8, which libcurl can produce by cutting a quoted URL at 255
+    bytes) used to be retried every turn, holding its slot for ever; lease after lease the
+    sender ran out of slots. Here a CHECK refuses the record of one user's failures: the
+    slot is given back at once (logged once per attempt as outbox.record_refused), the row
+    is attempted again when its lease ends, and another user's webhook still goes out."""
+    s = make_stack("hook-refused", workers=1, trade_workers=1, env=FAST_RETRIES)
+    bad, good = h.create_user(s), h.create_user(s)
+    # a non-ASCII host, as webhook.set accepted before it checked with curl's parser:
+    # every attempt fails with "URL using bad/illegal format"
+    url = "https://" + "\u00e9" * 150 + ".example/h"
+    h.psql(f"INSERT INTO p2p_webhooks (profile_id, url, secret) VALUES ({bad.profile_id}, "
+           f"{h.sql_literal(url)}, '{'s' * 16}')")
+    before = int(h.psql("SELECT coalesce(max(id), 0) FROM p2p_outbox"))  # older rows: untouched
+    h.psql("ALTER TABLE p2p_outbox ADD CONSTRAINT it_refuse_bad_url CHECK "
+           f"(id <= {before} OR last_error IS NULL OR last_error NOT LIKE 'URL using bad%') NOT VALID")
+    port = h.free_port()
+    receiver = HookReceiver(port).start()
+    try:
+        set_webhook(good, f"http://127.0.0.1:{port}/hook", "g" * 16)
+        t.credit(s, bad.profile_id, "USDT", "1")
+        h.wait_until(lambda: log_events([s], "outbox.record_refused"), timeout=WAIT_S,
+                     what="the refused record logged")
+        time.sleep(1)  # many turns of the delivery loop
+        t.credit(s, good.profile_id, "USDT", "1")
+        wait_rows([good.profile_id], "webhook", lambda r: r["sent"], "the good delivery sent", count=1)
+    finally:
+        h.psql("ALTER TABLE p2p_outbox DROP CONSTRAINT it_refuse_bad_url")
+        receiver.stop()
+    assert len(log_events([s], "outbox.record_refused")) == 1, trade_logs(s)[-3000:]
+    assert not log_events([s], "outbox.record_failed"), trade_logs(s)[-3000:]

@@ -110,6 +110,8 @@ def test_webhook_settings(stack, user):
     ({"url": "http://merchant.example/hook", "secret": "s" * 20}, "url"),   # plain http off loopback
     ({"url": "ftp://merchant.example/hook", "secret": "s" * 20}, "url"),
     ({"url": "https://user:pw@merchant.example/", "secret": "s" * 20}, "url"),
+    ({"url": "https://merchant.example:99999/hook", "secret": "s" * 20}, "url"),
+    ({"url": "https://" + "\u00e9" * 150 + ".example/h", "secret": "s" * 20}, "url"),  # curl cannot send it
     ({"url": "https://merchant.example/hook", "secret": "short"}, "secret"),
     ({"url": "https://merchant.example/hook", "secret": "s" * 129}, "secret"),
     ({"url": "https://merchant.example/hook"}, "secret"),
