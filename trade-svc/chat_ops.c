@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "chat_repo.h"
 #include "order_fsm.h"
@@ -190,10 +191,11 @@ char *
 chat_ops_attachment_add(trade_app_t *app, const party_t *caller, int64_t order_id, const char *content_type,
                         const void *data, size_t size, err_t *err)
 {
-    /* validation first: the declared type, the size, the bytes */
+    /* validation first: the declared type (media types ignore case), the
+       size, the bytes */
     if (!content_type
-        || (strcmp(content_type, "image/png") != 0 && strcmp(content_type, "image/jpeg") != 0
-            && strcmp(content_type, "application/pdf") != 0))
+        || (strcasecmp(content_type, "image/png") != 0 && strcasecmp(content_type, "image/jpeg") != 0
+            && strcasecmp(content_type, "application/pdf") != 0))
         return err_set(err, ERR_INVALID,
                        "header 'Content-Type' must be image/png, image/jpeg or application/pdf"),
                NULL;
@@ -202,7 +204,7 @@ chat_ops_attachment_add(trade_app_t *app, const party_t *caller, int64_t order_i
     if (size > CHAT_ATTACHMENT_MAX)
         return err_set(err, ERR_TOO_LARGE, "a file may be at most 5 MiB"), NULL;
     const char *sniffed = chat_ops_sniff(data, size);
-    if (!sniffed || strcmp(sniffed, content_type) != 0)
+    if (!sniffed || strcasecmp(sniffed, content_type) != 0)
         return err_set(err, ERR_INVALID, "header 'Content-Type' says %s but the file is %s", content_type,
                        sniffed ? sniffed : "none of PNG, JPEG or PDF"),
                NULL;
@@ -220,13 +222,15 @@ chat_ops_attachment_add(trade_app_t *app, const party_t *caller, int64_t order_i
     if (chat_repo_attachment_counts(app->db, order_id, caller->profile_id, &on_order, &today, err) != 0)
         return NULL;
     if (on_order >= CHAT_ATTACHMENTS_PER_ORDER)
-        return err_set(err, ERR_LIMIT_REACHED, "an order holds at most %d files", CHAT_ATTACHMENTS_PER_ORDER),
+        return err_set(err, ERR_LIMIT_REACHED, "each party may add at most %d files to an order",
+                       CHAT_ATTACHMENTS_PER_ORDER),
                NULL;
     if (today >= CHAT_ATTACHMENTS_PER_USER_DAY)
         return err_set(err, ERR_LIMIT_REACHED, "at most %d files a day per user",
                        CHAT_ATTACHMENTS_PER_USER_DAY),
                NULL;
-    return chat_repo_attachment_add(app->db, order_id, caller->profile_id, content_type, data, size, err);
+    /* stored (and served) in the canonical spelling */
+    return chat_repo_attachment_add(app->db, order_id, caller->profile_id, sniffed, data, size, err);
 }
 
 int

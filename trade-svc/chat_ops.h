@@ -17,7 +17,7 @@
 
 /*  Attachment bounds (TRADING.md: 5 MiB) and caps against abuse. */
 #define CHAT_ATTACHMENT_MAX (5 * 1024 * 1024)
-#define CHAT_ATTACHMENTS_PER_ORDER 20
+#define CHAT_ATTACHMENTS_PER_ORDER 20 /* per party of the order */
 #define CHAT_ATTACHMENTS_PER_USER_DAY 100
 
 /*  Inside a transaction: a message on order o from sender ("system", or the

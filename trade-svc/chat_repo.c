@@ -63,7 +63,10 @@ static const db_statement_t s_statements[] = {
      "'sha256', sha256)",
      4},
     {"chat_attachment_counts",
-     "SELECT (SELECT count(*) FROM p2p_attachments WHERE order_id = $1::bigint), "
+     /* per party: one side filling the order's cap must not shut the other's
+        proof of payment (or dispute evidence) out */
+     "SELECT (SELECT count(*) FROM p2p_attachments WHERE order_id = $1::bigint AND uploader_id = "
+     "$2::bigint), "
      "(SELECT count(*) FROM p2p_attachments WHERE uploader_id = $2::bigint "
      "AND created_at > now() - interval '24 hours')",
      2},

@@ -238,3 +238,28 @@ def test_parallel_uploads_are_bounded(make_stack):
     assert h.http_request(s, "GET", "/p2p/health").status == 200
     # once they are done, the budget is free again
     assert upload(buyer, order["id"], body, "image/png").status == 201
+
+
+def test_each_party_has_its_own_file_cap_on_an_order(stack):
+    """20 files per party of an order: the seller filling theirs (the cap used to be the
+    order's, shared) does not shut the buyer's proof of payment out."""
+    seller, ad, buyer = market(stack)
+    order = place(buyer, ad).json["data"]["order"]
+    for i in range(20):
+        r = upload(seller, order["id"], PDF, "application/pdf")
+        assert r.status == 201, (i, r)
+    r = upload(seller, order["id"], PDF, "application/pdf")
+    assert r.status == 409 and r.json["code"] == "LIMIT_REACHED", r
+    r = upload(buyer, order["id"], PNG, "image/png")
+    assert r.status == 201, r
+
+
+def test_a_media_type_in_another_case_is_the_same_type(stack):
+    """Media types are case-insensitive (RFC 9110 8.3.1): IMAGE/PNG is image/png, stored
+    and served in the canonical spelling."""
+    seller, ad, buyer = market(stack)
+    order = place(buyer, ad).json["data"]["order"]
+    r = upload(buyer, order["id"], PNG, "IMAGE/PNG")
+    assert r.status == 201 and r.json["data"]["content_type"] == "image/png", r
+    got = buyer.get(f"/api/p2p/attachments/{r.json['data']['attachment_id']}")
+    assert got.status == 200 and got.headers["content-type"].startswith("image/png"), got
