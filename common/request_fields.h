@@ -48,8 +48,10 @@ typedef struct {
     int64_t default_int; /* RF_INT when absent */
 } rf_field_t;
 
-/*  Array fields hold at most this many items; a query list at most this many bytes. */
-#define RF_MAX_ITEMS 16
+/*  Array fields hold at most this many items (a page of notifications
+    marked read by id: list pages hold up to 100); a query list at most this
+    many bytes. */
+#define RF_MAX_ITEMS 100
 #define RF_SPLIT_MAX 256
 
 /*  A parsed value. present is false when the field was absent or null (RF_INT

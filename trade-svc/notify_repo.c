@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_param.h"
 #include "trade_sql.h"
 
 #define S_NOTIFICATION_JSON                                                                            \
@@ -125,15 +126,14 @@ notify_repo_list(db_t *db, int64_t profile_id, bool unread_only, int64_t before_
 int64_t
 notify_repo_mark_read(db_t *db, int64_t profile_id, const int64_t *ids, int count, bool all, err_t *err)
 {
-    char profile[24], list[512];
+    char profile[24];
     S_ID(profile, profile_id);
-    size_t used = (size_t) snprintf(list, sizeof list, "{");
-    for (int i = 0; i < count && used < sizeof list; i++)
-        used += (size_t) snprintf(list + used, sizeof list - used, "%s%" PRId64, i ? "," : "", ids[i]);
-    if (used < sizeof list)
-        snprintf(list + used, sizeof list - used, "}");
+    char *list = db_param_int64_array(ids, count > 0 ? (size_t) count : 0, 0);
+    if (!list)
+        return err_set(err, ERR_INTERNAL, "out of memory");
     const char *params[] = {profile, list, all ? "true" : "false"};
     PGresult *res = db_exec(db, "notify_mark_read", params, 3, err);
+    free(list);
     if (!res)
         return -1;
     int64_t n = strtoll(PQcmdTuples(res), NULL, 10);

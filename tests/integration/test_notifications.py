@@ -141,3 +141,16 @@ def test_notifications_over_websocket(stack):
     assert listed["data"]["notifications"][0]["kind"] == "order.created"
     assert marked["data"]["updated"] >= 1
     assert hook["data"]["webhook"] is None
+
+
+def test_a_whole_page_can_be_marked_read_by_id(stack, user):
+    """A list page holds up to 100 notifications; mark_read takes up to 100 ids (it took
+    16, so marking the default page of 20 by id was a 400)."""
+    t.credit(stack, user.profile_id, "USDT", "1")
+    page = user.get("/api/p2p/notifications?limit=100").json["data"]["notifications"]
+    ids = [n["id"] for n in page] + [10**12 + i for i in range(100 - len(page))]
+    r = user.post("/api/p2p/notifications/read", {"ids": ids})
+    assert r.status == 200 and r.json["data"]["updated"] == len(page), r
+    assert user.get("/api/p2p/notifications").json["data"]["unread_count"] == 0
+    r = user.post("/api/p2p/notifications/read", {"ids": ids + [10**12 + 500]})
+    h.assert_error(r, 400, field="ids")
