@@ -14,6 +14,7 @@
 #include "handle_table.h"
 #include "msg_type.h"
 #include "rate_limit.h"
+#include "session_index.h"
 
 typedef struct worker_pool worker_pool_t;
 typedef struct metrics metrics_t;
@@ -49,7 +50,8 @@ typedef struct gateway {
     lws_retry_bo_t ws_policy;
     int64_t started_ms;
     bool stopping;
-    size_t upload_bytes; /* uploads' bodies held now (bounded by P2P_UPLOAD_MEMORY_MB) */
+    size_t upload_bytes;      /* uploads' bodies held now (bounded by P2P_UPLOAD_MEMORY_MB) */
+    session_index_t *uploads; /* user id -> their uploads in progress (GATEWAY_UPLOADS_PER_USER) */
 } gateway_t;
 
 /*  The gateway that owns wsi's context. */

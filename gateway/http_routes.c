@@ -32,6 +32,15 @@
 /*  A request body must arrive completely within this time, however it trickles. */
 #define HTTP_BODY_DEADLINE_S 10
 
+/*  An upload gets that plus the time its declared size takes at this rate
+    (64 KiB/s, about 0.5 Mbit/s: a 2 MB phone screenshot on a slow uplink, a
+    5 MiB file in 90 s), so it is not cut off for being large. */
+#define HTTP_UPLOAD_MIN_BYTES_PER_S (64 * 1024)
+
+/*  Uploads one user may have in progress at once: the gateway's upload
+    memory is shared, and one account must not be able to hold all of it. */
+#define GATEWAY_UPLOADS_PER_USER 2
+
 #define WS_PATH "/api/p2p/ws"
 /*  The one WebSocket protocol clients may reach (main.c names it too). */
 #define WS_PROTOCOL "p2p"
@@ -63,6 +72,7 @@ typedef struct {
        from the gateway's upload budget until the request ends */
     char upload_type[64];
     size_t upload_reserved;
+    bool upload_counted; /* in gw->uploads under identity.user_id */
     /* a file response: its type (content_type points here) and name */
     char file_type[64];
     char file_name[96];
@@ -149,6 +159,9 @@ s_forget(gateway_t *gw, s_http_t *req)
 {
     gw->upload_bytes -= req->upload_reserved;
     req->upload_reserved = 0;
+    if (req->upload_counted)
+        session_index_remove(gw->uploads, req->identity.user_id, (uint64_t) (uintptr_t) req);
+    req->upload_counted = false;
     req->file_name[0] = 0;
     if (req->handle)
         handle_table_remove(gw->http, req->handle);
@@ -497,6 +510,13 @@ s_reserve_upload(gateway_t *gw, s_http_t *req, long long declared)
                         "header 'Content-Length' is required for an upload (and it must not be 0)");
         return -1;
     }
+    if (session_index_count(gw->uploads, req->identity.user_id) >= GATEWAY_UPLOADS_PER_USER) {
+        req->close_after = true;
+        req->retry_after = 1;
+        s_respond_error(req, ERR_RATE_LIMITED,
+                        "at most 2 uploads at a time per user; retry when one is done");
+        return -1;
+    }
     size_t budget = (size_t) gw->cfg.upload_memory_mb * 1024 * 1024;
     if (gw->upload_bytes + (size_t) declared > budget) {
         req->close_after = true;
@@ -507,6 +527,12 @@ s_reserve_upload(gateway_t *gw, s_http_t *req, long long declared)
         s_respond_error(req, ERR_UNAVAILABLE, "too many uploads in progress; retry shortly");
         return -1;
     }
+    if (session_index_add(gw->uploads, req->identity.user_id, (uint64_t) (uintptr_t) req) != 0) {
+        req->close_after = true;
+        s_respond_error(req, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    req->upload_counted = true;
     req->upload_reserved = (size_t) declared;
     gw->upload_bytes += req->upload_reserved;
     return 0;
@@ -635,11 +661,14 @@ s_on_request(gateway_t *gw, s_http_t *req)
         s_complete(gw, req);
         return 0;
     }
-    /* lws re-arms its own body timeout on every chunk; this one is absolute */
+    /* lws re-arms its own body timeout on every chunk; this one is absolute
+       (an upload's grows with its declared size) */
+    lws_usec_t deadline_us = HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC;
+    if (req->upload_reserved)
+        deadline_us += (lws_usec_t) req->upload_reserved * LWS_US_PER_SEC / HTTP_UPLOAD_MIN_BYTES_PER_S;
     req->expects_body = true;
     req->armed = true;
-    lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline,
-                     HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC);
+    lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline, deadline_us);
     return 0;
 }
 

@@ -165,6 +165,7 @@ s_start(gateway_t *self)
     self->pending = handle_table_new(seed[0]);
     self->sessions = handle_table_new(seed[1]);
     self->by_user = session_index_new();
+    self->uploads = session_index_new();
     self->waiting = header_guard_new(self->cfg.http_pending_per_address, http_routes_close_waiting, self);
     self->http = handle_table_new(seed[2]);
     self->limits = rate_limit_new(self->cfg.rate_limit_per_min);
@@ -333,6 +334,7 @@ done:
     handle_table_destroy(&self.pending);
     handle_table_destroy(&self.sessions);
     session_index_destroy(&self.by_user);
+    session_index_destroy(&self.uploads);
     header_guard_destroy(&self.waiting);
     handle_table_destroy(&self.http);
     auth_destroy(&self.auth);

@@ -8,6 +8,7 @@ import asyncio
 import concurrent.futures
 import hashlib
 import http.client
+import time
 
 import pytest
 
@@ -202,29 +203,23 @@ def test_attachment_size_limits(stack):
     assert r.status == 409 and r.json["code"] == "ORDER_STATE_CHANGED", r
 
 
-def test_parallel_uploads_are_bounded(make_stack):
-    """The gateway holds at most P2P_UPLOAD_MEMORY_MB of upload bodies: past it, a clear
-    503 with Retry-After, and the gateway stays up and serving."""
-    s = make_stack("uploads", workers=1, env={"P2P_UPLOAD_MEMORY_MB": "12"})
-    seller, ad, buyer = market(s)
-    order = place(buyer, ad).json["data"]["order"]
-    size = 4 * 1024 * 1024
-    body = PNG + b"\x00" * (size - len(PNG))
-    # open 6 uploads that declare 4 MiB each and send their bodies slowly: only 3 fit in 12 MiB
-    conns = []
+def _open_upload(s, user, order_id, size, first):
+    """An upload that declares size bytes and has sent only `first` of them so far."""
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    c.putrequest("POST", f"/api/p2p/orders/{order_id}/attachments")
+    c.putheader("Authorization", f"Bearer {user.token}")
+    c.putheader("Content-Type", "image/png")
+    c.putheader("Content-Length", str(size))
+    c.endheaders()
+    c.send(first)
+    return c
+
+
+def _finish(conns, rest):
     statuses = []
-    for _ in range(6):
-        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=20)
-        c.putrequest("POST", f"/api/p2p/orders/{order['id']}/attachments")
-        c.putheader("Authorization", f"Bearer {buyer.token}")
-        c.putheader("Content-Type", "image/png")
-        c.putheader("Content-Length", str(size))
-        c.endheaders()
-        c.send(body[:1024])
-        conns.append(c)
     for c in conns:
         try:
-            c.send(body[1024:])
+            c.send(rest)
         except OSError:
             pass
     for c in conns:
@@ -232,12 +227,66 @@ def test_parallel_uploads_are_bounded(make_stack):
         statuses.append((r.status, r.getheader("Retry-After")))
         r.read()
         c.close()
+    return statuses
+
+
+def test_parallel_uploads_are_bounded(make_stack):
+    """The gateway holds at most P2P_UPLOAD_MEMORY_MB of upload bodies: past it, a clear
+    503 with Retry-After, and the gateway stays up and serving."""
+    s = make_stack("uploads", workers=1, env={"P2P_UPLOAD_MEMORY_MB": "12"})
+    seller = t.seller_ready(s, btc="1")
+    ad = t.post_ad(seller).json["data"]["ad"]
+    size = 4 * 1024 * 1024
+    body = PNG + b"\x00" * (size - len(PNG))
+    # three buyers open two uploads each (the most one user may), declaring 4 MiB and
+    # sending their bodies slowly: only 3 of the 6 fit in 12 MiB
+    conns = []
+    for _ in range(3):
+        buyer = h.create_user(s)
+        order = place(buyer, ad).json["data"]["order"]
+        conns += [_open_upload(s, buyer, order["id"], size, body[:1024]) for _ in range(2)]
+    statuses = _finish(conns, body[1024:])
     refused = [st for st in statuses if st[0] == 503]
     assert refused and all(ra for _, ra in refused), statuses
     assert any(st[0] == 201 for st in statuses), statuses
     assert h.http_request(s, "GET", "/p2p/health").status == 200
     # once they are done, the budget is free again
     assert upload(buyer, order["id"], body, "image/png").status == 201
+
+
+def test_one_user_has_at_most_two_uploads_in_progress(stack):
+    """One account cannot hold the gateway's whole upload memory: its third upload at once
+    is 429 with Retry-After, while the other party uploads as usual, and once its uploads
+    are done it may upload again."""
+    seller, ad, buyer = market(stack)
+    order = place(buyer, ad).json["data"]["order"]
+    size = 1024 * 1024
+    body = PNG + b"\x00" * (size - len(PNG))
+    conns = [_open_upload(stack, buyer, order["id"], size, body[:1024]) for _ in range(3)]
+    # while they wait for their bodies, the other party is not held back
+    assert upload(seller, order["id"], PNG, "image/png").status == 201
+    statuses = _finish(conns, body[1024:])
+    assert sorted(st for st, _ in statuses) == [201, 201, 429], statuses
+    assert all(ra for st, ra in statuses if st == 429), statuses
+    assert upload(buyer, order["id"], PNG, "image/png").status == 201
+
+
+def test_a_slow_upload_is_not_cut_off_for_its_size(stack):
+    """An upload gets the body deadline (10 s) plus its declared size at 64 KiB/s: a
+    150 KiB file that trickles in over 11 s arrives (it used to be cut off at 10 s, so a large
+    screenshot on a slow uplink never got through)."""
+    seller, ad, buyer = market(stack)
+    order = place(buyer, ad).json["data"]["order"]
+    size = 150 * 1024
+    body = PNG + b"\x00" * (size - len(PNG))
+    step = size // 12
+    c = _open_upload(stack, buyer, order["id"], size, body[:step])
+    for i in range(1, 11):  # a trickle: one piece a second, for 11 s
+        time.sleep(1)
+        c.send(body[i * step:(i + 1) * step])
+    time.sleep(1)
+    (status, _), = _finish([c], body[11 * step:])
+    assert status == 201, status
 
 
 def test_each_party_has_its_own_file_cap_on_an_order(stack):
