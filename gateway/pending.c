@@ -25,7 +25,7 @@ typedef struct {
     origin_t origin;
     uint64_t origin_handle;
     msg_type_t type;
-    char client_request_id[WS_REQUEST_ID_MAX + 1];
+    char client_request_id[WS_REQUEST_ID_SIZE];
     char worker_key[WORKER_KEY_MAX + 1];
     int64_t deadline_ms; /* unix ms, as told to workers */
     int64_t started_us;  /* monotonic, for the latency histogram */

@@ -2,6 +2,7 @@
 #include "ws_frame.h"
 
 #include "reply.h"
+#include "utf8.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -26,7 +27,9 @@ ws_frame_parse(const char *text, size_t len, ws_frame_t *frame, err_t *err)
     int rc = -1;
     json_t *rid = json_object_get(root, "request_id");
     if (rid && !json_is_null(rid)) {
-        if (!json_is_string(rid) || json_string_length(rid) > WS_REQUEST_ID_MAX) {
+        /* counted in characters (jansson's text is valid UTF-8) */
+        if (!json_is_string(rid) || json_string_length(rid) >= WS_REQUEST_ID_SIZE
+            || utf8_length(json_string_value(rid)) > WS_REQUEST_ID_MAX) {
             err_set(err, ERR_INVALID, "request_id must be a string of at most %d characters",
                     WS_REQUEST_ID_MAX);
             goto done;

@@ -10,13 +10,14 @@
 #include "err.h"
 #include "msg_type.h"
 
-#define WS_REQUEST_ID_MAX 64
+#define WS_REQUEST_ID_MAX 64                           /* characters (CONTRACT.md), not bytes */
+#define WS_REQUEST_ID_SIZE (WS_REQUEST_ID_MAX * 4 + 1) /* bytes it may take, with the NUL */
 #define WS_TYPE_ECHO_MAX 100
 
 typedef struct {
-    msg_type_t type;                        /* MSG_UNKNOWN when no client-visible type matches */
-    char type_name[WS_TYPE_ECHO_MAX + 1];   /* as sent (truncated), for "Unknown message type" */
-    char request_id[WS_REQUEST_ID_MAX + 1]; /* "" when absent */
+    msg_type_t type;                      /* MSG_UNKNOWN when no client-visible type matches */
+    char type_name[WS_TYPE_ECHO_MAX + 1]; /* as sent (truncated), for "Unknown message type" */
+    char request_id[WS_REQUEST_ID_SIZE];  /* "" when absent */
     bool has_request_id;
 } ws_frame_t;
 

@@ -145,15 +145,23 @@ Test(ws_frame, request_id_longer_than_64_is_refused)
     cr_assert_not(frame.has_request_id);
 }
 
-Test(ws_frame, request_id_limit_counts_bytes)
+Test(ws_frame, request_id_limit_counts_characters)
 {
-    /* 33 two-byte characters are 66 bytes: more than the 64-byte buffer holds */
-    char text[256] = "{\"type\":\"profile.get\",\"request_id\":\"";
-    for (int i = 0; i < 33; i++)
-        strcat(text, "\xc3\xa9");
+    /* CONTRACT.md: "at most 64 chars": 64 four-byte characters (256 bytes) are
+       accepted and echoed whole; 65 two-byte ones are refused */
+    char text[512] = "{\"type\":\"profile.get\",\"request_id\":\"";
+    for (int i = 0; i < 64; i++)
+        strcat(text, "\xf0\x9f\x98\x80");
     strcat(text, "\"}");
     ws_frame_t frame;
     err_t err;
+    cr_assert_eq(s_parse(text, &frame, &err), 0, "%s", err.msg);
+    cr_assert(frame.has_request_id);
+    cr_assert_eq(strlen(frame.request_id), 256);
+    strcpy(text, "{\"type\":\"profile.get\",\"request_id\":\"");
+    for (int i = 0; i < 65; i++)
+        strcat(text, "\xc3\xa9");
+    strcat(text, "\"}");
     cr_assert_eq(s_parse(text, &frame, &err), -1);
     cr_assert_not(frame.has_request_id);
     cr_assert_str_eq(frame.request_id, "");

@@ -439,6 +439,7 @@ def test_request_id_echoed_on_success_and_errors(stack, user):
             ("placeholder", {"type": "ad.create", "data": {}}),
             ("validation", {"type": "profile.update", "data": {"email": "bad"}}),
             ("x" * 64, {"type": "profile.stats"}),
+            ("\U0001f600" * 64, {"type": "profile.stats"}),  # 64 characters, 256 bytes
         ]:
             msg["request_id"] = rid
             await s.send_json(msg)
