@@ -54,12 +54,14 @@ static const db_statement_t s_statements[] = {
      "SELECT id FROM p2p_disputes WHERE status = 'open' AND answered_at IS NULL AND respond_by <= now() "
      "ORDER BY respond_by LIMIT $1::int FOR UPDATE SKIP LOCKED",
      1},
+    /* the moderators' queue: open ones first (oldest first), then the rest */
     {"dispute_list",
-     "SELECT coalesce(json_agg(x.j ORDER BY x.created_at, x.id), '[]'), "
+     "SELECT coalesce(json_agg(x.j ORDER BY x.open DESC, x.created_at, x.id), '[]'), "
      "(SELECT count(*) FROM p2p_disputes WHERE $1::text IS NULL OR status = $1) FROM "
      "(SELECT " S_DISPUTE_JSON
-     " AS j, d.created_at, d.id FROM p2p_disputes d WHERE $1::text IS NULL OR d.status = $1 "
-     "ORDER BY d.created_at, d.id LIMIT $2::int OFFSET $3::bigint) x",
+     " AS j, d.status = 'open' AS open, d.created_at, d.id FROM p2p_disputes d "
+     "WHERE $1::text IS NULL OR d.status = $1 "
+     "ORDER BY d.status = 'open' DESC, d.created_at, d.id LIMIT $2::int OFFSET $3::bigint) x",
      3},
 };
 

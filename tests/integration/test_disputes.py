@@ -278,3 +278,23 @@ def test_evidence_after_respond_by_does_not_stop_the_automatic_rule(make_stack):
                  timeout=15, what="the automatic rule ran despite the late answer")
     got = buyer.get(f"/api/p2p/orders/{order['id']}/dispute").json["data"]["dispute"]
     assert got["outcome"] == "release" and got["resolved_by"] == "system", got
+
+
+def test_the_unfiltered_queue_lists_open_disputes_first(stack):
+    """TRADING.md: the admin list is "oldest open first". Without a status filter the
+    open ones still come before the resolved ones (it used to be by age alone)."""
+    seller, ad, buyer, old_order = paid_order(stack)
+    old = raise_dispute(seller, old_order["id"]).json["data"]["dispute"]
+    seller, ad, buyer, new_order = paid_order(stack)
+    new = raise_dispute(seller, new_order["id"]).json["data"]["dispute"]
+    assert admin(stack, "POST", f"/disputes/{old['id']}/resolve", {"outcome": "refund", "note": "n"}).status == 200
+    total = admin(stack, "GET", "/disputes?limit=1").json["data"]["total"]
+    seen, offset = [], 0
+    while offset < total:
+        page = admin(stack, "GET", f"/disputes?limit=100&offset={offset}").json["data"]["disputes"]
+        seen += [(d["id"], d["status"]) for d in page]
+        offset += 100
+    statuses = [st for _, st in seen]
+    assert statuses == sorted(statuses, key=lambda st: st != "open"), "open ones first"
+    ids = [i for i, _ in seen]
+    assert ids.index(new["id"]) < ids.index(old["id"])
