@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image with every binary (p2p-gateway, p2p-profile-svc, p2p-admin-svc when it is
-# built, p2p-migrate); docker-compose.yml picks the command per service.
+# One image with every binary (p2p-gateway, p2p-profile-svc, p2p-admin-svc,
+# p2p-trade-svc, p2p-migrate, the p2p-admin CLI); docker-compose.yml picks the command
+# per service and wires them (the gateway's worker link on tcp://0.0.0.0:5555 there).
 #
 #   docker build -t p2p-service .
 #   docker run --rm -e JWT_SECRET=... -p 8030:8030 p2p-service p2p-gateway
@@ -55,11 +56,13 @@ COPY --from=build /out/share/p2p/ /usr/share/p2p/
 # Fail the build, not the first start, when a runtime library is missing.
 RUN if ldd /usr/local/bin/p2p-* | grep 'not found'; then exit 1; fi
 
-# Defaults for a container; docker-compose.yml overrides the wiring.
+# Defaults for a container; docker-compose.yml sets the wiring. The worker link keeps
+# its loopback default here: a non-loopback bind needs CURVE keys or an explicit
+# P2P_WORKER_LINK_INSECURE=1 (compose's internal network sets both the bind and that),
+# and a gateway started alone with `docker run` must not refuse to start.
 ENV P2P_MIGRATIONS_DIR=/usr/share/p2p/migrations \
     P2P_WEB_DIR=/usr/share/p2p/web \
     P2P_HTTP_PORT=8030 \
-    P2P_WORKER_BIND=tcp://0.0.0.0:5555 \
     LOG_LEVEL=info
 
 USER p2p:p2p

@@ -48,7 +48,7 @@ static const char s_usage[] =
     "  payment-method activate|deactivate ID\n"
     "                                   offer a payment method to users, or stop offering it\n"
     "  dispute list [--status open|resolved] [--limit N] [--offset N]\n"
-    "                                   the moderators' queue, oldest first\n"
+    "                                   the moderators' queue, open first, oldest first\n"
     "  dispute show DISPUTE_ID          the case file: the dispute and its evidence, the order and\n"
     "                                   its events, the whole chat, both parties (private fields,\n"
     "                                   stats, recent orders)\n"
