@@ -655,8 +655,17 @@ s_on_request(gateway_t *gw, s_http_t *req)
         return 0;
     }
     bool chunked = has_body && lws_hdr_total_length(req->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
-    if (raw && s_reserve_upload(gw, req, declared) != 0)
+    if (raw && s_reserve_upload(gw, req, declared) != 0) {
+        /* refused (429, 503) before its body: read and drop the body first,
+           as for a 413, so the client hears the answer instead of a reset */
+        if (declared > 0 && declared <= S_DRAIN_MAX) {
+            req->draining = true;
+            req->armed = true;
+            lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline,
+                             HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC);
+        }
         return 0;
+    }
     if (!has_body || (declared <= 0 && !chunked)) {
         s_complete(gw, req);
         return 0;
