@@ -84,7 +84,7 @@ function claims(token) {
 
 async function signIn(token) {
   const c = claims(token || '');
-  if (!c) return {ok: false, text: t('signin.not_jwt')};
+  if (!c) return {ok: false, refused: true, text: t('signin.not_jwt')};
   const s = store.session;
   s.token = token;
   s.userId = String(c.user_id || c.sub);
@@ -107,7 +107,7 @@ async function signIn(token) {
 // /profile/check then the profile itself; a missing profile is not an error (join).
 async function loadProfile() {
   const check = await api.rest('GET', '/api/p2p/profile/check', undefined, {noHook: true});
-  if (check.status === 401) return {ok: false, text: t('signin.refused')};
+  if (check.status === 401) return {ok: false, refused: true, text: t('signin.refused')};
   if (!check.ok) return check;
   store.session.profile = null;
   if (!check.data.exists) return {ok: true};
@@ -281,4 +281,16 @@ function guard(route) {
 renderShell();
 router.start($('view'), ROUTES, guard);
 const saved = sessionStorage.getItem(TOKEN_KEY);
-if (saved) signIn(saved).then((r) => { if (!r.ok) signOut(r.text); });
+// a refused token signs out; a passing failure (503, network) keeps it for a reload
+if (saved) {
+  signIn(saved).then((r) => {
+    if (r.ok) return;
+    if (r.status === 401 || r.refused) signOut(r.text);
+    else {
+      store.session.token = '';
+      renderShell();
+      router.render();
+      toast(r.text || t('error.OFFLINE'), null, true);
+    }
+  });
+}

@@ -3,8 +3,9 @@
 //
 // Events (an EventTarget): 'state' {state, attempt, waitMs}; 'ready' {reconnected} once
 // the server said "connected" (after each (re)connect: the moment to resync);
-// 'push' {msg}; 'refused' {msg} (connection_error / account_suspended: retrying cannot
-// help until someone acts, so it stops).
+// 'push' {msg}; 'refused' {msg} (account_suspended, or a connection_error retrying
+// cannot change: no profile, no consent, suspended; it stops). A connection_error of a
+// passing kind (no worker yet, database away, timeout: close 1013) backs off and retries.
 import {normalize} from './api.js';
 import {t} from './strings.js';
 
@@ -12,6 +13,8 @@ const REPLY_TIMEOUT_MS = 15000;
 const OPEN_WAIT_MS = 8000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
+// connection_error codes that retrying cannot change (asyncapi.yaml: closed with 1008)
+const FINAL_REFUSALS = new Set(['NOT_JOINED_P2P', 'CONSENT_REQUIRED', 'ACCOUNT_SUSPENDED']);
 
 export class Live extends EventTarget {
   constructor() {
@@ -82,7 +85,9 @@ export class Live extends EventTarget {
         this.setState('open', {data: msg.data});
         for (const w of this.waiters.splice(0)) w(true);
         this.dispatchEvent(new CustomEvent('ready', {detail: {reconnected, data: msg.data}}));
-      } else if (msg.type === 'connection_error' || msg.type === 'account_suspended') {
+      } else if (msg.type === 'account_suspended' ||
+                 (msg.type === 'connection_error' && FINAL_REFUSALS.has(msg.error))) {
+        // final: the server said no for a reason retrying cannot change (close 1008)
         refused = true;
         this.want = false;
         this.setState('refused', {msg});

@@ -11,10 +11,19 @@ export function badges(p) {
   ];
 }
 
+// The completion rate as CONTRACT.md computes it (completed * 100 / total, two
+// decimals): party summaries carry it, profile objects only the two counters.
+export function completionRate(p) {
+  if (p.completion_rate !== undefined && p.completion_rate !== null) return String(p.completion_rate);
+  const total = Number(p.total_trades || 0);
+  if (!total) return '0';
+  return String(Math.round(Number(p.completed_trades || 0) * 10000 / total) / 100);
+}
+
 export function stats(p) {
   const parts = [
     t('trader.trades', {n: p.completed_trades ?? 0}),
-    t('trader.completion', {rate: String(p.completion_rate ?? 0)}),
+    t('trader.completion', {rate: completionRate(p)}),
     p.total_reviews ? t('trader.rating', {rating: String(p.avg_rating), n: p.total_reviews}) : t('trader.no_rating'),
   ];
   return h('span', {class: 'stats'}, parts.join(' · '));

@@ -25,7 +25,7 @@ export function mount(root, {params}) {
       h('p', {}, trader.badges(p)),
       defList([
         [t('traderpage.completed'), String(p.completed_trades ?? 0), 'completed_trades'],
-        [t('traderpage.rate'), t('traderpage.rate_value', {rate: String(p.completion_rate ?? 0)}), 'completion_rate'],
+        [t('traderpage.rate'), t('traderpage.rate_value', {rate: trader.completionRate(p)}), 'completion_rate'],
         [t('traderpage.rating'), p.total_reviews ? t('trader.rating', {rating: String(p.avg_rating), n: p.total_reviews}) : t('trader.no_rating'), 'avg_rating'],
         [t('profile.f_joined_at'), formatTime(p.joined_at), 'joined_at'],
       ]));
