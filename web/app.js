@@ -17,7 +17,7 @@
 //   attachment.js  proof-of-payment files (upload, preview, download)
 //   notifications.js  the bell (#bell-slot in the header)
 //   reviews.js, view_trader.js   reviews, a trader's page
-import {t, statusLabel} from './strings.js';
+import {t, statusLabel, formatTime} from './strings.js';
 import {h, fill} from './dom.js';
 import * as api from './api.js';
 import * as store from './store.js';
@@ -232,7 +232,7 @@ store.live.addEventListener('refused', (e) => {
   if (msg.error === 'ACCOUNT_SUSPENDED') {
     store.session.suspended = msg;
     const until = msg.suspended_until || (msg.data && msg.data.suspended_until);
-    banner(t(until ? 'suspended.until' : 'suspended.text', {reason: msg.reason || (msg.data && msg.data.reason) || msg.message || '', until: until || ''}),
+    banner(t(until ? 'suspended.until' : 'suspended.text', {reason: msg.reason || (msg.data && msg.data.reason) || msg.message || '', until: until ? formatTime(until) : ''}),
       h('button', {type: 'button', class: 'secondary small', on: {click: () => store.live.start(store.session.token)}}, t('suspended.retry')));
   } else {
     banner(msg.message || msg.error);
