@@ -513,8 +513,10 @@ s_reserve_upload(gateway_t *gw, s_http_t *req, long long declared)
     if (session_index_count(gw->uploads, req->identity.user_id) >= GATEWAY_UPLOADS_PER_USER) {
         req->close_after = true;
         req->retry_after = 1;
-        s_respond_error(req, ERR_RATE_LIMITED,
-                        "at most 2 uploads at a time per user; retry when one is done");
+        char text[96];
+        snprintf(text, sizeof text, "at most %d uploads at a time per user; retry when one is done",
+                 GATEWAY_UPLOADS_PER_USER);
+        s_respond_error(req, ERR_RATE_LIMITED, text);
         return -1;
     }
     size_t budget = (size_t) gw->cfg.upload_memory_mb * 1024 * 1024;
@@ -536,6 +538,21 @@ s_reserve_upload(gateway_t *gw, s_http_t *req, long long declared)
     req->upload_reserved = (size_t) declared;
     gw->upload_bytes += req->upload_reserved;
     return 0;
+}
+
+/*  A request answered before its body (413, or an upload refused): read and
+    drop a body of a sane size first, since closing with unread data resets
+    the connection and the client would never see the answer. A larger one
+    (or none declared) is cut off at once. */
+static void
+s_drain_then_answer(gateway_t *gw, s_http_t *req, long long declared)
+{
+    if (declared <= 0 || declared > S_DRAIN_MAX)
+        return;
+    req->draining = true;
+    req->armed = true;
+    lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline,
+                     HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC);
 }
 
 /*  A new request: route, authenticate, rate-limit; then answer at once, wait
@@ -643,27 +660,12 @@ s_on_request(gateway_t *gw, s_http_t *req)
         req->close_after = true;
         s_respond_error(req, ERR_TOO_LARGE,
                         raw ? "a file may be at most 5 MiB" : "request body is larger than 64 KiB");
-        /* Read (and drop) a body of a sane size before answering: closing with
-           unread data resets the connection, and the client would never see
-           the 413. A larger one is cut off at once. */
-        if (declared <= S_DRAIN_MAX) {
-            req->draining = true;
-            req->armed = true;
-            lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline,
-                             HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC);
-        }
+        s_drain_then_answer(gw, req, declared);
         return 0;
     }
     bool chunked = has_body && lws_hdr_total_length(req->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     if (raw && s_reserve_upload(gw, req, declared) != 0) {
-        /* refused (429, 503) before its body: read and drop the body first,
-           as for a 413, so the client hears the answer instead of a reset */
-        if (declared > 0 && declared <= S_DRAIN_MAX) {
-            req->draining = true;
-            req->armed = true;
-            lws_sul_schedule(gw->lws, 0, &req->body_deadline, s_on_body_deadline,
-                             HTTP_BODY_DEADLINE_S * LWS_US_PER_SEC);
-        }
+        s_drain_then_answer(gw, req, declared); /* refused (429, 503) before its body */
         return 0;
     }
     if (!has_body || (declared <= 0 && !chunked)) {

@@ -82,13 +82,19 @@ int
 catalog_set(catalog_t *self, bool is_asset, const catalog_currency_t *items, size_t count, int64_t now_ms)
 {
     s_list_t *list = is_asset ? &self->assets : &self->fiats;
-    /* a row gone from the table (never expected: rows are switched off, not
-       deleted) stays known but inactive */
-    for (size_t i = 0; i < list->count; i++)
-        list->items[i]->active = false;
     for (size_t i = 0; i < count; i++)
         if (!s_upsert(list, &items[i]))
-            return -1; /* the old entries stay; the next refresh tries again */
+            return -1; /* the rest keep their old values; the next refresh tries again */
+    /* a row gone from the table (never expected: rows are switched off, not
+       deleted) stays known but inactive; a few hundred codes at most, once
+       a minute */
+    for (size_t i = 0; i < list->count; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < count && !listed; j++)
+            listed = strcmp(list->items[i]->code, items[j].code) == 0;
+        if (!listed)
+            list->items[i]->active = false;
+    }
     self->loaded_ms = now_ms;
     return 0;
 }

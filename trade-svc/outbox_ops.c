@@ -81,21 +81,20 @@ s_record(outbox_ops_t *self, s_slot_t *slot)
                                           self->cfg->outbox_retry_max_ms, arc4random());
         rc = outbox_repo_failed(self->db, item->id, item->attempts, r->error, delay, r->permanent, &err);
     }
-    if (rc < 0 && err.code == ERR_DB_UNAVAILABLE) {
-        /* kept: tried again on the next turn; should the lease run out
-           first, another process sends the row again (at least once) */
-        log_warn("outbox.record_failed", NULL,
-                 json_pack("{s:I, s:s, s:s}", "outbox_id", (json_int_t) item->id, "channel",
-                           s_channel(item->channel), "error", err.msg));
-        return;
-    }
     if (rc < 0) {
-        /* the database refuses this record itself: trying it again every
-           turn would hold the slot for ever. The slot is freed; the row's
-           lease runs out and it is attempted again (at least once). */
-        log_error("outbox.record_refused", NULL,
-                  json_pack("{s:I, s:s, s:s}", "outbox_id", (json_int_t) item->id, "channel",
-                            s_channel(item->channel), "error", err.msg));
+        /* The database away: the outcome is kept and recorded on a later
+           turn. The database refusing this record itself: trying it again
+           every turn would hold the slot for ever, so the slot is freed.
+           Either way, should the lease run out first, the row is attempted
+           again (at least once). */
+        bool away = err.code == ERR_DB_UNAVAILABLE;
+        json_t *fields = json_pack("{s:I, s:s, s:s}", "outbox_id", (json_int_t) item->id, "channel",
+                                   s_channel(item->channel), "error", err.msg);
+        if (away) {
+            log_warn("outbox.record_failed", NULL, fields);
+            return;
+        }
+        log_error("outbox.record_refused", NULL, fields);
         outbox_repo_item_clear(item);
         memset(slot, 0, sizeof *slot);
         return;

@@ -57,11 +57,15 @@ s_result(outbox_result_t *result, bool permanent, const char *fmt, ...)
 
 /*  ---------------------------------------------------------------- URLs */
 
-/*  Parse url; *scheme and *host (curl_free them) when it has both. */
+/*  Parse url with curl's own parser; *scheme and *host (curl_free them)
+    when it has both, and *user / *password (NULL: none; either pointer may
+    be NULL when not wanted). */
 static int
-s_parse_url(const char *url, char **scheme, char **host, char **password)
+s_parse_url(const char *url, char **scheme, char **host, char **user, char **password)
 {
     *scheme = *host = NULL;
+    if (user)
+        *user = NULL;
     if (password)
         *password = NULL;
     CURLU *u = curl_url();
@@ -71,6 +75,8 @@ s_parse_url(const char *url, char **scheme, char **host, char **password)
     if (curl_url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK
         || curl_url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK || !**host)
         goto done;
+    if (user)
+        curl_url_get(u, CURLUPART_USER, user, 0);
     if (password)
         curl_url_get(u, CURLUPART_PASSWORD, password, 0);
     rc = 0;
@@ -88,7 +94,7 @@ int
 outbox_send_check_url(const char *url, bool *https, err_t *err)
 {
     char *scheme, *host;
-    if (!url || s_parse_url(url, &scheme, &host, NULL) != 0)
+    if (!url || s_parse_url(url, &scheme, &host, NULL, NULL) != 0)
         return err_set(err, ERR_INVALID, "webhook URL does not parse");
     *https = strcasecmp(scheme, "https") == 0;
     bool http = strcasecmp(scheme, "http") == 0;
@@ -97,57 +103,46 @@ outbox_send_check_url(const char *url, bool *https, err_t *err)
     return *https || http ? 0 : err_set(err, ERR_INVALID, "webhook URL is neither https:// nor http://");
 }
 
+/*  curl takes a UTF-8 host name but cannot always convert it when it
+    connects: the punycode form is the one that works. */
+static bool
+s_ascii_host(const char *host)
+{
+    for (const unsigned char *c = (const unsigned char *) host; *c; c++)
+        if (*c >= 0x80 || *c <= ' ')
+            return false;
+    return true;
+}
+
 int
 outbox_send_check_webhook_url(const char *url, err_t *err)
 {
-    char *scheme = NULL, *host = NULL, *user = NULL;
-    CURLU *u = curl_url();
-    if (!u)
-        return err_set(err, ERR_INTERNAL, "out of memory");
-    int rc = -1;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
-        err_set(err, ERR_INVALID,
-                "field 'url' must be a URL with a host and a valid port (https://host/path)");
-        goto done;
-    }
+    char *scheme, *host, *user;
+    if (!url || s_parse_url(url, &scheme, &host, &user, NULL) != 0)
+        return err_set(err, ERR_INVALID,
+                       "field 'url' must be a URL with a host and a valid port (https://host/path)");
     bool https = strcasecmp(scheme, "https") == 0;
-    if (!https && strcasecmp(scheme, "http") != 0) {
-        err_set(err, ERR_INVALID, "field 'url' must be an https:// URL (http:// only to loopback)");
-        goto done;
-    }
-    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-        err_set(err, ERR_INVALID, "field 'url' must not carry user information");
-        goto done;
-    }
-    /* curl takes a UTF-8 host here but cannot always convert it when it
-       connects: the punycode form is the one that works */
-    for (const char *c = host; *c; c++)
-        if ((unsigned char) *c >= 0x80 || (unsigned char) *c <= ' ') {
-            err_set(err, ERR_INVALID,
-                    "field 'url' must have an ASCII host name (an international one in its xn-- form)");
-            goto done;
-        }
-    if (!https && strcasecmp(host, "127.0.0.1") != 0 && strcasecmp(host, "localhost") != 0
-        && strcmp(host, "[::1]") != 0) {
-        err_set(err, ERR_INVALID, "field 'url' may use http:// only for a loopback host; use https://");
-        goto done;
-    }
-    rc = 0;
-done:
+    bool loopback = strcasecmp(host, "127.0.0.1") == 0 || strcasecmp(host, "localhost") == 0
+                    || strcmp(host, "[::1]") == 0;
+    const char *why = !https && strcasecmp(scheme, "http") != 0
+                          ? "field 'url' must be an https:// URL (http:// only to loopback)"
+                      : user ? "field 'url' must not carry user information"
+                      : !s_ascii_host(host)
+                          ? "field 'url' must have an ASCII host name (an international one in its xn-- form)"
+                      : !https && !loopback
+                          ? "field 'url' may use http:// only for a loopback host; use https://"
+                          : NULL;
     curl_free(scheme);
     curl_free(host);
     curl_free(user);
-    curl_url_cleanup(u);
-    return rc;
+    return why ? err_set(err, ERR_INVALID, "%s", why) : 0;
 }
 
 int
 outbox_send_check_smtp_url(const char *smtp_url, err_t *err)
 {
     char *scheme, *host;
-    if (s_parse_url(smtp_url, &scheme, &host, NULL) != 0)
+    if (s_parse_url(smtp_url, &scheme, &host, NULL, NULL) != 0)
         return err_set(err, ERR_INVALID, "P2P_SMTP_URL must be smtp://host[:port] or smtps://host[:port]");
     bool ok = strcasecmp(scheme, "smtp") == 0 || strcasecmp(scheme, "smtps") == 0;
     curl_free(scheme);
@@ -406,7 +401,7 @@ s_mail(outbox_send_t *self, const outbox_item_t *item, const char *smtp_url, out
        a password (never send it in the clear) */
     char *scheme, *host, *password;
     long use_ssl = CURLUSESSL_TRY;
-    if (s_parse_url(smtp_url, &scheme, &host, &password) == 0) {
+    if (s_parse_url(smtp_url, &scheme, &host, NULL, &password) == 0) {
         if (password && *password)
             use_ssl = CURLUSESSL_ALL;
         curl_free(scheme);

@@ -5,7 +5,10 @@ database must decide (each fired many times)."""
 
 import asyncio
 import concurrent.futures
+import os
+import subprocess
 import time
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -485,8 +488,6 @@ class RowLock:
         self.order_id = order_id
 
     def __enter__(self):
-        import subprocess
-        import os
         self.proc = subprocess.Popen(["psql", os.environ["DATABASE_URL"], "-X", "-q", "-A", "-t"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.proc.stdin.write(f"BEGIN; SELECT 'locked' FROM p2p_orders WHERE id = {self.order_id} FOR SHARE;\n")
@@ -533,7 +534,6 @@ def test_an_order_on_a_method_taken_out_of_service_is_refused(stack):
     """An operator switches a payment method off after an ad offering it was posted: new
     orders with it are refused naming the field (they used to go through on the dead
     method); the ad's other method still works, and switched back on it works again."""
-    import uuid
     code = "it_" + uuid.uuid4().hex[:10]
     r = t.admin(stack, "POST", "/payment-methods", {"code": code, "name": "Soon Gone", "kind": "e_wallet"})
     assert r.status == 201, r
