@@ -57,31 +57,40 @@
 /* clang-format on */
 #define S_AD_JSON "json_build_object(" S_AD_FIELDS ")"
 
-/*  The listing's optional filters: $4 payment method, $5 fiat amount. */
-#define S_LIST_FILTERS                                                                          \
-    " AND ($4::int IS NULL OR $4::int = ANY (a.payment_method_ids)) "                           \
-    "AND ($5::numeric IS NULL OR (a.min_limit <= $5::numeric AND $5::numeric <= a.max_limit "   \
-    "AND $5::numeric < (a.total_amount - a.taken_amount + power(10::numeric, -ac.decimals)) * " \
-    "a.effective_price)) "
+/*  The listing's optional filters. For one pair there is a statement per
+    combination, the filter written in and its parameter numbered in turn: a
+    filter spelled "$n IS NULL OR ..." made the generic plan expect a handful
+    of rows, so it read and sorted every ad of the pair instead of walking the
+    side's index in price order and stopping after the page. */
+#define S_METHOD(n) " AND " n "::int = ANY (a.payment_method_ids)"
+#define S_AMOUNT(n)                                                               \
+    " AND a.min_limit <= " n "::numeric AND " n "::numeric <= a.max_limit AND " n \
+    "::numeric < (a.total_amount - a.taken_amount + power(10::numeric, -ac.decimals)) * a.effective_price"
+/*  Without a pair no index gives the order: one statement, $4 and $5 optional. */
+#define S_ANY_FILTERS                                                 \
+    " AND ($4::int IS NULL OR $4::int = ANY (a.payment_method_ids)) " \
+    "AND ($5::numeric IS NULL OR (TRUE" S_AMOUNT("$5") ")) "
 
-/*  One listing statement per side and shape: the side's partial index gives
-    the price order for one pair ($2 asset, $3 fiat); "any" takes either as
-    optional. $1 max age, $6 limit, $7 offset. */
-#define S_LIST(side, dir, pair)                                                                              \
-    "SELECT coalesce(json_agg(x.j ORDER BY x.price " dir ", x.rate DESC, x.id), '[]'), count(*) FROM "       \
-    "(SELECT " S_AD_JSON " AS j, a.effective_price AS price, " TRADE_SQL_COMPLETION_RATE(                    \
-        "p") " AS rate, "                                                                                    \
-             "a.id" S_FROM "WHERE a.type = '" side "' AND " pair " AND " S_VISIBLE("$1::int") S_LIST_FILTERS \
-        "ORDER BY a.effective_price " dir                                                                    \
-        ", " TRADE_SQL_COMPLETION_RATE("p") " DESC, a.id "                                                   \
-                                            "LIMIT $6::int OFFSET $7::bigint) x"
+/*  A listing page: $1 max age, the scope's and filters' parameters, then
+    lim and off. The inner query picks the page's ids in order (walking the
+    side's index for one pair); only then is each row's JSON built, so rows
+    skipped by the offset cost no JSON. The page and its length together. */
+#define S_LIST(side, dir, scope, filters, lim, off)                                                         \
+    "SELECT coalesce(json_agg(" S_AD_JSON " ORDER BY k.price " dir ", k.rate DESC, k.id), '[]'), count(*) " \
+    "FROM (SELECT a.id, a.effective_price AS price, " TRADE_SQL_COMPLETION_RATE(                            \
+        "p") " AS rate" S_FROM "WHERE a.type = '" side "' AND " scope " AND " S_VISIBLE("$1::int") filters  \
+        " ORDER BY a.effective_price " dir ", " TRADE_SQL_COMPLETION_RATE(                                  \
+            "p") " DESC, a.id "                                                                             \
+                 "LIMIT " lim "::int OFFSET " off "::bigint) k "                                            \
+                 "JOIN p2p_ads a ON a.id = k.id JOIN p2p_profiles p ON p.id = a.profile_id "                \
+                 "JOIN p2p_assets ac ON ac.code = a.asset JOIN p2p_fiat_currencies fc ON fc.code = a.fiat"
 
-/*  The count takes the listing's $1-$5 and $6 the cap. One statement per
-    side, like the listing: with the side a parameter the generic plan could
-    not use the side's partial index and counted by scanning every ad. */
-#define S_COUNT(side, pair)                                                       \
-    "SELECT count(*) FROM (SELECT 1" S_FROM "WHERE a.type = '" side "' AND " pair \
-    " AND " S_VISIBLE("$1::int") S_LIST_FILTERS "LIMIT $6::bigint) c"
+/*  The count of the same rows, up to cap. One statement per side, like the
+    listing: with the side a parameter the generic plan could not use the
+    side's partial index and counted by scanning every ad. */
+#define S_COUNT(side, scope, filters, cap)                                         \
+    "SELECT count(*) FROM (SELECT 1" S_FROM "WHERE a.type = '" side "' AND " scope \
+    " AND " S_VISIBLE("$1::int") filters " LIMIT " cap "::bigint) c"
 
 #define S_PAIR "a.asset = $2 AND a.fiat = $3"
 #define S_ANY "($2::text IS NULL OR a.asset = $2) AND ($3::text IS NULL OR a.fiat = $3)"
@@ -158,14 +167,30 @@ static const db_statement_t s_statements[] = {
      "SELECT " S_AD_JSON S_FROM
      "WHERE a.id = $1::bigint AND (a.profile_id = $2::bigint OR (" S_VISIBLE("$3::int") "))",
      3},
-    {"ad_list_sell_pair", S_LIST("sell", "ASC", S_PAIR), 7},
-    {"ad_list_buy_pair", S_LIST("buy", "DESC", S_PAIR), 7},
-    {"ad_list_sell_any", S_LIST("sell", "ASC", S_ANY), 7},
-    {"ad_list_buy_any", S_LIST("buy", "DESC", S_ANY), 7},
-    {"ad_count_sell_pair", S_COUNT("sell", S_PAIR), 6},
-    {"ad_count_buy_pair", S_COUNT("buy", S_PAIR), 6},
-    {"ad_count_sell_any", S_COUNT("sell", S_ANY), 6},
-    {"ad_count_buy_any", S_COUNT("buy", S_ANY), 6},
+    /* the listing: one pair without filters, by method ($4), by amount ($4),
+       by both ($4, $5); any pair ($4, $5 optional). Then their counts. */
+    {"ad_list_sell_pair", S_LIST("sell", "ASC", S_PAIR, "", "$4", "$5"), 5},
+    {"ad_list_sell_pair_method", S_LIST("sell", "ASC", S_PAIR, S_METHOD("$4"), "$5", "$6"), 6},
+    {"ad_list_sell_pair_amount", S_LIST("sell", "ASC", S_PAIR, S_AMOUNT("$4"), "$5", "$6"), 6},
+    {"ad_list_sell_pair_method_amount",
+     S_LIST("sell", "ASC", S_PAIR, S_METHOD("$4") S_AMOUNT("$5"), "$6", "$7"), 7},
+    {"ad_list_sell_any", S_LIST("sell", "ASC", S_ANY, S_ANY_FILTERS, "$6", "$7"), 7},
+    {"ad_list_buy_pair", S_LIST("buy", "DESC", S_PAIR, "", "$4", "$5"), 5},
+    {"ad_list_buy_pair_method", S_LIST("buy", "DESC", S_PAIR, S_METHOD("$4"), "$5", "$6"), 6},
+    {"ad_list_buy_pair_amount", S_LIST("buy", "DESC", S_PAIR, S_AMOUNT("$4"), "$5", "$6"), 6},
+    {"ad_list_buy_pair_method_amount",
+     S_LIST("buy", "DESC", S_PAIR, S_METHOD("$4") S_AMOUNT("$5"), "$6", "$7"), 7},
+    {"ad_list_buy_any", S_LIST("buy", "DESC", S_ANY, S_ANY_FILTERS, "$6", "$7"), 7},
+    {"ad_count_sell_pair", S_COUNT("sell", S_PAIR, "", "$4"), 4},
+    {"ad_count_sell_pair_method", S_COUNT("sell", S_PAIR, S_METHOD("$4"), "$5"), 5},
+    {"ad_count_sell_pair_amount", S_COUNT("sell", S_PAIR, S_AMOUNT("$4"), "$5"), 5},
+    {"ad_count_sell_pair_method_amount", S_COUNT("sell", S_PAIR, S_METHOD("$4") S_AMOUNT("$5"), "$6"), 6},
+    {"ad_count_sell_any", S_COUNT("sell", S_ANY, S_ANY_FILTERS, "$6"), 6},
+    {"ad_count_buy_pair", S_COUNT("buy", S_PAIR, "", "$4"), 4},
+    {"ad_count_buy_pair_method", S_COUNT("buy", S_PAIR, S_METHOD("$4"), "$5"), 5},
+    {"ad_count_buy_pair_amount", S_COUNT("buy", S_PAIR, S_AMOUNT("$4"), "$5"), 5},
+    {"ad_count_buy_pair_method_amount", S_COUNT("buy", S_PAIR, S_METHOD("$4") S_AMOUNT("$5"), "$6"), 6},
+    {"ad_count_buy_any", S_COUNT("buy", S_ANY, S_ANY_FILTERS, "$6"), 6},
     {"ad_mine",
      "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'), "
      "(SELECT count(*) FROM p2p_ads WHERE profile_id = $1::bigint AND ($2::text IS NULL OR status = $2)) "
@@ -412,17 +437,34 @@ ad_repo_json(db_t *db, int64_t id, int64_t viewer_profile_id, int max_age_s, boo
 int
 ad_repo_list(db_t *db, const ad_query_t *q, char **ads_json, int64_t *total, bool *capped, err_t *err)
 {
-    bool pair = q->asset && q->fiat, sell = strcmp(q->type, "sell") == 0;
-    char age[16], method[24], limit[16], offset[24];
+    bool pair = q->asset && q->fiat, method = q->payment_method_id != 0, amount = q->amount != NULL;
+    char age[16], method_id[24], limit[16], offset[24], cap[24];
     snprintf(age, sizeof age, "%d", q->max_age_s);
-    snprintf(method, sizeof method, "%" PRId64, q->payment_method_id);
+    snprintf(method_id, sizeof method_id, "%" PRId64, q->payment_method_id);
     snprintf(limit, sizeof limit, "%d", q->limit);
     snprintf(offset, sizeof offset, "%" PRId64, q->offset);
-    const char *params[7] = {age,       q->asset, q->fiat, q->payment_method_id ? method : NULL,
-                             q->amount, limit,    offset};
-    const char *name = pair ? (sell ? "ad_list_sell_pair" : "ad_list_buy_pair")
-                            : (sell ? "ad_list_sell_any" : "ad_list_buy_any");
-    PGresult *res = db_exec(db, name, params, 7, err);
+    snprintf(cap, sizeof cap, "%" PRId64, q->offset + AD_COUNT_AHEAD + 1);
+
+    /* the statement of this shape (see S_SIDE) and its parameters in order:
+       one pair takes only the filters given, any pair takes both, NULL or not */
+    const char *params[7];
+    int n = 0;
+    params[n++] = age;
+    params[n++] = q->asset;
+    params[n++] = q->fiat;
+    if (method || !pair)
+        params[n++] = method ? method_id : NULL;
+    if (amount || !pair)
+        params[n++] = q->amount;
+    int filters = n;
+    params[n++] = limit;
+    params[n++] = offset;
+    char shape[48], name[64];
+    snprintf(shape, sizeof shape, "%s_%s%s%s", q->type, pair ? "pair" : "any",
+             pair && method ? "_method" : "", pair && amount ? "_amount" : "");
+
+    snprintf(name, sizeof name, "ad_list_%s", shape);
+    PGresult *res = db_exec(db, name, params, n, err);
     if (!res)
         return -1;
     *ads_json = s_dup(PQgetvalue(res, 0, 0), err);
@@ -436,12 +478,9 @@ ad_repo_list(db_t *db, const ad_query_t *q, char **ads_json, int64_t *total, boo
         *total = q->offset + rows;
         return 0;
     }
-    char cap[24];
-    snprintf(cap, sizeof cap, "%" PRId64, q->offset + AD_COUNT_AHEAD + 1);
-    params[5] = cap;
-    name = pair ? (sell ? "ad_count_sell_pair" : "ad_count_buy_pair")
-                : (sell ? "ad_count_sell_any" : "ad_count_buy_any");
-    res = db_exec(db, name, params, 6, err);
+    params[filters] = cap;
+    snprintf(name, sizeof name, "ad_count_%s", shape);
+    res = db_exec(db, name, params, filters + 1, err);
     if (!res) {
         free(*ads_json);
         *ads_json = NULL;

@@ -115,7 +115,7 @@ char *ad_repo_json(db_t *db, int64_t id, int64_t viewer_profile_id, int max_age_
 /*  A page of visible ads, best price for the taker first: *ads_json (caller
     frees), *total (exact, or a lower bound with *capped when there are more
     than AD_COUNT_AHEAD past the offset). 0, or -1 with err. */
-#define AD_COUNT_AHEAD 1000
+#define AD_COUNT_AHEAD 200
 int ad_repo_list(db_t *db, const ad_query_t *query, char **ads_json, int64_t *total, bool *capped,
                  err_t *err);
 

@@ -234,6 +234,7 @@ const EN = {
   'market.refresh': 'Refresh',
   'market.post_ad': 'Post an ad',
   'market.count': '{n} ad|{n} ads',
+  'market.count_more': 'More than {n} ads',
   'market.none': 'No ads match.',
   'market.empty_hint': 'No ads match these filters. Try another currency or payment method, or post your own ad.',
   'market.caption': 'Ads for {asset}',

@@ -123,11 +123,13 @@ export function mount(root, {query}) {
       return;
     }
     setMessage(message, '');
-    render(r.data.ads, r.data.total);
+    render(r.data.ads, r.data.total, r.data.total_is_lower_bound);
   }
 
-  function render(ads, total) {
-    summary.textContent = ads.length ? t('market.count', {n: total}) : t('market.none');
+  // total counts a bounded number of ads past the page: past it, "More than 200 ads"
+  function render(ads, total, moreThanTotal) {
+    const key = moreThanTotal ? 'market.count_more' : 'market.count';
+    summary.textContent = ads.length ? t(key, {n: total}) : t('market.none');
     more.hidden = ads.length >= total || ads.length >= 100;
     const me = store.myProfileId();
     const rows = ads.map((ad) => ({

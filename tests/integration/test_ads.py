@@ -242,11 +242,45 @@ def test_filters_amount_and_method(stack):
     assert set(_ids(_list(viewer, type="sell", fiat=fiat, amount="60.00"))) == {big}
     assert set(_ids(_list(viewer, type="sell", fiat=fiat, amount="49.99"))) == {small, low_stock}
     assert set(_ids(_list(viewer, type="sell", fiat=fiat, payment_method_id=t.method_id(b, "mpesa")))) == {big}
+    # one pair: every filter combination has a statement of its own, its page and its count
+    mpesa = t.method_id(b, "mpesa")
+    for filters, want in (({}, [small, low_stock, big]),
+                          ({"amount": "40.00"}, [small, low_stock]),
+                          ({"payment_method_id": mpesa}, [big]),
+                          ({"payment_method_id": mpesa, "amount": "60.00"}, [big]),
+                          ({"payment_method_id": mpesa, "amount": "40.00"}, [])):
+        page = _list(viewer, type="sell", asset="BTC", fiat=fiat, **filters)
+        assert _ids(page) == want and page["total"] == len(want), (filters, page)
+        for offset in range(len(want)):  # one ad a page: the total comes from the count
+            page = _list(viewer, type="sell", asset="BTC", fiat=fiat, limit=1, offset=offset, **filters)
+            assert _ids(page) == want[offset:offset + 1] and page["total"] == len(want), (filters, page)
+            assert page["total_is_lower_bound"] is False
     h.assert_error(viewer.get(f"/api/p2p/ads?type=sell&fiat={fiat}&amount=40.001"), 400, field="amount")
     h.assert_error(viewer.get("/api/p2p/ads?type=sell&amount=40"), 400, field="amount")
     h.assert_error(viewer.get("/api/p2p/ads"), 400, field="type")
     h.assert_error(viewer.get("/api/p2p/ads?type=both"), 400, field="type")
     h.assert_error(viewer.get("/api/p2p/ads?type=sell&limit=101"), 400, field="limit")
+
+
+def test_the_total_counts_200_past_the_offset_then_is_a_lower_bound(stack):
+    fiat = t.new_fiat()
+    buyer = h.create_user(stack)
+    first = t.post_ad(buyer, type="buy", fiat=fiat, price="1000.00", total_amount="1").json["data"]["ad"]["id"]
+    # 204 more buy ads (they hold nothing: the books stay whole), copies of the first at lower prices
+    h.psql("INSERT INTO p2p_ads (profile_id, type, asset, fiat, price_type, price, margin_pct, "
+           "effective_price, total_amount, min_limit, max_limit, payment_method_ids) "
+           "SELECT profile_id, type, asset, fiat, price_type, price - g, margin_pct, effective_price - g, "
+           "total_amount, min_limit, max_limit, payment_method_ids "
+           f"FROM p2p_ads, generate_series(1, 204) AS g WHERE id = {first}")
+    viewer = h.create_user(stack)
+    page = _list(viewer, type="buy", asset="BTC", fiat=fiat, limit=20)
+    assert _ids(page)[0] == first and len(page["ads"]) == 20
+    assert page["total"] == 200 and page["total_is_lower_bound"] is True, page
+    page = _list(viewer, type="buy", asset="BTC", fiat=fiat, limit=20, offset=5)
+    assert page["total"] == 205 and page["total_is_lower_bound"] is False, page
+    page = _list(viewer, type="buy", asset="BTC", fiat=fiat, limit=20, offset=200)
+    assert len(page["ads"]) == 5 and page["total"] == 205 and page["total_is_lower_bound"] is False
+    assert [a["price"] for a in page["ads"]] == ["800.00", "799.00", "798.00", "797.00", "796.00"]
 
 
 def test_list_over_websocket_matches_rest(stack):
