@@ -99,34 +99,55 @@ order_ops_view(trade_app_t *app, int64_t order_id, int64_t viewer)
 }
 
 /*  order.updated to both parties' sessions on every gateway, each with the
-    order as they see it. After the commit; a push that finds no session is
-    not an error (a client that reconnects lists what it missed). */
-static void
-s_push_order(trade_app_t *app, int64_t order_id, int64_t buyer_id, const char *buyer_user, int64_t seller_id,
-             const char *seller_user)
+    order as they see it, from one read after the commit. Returns the view of
+    caller_id when that is a party (caller frees), else NULL; NULL with err
+    when the read failed. A push that finds no session is not an error (a
+    client that reconnects lists what it missed). */
+static char *
+s_push_order(trade_app_t *app, int64_t order_id, int64_t caller_id, err_t *err)
 {
-    if (!app->worker)
-        return;
-    const struct {
-        int64_t profile_id;
-        const char *user_id;
-    } parties[] = {{buyer_id, buyer_user}, {seller_id, seller_user}};
+    order_party_view_t views[2];
+    err_t failed = {.code = ERR_OK};
+    int found = order_repo_party_views(app->db, order_id, s_release_window_ms(app), views, &failed);
+    if (found != 1) {
+        /* a failed read (the database went away after a commit) is not "no
+           such order": the client must not be told its order vanished */
+        if (found == 0)
+            err_set(&failed, ERR_NOT_FOUND, "Order not found");
+        if (err)
+            *err = failed;
+        log_warn("order.push_failed", NULL,
+                 json_pack("{s:I, s:s}", "order_id", (json_int_t) order_id, "error", failed.msg));
+        return NULL;
+    }
+    char *mine = NULL;
     for (size_t i = 0; i < 2; i++) {
-        err_t err;
-        char *order = s_order_text(app, order_id, parties[i].profile_id, false, &err);
+        err_t e;
+        char *order = order_json_finish_text(views[i].json, &e);
+        free(views[i].json);
         char *frame = NULL;
-        if (order
+        if (order && app->worker
             && asprintf(&frame, "{\"type\":\"order.updated\",\"success\":true,\"data\":{\"order\":%s}}",
                         order)
-                   < 0)
-            frame = NULL;
-        if (frame)
-            worker_publish(app->worker, "user.push", parties[i].user_id, frame);
-        else
+                   >= 0) {
+            worker_publish(app->worker, "user.push", views[i].user_id, frame);
+            free(frame);
+        }
+        else if (app->worker) {
             log_warn("order.push_failed", NULL, json_pack("{s:I}", "order_id", (json_int_t) order_id));
-        free(frame);
-        free(order);
+        }
+        if (views[i].profile_id == caller_id && !mine) {
+            mine = order;
+            if (!order && err)
+                *err = e;
+        }
+        else {
+            free(order);
+        }
     }
+    if (!mine && caller_id && err && err->code == ERR_OK)
+        err_set(err, ERR_NOT_FOUND, "Order not found");
+    return mine;
 }
 
 /*  A ledger movement of an order's crypto (decimal text deltas). */
@@ -286,7 +307,7 @@ order_ops_transition(trade_app_t *app, db_t *db, trade_push_t *push, order_row_t
 void
 order_ops_push(trade_app_t *app, const order_row_t *o)
 {
-    s_push_order(app, o->id, o->buyer_id, o->buyer_user_id, o->seller_id, o->seller_user_id);
+    s_push_order(app, o->id, 0, NULL);
 }
 
 int64_t
@@ -351,12 +372,13 @@ order_ops_act(trade_app_t *app, const party_t *caller, const char *user_id, int6
         return NULL;
     }
     trade_push_publish(app, &a.push);
-    s_push_order(app, order_id, a.order.buyer_id, a.order.buyer_user_id, a.order.seller_id,
-                 a.order.seller_user_id);
-    if (a.expired_instead)
+    /* the caller's view comes from the read that feeds both parties' pushes */
+    if (a.expired_instead) {
+        s_push_order(app, order_id, 0, NULL);
         return err_set(err, ERR_ORDER_STATE_CHANGED, "the payment window has passed: the order expired"),
                NULL;
-    return s_wrap_order(s_order_text(app, order_id, caller->profile_id, false, err), err);
+    }
+    return s_wrap_order(s_push_order(app, order_id, caller->profile_id, err), err);
 }
 
 /* ------------------------------------------------------------------ create */
@@ -554,16 +576,6 @@ s_create_tx(db_t *db, void *ctx, err_t *err)
                             c->user_id, err);
 }
 
-/*  order.updated to both parties of order_id, read after the commit. */
-static void
-s_push_parties(trade_app_t *app, int64_t order_id)
-{
-    order_parties_t p;
-    err_t err;
-    if (order_repo_parties(app->db, order_id, &p, &err) == 1)
-        s_push_order(app, order_id, p.buyer_id, p.buyer_user_id, p.seller_id, p.seller_user_id);
-}
-
 char *
 order_ops_create(trade_app_t *app, const party_t *caller, const char *user_id, const order_create_t *in,
                  bool *created, err_t *err)
@@ -584,8 +596,9 @@ order_ops_create(trade_app_t *app, const party_t *caller, const char *user_id, c
     }
     *created = !c.existing;
     trade_push_publish(app, &c.push);
+    /* a new order: the taker's view from the read that feeds both parties' pushes */
     if (*created)
-        s_push_parties(app, c.order_id);
+        return s_wrap_order(s_push_order(app, c.order_id, caller->profile_id, err), err);
     return s_wrap_order(s_order_text(app, c.order_id, caller->profile_id, false, err), err);
 }
 
@@ -669,8 +682,7 @@ order_ops_expire_due(trade_app_t *app, int max)
         done++;
         trade_push_publish(app, &e.push);
         log_info("order.expired", NULL, json_pack("{s:I}", "order_id", (json_int_t) e.order.id));
-        s_push_order(app, e.order.id, e.order.buyer_id, e.order.buyer_user_id, e.order.seller_id,
-                     e.order.seller_user_id);
+        s_push_order(app, e.order.id, 0, NULL);
     }
     return done;
 }

@@ -105,6 +105,12 @@ static const db_statement_t s_statements[] = {
      "SELECT " S_ORDER_JSON("$2::bigint", "$3::boolean", "$4::bigint") S_ORDER_FROM
      "WHERE o.id = $1::bigint AND ($3::boolean OR $2::bigint IN (o.buyer_id, o.seller_id))",
      4},
+    /* both parties' views at once, and who they are: the pushes after a change */
+    {"order_party_views",
+     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id, " S_ORDER_JSON(
+         "o.buyer_id", "false", "$2::bigint") ", " S_ORDER_JSON("o.seller_id", "false", "$2::bigint")
+         S_ORDER_FROM "WHERE o.id = $1::bigint",
+     2},
     {"order_list",
      "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'), (SELECT count(*) FROM p2p_orders o "
      "WHERE (($5::text IS NULL AND $1::bigint IN (o.buyer_id, o.seller_id)) OR ($5 = 'buyer' AND o.buyer_id "
@@ -351,6 +357,33 @@ order_repo_json(db_t *db, int64_t id, int64_t viewer, bool admin, int64_t releas
     }
     PQclear(res);
     return json;
+}
+
+int
+order_repo_party_views(db_t *db, int64_t id, int64_t release_window_ms, order_party_view_t views[2],
+                       err_t *err)
+{
+    char sid[24], window[24];
+    S_ID(sid, id);
+    S_ID(window, release_window_ms);
+    const char *params[] = {sid, window};
+    PGresult *res = db_exec(db, "order_party_views", params, 2, err);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    for (int i = 0; found && i < 2; i++) {
+        views[i].profile_id = strtoll(PQgetvalue(res, 0, i), NULL, 10);
+        snprintf(views[i].user_id, sizeof views[i].user_id, "%s", PQgetvalue(res, 0, 2 + i));
+        views[i].json = strdup(PQgetvalue(res, 0, 4 + i));
+    }
+    PQclear(res);
+    if (found && (!views[0].json || !views[1].json)) {
+        free(views[0].json);
+        free(views[1].json);
+        views[0].json = views[1].json = NULL;
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    return found;
 }
 
 int

@@ -89,6 +89,18 @@ int order_repo_party_standing(db_t *db, int64_t profile_id, int64_t *completed, 
 char *order_repo_json(db_t *db, int64_t id, int64_t viewer, bool admin, int64_t release_window_ms,
                       bool *found, err_t *err);
 
+/*  An order as one party sees it (order_repo_json's form), and who they are. */
+typedef struct {
+    int64_t profile_id;
+    char user_id[256];
+    char *json; /* caller frees */
+} order_party_view_t;
+
+/*  Both parties' views of order id in one read: views[0] the buyer's,
+    views[1] the seller's. 1, 0 none, -1 with err. */
+int order_repo_party_views(db_t *db, int64_t id, int64_t release_window_ms, order_party_view_t views[2],
+                           err_t *err);
+
 /*  A page of viewer's orders, newest first, as a JSON array of the same
     objects (caller frees), and the total. statuses: NULL/0 for any; role:
     NULL, "buyer" or "seller". 0, or -1 with err. */
