@@ -590,6 +590,10 @@ s_push_one(uint64_t handle, void *arg)
 static void
 s_on_push(gateway_t *gw, const char *user_id, const char *body, size_t len)
 {
+    /* every gateway gets every push, and most hold none of the user's
+       sessions: a miss costs one lookup, not a parse of the frame */
+    if (session_index_count(gw->by_user, user_id) == 0)
+        return;
     json_t *frame = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
     json_t *type = json_object_get(frame, "type");
     const char *why = !json_is_object(frame)                               ? "the body is not a JSON object"
