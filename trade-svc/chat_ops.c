@@ -35,77 +35,38 @@ s_side(const order_parties_t *p, int64_t profile_id, err_t *err)
     return NULL;
 }
 
-static bool
-s_chat_open(order_status_t status)
-{
-    return status == ORDER_PENDING_PAYMENT || status == ORDER_PAID || status == ORDER_DISPUTED;
-}
-
-typedef struct {
-    trade_app_t *app;
-    const party_t *caller;
-    int64_t order_id;
-    const char *text;
-    int64_t attachment_id;
-    trade_push_t push;
-    char *message;
-} s_send_t;
-
-static int
-s_send_tx(db_t *db, void *ctx, err_t *err)
-{
-    s_send_t *s = ctx;
-    trade_push_clear(&s->push);
-    free(s->message);
-    s->message = NULL;
-    order_row_t o;
-    int found = order_repo_lock(db, s->app->catalog, s->order_id, 0, &o, err);
-    if (found < 0)
-        return -1;
-    const char *side = !found                                 ? NULL
-                       : o.buyer_id == s->caller->profile_id  ? "buyer"
-                       : o.seller_id == s->caller->profile_id ? "seller"
-                                                              : NULL;
-    if (!side)
-        return err_set(err, ERR_NOT_FOUND, "Order not found");
-    if (s->attachment_id) {
-        int64_t owner = chat_repo_attachment_order(db, s->attachment_id, err);
-        if (owner < 0)
-            return -1;
-        if (owner != o.id)
-            return err_set(err, ERR_INVALID, "field 'attachment_id' must be a file uploaded to this order");
-    }
-    /* judged at the moment of the call: unpaid past its deadline is
-       expired, whether or not the sweeper has run */
-    order_status_t status = o.expired_now ? ORDER_EXPIRED : o.status;
-    if (!s_chat_open(status))
-        return err_set(err, ERR_ORDER_STATE_CHANGED, "the order is %s: its chat is closed",
-                       order_status_name(status));
-    s->message =
-        chat_repo_insert(db, o.id, side, s->caller->profile_id, NULL, s->text, s->attachment_id, err);
-    if (!s->message)
-        return -1;
-    trade_push_add(&s->push, o.buyer_user_id, "chat.new_message", s->message);
-    trade_push_add(&s->push, o.seller_user_id, "chat.new_message", s->message);
-    return 0;
-}
-
+/*  One statement, no transaction: chat_repo_send checks and writes; here
+    its findings become the answer, in the order the checks read: a party's
+    order (404), the attachment (400), the chat open (409). */
 char *
 chat_ops_send(trade_app_t *app, const party_t *caller, int64_t order_id, const char *text,
               int64_t attachment_id, err_t *err)
 {
-    s_send_t s = {
-        .app = app, .caller = caller, .order_id = order_id, .text = text, .attachment_id = attachment_id};
-    char *out = NULL;
-    if (trade_app_tx(app, "chat.send", s_send_tx, &s, err) == 0) {
-        trade_push_publish(app, &s.push);
-        if (asprintf(&out, "{\"message\":%s}", s.message) < 0) {
-            out = NULL;
-            err_set(err, ERR_INTERNAL, "out of memory");
-        }
+    chat_send_t sent;
+    int found = chat_repo_send(app->db, order_id, caller->profile_id, text, attachment_id, &sent, err);
+    if (found < 0)
+        return NULL;
+    if (!found || !sent.side[0])
+        return err_set(err, ERR_NOT_FOUND, "Order not found"), NULL;
+    if (!sent.message) {
+        if (attachment_id && sent.attachment_order != order_id)
+            return err_set(err, ERR_INVALID, "field 'attachment_id' must be a file uploaded to this order"),
+                   NULL;
+        return err_set(err, ERR_ORDER_STATE_CHANGED, "the order is %s: its chat is closed",
+                       order_status_name(sent.status)),
+               NULL;
     }
-    trade_push_clear(&s.push);
-    free(s.message);
+    trade_push_t push = {0};
+    trade_push_add(&push, sent.buyer_user_id, "chat.new_message", sent.message);
+    trade_push_add(&push, sent.seller_user_id, "chat.new_message", sent.message);
+    trade_push_publish(app, &push);
+    trade_push_clear(&push);
+    char *out = NULL;
+    if (asprintf(&out, "{\"message\":%s}", sent.message) < 0) {
+        out = NULL;
+        err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    free(sent.message);
     return out;
 }
 

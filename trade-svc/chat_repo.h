@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "order_fsm.h"
 
 /*  Statements to prepare (static). */
 const db_statement_t *chat_repo_statements(size_t *count);
@@ -21,6 +22,21 @@ const db_statement_t *chat_repo_statements(size_t *count);
     it; caller frees), NULL with err. */
 char *chat_repo_insert(db_t *db, int64_t order_id, const char *sender, int64_t sender_id,
                        const char *admin_user_id, const char *text, int64_t attachment_id, err_t *err);
+
+/*  What chat_repo_send found, and wrote when every check passed. */
+typedef struct {
+    char side[8];             /* "buyer" or "seller"; "" when the sender is not a party */
+    order_status_t status;    /* as judged now: unpaid past its deadline is EXPIRED */
+    int64_t attachment_order; /* the attachment's order (0: none given, or no such file) */
+    char buyer_user_id[256], seller_user_id[256];
+    char *message; /* the message's JSON as its sender sees it, NULL when not written; caller frees */
+} chat_send_t;
+
+/*  A party's message to the order's chat, checked and written in one
+    statement (see "chat_send"). 1 with *out filled, 0 no such order, -1 with
+    err. */
+int chat_repo_send(db_t *db, int64_t order_id, int64_t sender_id, const char *text, int64_t attachment_id,
+                   chat_send_t *out, err_t *err);
 
 /*  A page of the order's messages as viewer sees them, in ascending id order:
     the newest `limit` before before_id (0: the newest). *messages_json (caller
