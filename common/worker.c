@@ -26,7 +26,7 @@
 /*  One gateway this worker serves. */
 typedef struct {
     zsock_t *sock;            /* owned */
-    envelope_batch_t replies; /* replies not sent yet */
+    envelope_batch_t replies; /* replies and events not sent yet */
     char *endpoint;           /* owned, for logs */
 } s_gateway_t;
 
@@ -135,30 +135,6 @@ s_send(worker_t *self, size_t gw, const envelope_t *env)
         log_warn(
             "worker.send_failed", NULL,
             json_pack("{s:s, s:s}", "endpoint", self->gateways[gw].endpoint, "reason", zmq_strerror(errno)));
-}
-
-int
-worker_publish(worker_t *self, const char *event, const char *user_id, const char *body)
-{
-    envelope_t env = {
-        .kind = ENVELOPE_EVENT,
-        .service = service_name(self->spec->service),
-        .event = event,
-        .user_id = user_id,
-        .body = (const uint8_t *) body,
-        .body_len = body ? strlen(body) : 0,
-    };
-    int rc = 0;
-    for (size_t i = 0; i < self->gateway_count; i++)
-        if (envelope_send(self->gateways[i].sock, NULL, 0, &env) != 0) {
-            log_error("event.not_sent", NULL,
-                      json_pack("{s:s, s:s, s:s}", "event", event, "endpoint", self->gateways[i].endpoint,
-                                "reason", zmq_strerror(errno)));
-            rc = -1;
-        }
-    log_info("event.published", NULL,
-             json_pack("{s:s, s:i}", "event", event, "gateways", (int) self->gateway_count));
-    return rc;
 }
 
 /*  Heartbeats carry the worker's counters, so gateways can expose them
@@ -287,6 +263,46 @@ s_queue_reply(worker_t *self, size_t gw, const envelope_t *reply)
         s_flush(self, gw);
     if (envelope_batch_add(&self->gateways[gw].replies, reply) != 0)
         log_error("worker.reply_lost", NULL, json_pack("{s:s}", "reason", zmq_strerror(errno)));
+}
+
+/*  Events wait in each gateway's outgoing batch with the replies: a handler's
+    pushes leave in the same message as its reply, and a timer's at the end
+    of the loop turn (s_flush_all), instead of one message per event and
+    gateway. */
+int
+worker_publish(worker_t *self, const char *event, const char *user_id, const char *body)
+{
+    envelope_t env = {
+        .kind = ENVELOPE_EVENT,
+        .service = service_name(self->spec->service),
+        .event = event,
+        .user_id = user_id,
+        .body = (const uint8_t *) body,
+        .body_len = body ? strlen(body) : 0,
+    };
+    int rc = 0;
+    for (size_t i = 0; i < self->gateway_count; i++) {
+        if (self->gateways[i].replies.count == ENVELOPE_BATCH_MAX)
+            s_flush(self, i);
+        if (envelope_batch_add(&self->gateways[i].replies, &env) != 0) {
+            log_error("event.not_sent", NULL,
+                      json_pack("{s:s, s:s, s:s}", "event", event, "endpoint", self->gateways[i].endpoint,
+                                "reason", zmq_strerror(errno)));
+            rc = -1;
+        }
+    }
+    log_info("event.published", NULL,
+             json_pack("{s:s, s:i}", "event", event, "gateways", (int) self->gateway_count));
+    return rc;
+}
+
+/*  Send what every gateway's batch holds: the events of a timer or a side
+    socket, or of a request served for another gateway. */
+static void
+s_flush_all(worker_t *self)
+{
+    for (size_t i = 0; i < self->gateway_count; i++)
+        s_flush(self, i);
 }
 
 /*  Queue slot's reply for gateway gw, log it, and free what the request held. */
@@ -562,7 +578,8 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
                 spec->tick(spec->app);
             next_beat = now + self.heartbeat_ms;
         }
-        log_flush(); /* this turn's lines, in one write, before waiting */
+        s_flush_all(&self); /* events queued outside a request's reply */
+        log_flush();        /* this turn's lines, in one write, before waiting */
         /* a beat plus the tick can outlast the interval: a negative wait
            would be "forever" to zmq_poll, and an idle worker would go silent */
         int64_t wait_ms = next_beat - clock_mono_ms();
@@ -581,6 +598,7 @@ worker_run(const config_t *cfg, const worker_spec_t *spec)
     }
     if (spec->tick)
         spec->tick(spec->app); /* flush what is batched before leaving */
+    s_flush_all(&self);
     s_heartbeat(&self, ENVELOPE_DISCONNECT);
     log_info("worker.stopped", NULL, json_pack("{s:I}", "served", (json_int_t) self.served));
     free(items);
