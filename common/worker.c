@@ -291,8 +291,13 @@ worker_publish(worker_t *self, const char *event, const char *user_id, const cha
             rc = -1;
         }
     }
-    log_info("event.published", NULL,
-             json_pack("{s:s, s:i}", "event", event, "gateways", (int) self->gateway_count));
+    /* one line per push at debug, like the gateway's ws.pushed: at info it
+       was two lines per chat message beside the request's own */
+    if (log_begin(P2P_LOG_DEBUG, "event.published", NULL)) {
+        log_str("event", event);
+        log_int("gateways", (long long) self->gateway_count);
+        log_end();
+    }
     return rc;
 }
 

@@ -607,8 +607,11 @@ s_on_push(gateway_t *gw, const char *user_id, const char *body, size_t len)
     }
     s_event_t ev = {.gw = gw, .frame = body, .frame_len = len};
     session_index_foreach(gw->by_user, user_id, s_push_one, &ev);
-    log_debug("ws.pushed", NULL,
-              json_pack("{s:s, s:i}", "type", json_string_value(type), "sessions", ev.told));
+    if (log_begin(P2P_LOG_DEBUG, "ws.pushed", NULL)) { /* no JSON tree built when debug is off */
+        log_str("type", json_string_value(type));
+        log_int("sessions", ev.told);
+        log_end();
+    }
     json_decref(frame);
 }
 

@@ -9,6 +9,7 @@
 
 #include "chat_repo.h"
 #include "order_fsm.h"
+#include "trade_access.h"
 
 int
 chat_ops_post(db_t *db, trade_push_t *push, const order_row_t *o, const char *sender, int64_t sender_id,
@@ -35,18 +36,22 @@ s_side(const order_parties_t *p, int64_t profile_id, err_t *err)
     return NULL;
 }
 
-/*  One statement, no transaction: chat_repo_send checks and writes; here
-    its findings become the answer, in the order the checks read: a party's
-    order (404), the attachment (400), the chat open (409). */
+/*  One statement, no transaction: chat_repo_send looks the caller up, checks
+    and writes; here its findings become the answer, in the order the checks
+    read: the caller's access, a party's order (404), the attachment (400),
+    the chat open (409). */
 char *
-chat_ops_send(trade_app_t *app, const party_t *caller, int64_t order_id, const char *text,
+chat_ops_send(trade_app_t *app, const char *user_id, int64_t order_id, const char *text,
               int64_t attachment_id, err_t *err)
 {
     chat_send_t sent;
-    int found = chat_repo_send(app->db, order_id, caller->profile_id, text, attachment_id, &sent, err);
-    if (found < 0)
+    if (chat_repo_send(app->db, order_id, user_id, text, attachment_id, &sent, err) != 0)
         return NULL;
-    if (!found || !sent.side[0])
+    if (trade_access_judge(&sent.caller, true, err) != 0) {
+        free(sent.message); /* NULL: the statement writes nothing for such a caller */
+        return NULL;
+    }
+    if (!sent.found || !sent.side[0])
         return err_set(err, ERR_NOT_FOUND, "Order not found"), NULL;
     if (!sent.message) {
         if (attachment_id && sent.attachment_order != order_id)

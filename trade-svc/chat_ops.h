@@ -26,9 +26,11 @@
 int chat_ops_post(db_t *db, trade_push_t *push, const order_row_t *o, const char *sender, int64_t sender_id,
                   const char *text, err_t *err);
 
-/*  {"message":{...}} sent by the caller (a party) on order_id: text (may be
-    NULL with an attachment) and/or attachment_id (0: none). */
-char *chat_ops_send(trade_app_t *app, const party_t *caller, int64_t order_id, const char *text,
+/*  {"message":{...}} sent by user_id (a party) on order_id: text (may be
+    NULL with an attachment) and/or attachment_id (0: none). The caller's
+    access (trade_access_user's, as a write) is judged from the same
+    statement that writes the message. */
+char *chat_ops_send(trade_app_t *app, const char *user_id, int64_t order_id, const char *text,
                     int64_t attachment_id, err_t *err);
 
 /*  {"messages":[...],"has_more":b,"unread_count":n}, ascending ids. */

@@ -34,29 +34,37 @@ static const db_statement_t s_statements[] = {
      "VALUES ($1::bigint, $2, $3::bigint, $4, $5, $6::bigint) RETURNING *) "
      "SELECT " S_MESSAGE_JSON("$2") " FROM m LEFT JOIN p2p_attachments a ON a.id = m.attachment_id",
      6},
-    /* A party's message in one statement, no transaction around it: the order
-       row FOR SHARE (a transition's FOR UPDATE waits for it, and it for the
-       transition; two messages do not wait for each other), and the insert
-       only when the caller is a party, the chat is open (unpaid past its
-       deadline is expired, swept or not) and the attachment, if any, is this
-       order's. The row says which check failed: side (NULL: not a party),
+    /* A party's message in one statement, no transaction around it: the
+       caller by user id ($2: their profile, suspension and consent, as
+       party_by_user reads them), the order row FOR SHARE (a transition's FOR
+       UPDATE waits for it, and it for the transition; two messages do not
+       wait for each other), and the insert only when the caller may write,
+       is a party, the chat is open (unpaid past its deadline is expired,
+       swept or not) and the attachment, if any, is this order's. The one row
+       says what each check found: the caller, their side (NULL: not a party),
        the status as judged, the attachment's order, the parties' user ids,
        then the message's JSON (NULL when nothing was written). */
     {"chat_send",
-     "WITH o AS (SELECT o.id, CASE WHEN o.buyer_id = $2::bigint THEN 'buyer' WHEN o.seller_id = $2::bigint "
-     "THEN 'seller' END AS side, "
-     "CASE WHEN o.status = 'PENDING_PAYMENT' AND o.expires_at <= now() THEN 'EXPIRED' ELSE o.status END "
-     "AS status, b.user_id AS buyer_user, s.user_id AS seller_user FROM p2p_orders o "
-     "JOIN p2p_profiles b ON b.id = o.buyer_id JOIN p2p_profiles s ON s.id = o.seller_id "
-     "WHERE o.id = $1::bigint FOR SHARE OF o), "
-     "att AS (SELECT order_id FROM p2p_attachments WHERE id = $4::bigint), "
-     "m AS (INSERT INTO p2p_chat_messages (order_id, sender, sender_id, text, attachment_id) "
-     "SELECT o.id, o.side, $2::bigint, $3, $4::bigint FROM o WHERE o.side IS NOT NULL "
-     "AND o.status IN ('PENDING_PAYMENT', 'PAID', 'DISPUTED') "
-     "AND ($4::bigint IS NULL OR (SELECT order_id FROM att) = o.id) RETURNING *) "
-     "SELECT o.side, o.status, (SELECT order_id FROM att), o.buyer_user, o.seller_user, "
-     "(SELECT " S_MESSAGE_JSON("o.side") " FROM m LEFT JOIN p2p_attachments a ON a.id = m.attachment_id) "
-                                         "FROM o",
+     "WITH c AS (SELECT p.id, " TRADE_SQL_SUSPENDED(
+         "p") " AS suspended, p.has_consent FROM p2p_profiles p "
+              "WHERE p.user_id = $2), "
+              "o AS (SELECT o.id, CASE WHEN o.buyer_id = c.id THEN 'buyer' WHEN o.seller_id = c.id "
+              "THEN 'seller' END AS side, "
+              "CASE WHEN o.status = 'PENDING_PAYMENT' AND o.expires_at <= now() THEN 'EXPIRED' ELSE o.status "
+              "END "
+              "AS status, b.user_id AS buyer_user, s.user_id AS seller_user FROM c, p2p_orders o "
+              "JOIN p2p_profiles b ON b.id = o.buyer_id JOIN p2p_profiles s ON s.id = o.seller_id "
+              "WHERE o.id = $1::bigint FOR SHARE OF o), "
+              "att AS (SELECT order_id FROM p2p_attachments WHERE id = $4::bigint), "
+              "m AS (INSERT INTO p2p_chat_messages (order_id, sender, sender_id, text, attachment_id) "
+              "SELECT o.id, o.side, c.id, $3, $4::bigint FROM c, o WHERE c.has_consent AND NOT c.suspended "
+              "AND o.side IS NOT NULL AND o.status IN ('PENDING_PAYMENT', 'PAID', 'DISPUTED') "
+              "AND ($4::bigint IS NULL OR (SELECT order_id FROM att) = o.id) RETURNING *) "
+              "SELECT c.id, c.suspended, c.has_consent, o.side, o.status, (SELECT order_id FROM att), "
+              "o.buyer_user, "
+              "o.seller_user, (SELECT " S_MESSAGE_JSON(
+                  "o.side") " FROM m LEFT JOIN p2p_attachments a ON a.id = "
+                            "m.attachment_id) FROM (SELECT 1) one LEFT JOIN c ON true LEFT JOIN o ON true",
      4},
     {"chat_page",
      "WITH page AS (SELECT * FROM p2p_chat_messages WHERE order_id = $1::bigint "
@@ -131,31 +139,38 @@ chat_repo_insert(db_t *db, int64_t order_id, const char *sender, int64_t sender_
 }
 
 int
-chat_repo_send(db_t *db, int64_t order_id, int64_t sender_id, const char *text, int64_t attachment_id,
+chat_repo_send(db_t *db, int64_t order_id, const char *user_id, const char *text, int64_t attachment_id,
                chat_send_t *out, err_t *err)
 {
-    char order[24], sid[24], att[24];
+    char order[24], att[24];
     S_ID(order, order_id);
-    S_ID(sid, sender_id);
     S_ID(att, attachment_id);
-    const char *params[] = {order, sid, text, attachment_id ? att : NULL};
+    const char *params[] = {order, user_id, text, attachment_id ? att : NULL};
     memset(out, 0, sizeof *out);
     PGresult *res = db_exec(db, "chat_send", params, 4, err);
     if (!res)
         return -1;
-    int found = PQntuples(res) == 1;
-    if (found) {
-        if (!PQgetisnull(res, 0, 0))
-            snprintf(out->side, sizeof out->side, "%s", PQgetvalue(res, 0, 0));
-        out->status = order_status_from_name(PQgetvalue(res, 0, 1));
-        out->attachment_order = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-        snprintf(out->buyer_user_id, sizeof out->buyer_user_id, "%s", PQgetvalue(res, 0, 3));
-        snprintf(out->seller_user_id, sizeof out->seller_user_id, "%s", PQgetvalue(res, 0, 4));
-        if (!PQgetisnull(res, 0, 5) && !(out->message = strdup(PQgetvalue(res, 0, 5))))
-            found = err_set(err, ERR_INTERNAL, "out of memory");
+    int rc = 0;
+    if (PQntuples(res) == 1) {
+        out->caller.profile_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        out->caller.suspended = PQgetvalue(res, 0, 1)[0] == 't';
+        out->caller.consent = PQgetvalue(res, 0, 2)[0] == 't';
+        out->found = !PQgetisnull(res, 0, 4);
+        if (!PQgetisnull(res, 0, 3))
+            snprintf(out->side, sizeof out->side, "%s", PQgetvalue(res, 0, 3));
+        if (out->found)
+            out->status = order_status_from_name(PQgetvalue(res, 0, 4));
+        out->attachment_order = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+        snprintf(out->buyer_user_id, sizeof out->buyer_user_id, "%s", PQgetvalue(res, 0, 6));
+        snprintf(out->seller_user_id, sizeof out->seller_user_id, "%s", PQgetvalue(res, 0, 7));
+        if (!PQgetisnull(res, 0, 8) && !(out->message = strdup(PQgetvalue(res, 0, 8))))
+            rc = err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    else {
+        rc = err_set(err, ERR_INTERNAL, "chat_send answered no row");
     }
     PQclear(res);
-    return found;
+    return rc;
 }
 
 int

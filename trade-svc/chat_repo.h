@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "order_fsm.h"
+#include "party_repo.h"
 
 /*  Statements to prepare (static). */
 const db_statement_t *chat_repo_statements(size_t *count);
@@ -25,6 +26,8 @@ char *chat_repo_insert(db_t *db, int64_t order_id, const char *sender, int64_t s
 
 /*  What chat_repo_send found, and wrote when every check passed. */
 typedef struct {
+    party_t caller;           /* the sender by user id (profile_id 0: none) */
+    bool found;               /* the order exists */
     char side[8];             /* "buyer" or "seller"; "" when the sender is not a party */
     order_status_t status;    /* as judged now: unpaid past its deadline is EXPIRED */
     int64_t attachment_order; /* the attachment's order (0: none given, or no such file) */
@@ -32,10 +35,11 @@ typedef struct {
     char *message; /* the message's JSON as its sender sees it, NULL when not written; caller frees */
 } chat_send_t;
 
-/*  A party's message to the order's chat, checked and written in one
-    statement (see "chat_send"). 1 with *out filled, 0 no such order, -1 with
-    err. */
-int chat_repo_send(db_t *db, int64_t order_id, int64_t sender_id, const char *text, int64_t attachment_id,
+/*  user_id's message to the order's chat: the caller looked up, checked and
+    the message written in one statement (see "chat_send"); written only when
+    the caller may write, is a party, the chat is open and the attachment is
+    the order's. 0 with *out filled, -1 with err. */
+int chat_repo_send(db_t *db, int64_t order_id, const char *user_id, const char *text, int64_t attachment_id,
                    chat_send_t *out, err_t *err);
 
 /*  A page of the order's messages as viewer sees them, in ascending id order:

@@ -10,6 +10,12 @@ trade_access_user(trade_app_t *app, const worker_request_t *req, bool write, par
 {
     if (party_repo_by_user(app->db, req->user_id, caller, err) != 0)
         return -1;
+    return trade_access_judge(caller, write, err);
+}
+
+int
+trade_access_judge(const party_t *caller, bool write, err_t *err)
+{
     if (!caller->profile_id)
         return err_set(err, ERR_NOT_JOINED,
                        "You have not joined P2P trading yet. Please create a P2P profile first.");

@@ -14,6 +14,10 @@
     effectively suspended caller (403 ACCOUNT_SUSPENDED). 0 or -1. */
 int trade_access_user(trade_app_t *app, const worker_request_t *req, bool write, party_t *caller, err_t *err);
 
+/*  trade_access_user's verdict on a caller already looked up (a statement
+    that reads the caller itself, to save a round trip). 0 or -1 with err. */
+int trade_access_judge(const party_t *caller, bool write, err_t *err);
+
 /*  For reads of public trading data (listings, an ad): the caller's profile
     when they have one (profile_id 0 when not). 0, or -1 with err. */
 int trade_access_reader(trade_app_t *app, const worker_request_t *req, party_t *caller, err_t *err);

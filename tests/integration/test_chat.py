@@ -59,6 +59,35 @@ def test_a_trade_writes_its_story_in_the_chat(stack):
     assert r.status == 409 and r.json["code"] == "ORDER_STATE_CHANGED", r
 
 
+def test_the_senders_access_is_judged_before_the_order_and_the_fields(stack):
+    """chat.send_message reads its caller in the statement that writes the message:
+    the contract's order of errors still holds, and a refused caller writes nothing."""
+    seller, ad, buyer = market(stack)
+    order = place(buyer, ad).json["data"]["order"]
+    before = len(messages(seller, order["id"])["messages"])
+    # no profile: 404 NOT_JOINED_P2P, even on an order that does not exist or with no text
+    nobody = stack.token(h.new_user_id())
+    for order_id, body in ((order["id"], {"text": "hi"}), (99999999, {"text": "hi"}), (order["id"], {})):
+        r = h.http_request(stack, "POST", f"/api/p2p/orders/{order_id}/messages", token=nobody,
+                           json_body=body)
+        assert r.status == 404 and r.json["code"] == "NOT_JOINED_P2P", r
+    # suspended: 403 before "not found" and before the fields; nothing written
+    h.db_update_profile(buyer.user_id, is_suspended=True)
+    for order_id, body in ((order["id"], {"text": "hi"}), (99999999, {"text": "hi"}), (order["id"], {})):
+        r = send(buyer, order_id, body)
+        assert r.status == 403 and r.json["code"] == "ACCOUNT_SUSPENDED", r
+    # a lapsed suspension is no suspension
+    h.db_update_profile(buyer.user_id, suspended_until=h.Raw("now() - interval '1 minute'"))
+    assert send(buyer, order["id"], {"text": "back"}).status == 201
+    # consent withdrawn: 403 CONSENT_REQUIRED
+    h.db_update_profile(seller.user_id, has_consent=False)
+    r = send(seller, order["id"], {"text": "hi"})
+    assert r.status == 403 and r.json["code"] == "CONSENT_REQUIRED", r
+    h.db_update_profile(seller.user_id, has_consent=True)
+    texts = [m["text"] for m in messages(seller, order["id"])["messages"]]
+    assert len(texts) == before + 1 and texts[-1] == "back", texts
+
+
 def test_only_the_parties_are_in_the_room(stack):
     seller, ad, buyer = market(stack)
     order = place(buyer, ad).json["data"]["order"]
