@@ -266,9 +266,9 @@ s_queue_reply(worker_t *self, size_t gw, const envelope_t *reply)
 }
 
 /*  Events wait in each gateway's outgoing batch with the replies: a handler's
-    pushes leave in the same message as its reply, and a timer's at the end
-    of the loop turn (s_flush_all), instead of one message per event and
-    gateway. */
+    pushes leave with its reply (in the same message on the request's
+    gateway), right after the handler, and a timer's at the end of the loop
+    turn (s_flush_all), instead of one message per event and gateway. */
 int
 worker_publish(worker_t *self, const char *event, const char *user_id, const char *body)
 {
@@ -390,13 +390,16 @@ s_serve(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
             slot->route->handler(self->spec->app, &slot->req, &slot->reply);
             slot->state = S_ANSWERED;
             s_finish(self, gw, slot);
-            s_flush(self, gw);
+            /* its reply and the events it published, to every gateway now:
+               a push for a session on another gateway must not wait for the
+               rest of this batch */
+            s_flush_all(self);
         }
         else if (slot->state != S_READY)
             s_finish(self, gw, slot);
     }
     s_run_batches(self, gw, slots, count);
-    s_flush(self, gw);
+    s_flush_all(self);
 }
 
 /*  Read what is waiting on one gateway socket (each message carries one or
