@@ -155,9 +155,7 @@ static const db_statement_t s_statements[] = {
      "id",
      2},
     {"ad_open_orders",
-     "SELECT count(*) FROM p2p_orders WHERE ad_id = $1::bigint AND status IN ('PENDING_PAYMENT', 'PAID', "
-     "'DISPUTED')",
-     1},
+     "SELECT count(*) FROM p2p_orders WHERE ad_id = $1::bigint AND status IN " TRADE_SQL_OPEN_STATUSES, 1},
     {"ad_missing_accounts",
      "SELECT count(*) FROM unnest($2::int[]) AS m(id) WHERE NOT EXISTS (SELECT 1 FROM p2p_payment_accounts "
      "pa "

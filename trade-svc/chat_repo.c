@@ -44,28 +44,29 @@ static const db_statement_t s_statements[] = {
        says what each check found: the caller, their side (NULL: not a party),
        the status as judged, the attachment's order, the parties' user ids,
        then the message's JSON (NULL when nothing was written). */
+    /* clang-format off */
     {"chat_send",
-     "WITH c AS (SELECT p.id, " TRADE_SQL_SUSPENDED(
-         "p") " AS suspended, p.has_consent FROM p2p_profiles p "
-              "WHERE p.user_id = $2), "
-              "o AS (SELECT o.id, CASE WHEN o.buyer_id = c.id THEN 'buyer' WHEN o.seller_id = c.id "
-              "THEN 'seller' END AS side, "
-              "CASE WHEN o.status = 'PENDING_PAYMENT' AND o.expires_at <= now() THEN 'EXPIRED' ELSE o.status "
-              "END "
-              "AS status, b.user_id AS buyer_user, s.user_id AS seller_user FROM c, p2p_orders o "
-              "JOIN p2p_profiles b ON b.id = o.buyer_id JOIN p2p_profiles s ON s.id = o.seller_id "
-              "WHERE o.id = $1::bigint FOR SHARE OF o), "
-              "att AS (SELECT order_id FROM p2p_attachments WHERE id = $4::bigint), "
-              "m AS (INSERT INTO p2p_chat_messages (order_id, sender, sender_id, text, attachment_id) "
-              "SELECT o.id, o.side, c.id, $3, $4::bigint FROM c, o WHERE c.has_consent AND NOT c.suspended "
-              "AND o.side IS NOT NULL AND o.status IN ('PENDING_PAYMENT', 'PAID', 'DISPUTED') "
-              "AND ($4::bigint IS NULL OR (SELECT order_id FROM att) = o.id) RETURNING *) "
-              "SELECT c.id, c.suspended, c.has_consent, o.side, o.status, (SELECT order_id FROM att), "
-              "o.buyer_user, "
-              "o.seller_user, (SELECT " S_MESSAGE_JSON(
-                  "o.side") " FROM m LEFT JOIN p2p_attachments a ON a.id = "
-                            "m.attachment_id) FROM (SELECT 1) one LEFT JOIN c ON true LEFT JOIN o ON true",
+     "WITH c AS (SELECT p.id, " TRADE_SQL_SUSPENDED("p") " AS suspended, p.has_consent "
+         "FROM p2p_profiles p WHERE p.user_id = $2), "
+     "o AS (SELECT o.id, "
+         "CASE WHEN o.buyer_id = c.id THEN 'buyer' WHEN o.seller_id = c.id THEN 'seller' END AS side, "
+         "CASE WHEN o.status = 'PENDING_PAYMENT' AND o.expires_at <= now() THEN 'EXPIRED' "
+         "ELSE o.status END AS status, "
+         "b.user_id AS buyer_user, s.user_id AS seller_user "
+         "FROM c, p2p_orders o JOIN p2p_profiles b ON b.id = o.buyer_id "
+         "JOIN p2p_profiles s ON s.id = o.seller_id WHERE o.id = $1::bigint FOR SHARE OF o), "
+     "att AS (SELECT order_id FROM p2p_attachments WHERE id = $4::bigint), "
+     "m AS (INSERT INTO p2p_chat_messages (order_id, sender, sender_id, text, attachment_id) "
+         "SELECT o.id, o.side, c.id, $3, $4::bigint FROM c, o "
+         "WHERE c.has_consent AND NOT c.suspended AND o.side IS NOT NULL "
+         "AND o.status IN " TRADE_SQL_OPEN_STATUSES " "
+         "AND ($4::bigint IS NULL OR (SELECT order_id FROM att) = o.id) RETURNING *) "
+     "SELECT c.id, c.suspended, c.has_consent, o.side, o.status, (SELECT order_id FROM att), "
+         "o.buyer_user, o.seller_user, "
+         "(SELECT " S_MESSAGE_JSON("o.side") " FROM m LEFT JOIN p2p_attachments a ON a.id = m.attachment_id) "
+     "FROM (SELECT 1) one LEFT JOIN c ON true LEFT JOIN o ON true",
      4},
+    /* clang-format on */
     {"chat_page",
      "WITH page AS (SELECT * FROM p2p_chat_messages WHERE order_id = $1::bigint "
      "AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY id DESC LIMIT $4::int + 1), "

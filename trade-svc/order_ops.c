@@ -121,6 +121,7 @@ s_push_order(trade_app_t *app, int64_t order_id, int64_t caller_id, err_t *err)
         return NULL;
     }
     char *mine = NULL;
+    bool party = false; /* caller_id is one of the two */
     for (size_t i = 0; i < 2; i++) {
         err_t e;
         char *order = order_json_finish_text(views[i].json, &e);
@@ -136,7 +137,8 @@ s_push_order(trade_app_t *app, int64_t order_id, int64_t caller_id, err_t *err)
         else if (app->worker) {
             log_warn("order.push_failed", NULL, json_pack("{s:I}", "order_id", (json_int_t) order_id));
         }
-        if (views[i].profile_id == caller_id && !mine) {
+        if (caller_id && views[i].profile_id == caller_id && !party) {
+            party = true;
             mine = order;
             if (!order && err)
                 *err = e;
@@ -145,7 +147,7 @@ s_push_order(trade_app_t *app, int64_t order_id, int64_t caller_id, err_t *err)
             free(order);
         }
     }
-    if (!mine && caller_id && err && err->code == ERR_OK)
+    if (caller_id && !party)
         err_set(err, ERR_NOT_FOUND, "Order not found");
     return mine;
 }

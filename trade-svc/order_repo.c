@@ -23,7 +23,7 @@
     "'crypto_amount', " TRADE_SQL_AMOUNT("o.crypto_amount", "ac.decimals") ", "                                 \
     "'fiat_amount', " TRADE_SQL_AMOUNT("o.fiat_amount", "fc.decimals") ", "                                     \
     "'payment_method', json_build_object('id', o.payment_method_id, 'name', o.payment_method_name), "           \
-    "'payment_account', CASE WHEN (o.status IN ('PENDING_PAYMENT', 'PAID', 'DISPUTED') AND NOT " A ") "        \
+    "'payment_account', CASE WHEN (o.status IN " TRADE_SQL_OPEN_STATUSES " AND NOT " A ") "                    \
     "OR (o.status = 'DISPUTED' AND " A ") THEN o.payment_account END, "                                         \
     "'payment_window_minutes', o.payment_window_minutes, 'status', o.status, "                                  \
     "'expires_at', " TRADE_SQL_TIME("o.expires_at") ", 'paid_at', " TRADE_SQL_TIME("o.paid_at") ", "            \
@@ -106,11 +106,14 @@ static const db_statement_t s_statements[] = {
      "WHERE o.id = $1::bigint AND ($3::boolean OR $2::bigint IN (o.buyer_id, o.seller_id))",
      4},
     /* both parties' views at once, and who they are: the pushes after a change */
+    /* clang-format off */
     {"order_party_views",
-     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id, " S_ORDER_JSON(
-         "o.buyer_id", "false", "$2::bigint") ", " S_ORDER_JSON("o.seller_id", "false", "$2::bigint")
-         S_ORDER_FROM "WHERE o.id = $1::bigint",
+     "SELECT o.buyer_id, o.seller_id, b.user_id, s.user_id, "
+     S_ORDER_JSON("o.buyer_id", "false", "$2::bigint") ", "
+     S_ORDER_JSON("o.seller_id", "false", "$2::bigint")
+     S_ORDER_FROM "WHERE o.id = $1::bigint",
      2},
+    /* clang-format on */
     {"order_list",
      "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'), (SELECT count(*) FROM p2p_orders o "
      "WHERE (($5::text IS NULL AND $1::bigint IN (o.buyer_id, o.seller_id)) OR ($5 = 'buyer' AND o.buyer_id "

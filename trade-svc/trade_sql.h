@@ -12,6 +12,10 @@
 /*  An amount printed with exactly `decimals` decimals ("0.01500000", "151"). */
 #define TRADE_SQL_AMOUNT(col, decimals) "round((" col "), " decimals ")::text"
 
+/*  An order not yet final (order_fsm.c's non-final states): its chat is
+    open, its escrow held, its payment account shown to the parties. */
+#define TRADE_SQL_OPEN_STATUSES "('PENDING_PAYMENT', 'PAID', 'DISPUTED')"
+
 /*  Effectively suspended: a suspension whose until has passed no longer applies. */
 #define TRADE_SQL_SUSPENDED(p) \
     "(" p ".is_suspended AND (" p ".suspended_until IS NULL OR " p ".suspended_until > now()))"

@@ -14,7 +14,7 @@ import pytest
 
 import p2p_harness as h
 import trading as t
-from test_orders import act, market, place
+from test_orders import ROUNDS, _race, act, market, place
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -86,6 +86,30 @@ def test_the_senders_access_is_judged_before_the_order_and_the_fields(stack):
     h.db_update_profile(seller.user_id, has_consent=True)
     texts = [m["text"] for m in messages(seller, order["id"])["messages"]]
     assert len(texts) == before + 1 and texts[-1] == "back", texts
+
+
+def test_race_a_message_against_the_release_that_closes_the_room(stack):
+    """The send takes the order FOR SHARE, the release FOR UPDATE: a message either lands
+    while the order is still PAID (before the release's system line) or is refused with
+    409 and written nowhere, never after the room closed. Fired at once, many times."""
+    seller = t.seller_ready(stack, btc="1")
+    ad = t.post_ad(seller, total_amount="0.5").json["data"]["ad"]
+    for i in range(ROUNDS):
+        buyer = h.create_user(stack)
+        order = place(buyer, ad).json["data"]["order"]
+        act(buyer, order["id"], "confirm")
+        text = f"race {i}"
+        sent, released = _race(lambda: send(buyer, order["id"], {"text": text}),
+                               lambda: act(seller, order["id"], "release"))
+        assert released.status == 200, released
+        assert sent.status in (201, 409), sent
+        chat = messages(seller, order["id"])["messages"]
+        mine = [m for m in chat if m["sender"] == "buyer" and m["text"] == text]
+        if sent.status == 201:
+            closing = max(m["id"] for m in chat if m["sender"] == "system")
+            assert len(mine) == 1 and mine[0]["id"] < closing, chat
+        else:
+            assert sent.json["code"] == "ORDER_STATE_CHANGED" and mine == [], (sent, chat)
 
 
 def test_only_the_parties_are_in_the_room(stack):
