@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "curve.h"
 #include "err.h"
@@ -355,14 +356,22 @@ admin_cli_call(const admin_cli_options_t *opts, const char *endpoint, const char
     if (!sock)
         return NULL;
     uint8_t *reply = NULL;
+    int64_t deadline = clock_mono_ms() + opts->timeout_ms;
+    /* --timeout bounds the send too: once a refused handshake (a plain
+       client at a CURVE server) has dropped the connection, a DEALER has
+       nowhere to queue and a blocking send would wait for ever */
+    zsock_set_sndtimeo(sock, opts->timeout_ms);
     zframe_t *frame = zframe_new(request, len);
-    if (!frame || zframe_send(&frame, sock, 0) != 0) {
+    bool sent = frame && zframe_send(&frame, sock, 0) == 0;
+    if (!sent && errno != EAGAIN) {
         fprintf(stderr, "p2p-admin: cannot send to %s: %s\n", endpoint, zmq_strerror(errno));
         zframe_destroy(&frame);
         goto done;
     }
+    zframe_destroy(&frame);
     zmq_pollitem_t item = {.socket = zsock_resolve(sock), .events = ZMQ_POLLIN};
-    zframe_t *answer = zmq_poll(&item, 1, opts->timeout_ms) > 0 ? zframe_recv(sock) : NULL;
+    int64_t left = deadline - clock_mono_ms();
+    zframe_t *answer = sent && zmq_poll(&item, 1, left > 0 ? (long) left : 0) > 0 ? zframe_recv(sock) : NULL;
     if (!answer) {
         fprintf(stderr, "p2p-admin: no reply from %s within %d ms (is %s running there%s?)\n", endpoint,
                 opts->timeout_ms, what,
