@@ -41,7 +41,7 @@ def read_kv(path):
 
 
 def statements(path):
-    """pg_stat_statements rows since the window's reset: [(calls, query)], most called first."""
+    """pg_stat_statements rows of the window (the end minus the mark at its start): [(calls, query)], most called first."""
     rows = []
     if os.path.exists(path):
         with open(path) as f:

@@ -52,7 +52,7 @@ def read_cpu(path):
 
 
 def read_stmts(path):
-    """pg_stat_statements rows 'calls|total_exec_ms|query' since the phase's reset, as
+    """pg_stat_statements rows 'calls|total_exec_ms|query' of the phase's window (its end minus the mark at its start), as
     (calls, query, ms)."""
     rows = []
     if os.path.exists(path):
