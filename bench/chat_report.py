@@ -36,7 +36,7 @@ def read_kv(path):
         for line in f:
             parts = line.split()
             if len(parts) == 2:
-                out[parts[0]] = int(parts[1])
+                out[parts[0]] = float(parts[1])  # gateways and workers: fractional ticks
     return out
 
 
@@ -110,7 +110,7 @@ def load(out):
 
 def above_idle(r):
     """Gateway A's µs per push beyond what it spent with the same sessions and no pushes
-    (sampled for 2 s just before the run)."""
+    (sampled for 5 s just before the run)."""
     rate = r["msgs_per_s"]
     extra = r["cpu"]["gateway_a_cores"] - r["idle_gateway_a_ticks_per_s"] / TICK
     return extra * 1e6 / rate if rate else 0.0
