@@ -80,10 +80,14 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                         6},
     [S_LIST_PAGE_ALL] = {"admin_list_page", S_LIST_PAGE(""), 5},
     [S_LIST_PAGE_TEXT] = {"admin_list_page_text",
-                          S_LIST_PAGE(" AND (lower(username) LIKE lower($6) OR user_id = $7)"), 7},
+                          DB_PLAN_EACH_CALL S_LIST_PAGE(
+                              " AND (lower(username) LIKE lower($6) OR user_id = $7)"),
+                          7},
     [S_LIST_COUNT_ALL] = {"admin_list_count", S_LIST_COUNT(""), 3},
     [S_LIST_COUNT_TEXT] = {"admin_list_count_text",
-                           S_LIST_COUNT(" AND (lower(username) LIKE lower($4) OR user_id = $5)"), 5},
+                           DB_PLAN_EACH_CALL S_LIST_COUNT(
+                               " AND (lower(username) LIKE lower($4) OR user_id = $5)"),
+                           5},
     [S_AUDIT_PAGE_ALL] = {"admin_audit_page",
                           "SELECT " S_AUDIT_COLUMNS " FROM p2p_admin_audit"
                           " ORDER BY created_at DESC, id DESC LIMIT $1::int OFFSET $2::bigint",

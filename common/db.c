@@ -411,6 +411,12 @@ s_ready(db_t *self, err_t *err)
     return db_connect(self, err);
 }
 
+static bool
+s_plans_each_call(const db_statement_t *st)
+{
+    return strncmp(st->sql, DB_PLAN_EACH_CALL, sizeof DB_PLAN_EACH_CALL - 1) == 0;
+}
+
 /*  db_exec and db_exec_binary: lengths NULL sends every parameter as text. */
 static PGresult *
 s_exec(db_t *self, const char *name, const char *const *params, const int *lengths, int nparams, err_t *err)
@@ -426,7 +432,11 @@ s_exec(db_t *self, const char *name, const char *const *params, const int *lengt
     for (int i = 0; lengths && i < nparams; i++)
         formats[i] = lengths[i] >= 0 ? 1 : 0;
     int64_t started = clock_mono_us();
-    PGresult *res = PQexecPrepared(self->conn, name, nparams, params, lengths, lengths ? formats : NULL, 0);
+    const int *fmts = lengths ? formats : NULL;
+    /* PQexecParams: an unnamed statement, planned with these values */
+    PGresult *res = s_plans_each_call(st)
+                        ? PQexecParams(self->conn, st->sql, nparams, NULL, params, lengths, fmts, 0)
+                        : PQexecPrepared(self->conn, name, nparams, params, lengths, fmts, 0);
     res = s_check_result(self, res, name, err);
     self->stats.queries++;
     self->stats.usec += (uint64_t) (clock_mono_us() - started);

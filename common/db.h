@@ -27,6 +27,15 @@ typedef struct {
 
 typedef struct db db_t;
 
+/*  Put in front of a statement's SQL whose best plan depends on a value (a
+    LIKE pattern: few matches want the trigram index, many the rank-order
+    walk). It is then planned for each call's values and never served from
+    the plan cache: after five calls PostgreSQL may settle a prepared
+    statement on one generic plan, chosen by the first five values, and a
+    generic search plan took seconds for some patterns at a million profiles.
+    Still prepared on connect, so a broken statement shows there. */
+#define DB_PLAN_EACH_CALL "/* planned for each call */ "
+
 /*  New handle for conninfo (copied). statements must outlive the handle.
     Does not connect yet. Caller destroys. */
 db_t *db_new(const char *conninfo, const db_statement_t *statements, size_t count);
@@ -54,8 +63,8 @@ PGresult *db_exec(db_t *self, const char *name, const char *const *params, int n
 /*  db_exec with some parameters as raw bytes (a file for a bytea column):
     lengths[i] >= 0 sends params[i] as that many bytes in binary format (the
     statement must take it as bytea), -1 as text. */
-PGresult *db_exec_binary(db_t *self, const char *name, const char *const *params, const int *lengths, int nparams,
-                         err_t *err);
+PGresult *db_exec_binary(db_t *self, const char *name, const char *const *params, const int *lengths,
+                         int nparams, err_t *err);
 
 int db_exec_int64(db_t *self, const char *name, const char *const *params, int nparams, int64_t *value,
                   err_t *err);

@@ -109,11 +109,12 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                  " WHERE user_id = ANY($1::text[])",
                  1},
     [S_SEARCH_PAGE_ALL] = {"profile_search_page", S_SEARCH_PAGE(""), 5},
-    [S_SEARCH_PAGE_TEXT] = {"profile_search_page_text", S_SEARCH_PAGE(" AND lower(username) LIKE lower($6)"),
-                            6},
+    [S_SEARCH_PAGE_TEXT] = {"profile_search_page_text",
+                            DB_PLAN_EACH_CALL S_SEARCH_PAGE(" AND lower(username) LIKE lower($6)"), 6},
     [S_SEARCH_COUNT_ALL] = {"profile_search_count", S_SEARCH_COUNT("", "$4"), 4},
     [S_SEARCH_COUNT_TEXT] = {"profile_search_count_text",
-                             S_SEARCH_COUNT(" AND lower(username) LIKE lower($4)", "$5"), 5},
+                             DB_PLAN_EACH_CALL S_SEARCH_COUNT(" AND lower(username) LIKE lower($4)", "$5"),
+                             5},
 };
 
 /*  The update statement's bits must match profile_field_t. */

@@ -1,8 +1,8 @@
 /*  test_db.c - common/db.h against a real PostgreSQL (DATABASE_URL, which
     scripts/test exports before ctest runs): count(*)-style answers
     (db_exec_int64), the statement counters workers report in heartbeats,
-    ROLLBACK without a transaction, and a COMMIT PostgreSQL turns into a
-    ROLLBACK. Without DATABASE_URL every test fails, never skips. */
+    ROLLBACK without a transaction, a COMMIT PostgreSQL turns into a
+    ROLLBACK, and DB_PLAN_EACH_CALL statements kept out of the plan cache. Without DATABASE_URL every test fails, never skips. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
@@ -13,6 +13,10 @@ static const db_statement_t s_statements[] = {
     {"db_two_columns", "SELECT 1, 2", 0},
     {"db_no_rows", "SELECT 1 WHERE false", 0},
     {"db_fail", "SELECT 1 / $1::int", 1},
+    {"db_cached", "SELECT count(*) FROM generate_series(1, $1::int)", 1},
+    {"db_each_call", DB_PLAN_EACH_CALL "SELECT count(*) FROM generate_series(1, $1::int)", 1},
+    /* how often the connection's prepared statement NAME ran, from the plan cache or planned */
+    {"db_plan_uses", "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE name = $1", 1},
 };
 
 static db_t *s_db;
@@ -87,4 +91,21 @@ Test(db, commit_of_a_failed_transaction_is_a_failure)
     const char *ok[] = {"3"};
     cr_assert_eq(db_exec_int64(s_db, "db_count", ok, 1, &n, &err), 0, "%s", err.msg);
     cr_assert_eq(n, 3);
+}
+
+Test(db, plan_each_call_statements_never_run_from_the_prepared_plan)
+{
+    err_t err;
+    int64_t n, uses;
+    const char *params[] = {"7"};
+    for (int i = 0; i < 8; i++) {
+        cr_assert_eq(db_exec_int64(s_db, "db_cached", params, 1, &n, &err), 0, "%s", err.msg);
+        cr_assert_eq(db_exec_int64(s_db, "db_each_call", params, 1, &n, &err), 0, "%s", err.msg);
+        cr_assert_eq(n, 7, "the right answer either way");
+    }
+    const char *cached[] = {"db_cached"}, *each[] = {"db_each_call"};
+    cr_assert_eq(db_exec_int64(s_db, "db_plan_uses", cached, 1, &uses, &err), 0, "%s", err.msg);
+    cr_assert_eq(uses, 8, "an ordinary statement runs as prepared");
+    cr_assert_eq(db_exec_int64(s_db, "db_plan_uses", each, 1, &uses, &err), 0, "%s", err.msg);
+    cr_assert_eq(uses, 0, "prepared on connect (checked), but every call planned on its own");
 }
