@@ -1,7 +1,8 @@
 /*  db.h - one PostgreSQL connection for a worker: connects lazily, prepares
     the worker's statements on every (re)connect, reconnects after failures
     without blocking the worker for long, and turns libpq failures into err_t.
-    Only parameterised prepared statements are run through it.
+    Only the worker's own parameterised statements are run through it, all
+    prepared on connect (DB_PLAN_EACH_CALL ones then run unnamed).
 
     This header declares libpq's PGresult itself and does not include
     libpq-fe.h, so the process objects that hold a db_t (handlers, operations)

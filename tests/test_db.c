@@ -2,7 +2,8 @@
     scripts/test exports before ctest runs): count(*)-style answers
     (db_exec_int64), the statement counters workers report in heartbeats,
     ROLLBACK without a transaction, a COMMIT PostgreSQL turns into a
-    ROLLBACK, and DB_PLAN_EACH_CALL statements kept out of the plan cache. Without DATABASE_URL every test fails, never skips. */
+    ROLLBACK, and DB_PLAN_EACH_CALL statements kept out of the plan cache.
+    Without DATABASE_URL every test fails, never skips. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
