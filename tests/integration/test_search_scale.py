@@ -57,3 +57,27 @@ def test_short_search_text_is_counted_one_past_the_page(stack):
     assert all("q7" in p["username"] for p in page["profiles"])
     whole = _search(stack, {"search": "q7", "limit": 100})["data"]
     assert whole["total"] == len(whole["profiles"]) >= 30 and whole["total_is_lower_bound"] is False, whole
+
+
+def test_search_finds_matches_ranked_below_the_walk_and_above_it(stack):
+    """profile_repo.c reads the best 1,000 profiles in rank order first and takes the
+    trigram index only when they hold too few matches: both ways give the rank order."""
+    tag = "walk" + uuid.uuid4().hex[:8]
+    # 2,100 profiles above everything else (and above the walk of the best 1,000)
+    h.psql(f"INSERT INTO p2p_profiles (user_id, username, has_consent, avg_rating, completed_trades) "
+           f"SELECT '{tag}_t' || g, '{tag}t' || g, TRUE, 5.0, 100000 FROM generate_series(1, 2100) AS g")
+    # 30 more at the bottom of the order, ratings spread so the order is checkable
+    h.psql(f"INSERT INTO p2p_profiles (user_id, username, has_consent, avg_rating) "
+           f"SELECT '{tag}_b' || g, '{tag}b' || g, TRUE, (g % 5) / 10.0 FROM generate_series(1, 30) AS g")
+    bottom = h.psql(f"SELECT username FROM p2p_profiles WHERE username LIKE '{tag}b%' "
+                    f"ORDER BY avg_rating DESC, completed_trades DESC, id").split()
+    assert len(bottom) == 30, bottom
+
+    sparse = _search(stack, {"search": tag + "b", "limit": 10, "offset": 5})
+    assert sparse["success"] is True, sparse
+    assert [p["username"] for p in sparse["data"]["profiles"]] == bottom[5:15]
+    assert sparse["data"]["total"] == 30
+
+    dense = _search(stack, {"search": tag + "t", "limit": 10, "offset": 3})
+    assert dense["success"] is True, dense
+    assert [p["username"] for p in dense["data"]["profiles"]] == [f"{tag}t{g}" for g in range(4, 14)]
