@@ -14,7 +14,7 @@ import pytest
 
 import p2p_harness as h
 import trading as t
-from test_orders import ROUNDS, _race, act, market, place
+from test_orders import ROUNDS, _race, act, market, paid_order, place
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -95,9 +95,7 @@ def test_race_a_message_against_the_release_that_closes_the_room(stack):
     seller = t.seller_ready(stack, btc="1")
     ad = t.post_ad(seller, total_amount="0.5").json["data"]["ad"]
     for i in range(ROUNDS):
-        buyer = h.create_user(stack)
-        order = place(buyer, ad).json["data"]["order"]
-        act(buyer, order["id"], "confirm")
+        buyer, order = paid_order(stack, ad)
         text = f"race {i}"
         sent, released = _race(lambda: send(buyer, order["id"], {"text": text}),
                                lambda: act(seller, order["id"], "release"))

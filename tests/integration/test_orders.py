@@ -390,6 +390,14 @@ def test_expiry_by_exactly_one_of_two_workers(make_stack):
 ROUNDS = 12
 
 
+def paid_order(stack, ad):
+    """A new buyer's order on ad, already marked paid: (buyer, order)."""
+    buyer = h.create_user(stack)
+    order = place(buyer, ad).json["data"]["order"]
+    act(buyer, order["id"], "confirm")
+    return buyer, order
+
+
 def _race(fn_a, fn_b):
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         fa, fb = pool.submit(fn_a), pool.submit(fn_b)
@@ -419,9 +427,7 @@ def test_race_double_release(stack):
     seller = t.seller_ready(stack, btc="1")
     ad = t.post_ad(seller, total_amount="0.5").json["data"]["ad"]
     for _ in range(ROUNDS):
-        buyer = h.create_user(stack)
-        order = place(buyer, ad).json["data"]["order"]
-        act(buyer, order["id"], "confirm")
+        buyer, order = paid_order(stack, ad)
         ra, rb = _race(lambda: act(seller, order["id"], "release"), lambda: act(seller, order["id"], "release"))
         assert sorted([ra.status, rb.status]) == [200, 409], (ra, rb)
         assert t.balances(buyer)["BTC"] == ("0.00200000", "0.00000000")
