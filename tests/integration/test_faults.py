@@ -706,6 +706,61 @@ def test_client_that_never_reads_cannot_grow_gateway_memory(make_stack, pace):
                         what="ws.slow_consumer in the gateway's log")
 
 
+def test_slow_reader_gets_every_reply_whole_and_once(make_stack):
+    """Replies are written at once when nothing is queued ahead (ws_session.c s_send); a
+    client that reads slowly makes the first one a short write, which lws finishes while
+    the rest queue behind it. Every reply must still arrive, whole, exactly once, and the
+    session stay usable."""
+    s = make_stack("f-slowread", workers=2)
+    reader = h.create_user(s)
+    tag = "sr" + uuid.uuid4().hex[:10]
+    h.psql("INSERT INTO p2p_profiles (user_id, username, auto_reply_message, has_consent) "
+           f"SELECT 'it_{tag}_' || i, '{tag}_' || i, repeat('y', 500), true "
+           "FROM generate_series(1, 100) AS i")
+    sock, status, buf = h.raw_ws_handshake(s, f"/api/p2p/ws?token={reader.token}")
+    assert status == 101, status
+    # a small receive window: the kernel takes a few KiB of a ~55 KiB reply, not the lot
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    ids = [f"slow-{i}" for i in range(40)]  # ~2.2 MB of replies: under the queue cap
+    sock.sendall(b"".join(_ws_frame(json.dumps({"type": "profile.search", "request_id": rid,
+                                                "data": {"search": tag, "limit": 100}}).encode())
+                          for rid in ids))
+    time.sleep(2)  # the gateway has the replies; the client has read nothing
+    # then read in small pieces (a 4 KiB window throttles loopback TCP to ~100 KiB/s)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
+    replies = {}
+    deadline = time.monotonic() + 30
+    while len(replies) < len(ids) and time.monotonic() < deadline:
+        frames, buf = h.parse_frames(buf)
+        for opcode, payload in frames:
+            assert opcode == 1, (opcode, payload[:200])
+            msg = json.loads(payload)  # a torn or interleaved frame fails here
+            if msg.get("type") != "profile.search":
+                continue  # "connected"
+            rid = msg.get("request_id")
+            assert rid in ids and rid not in replies, rid
+            replies[rid] = msg
+        if len(replies) < len(ids):
+            chunk = sock.recv(8192)
+            assert chunk, f"closed after {len(replies)} of {len(ids)} replies"
+            buf += chunk
+    assert len(replies) == len(ids), f"{len(replies)} of {len(ids)} replies"
+    for msg in replies.values():
+        assert msg.get("success") is True and len(msg["data"]["profiles"]) == 100, msg.get("error")
+    # and the session still answers
+    sock.sendall(_ws_frame(json.dumps({"type": "profile.get", "request_id": "after"}).encode()))
+    while True:
+        frames, buf = h.parse_frames(buf)
+        got = [json.loads(p) for op, p in frames if op == 1]
+        if any(m.get("request_id") == "after" for m in got):
+            break
+        chunk = sock.recv(65536)
+        assert chunk, "closed before answering profile.get"
+        buf += chunk
+    sock.close()
+
+
 def _slowloris(stack, chunks, interval, bound):
     """Send chunks one per interval on one connection until the gateway cuts it off or
     bound seconds pass; return the seconds until cut off (None when never)."""
