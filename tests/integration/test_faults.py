@@ -727,7 +727,7 @@ def test_slow_reader_gets_every_reply_whole_and_once(make_stack):
                                                 "data": {"search": tag, "limit": 100}}).encode())
                           for rid in ids))
     time.sleep(2)  # the gateway has the replies; the client has read nothing
-    # then read in small pieces (a 4 KiB window throttles loopback TCP to ~100 KiB/s)
+    # then read on through a wider window (a 4 KiB one throttles loopback TCP to ~100 KiB/s)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
     replies = {}
     deadline = time.monotonic() + 30
