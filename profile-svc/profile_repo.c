@@ -33,12 +33,20 @@
 #define S_FILTER(text)                                                           \
     " AND is_verified = ANY($1::boolean[]) AND is_merchant = ANY($2::boolean[])" \
     " AND avg_rating >= $3::numeric" text
+/*  The rare expired suspensions: their best limit+offset, from
+    idx_p2p_profiles_suspended. */
+#define S_EXPIRED_BEST(text)                                         \
+    "(SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended" \
+    " AND suspended_until <= now()" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"
 #define S_LISTABLE_BEST(text)                                                                   \
     "(SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text) S_ORDER \
-        " LIMIT $4::int + $5::int)"                                                             \
-        " UNION ALL "                                                                           \
-        "(SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended"                        \
-        " AND suspended_until <= now()" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"
+        " LIMIT $4::int + $5::int) UNION ALL " S_EXPIRED_BEST(text)
+/*  The page of the merged branches, formatted: every page statement is one. */
+/* clang-format off */
+#define S_PAGE_OF(branches)                                                                        \
+    "SELECT " S_COLUMNS " FROM (SELECT * FROM (" branches ") best"                                 \
+        S_ORDER " LIMIT $4::int OFFSET $5::int) p"
+/* clang-format on */
 /*  With a username pattern, the planner guesses the matches badly both ways
     (at a million profiles: '%6905%' guessed 9,380 matches, has ~300, and got
     the rank-order walk: 65,000 rows read, 0.4-1 s; a sparser pattern reads
@@ -57,27 +65,15 @@
 #define S_SEARCH_PAGE_WALK(text)                                                                   \
     "WITH walk AS (SELECT * FROM (SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" \
         S_ORDER " LIMIT " S_WALK_ROWS ") w"                                                         \
-        " WHERE TRUE" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"                            \
-    " SELECT " S_COLUMNS " FROM (SELECT * FROM ("                                                   \
-        "(SELECT * FROM walk)"                                                                      \
-        " UNION ALL "                                                                               \
-        "(SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended"                            \
-        " AND suspended_until <= now()" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"          \
-    ") best" S_ORDER " LIMIT $4::int OFFSET $5::int) p"                                             \
+        " WHERE TRUE" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int) "                           \
+    S_PAGE_OF("(SELECT * FROM walk) UNION ALL " S_EXPIRED_BEST(text))                               \
     " WHERE (SELECT count(*) FROM walk) = $4::int + $5::int" S_ORDER
 #define S_SEARCH_PAGE_SPARSE(text)                                                                  \
-    "SELECT " S_COLUMNS " FROM (SELECT * FROM ("                                                    \
-        "(SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text)         \
-        S_ORDER_UNINDEXED " LIMIT $4::int + $5::int)"                                               \
-        " UNION ALL "                                                                               \
-        "(SELECT * FROM p2p_profiles WHERE has_consent AND is_suspended"                            \
-        " AND suspended_until <= now()" S_FILTER(text) S_ORDER " LIMIT $4::int + $5::int)"          \
-    ") best" S_ORDER " LIMIT $4::int OFFSET $5::int) p" S_ORDER
+    S_PAGE_OF("(SELECT * FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER(text)   \
+              S_ORDER_UNINDEXED " LIMIT $4::int + $5::int) UNION ALL " S_EXPIRED_BEST(text))        \
+    S_ORDER
 /* clang-format on */
-#define S_SEARCH_PAGE(text)                                                                  \
-    "SELECT " S_COLUMNS " FROM ("                                                            \
-    "SELECT * FROM (" S_LISTABLE_BEST(text) ") best" S_ORDER " LIMIT $4::int OFFSET $5::int" \
-                                            ") p" S_ORDER
+#define S_SEARCH_PAGE(text) S_PAGE_OF(S_LISTABLE_BEST(text)) S_ORDER
 #define S_LISTABLE(text)                                                          \
     "SELECT 1 FROM p2p_profiles WHERE has_consent AND NOT is_suspended" S_FILTER( \
         text) " UNION ALL "                                                       \
