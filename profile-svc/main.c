@@ -1,5 +1,5 @@
 /*  main.c - p2p-profile-svc: the profile worker. Reads the configuration,
-    builds the process object (database handle + activity batcher), runs the
+    builds the process object (database handle, activity batcher, search cache), runs the
     worker loop until SIGINT/SIGTERM, destroys what it built. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +19,11 @@ s_stats(void *app)
 {
     db_stats_t stats;
     db_stats(((profile_app_t *) app)->db, &stats);
-    return json_pack("{s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
-                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec);
+    profile_search_cache_stats_t cache;
+    profile_search_cache_stats(((profile_app_t *) app)->search_cache, &cache);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
+                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec, "search_cache_hits",
+                     (json_int_t) cache.hits, "search_cache_misses", (json_int_t) cache.misses);
 }
 
 static int
@@ -57,9 +60,10 @@ main(int argc, char **argv)
     profile_app_t app = {
         .db = db_new(cfg.database_url, statements, statement_count),
         .activity = profile_activity_new(PROFILE_ACTIVITY_MAX_PENDING, PROFILE_ACTIVITY_QUIET_MS),
+        .search_cache = profile_search_cache_new((size_t) cfg.search_cache_entries, PROFILE_SEARCH_CACHE_MAX_AGE_MS),
     };
     rc = 1;
-    if (!app.db || !app.activity) {
+    if (!app.db || !app.activity || !app.search_cache) {
         log_error("profile_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
         goto done;
     }
@@ -88,6 +92,7 @@ main(int argc, char **argv)
 
 done:
     profile_activity_destroy(&app.activity);
+    profile_search_cache_destroy(&app.search_cache);
     db_destroy(&app.db);
     config_free(&cfg);
     return rc;

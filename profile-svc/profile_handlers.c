@@ -256,26 +256,17 @@ profile_handlers_put(void *app, const worker_request_t *req, worker_reply_t *rep
     s_update(app, req, reply);
 }
 
-void
-profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t *reply)
+/*  A search's answer (the reply's data) as JSON text, from the database.
+    NULL with err. Caller frees. */
+static char *
+s_search_answer(profile_app_t *app, const profile_search_t *search, err_t *err)
 {
-    profile_app_t *app = app_;
-    s_seen(app, req);
-    err_t err;
-    profile_search_t search;
-    if (profile_validate_search(req->data, &search, &err) != 0) {
-        reply_shape_error(reply, req, &err);
-        return;
-    }
     db_rows_t *rows;
     int64_t total;
     bool capped;
-    if (profile_repo_search(app->db, &search, &rows, &total, &capped, &err) != 0) {
-        reply_shape_error(reply, req, &err);
-        return;
-    }
+    if (profile_repo_search(app->db, search, &rows, &total, &capped, err) != 0)
+        return NULL;
     json_text_t out = JSON_TEXT_INIT;
-    reply_shape_open(&out, req);
     json_text_raw(&out, "{\"profiles\":[", 13);
     for (size_t i = 0; i < db_rows_count(rows); i++) {
         profile_row_t row;
@@ -289,6 +280,53 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
     int n = snprintf(tail, sizeof tail, "],\"total\":%lld,\"total_is_lower_bound\":%s}", (long long) total,
                      capped ? "true" : "false");
     json_text_raw(&out, tail, (size_t) n);
+    char *text = json_text_finish(&out);
+    if (!text)
+        err_set(err, ERR_INTERNAL, "out of memory");
+    return text;
+}
+
+/*  profile.search: from the worker's cache while its answer still holds
+    (profile_search_cache.h: the state is read first, in every case, so an
+    answer stored after it is never newer than what it says), else from the
+    database, and kept. */
+void
+profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t *reply)
+{
+    profile_app_t *app = app_;
+    s_seen(app, req);
+    err_t err;
+    profile_search_t search;
+    if (profile_validate_search(req->data, &search, &err) != 0) {
+        reply_shape_error(reply, req, &err);
+        return;
+    }
+    profile_search_cache_t *cache = app->search_cache;
+    const char *cached = NULL;
+    char *answer = NULL;
+    if (cache && profile_search_cache_enabled(cache)) {
+        profile_search_state_t state;
+        if (profile_repo_search_state(app->db, &state, &err) != 0) {
+            reply_shape_error(reply, req, &err);
+            return;
+        }
+        profile_search_cache_observe(cache, &state);
+        cached = profile_search_cache_get(cache, &search, clock_mono_ms());
+    }
+    if (!cached) {
+        answer = s_search_answer(app, &search, &err);
+        if (!answer) {
+            reply_shape_error(reply, req, &err);
+            return;
+        }
+        if (cache)
+            profile_search_cache_put(cache, &search, answer, clock_mono_ms());
+    }
+    json_text_t out = JSON_TEXT_INIT;
+    reply_shape_open(&out, req);
+    const char *text = cached ? cached : answer;
+    json_text_raw(&out, text, strlen(text));
+    free(answer);
     reply_shape_ok_written(reply, req, 200, &out);
 }
 

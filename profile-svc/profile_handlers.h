@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "profile_activity.h"
+#include "profile_search_cache.h"
 #include "worker.h"
 
 /*  The process object handed to every handler and to the tick (a plain value;
@@ -16,6 +17,7 @@
 typedef struct {
     db_t *db;
     profile_activity_t *activity;
+    profile_search_cache_t *search_cache;
 } profile_app_t;
 
 /*  last_active_at batching: skip users flushed this recently, queue at most

@@ -103,6 +103,7 @@ typedef enum {
     S_SEARCH_PAGE_SPARSE,
     S_SEARCH_COUNT_ALL,
     S_SEARCH_COUNT_TEXT,
+    S_SEARCH_STATE,
     S_STATEMENT_COUNT
 } s_statement_t;
 
@@ -150,6 +151,14 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
     [S_SEARCH_COUNT_TEXT] = {"profile_search_count_text",
                              DB_PLAN_EACH_CALL S_SEARCH_COUNT(" AND lower(username) LIKE lower($4)", "$5"),
                              5},
+    /* migration 008; times as unix ms (floor keeps their order) */
+    [S_SEARCH_STATE] = {"profile_search_state",
+                        "SELECT (SELECT sum(version) FROM p2p_profile_search_versions)::bigint,"
+                        " floor(extract(epoch FROM now()) * 1000)::bigint,"
+                        " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint"
+                        " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"
+                        " AND suspended_until > now())",
+                        0},
 };
 
 /*  The update statement's bits must match profile_field_t. */
@@ -349,6 +358,22 @@ profile_repo_search(db_t *db, const profile_search_t *search, db_rows_t **rows, 
         *capped = true;
     }
     return 0;
+}
+
+int
+profile_repo_search_state(db_t *db, profile_search_state_t *state, err_t *err)
+{
+    PGresult *res = db_exec(db, s_statements[S_SEARCH_STATE].name, NULL, 0, err);
+    if (!res)
+        return -1;
+    bool ok = PQntuples(res) == 1 && PQnfields(res) == 3 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
+    if (ok) {
+        state->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        state->now_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        state->next_end_ms = PQgetisnull(res, 0, 2) ? INT64_MAX : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    }
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
 }
 
 int

@@ -17,7 +17,8 @@ Test(profile_repo, statements_are_named_and_parameterised)
         cr_assert_not_null(st[i].sql);
         char last[16];
         snprintf(last, sizeof last, "$%d", st[i].nparams);
-        cr_assert_not_null(strstr(st[i].sql, last), "%s lacks %s", st[i].name, last);
+        if (st[i].nparams > 0) /* profile_search_state takes none */
+            cr_assert_not_null(strstr(st[i].sql, last), "%s lacks %s", st[i].name, last);
         snprintf(last, sizeof last, "$%d", st[i].nparams + 1);
         cr_assert_null(strstr(st[i].sql, last), "%s uses %s", st[i].name, last);
         for (size_t j = 0; j < i; j++)
