@@ -255,6 +255,7 @@ LABELS = {
     "ws_big": "WebSocket profile.get, large table",
     "search_big": "WebSocket profile.search, large table",
     "search_big1": "WebSocket profile.search, large table, 1 connection",
+    "search_big_nocache": "WebSocket profile.search, large table, search cache off",
     "pgbench_ads": "pgbench: the listing's statements (bench/ads.pgbench)",
     "ads": "WebSocket ad.list",
     "pgbench_orders": "pgbench: the lifecycle's transactions (bench/orders.pgbench; latency per 3 transitions)",
@@ -283,7 +284,7 @@ def table(out, baseline="pgbench"):
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
-             "ws_big", "search_big", "search_big1", "pgbench_ads", "ads", "pgbench_orders", "orders"]
+             "ws_big", "search_big", "search_big1", "search_big_nocache", "pgbench_ads", "ads", "pgbench_orders", "orders"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:

@@ -28,11 +28,20 @@ CREATE TABLE p2p_profile_search_versions (
 INSERT INTO p2p_profile_search_versions (shard, version)
 SELECT s, floor(random() * 1e15)::bigint FROM generate_series(0, 15) AS s;
 
+-- Once per transaction, however many rows it changed: a bulk insert of a million profiles
+-- would otherwise update the counter a million times, each walking the row's chain of
+-- versions so far (quadratic). The flag is transaction-local (set_config's third argument)
+-- and undone with a rolled-back subtransaction, as are that subtransaction's trigger events.
 CREATE FUNCTION p2p_profile_search_bump() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    xact text := pg_current_xact_id()::text;
 BEGIN
-    UPDATE p2p_profile_search_versions SET version = version + 1
-    WHERE shard = (pg_current_xact_id()::text::bigint % 16);
+    IF current_setting('p2p.profile_search_bumped', true) IS DISTINCT FROM xact THEN
+        UPDATE p2p_profile_search_versions SET version = version + 1
+        WHERE shard = (xact::bigint % 16);
+        PERFORM set_config('p2p.profile_search_bumped', xact, true);
+    END IF;
     RETURN NULL;
 END
 $$;
