@@ -61,8 +61,8 @@
     X(worker_link_insecure, "P2P_WORKER_LINK_INSECURE", INT, "0", 0, 1,                                     \
       "1 lets the gateway bind P2P_WORKER_BIND on a non-loopback address without CURVE: only when that "    \
       "network is private to the gateway and its workers")                                                  \
-    X(search_cache_entries, "P2P_SEARCH_CACHE_ENTRIES", INT, "4096", 0, 1000000,                            \
-      "profile-svc: profile.search answers each worker keeps while they hold (0: none; see DESIGN.md)")    \
+    X(listing_cache_entries, "P2P_LISTING_CACHE_ENTRIES", INT, "4096", 0, 1000000,                          \
+      "profile-svc, trade-svc: profile.search / ad.list answers each worker keeps while they hold (0: none)") \
     X(price_max_age_s, "P2P_PRICE_MAX_AGE_S", INT, "300", 1, 31536000,                                      \
       "trade-svc: an index price older than this is stale (floating ads on its pair are not listed)")       \
     X(trade_time_scale, "P2P_TRADE_TIME_SCALE", INT, "1", 1, 100000,                                        \

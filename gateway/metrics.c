@@ -210,11 +210,12 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
         {"db_failures", "p2p_worker_db_failures_total", "counter", "Database statements that failed.", 1},
         {"db_usec", "p2p_worker_db_seconds_total", "counter", "Time a worker spent waiting for the database.",
          1e-6},
-        /* profile-svc's search answers (profile_search_cache.h) */
-        {"search_cache_hits", "p2p_worker_search_cache_hits_total", "counter",
-         "profile.search answers a worker served from its cache.", 1},
-        {"search_cache_misses", "p2p_worker_search_cache_misses_total", "counter",
-         "profile.search requests a worker had to run in the database.", 1},
+        /* kept listing answers (common/answer_cache.h): profile.search on
+           kind="profile", ad.list on kind="trade" */
+        {"listing_cache_hits", "p2p_worker_listing_cache_hits_total", "counter",
+         "Listing answers (profile.search, ad.list) a worker served from its answer cache.", 1},
+        {"listing_cache_misses", "p2p_worker_listing_cache_misses_total", "counter",
+         "Listing answers a worker had to build in the database.", 1},
         /* trade-svc's deliveries of notifications by mail and webhook (outbox_ops.h) */
         {"outbox_sent", "p2p_worker_outbox_sent_total", "counter",
          "Mails and webhook POSTs a worker delivered.", 1},

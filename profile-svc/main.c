@@ -19,11 +19,11 @@ s_stats(void *app)
 {
     db_stats_t stats;
     db_stats(((profile_app_t *) app)->db, &stats);
-    profile_search_cache_stats_t cache;
-    profile_search_cache_stats(((profile_app_t *) app)->search_cache, &cache);
+    answer_cache_stats_t cache;
+    answer_cache_stats(((profile_app_t *) app)->search_cache, &cache);
     return json_pack("{s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
-                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec, "search_cache_hits",
-                     (json_int_t) cache.hits, "search_cache_misses", (json_int_t) cache.misses);
+                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec, "listing_cache_hits",
+                     (json_int_t) cache.hits, "listing_cache_misses", (json_int_t) cache.misses);
 }
 
 static int
@@ -60,7 +60,7 @@ main(int argc, char **argv)
     profile_app_t app = {
         .db = db_new(cfg.database_url, statements, statement_count),
         .activity = profile_activity_new(PROFILE_ACTIVITY_MAX_PENDING, PROFILE_ACTIVITY_QUIET_MS),
-        .search_cache = profile_search_cache_new((size_t) cfg.search_cache_entries, PROFILE_SEARCH_CACHE_MAX_AGE_MS),
+        .search_cache = answer_cache_new((size_t) cfg.listing_cache_entries, PROFILE_SEARCH_CACHE_MAX_AGE_MS),
     };
     rc = 1;
     if (!app.db || !app.activity || !app.search_cache) {
@@ -92,7 +92,7 @@ main(int argc, char **argv)
 
 done:
     profile_activity_destroy(&app.activity);
-    profile_search_cache_destroy(&app.search_cache);
+    answer_cache_destroy(&app.search_cache);
     db_destroy(&app.db);
     config_free(&cfg);
     return rc;

@@ -16,6 +16,7 @@
 #include "profile_validate.h"
 #include "reply.h"
 #include "reply_shape.h"
+#include "tristate.h"
 
 #define S_MSG_NOT_JOINED_CHECK "You have not joined P2P trading yet."
 #define S_MSG_NOT_JOINED "You have not joined P2P trading yet. Please create a P2P profile first."
@@ -286,10 +287,20 @@ s_search_answer(profile_app_t *app, const profile_search_t *search, err_t *err)
     return text;
 }
 
-/*  profile.search: from the worker's cache while its answer still holds
-    (profile_search_cache.h: the state is read first, in every case, so an
-    answer stored after it is never newer than what it says), else from the
-    database, and kept. */
+/*  A search's key in the answer cache: every filter, the fixed-width ones
+    first and the free text last, so no two searches share a key. */
+static void
+s_search_key(const profile_search_t *search, char *key, size_t size)
+{
+    snprintf(key, size, "%s|%s|%.6f|%d|%d|%s", tristate_sql_array(search->is_verified),
+             tristate_sql_array(search->is_merchant), search->min_rating, search->limit, search->offset,
+             search->search ? search->search : "");
+}
+
+/*  profile.search: from the worker's answer cache while its answer still
+    holds (common/answer_cache.h: the state is read first, in every case, so
+    an answer stored after it is never newer than what it says), else from
+    the database, and kept. */
 void
 profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t *reply)
 {
@@ -301,17 +312,19 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         reply_shape_error(reply, req, &err);
         return;
     }
-    profile_search_cache_t *cache = app->search_cache;
+    answer_cache_t *cache = app->search_cache && answer_cache_enabled(app->search_cache) ? app->search_cache : NULL;
+    char key[ANSWER_CACHE_KEY_MAX];
     const char *cached = NULL;
     char *answer = NULL;
-    if (cache && profile_search_cache_enabled(cache)) {
-        profile_search_state_t state;
+    if (cache) {
+        answer_cache_state_t state;
         if (profile_repo_search_state(app->db, &state, &err) != 0) {
             reply_shape_error(reply, req, &err);
             return;
         }
-        profile_search_cache_observe(cache, &state);
-        cached = profile_search_cache_get(cache, &search, clock_mono_ms());
+        answer_cache_observe(cache, &state);
+        s_search_key(&search, key, sizeof key);
+        cached = answer_cache_get(cache, key, clock_mono_ms());
     }
     if (!cached) {
         answer = s_search_answer(app, &search, &err);
@@ -320,7 +333,7 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
             return;
         }
         if (cache)
-            profile_search_cache_put(cache, &search, answer, clock_mono_ms());
+            answer_cache_put(cache, key, answer, clock_mono_ms());
     }
     json_text_t out = JSON_TEXT_INIT;
     reply_shape_open(&out, req);

@@ -9,7 +9,7 @@
 
 #include "db.h"
 #include "profile_activity.h"
-#include "profile_search_cache.h"
+#include "answer_cache.h"
 #include "worker.h"
 
 /*  The process object handed to every handler and to the tick (a plain value;
@@ -17,8 +17,13 @@
 typedef struct {
     db_t *db;
     profile_activity_t *activity;
-    profile_search_cache_t *search_cache;
+    answer_cache_t *search_cache; /* profile.search answers */
 } profile_app_t;
+
+/*  How long a search answer may be served at most, whatever the version
+    says: last_active_at changes without moving it (and is itself written
+    only once a minute per user). */
+#define PROFILE_SEARCH_CACHE_MAX_AGE_MS 10000
 
 /*  last_active_at batching: skip users flushed this recently, queue at most
     this many between flushes. */

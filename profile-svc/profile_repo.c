@@ -153,7 +153,7 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                              5},
     /* migration 008; times as unix ms (floor keeps their order) */
     [S_SEARCH_STATE] = {"profile_search_state",
-                        "SELECT (SELECT sum(version) FROM p2p_profile_search_versions)::bigint,"
+                        "SELECT (SELECT sum(version) FROM p2p_change_versions WHERE tbl = 'p2p_profiles')::bigint,"
                         " floor(extract(epoch FROM now()) * 1000)::bigint,"
                         " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint"
                         " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"
@@ -361,7 +361,7 @@ profile_repo_search(db_t *db, const profile_search_t *search, db_rows_t **rows, 
 }
 
 int
-profile_repo_search_state(db_t *db, profile_search_state_t *state, err_t *err)
+profile_repo_search_state(db_t *db, answer_cache_state_t *state, err_t *err)
 {
     PGresult *res = db_exec(db, s_statements[S_SEARCH_STATE].name, NULL, 0, err);
     if (!res)

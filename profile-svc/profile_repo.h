@@ -15,7 +15,7 @@
 #include "db_rows.h"
 #include "err.h"
 #include "profile_row.h"
-#include "profile_search_cache.h"
+#include "answer_cache.h"
 #include "profile_validate.h"
 
 /*  The statements to prepare on every connection (static; do not free). */
@@ -60,10 +60,10 @@ db_rows_t *profile_repo_session_open(db_t *db, const char *user_id, err_t *err);
 int profile_repo_search(db_t *db, const profile_search_t *search, db_rows_t **rows, int64_t *total,
                         bool *capped, err_t *err);
 
-/*  The database's search state (profile_search_cache.h) in one statement:
-    the version of what search shows, now(), and the next suspension end.
-    Returns 0, or -1 with err. */
-int profile_repo_search_state(db_t *db, profile_search_state_t *state, err_t *err);
+/*  The database's state for search answers (common/answer_cache.h) in one
+    statement: the version of p2p_profiles, now(), and the next suspension
+    end. Returns 0, or -1 with err. */
+int profile_repo_search_state(db_t *db, answer_cache_state_t *state, err_t *err);
 
 /*  last_active_at = now() for every listed user, in one statement. 0 or -1. */
 int profile_repo_touch(db_t *db, const char *const *user_ids, size_t count, err_t *err);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "ledger_repo.h"
 #include "payment_repo.h"
 #include "price_repo.h"
@@ -316,8 +317,17 @@ ad_ops_get(trade_app_t *app, const party_t *caller, int64_t ad_id, err_t *err)
     return s_ad_reply(app, ad_id, caller->profile_id, err);
 }
 
-char *
-ad_ops_list(trade_app_t *app, const ad_query_t *query, err_t *err)
+/*  A listing's key in the answer cache: every field of the query. */
+static void
+s_list_key(const ad_query_t *q, char *key, size_t size)
+{
+    snprintf(key, size, "%s|%s|%s|%" PRId64 "|%s|%d|%" PRId64 "|%d", q->type, q->asset ? q->asset : "",
+             q->fiat ? q->fiat : "", q->payment_method_id, q->amount ? q->amount : "", q->limit, q->offset,
+             q->max_age_s);
+}
+
+static char *
+s_list_answer(trade_app_t *app, const ad_query_t *query, err_t *err)
 {
     char *ads = NULL;
     int64_t total = 0;
@@ -333,6 +343,34 @@ ad_ops_list(trade_app_t *app, const ad_query_t *query, err_t *err)
     }
     free(ads);
     return out;
+}
+
+/*  From the worker's answer cache while the answer still holds (the state
+    is read first, in every case: common/answer_cache.h), else from the
+    database, and kept. */
+char *
+ad_ops_list(trade_app_t *app, const ad_query_t *query, err_t *err)
+{
+    answer_cache_t *cache = app->list_cache && answer_cache_enabled(app->list_cache) ? app->list_cache : NULL;
+    if (!cache)
+        return s_list_answer(app, query, err);
+    answer_cache_state_t state;
+    if (ad_repo_list_state(app->db, query->max_age_s, &state, err) != 0)
+        return NULL;
+    answer_cache_observe(cache, &state);
+    char key[ANSWER_CACHE_KEY_MAX];
+    s_list_key(query, key, sizeof key);
+    const char *cached = answer_cache_get(cache, key, clock_mono_ms());
+    if (cached) {
+        char *copy = strdup(cached);
+        if (!copy)
+            err_set(err, ERR_INTERNAL, "out of memory");
+        return copy;
+    }
+    char *answer = s_list_answer(app, query, err);
+    if (answer)
+        answer_cache_put(cache, key, answer, clock_mono_ms());
+    return answer;
 }
 
 char *

@@ -22,7 +22,8 @@ char *ad_ops_delete(trade_app_t *app, const party_t *caller, int64_t ad_id, err_
 /*  {"ad":{...}} when the caller may see it (listed, or their own), else 404. */
 char *ad_ops_get(trade_app_t *app, const party_t *caller, int64_t ad_id, err_t *err);
 
-/*  {"ads":[...],"total":n,"total_is_lower_bound":b}. */
+/*  {"ads":[...],"total":n,"total_is_lower_bound":b}: kept in app->list_cache
+    and served from it while the answer holds (common/answer_cache.h). */
 char *ad_ops_list(trade_app_t *app, const ad_query_t *query, err_t *err);
 
 /*  {"ads":[...],"total":n}: the caller's own ads, newest first. */

@@ -189,6 +189,21 @@ static const db_statement_t s_statements[] = {
     {"ad_count_buy_pair_amount", S_COUNT("buy", S_PAIR, S_AMOUNT("$4"), "$5"), 5},
     {"ad_count_buy_pair_method_amount", S_COUNT("buy", S_PAIR, S_METHOD("$4") S_AMOUNT("$5"), "$6"), 6},
     {"ad_count_buy_any", S_COUNT("buy", S_ANY, S_ANY_FILTERS, "$6"), 6},
+    /* the listing's state for kept answers (common/answer_cache.h, migration
+       008): the version of every table a listing reads, now(), and the next
+       moment a listing changes by itself: a suspension ends, or an index
+       price ($1 its max age) goes stale. Times as unix ms (floor keeps their
+       order). */
+    {"ad_list_state",
+     "SELECT (SELECT sum(version) FROM p2p_change_versions WHERE tbl IN ('p2p_profiles', 'p2p_ads', "
+     "'p2p_prices', 'p2p_payment_methods', 'p2p_assets', 'p2p_fiat_currencies'))::bigint, "
+     "floor(extract(epoch FROM now()) * 1000)::bigint, "
+     "floor(extract(epoch FROM least("
+     "(SELECT min(suspended_until) FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL "
+     "AND suspended_until > now()), "
+     "(SELECT min(updated_at) + make_interval(secs => $1::int) FROM p2p_prices "
+     "WHERE updated_at + make_interval(secs => $1::int) > now()))) * 1000)::bigint",
+     1},
     {"ad_mine",
      "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'), "
      "(SELECT count(*) FROM p2p_ads WHERE profile_id = $1::bigint AND ($2::text IS NULL OR status = $2)) "
@@ -430,6 +445,25 @@ ad_repo_json(db_t *db, int64_t id, int64_t viewer_profile_id, int max_age_s, boo
     }
     PQclear(res);
     return json;
+}
+
+int
+ad_repo_list_state(db_t *db, int max_age_s, answer_cache_state_t *state, err_t *err)
+{
+    char age[16];
+    snprintf(age, sizeof age, "%d", max_age_s);
+    const char *params[] = {age};
+    PGresult *res = db_exec(db, "ad_list_state", params, 1, err);
+    if (!res)
+        return -1;
+    bool ok = PQntuples(res) == 1 && PQnfields(res) == 3 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
+    if (ok) {
+        state->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        state->now_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        state->next_end_ms = PQgetisnull(res, 0, 2) ? INT64_MAX : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    }
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
 }
 
 int

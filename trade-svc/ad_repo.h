@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "answer_cache.h"
 #include "catalog.h"
 #include "db.h"
 #include "money.h"
@@ -116,6 +117,12 @@ char *ad_repo_json(db_t *db, int64_t id, int64_t viewer_profile_id, int max_age_
     frees), *total (exact, or a lower bound with *capped when there are more
     than AD_COUNT_AHEAD past the offset). 0, or -1 with err. */
 #define AD_COUNT_AHEAD 200
+/*  The state of listings for kept answers (common/answer_cache.h) in one
+    statement: the version of the tables ad.list reads, now(), and the next
+    moment a listing changes without a write (a suspension ends, an index
+    price older than max_age_s goes stale). 0, or -1 with err. */
+int ad_repo_list_state(db_t *db, int max_age_s, answer_cache_state_t *state, err_t *err);
+
 int ad_repo_list(db_t *db, const ad_query_t *query, char **ads_json, int64_t *total, bool *capped,
                  err_t *err);
 

@@ -29,10 +29,13 @@ s_stats(void *app)
     outbox_ops_counters_t outbox = {0};
     if (t->outbox)
         outbox_ops_counters(t->outbox, &outbox);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
+    answer_cache_stats_t cache;
+    answer_cache_stats(t->list_cache, &cache);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
                      "db_failures", (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec,
                      "outbox_sent", (json_int_t) outbox.sent, "outbox_failed", (json_int_t) outbox.failed,
-                     "outbox_retried", (json_int_t) outbox.retried);
+                     "outbox_retried", (json_int_t) outbox.retried, "listing_cache_hits", (json_int_t) cache.hits,
+                     "listing_cache_misses", (json_int_t) cache.misses);
 }
 
 static int
@@ -81,10 +84,11 @@ main(int argc, char **argv)
         .db = statements ? db_new(cfg.database_url, statements, statement_count) : NULL,
         .catalog = catalog_new(),
         .cfg = &cfg,
+        .list_cache = answer_cache_new((size_t) cfg.listing_cache_entries, TRADE_LIST_CACHE_MAX_AGE_MS),
     };
     operator_api_t *api = NULL;
     rc = 1;
-    if (!app.db || !app.catalog) {
+    if (!app.db || !app.catalog || !app.list_cache) {
         log_error("trade_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
         goto done;
     }
@@ -140,6 +144,7 @@ done:
     operator_api_destroy(&api);
     outbox_ops_destroy(&app.outbox);
     catalog_destroy(&app.catalog);
+    answer_cache_destroy(&app.list_cache);
     db_destroy(&app.db);
     config_free(&cfg);
     return rc;

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "answer_cache.h"
 #include "catalog.h"
 #include "config.h"
 #include "db.h"
@@ -18,7 +19,13 @@ typedef struct {
     worker_t *worker;          /* to publish events after commits; set when the worker starts */
     struct outbox_ops *outbox; /* owned by main: the mail and webhook delivery thread (outbox_ops.h),
                                   read here for its counters only */
+    answer_cache_t *list_cache; /* owned by main: ad.list answers (ad_ops_list); NULL: none */
 } trade_app_t;
+
+/*  How long an ad.list answer may be served at most, whatever the version
+    says (everything it shows moves the version; this only bounds memory
+    held by pages nobody asks for). */
+#define TRADE_LIST_CACHE_MAX_AGE_MS 10000
 
 /*  A unit of work for trade_app_tx: statements on db, results in ctx.
     Returns 0 to commit, -1 (with err) to roll back and fail, 1 to roll back

@@ -1,4 +1,4 @@
-"""profile.search answers kept by the profile workers (profile-svc/profile_search_cache.h):
+"""profile.search answers kept by the profile workers (common/answer_cache.h):
 served again while they hold, and never once they do not: a change by the service (profile
 edit, admin suspension, verification), a change made by hand in the database, the end of a
 suspension, and a change that races with the searches themselves.
@@ -47,9 +47,11 @@ def _cache_counts(stack):
     text = h.http_request(stack, "GET", "/metrics").body.decode()
     hits = misses = 0.0
     for line in text.splitlines():
-        if line.startswith("p2p_worker_search_cache_hits_total{"):
+        if 'kind="profile"' not in line:
+            continue
+        if line.startswith("p2p_worker_listing_cache_hits_total{"):
             hits += float(line.rsplit(" ", 1)[1])
-        elif line.startswith("p2p_worker_search_cache_misses_total{"):
+        elif line.startswith("p2p_worker_listing_cache_misses_total{"):
             misses += float(line.rsplit(" ", 1)[1])
     return hits, misses
 
@@ -84,7 +86,7 @@ def _warm(search, data, times=6):
 
 
 def _version():
-    return int(h.psql("SELECT sum(version) FROM p2p_profile_search_versions").strip())
+    return int(h.psql("SELECT sum(version) FROM p2p_change_versions WHERE tbl = 'p2p_profiles'").strip())
 
 
 def test_repeated_searches_are_answered_from_the_cache(cstack):
@@ -259,7 +261,7 @@ def test_verification_racing_with_searches_is_never_missed(cstack):
 
 def test_a_worker_without_a_cache_answers_the_same(make_stack):
     s = make_stack("search-nocache", workers=1,
-                   env={"P2P_SEARCH_CACHE_ENTRIES": "0", "P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "100"})
+                   env={"P2P_LISTING_CACHE_ENTRIES": "0", "P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "100"})
     tag = _tag()
     _seed(tag, 4)
     search, close = _searcher(s)

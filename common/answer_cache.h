@@ -1,0 +1,81 @@
+/*  answer_cache.h - recent answers of a public listing (profile.search,
+    ad.list), kept by a worker and served only while they still hold.
+
+    Listings are public, the same pages are asked for over and over, and
+    building one costs PostgreSQL milliseconds. So a worker keeps the answers
+    it built (the reply's data as JSON text), keyed by the request's filters
+    written as one string, and before each request reads the database's
+    state for that listing in one cheap statement:
+    - the version of the tables the listing reads (migration 008: every
+      commit that changes a row the listing could show moves it);
+    - the database's clock, and the earliest moment after it when the
+      listing changes without any write (a suspension ends; an index price
+      goes stale).
+    An answer is served only when it was built under the same version, no
+    such moment has passed since, and it is younger than max_age_ms (for the
+    shown fields that change without moving the version, such as a profile's
+    last_active_at). A change committed before the read is therefore never
+    missed: the state is read before the query that fills the cache, so
+    whatever that query could not see yet commits after the read and moves
+    the version past the one its answer is stored under.
+
+    Memory is bounded by max_entries (when full, the answers that no longer
+    hold go, or all of them when every one still holds). One per worker,
+    not thread-safe. Times: database ms (unix) for the state, monotonic ms
+    (clock.h) for ages. */
+#ifndef P2P_ANSWER_CACHE_H
+#define P2P_ANSWER_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct answer_cache answer_cache_t;
+
+/*  The database's state for a listing, read in one statement before a request. */
+typedef struct {
+    int64_t version;     /* sum of the listing's tables' counters */
+    int64_t now_ms;      /* the database's now(), unix ms */
+    int64_t next_end_ms; /* the next moment the listing changes by itself; INT64_MAX when none */
+} answer_cache_state_t;
+
+/*  The longest a key may be (longer keys are never kept). */
+#define ANSWER_CACHE_KEY_MAX 1024
+
+/*  New cache of at most max_entries answers (0: one that keeps nothing),
+    each served for at most max_age_ms. NULL when out of memory. */
+answer_cache_t *answer_cache_new(size_t max_entries, int64_t max_age_ms);
+
+/*  Free the cache and its answers; NULL-safe, NULLs *self_p. */
+void answer_cache_destroy(answer_cache_t **self_p);
+
+/*  Whether it keeps anything (max_entries > 0); when not, callers skip
+    reading the state. */
+bool answer_cache_enabled(const answer_cache_t *self);
+
+/*  The state just read: answers built under another version are dropped. */
+void answer_cache_observe(answer_cache_t *self, const answer_cache_state_t *state);
+
+/*  The answer kept for key if it still holds under the state last observed
+    and at mono_ms, else NULL. Borrowed: valid until the next call on the
+    cache. */
+const char *answer_cache_get(answer_cache_t *self, const char *key, int64_t mono_ms);
+
+/*  Keep text (copied) as key's answer, built at mono_ms after the state last
+    observed was read. */
+void answer_cache_put(answer_cache_t *self, const char *key, const char *text, int64_t mono_ms);
+
+/*  How many answers it holds now. */
+size_t answer_cache_size(const answer_cache_t *self);
+
+/*  Counters for heartbeats: answers served, requests that had to be built,
+    answers dropped (a new version, past their end or age, or for room). */
+typedef struct {
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t dropped;
+} answer_cache_stats_t;
+
+void answer_cache_stats(const answer_cache_t *self, answer_cache_stats_t *stats);
+
+#endif

@@ -1,0 +1,119 @@
+-- 008_change_versions: a version of each table that public listings show, so a worker may
+-- keep recent answers (profile.search, ad.list) and know, with one cheap read, whether they
+-- still hold (common/answer_cache.h).
+--
+-- A table's version is the sum of its 16 counters in p2p_change_versions. Every transaction
+-- that changes a watched row adds one to its table's counter of its own transaction id, at
+-- commit, so the sum grows with every such commit and with nothing else. For p2p_profiles
+-- only the fields a listing shows, sorts or filters by count (public fields, suspension,
+-- consent); last_active_at is not among them: it is written in batches a minute apart, and
+-- a kept answer is at most seconds old.
+--
+-- Why this shape:
+-- - Counted in the writer's own transaction: a reader that reads version V and then
+--   queries sees every change counted in V; a change that commits later moves the sum past
+--   V, so an answer stored under V is never served after it. (NOTIFY would also work, but
+--   it takes one lock for every notifying commit in the cluster and arrives asynchronously.)
+-- - Deferred to commit (constraint triggers), so the counter's row lock is the last lock a
+--   transaction takes and is held only while it commits: it cannot be part of a deadlock.
+-- - 16 counters per table, one per transaction by its id, so concurrent commits rarely
+--   wait for each other; one counter would queue every such commit behind the one before.
+-- - Once per transaction and table, however many rows changed (a transaction-local flag:
+--   set_config's third argument; a rolled-back subtransaction undoes it together with its
+--   trigger events). A bulk insert of a million profiles would otherwise update the counter
+--   a million times, each walking the row's chain of versions so far.
+-- - Random starting values: a recreated database does not count up to a version that a
+--   running worker still holds answers for.
+
+CREATE TABLE p2p_change_versions (
+    tbl TEXT NOT NULL,
+    shard SMALLINT NOT NULL,
+    version BIGINT NOT NULL,
+    PRIMARY KEY (tbl, shard)
+);
+
+INSERT INTO p2p_change_versions (tbl, shard, version)
+SELECT t, s, floor(random() * 1e15)::bigint
+FROM unnest(ARRAY['p2p_profiles', 'p2p_ads', 'p2p_prices', 'p2p_payment_methods', 'p2p_assets',
+                  'p2p_fiat_currencies']) AS t,
+     generate_series(0, 15) AS s;
+
+CREATE FUNCTION p2p_change_bump() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    xact text := pg_current_xact_id()::text;
+    flag text := 'p2p.changed_' || TG_TABLE_NAME;
+BEGIN
+    IF current_setting(flag, true) IS DISTINCT FROM xact THEN
+        UPDATE p2p_change_versions SET version = version + 1
+        WHERE tbl = TG_TABLE_NAME AND shard = (xact::bigint % 16);
+        PERFORM set_config(flag, xact, true);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- TRUNCATE fires no row triggers.
+CREATE FUNCTION p2p_change_bump_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE p2p_change_versions SET version = version + 1 WHERE tbl = TG_TABLE_NAME AND shard = 0;
+    RETURN NULL;
+END
+$$;
+
+-- p2p_profiles: a new or deleted profile, or a real change of what a listing shows or
+-- selects by (an update that rewrites a field with its own value, or changes a private
+-- field or last_active_at, queues nothing).
+CREATE CONSTRAINT TRIGGER p2p_profiles_changed_rows
+    AFTER INSERT OR DELETE ON p2p_profiles
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION p2p_change_bump();
+
+CREATE CONSTRAINT TRIGGER p2p_profiles_changed_fields
+    AFTER UPDATE ON p2p_profiles
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW
+    WHEN ((OLD.id, OLD.user_id, OLD.username, OLD.profile_picture_url, OLD.total_trades,
+           OLD.completed_trades, OLD.cancelled_trades, OLD.avg_rating, OLD.total_reviews,
+           OLD.is_verified, OLD.is_merchant, OLD.is_suspended, OLD.suspended_until,
+           OLD.has_consent, OLD.preferred_currency, OLD.auto_reply_message, OLD.joined_at,
+           OLD.created_at)
+          IS DISTINCT FROM
+          (NEW.id, NEW.user_id, NEW.username, NEW.profile_picture_url, NEW.total_trades,
+           NEW.completed_trades, NEW.cancelled_trades, NEW.avg_rating, NEW.total_reviews,
+           NEW.is_verified, NEW.is_merchant, NEW.is_suspended, NEW.suspended_until,
+           NEW.has_consent, NEW.preferred_currency, NEW.auto_reply_message, NEW.joined_at,
+           NEW.created_at))
+    EXECUTE FUNCTION p2p_change_bump();
+
+CREATE TRIGGER p2p_profiles_changed_truncate
+    AFTER TRUNCATE ON p2p_profiles
+    FOR EACH STATEMENT EXECUTE FUNCTION p2p_change_bump_truncate();
+
+-- The tables ad.list reads: every real change of a row counts.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['p2p_ads', 'p2p_prices', 'p2p_payment_methods', 'p2p_assets',
+                             'p2p_fiat_currencies'] LOOP
+        EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT OR DELETE ON %I '
+                       'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
+                       'EXECUTE FUNCTION p2p_change_bump()', t || '_changed_rows', t);
+        EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER UPDATE ON %I '
+                       'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
+                       'WHEN (OLD.* IS DISTINCT FROM NEW.*) '
+                       'EXECUTE FUNCTION p2p_change_bump()', t || '_changed_fields', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION p2p_change_bump_truncate()',
+                       t || '_changed_truncate', t);
+    END LOOP;
+END
+$$;
+
+-- A suspension that ends makes its profile listable again (and its ads) without any
+-- write: a kept answer holds only until the next end, which this index finds at once.
+CREATE INDEX idx_p2p_profiles_suspension_ends
+    ON p2p_profiles (suspended_until)
+    WHERE is_suspended AND suspended_until IS NOT NULL;

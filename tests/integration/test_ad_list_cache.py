@@ -1,0 +1,206 @@
+"""ad.list answers kept by the trade workers (common/answer_cache.h): served again while
+they hold, and never once they do not: an order taking from an ad, a pause, a maker's
+stats or suspension, a price set or going stale by itself, a suspension's end, and orders
+racing with the listings.
+
+The stack has two trade workers, so each test lists a few times first (both caches warm)
+before it changes anything; the hit counters (/metrics, kind="trade") prove the answers
+came from a cache. Each test lists in a fiat currency of its own."""
+
+import concurrent.futures
+import datetime
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+
+import p2p_harness as h
+import trading as t
+
+MAX_AGE_S = 3  # the stack's P2P_PRICE_MAX_AGE_S: an index this old is stale
+
+
+@pytest.fixture(scope="module")
+def lstack():
+    s = h.Stack("list-cache", workers=1, trade_workers=2,
+                env={"P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "100",
+                     "P2P_PRICE_MAX_AGE_S": str(MAX_AGE_S)})
+    yield s
+    s.stop()
+
+
+def _list(user, fiat, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"type": "sell", "asset": "BTC", "fiat": fiat, **params}.items())
+    r = user.get(f"/api/p2p/ads?{query}")
+    assert r.status == 200, r
+    return r.json["data"]
+
+
+def _warm(user, fiat, times=6, **params):
+    first = _list(user, fiat, **params)
+    for _ in range(times - 1):
+        assert _list(user, fiat, **params) == first
+    return first
+
+
+def _by_id(page):
+    return {a["id"]: a for a in page["ads"]}
+
+
+def _hits(stack):
+    text = h.http_request(stack, "GET", "/metrics").body.decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("p2p_worker_listing_cache_hits_total{") and 'kind="trade"' in line)
+
+
+def _market(stack, price="100.00", **over):
+    """A fiat of its own with a fresh index, a seller's fixed ad there, and a viewer."""
+    fiat = t.new_fiat()
+    t.set_price(stack, "BTC", fiat, price)
+    seller = t.seller_ready(stack, btc="2")
+    ad = t.post_ad(seller, fiat=fiat, price="100.00", total_amount="1", min_limit="10.00",
+                   max_limit="50.00", **over).json["data"]["ad"]
+    return fiat, seller, ad, h.create_user(stack)
+
+
+def _order(buyer, ad, amount="20.00"):
+    r = h.http_request(buyer.stack, "POST", "/api/p2p/orders", token=buyer.token,
+                       json_body={"ad_id": ad["id"], "payment_method_id": ad["payment_method_ids"][0],
+                                  "fiat_amount": amount})
+    return r
+
+
+def test_repeated_listings_are_answered_from_the_cache(lstack):
+    fiat, _, ad, viewer = _market(lstack)
+    hits0 = _hits(lstack)
+    page = _warm(viewer, fiat, times=10)
+    assert list(_by_id(page)) == [ad["id"]] and page["total"] == 1
+    # other filters are other answers
+    assert _list(viewer, fiat, type="buy")["ads"] == []
+    assert _list(viewer, fiat, amount="60.00")["ads"] == []
+    h.wait_until(lambda: _hits(lstack) - hits0 >= 8, 5, what="cache hits reported")
+
+
+def test_an_order_shows_in_the_remainder_at_once(lstack):
+    fiat, _, ad, viewer = _market(lstack)
+    before = _by_id(_warm(viewer, fiat))[ad["id"]]
+    assert Decimal(before["remaining_amount"]) == Decimal("1")
+    buyer = h.create_user(lstack)
+    assert _order(buyer, ad, "20.00").status == 201
+    after = _by_id(_list(viewer, fiat))[ad["id"]]
+    assert Decimal(after["remaining_amount"]) == Decimal("0.8"), after
+
+
+def test_pause_and_resume_show_at_once(lstack):
+    fiat, seller, ad, viewer = _market(lstack)
+    _warm(viewer, fiat)
+    r = h.http_request(lstack, "PUT", f"/api/p2p/ads/{ad['id']}", token=seller.token,
+                       json_body={"status": "paused"})
+    assert r.status == 200, r
+    assert _list(viewer, fiat)["ads"] == []
+    _warm(viewer, fiat)
+    r = h.http_request(lstack, "PUT", f"/api/p2p/ads/{ad['id']}", token=seller.token,
+                       json_body={"status": "active"})
+    assert r.status == 200, r
+    assert list(_by_id(_list(viewer, fiat))) == [ad["id"]]
+
+
+def test_the_makers_stats_and_suspension_show_at_once(lstack):
+    fiat, seller, ad, viewer = _market(lstack)
+    _warm(viewer, fiat)
+    h.psql(f"UPDATE p2p_profiles SET avg_rating = 4.25, is_verified = TRUE WHERE id = {seller.profile_id}")
+    maker = _by_id(_list(viewer, fiat))[ad["id"]]["maker"]
+    assert maker["is_verified"] is True and float(maker["avg_rating"]) == 4.25, maker
+    _warm(viewer, fiat)
+    h.db_update_profile(seller.user_id, is_suspended=True)
+    assert _list(viewer, fiat)["ads"] == []
+
+
+def test_a_suspension_that_ends_lists_the_ad_again_at_its_end(lstack):
+    fiat, seller, ad, viewer = _market(lstack)
+    end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+    h.db_update_profile(seller.user_id, is_suspended=True,
+                        suspended_until=h.Raw(f"'{end.isoformat()}'::timestamptz"))
+    back = None
+    deadline = time.time() + 6
+    while time.time() < deadline:
+        asked = datetime.datetime.now(datetime.timezone.utc)
+        shown = ad["id"] in _by_id(_list(viewer, fiat))
+        done = datetime.datetime.now(datetime.timezone.utc)
+        if done < end:
+            assert not shown, "a suspended maker's ad was listed before the suspension ended"
+        if shown:
+            back = asked
+            break
+        time.sleep(0.05)
+    assert back is not None and (back - end).total_seconds() < 1.0, (back, end)
+
+
+def test_a_price_going_stale_by_itself_unlists_floating_ads_at_once(lstack):
+    fiat, seller, _, viewer = _market(lstack)
+    set_at = time.time()
+    t.set_price(lstack, "BTC", fiat, "100.00")
+    floating = t.post_ad(seller, fiat=fiat, price_type="floating", price=None, margin_pct="0",
+                         total_amount="0.1", min_limit="1.00", max_limit="5.00").json["data"]["ad"]
+    gone = None
+    while time.time() < set_at + MAX_AGE_S + 3:
+        asked = time.time()
+        shown = floating["id"] in _by_id(_list(viewer, fiat))
+        if asked < set_at + MAX_AGE_S - 0.5:
+            assert shown, "a floating ad on a fresh index was not listed"
+        if not shown:
+            gone = asked
+            break
+        time.sleep(0.05)
+    assert gone is not None, "the floating ad stayed listed on a stale index"
+    assert gone - set_at < MAX_AGE_S + 1.0, gone - set_at
+    # a new index lists it again at once
+    t.set_price(lstack, "BTC", fiat, "101.00")
+    assert floating["id"] in _by_id(_list(viewer, fiat))
+
+
+def test_orders_racing_with_listings_are_never_missed(lstack):
+    """Nine buyers take from one ad one after another while four threads list it back to
+    back; after each order is acknowledged, a listing (on either worker) shows exactly
+    what is left."""
+    fiat, _, ad, viewer = _market(lstack)
+    stop = threading.Event()
+    errors = []
+
+    def hammer(user):
+        try:
+            while not stop.is_set():
+                _list(user, fiat)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    listers = [h.create_user(lstack) for _ in range(4)]
+    pool = concurrent.futures.ThreadPoolExecutor(len(listers))
+    futures = [pool.submit(hammer, u) for u in listers]
+    try:
+        left = Decimal("1")
+        for _ in range(9):  # the tenth would empty it
+            buyer = h.create_user(lstack)
+            r = _order(buyer, ad, "10.00")
+            assert r.status == 201, r
+            left -= Decimal("0.1")
+            for _ in range(3):
+                shown = Decimal(_by_id(_list(viewer, fiat))[ad["id"]]["remaining_amount"])
+                assert shown == left, (shown, left)
+    finally:
+        stop.set()
+        for f in futures:
+            f.result(10)
+        pool.shutdown()
+    assert not errors, errors
+
+
+def test_a_worker_without_a_cache_lists_the_same(make_stack):
+    s = make_stack("list-nocache", workers=1,
+                   env={"P2P_LISTING_CACHE_ENTRIES": "0", "P2P_METRICS": "1", "P2P_HEARTBEAT_MS": "100"})
+    fiat, _, ad, viewer = _market(s)
+    page = _warm(viewer, fiat)
+    assert list(_by_id(page)) == [ad["id"]]
+    time.sleep(0.5)
+    assert _hits(s) == 0
