@@ -2,9 +2,9 @@
 -- keep recent answers (profile.search, ad.list) and know, with one cheap read, whether they
 -- still hold (common/answer_cache.h).
 --
--- A table's version is the sum of its 16 counters in p2p_change_versions. Every transaction
--- that changes a watched row adds one to its table's counter of its own transaction id, at
--- commit, so the sum grows with every such commit and with nothing else. For p2p_profiles
+-- A table's version is the sum of its column in p2p_change_versions (16 rows). Every
+-- transaction that changes a watched row adds one to its table's column in the row of its
+-- own transaction id, at commit, so the sum grows with every such commit and nothing else. For p2p_profiles
 -- only the fields a listing shows, sorts or filters by count (public fields, suspension,
 -- consent); last_active_at is not among them: it is written in batches a minute apart, and
 -- a kept answer is at most seconds old.
@@ -16,8 +16,8 @@
 --   it takes one lock for every notifying commit in the cluster and arrives asynchronously.)
 -- - Deferred to commit (constraint triggers), so the counter's row lock is the last lock a
 --   transaction takes and is held only while it commits: it cannot be part of a deadlock.
--- - 16 counters per table, one per transaction by its id, so concurrent commits rarely
---   wait for each other; one counter would queue every such commit behind the one before.
+-- - 16 rows, one per transaction by its id, so concurrent commits rarely wait for each
+--   other; one row would queue every such commit behind the one before.
 -- - Once per transaction and table, however many rows changed (a transaction-local flag:
 --   set_config's third argument; a rolled-back subtransaction undoes it together with its
 --   trigger events). A bulk insert of a million profiles would otherwise update the counter
@@ -26,17 +26,35 @@
 --   running worker still holds answers for.
 
 CREATE TABLE p2p_change_versions (
-    tbl TEXT NOT NULL,
-    shard SMALLINT NOT NULL,
-    version BIGINT NOT NULL,
-    PRIMARY KEY (tbl, shard)
+    shard SMALLINT PRIMARY KEY,
+    profiles BIGINT NOT NULL,
+    ads BIGINT NOT NULL,
+    prices BIGINT NOT NULL,
+    payment_methods BIGINT NOT NULL,
+    assets BIGINT NOT NULL,
+    fiat_currencies BIGINT NOT NULL
 );
 
-INSERT INTO p2p_change_versions (tbl, shard, version)
-SELECT t, s, floor(random() * 1e15)::bigint
-FROM unnest(ARRAY['p2p_profiles', 'p2p_ads', 'p2p_prices', 'p2p_payment_methods', 'p2p_assets',
-                  'p2p_fiat_currencies']) AS t,
-     generate_series(0, 15) AS s;
+INSERT INTO p2p_change_versions
+SELECT s, floor(random() * 1e15)::bigint, floor(random() * 1e15)::bigint,
+       floor(random() * 1e15)::bigint, floor(random() * 1e15)::bigint,
+       floor(random() * 1e15)::bigint, floor(random() * 1e15)::bigint
+FROM generate_series(0, 15) AS s;
+
+-- One row per shard holds every table's counter, so a transaction that changes several
+-- watched tables (an order: its ad and both profiles) still locks one counter row: with a
+-- row per table, two such transactions could take the same two rows in opposite orders.
+CREATE FUNCTION p2p_change_count(tbl text, shard int) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE p2p_change_versions SET
+        profiles = profiles + (tbl = 'p2p_profiles')::int,
+        ads = ads + (tbl = 'p2p_ads')::int,
+        prices = prices + (tbl = 'p2p_prices')::int,
+        payment_methods = payment_methods + (tbl = 'p2p_payment_methods')::int,
+        assets = assets + (tbl = 'p2p_assets')::int,
+        fiat_currencies = fiat_currencies + (tbl = 'p2p_fiat_currencies')::int
+    WHERE p2p_change_versions.shard = p2p_change_count.shard
+$$;
 
 CREATE FUNCTION p2p_change_bump() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -45,8 +63,7 @@ DECLARE
     flag text := 'p2p.changed_' || TG_TABLE_NAME;
 BEGIN
     IF current_setting(flag, true) IS DISTINCT FROM xact THEN
-        UPDATE p2p_change_versions SET version = version + 1
-        WHERE tbl = TG_TABLE_NAME AND shard = (xact::bigint % 16);
+        PERFORM p2p_change_count(TG_TABLE_NAME, (xact::bigint % 16)::int);
         PERFORM set_config(flag, xact, true);
     END IF;
     RETURN NULL;
@@ -57,7 +74,7 @@ $$;
 CREATE FUNCTION p2p_change_bump_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE p2p_change_versions SET version = version + 1 WHERE tbl = TG_TABLE_NAME AND shard = 0;
+    PERFORM p2p_change_count(TG_TABLE_NAME, (pg_current_xact_id()::text::bigint % 16)::int);
     RETURN NULL;
 END
 $$;

@@ -153,7 +153,7 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                              5},
     /* migration 008; times as unix ms (floor keeps their order) */
     [S_SEARCH_STATE] = {"profile_search_state",
-                        "SELECT (SELECT sum(version) FROM p2p_change_versions WHERE tbl = 'p2p_profiles')::bigint,"
+                        "SELECT (SELECT sum(profiles) FROM p2p_change_versions)::bigint,"
                         " floor(extract(epoch FROM now()) * 1000)::bigint,"
                         " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint"
                         " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"

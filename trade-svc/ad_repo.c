@@ -195,8 +195,8 @@ static const db_statement_t s_statements[] = {
        price ($1 its max age) goes stale. Times as unix ms (floor keeps their
        order). */
     {"ad_list_state",
-     "SELECT (SELECT sum(version) FROM p2p_change_versions WHERE tbl IN ('p2p_profiles', 'p2p_ads', "
-     "'p2p_prices', 'p2p_payment_methods', 'p2p_assets', 'p2p_fiat_currencies'))::bigint, "
+     "SELECT (SELECT sum(profiles + ads + prices + payment_methods + assets + fiat_currencies) "
+     "FROM p2p_change_versions)::bigint, "
      "floor(extract(epoch FROM now()) * 1000)::bigint, "
      "floor(extract(epoch FROM least("
      "(SELECT min(suspended_until) FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL "

@@ -86,7 +86,7 @@ def _warm(search, data, times=6):
 
 
 def _version():
-    return int(h.psql("SELECT sum(version) FROM p2p_change_versions WHERE tbl = 'p2p_profiles'").strip())
+    return int(h.psql("SELECT sum(profiles) FROM p2p_change_versions").strip())
 
 
 def test_repeated_searches_are_answered_from_the_cache(cstack):
