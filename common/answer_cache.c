@@ -20,6 +20,8 @@ struct answer_cache {
     int64_t max_age_ms;
     bool have_state;
     answer_cache_state_t state; /* the last observed */
+    uint64_t state_batch;       /* the drained batch of the request that read it */
+    uint64_t state_call;        /* the last call it stood for */
     answer_cache_stats_t stats;
 };
 
@@ -75,12 +77,27 @@ s_drop_all(answer_cache_t *self)
 }
 
 void
-answer_cache_observe(answer_cache_t *self, const answer_cache_state_t *state)
+answer_cache_observe(answer_cache_t *self, const answer_cache_state_t *state, uint64_t batch_seq,
+                     uint64_t call_seq)
 {
     if (self->have_state && state->version != self->state.version)
         s_drop_all(self);
     self->state = *state;
     self->have_state = true;
+    self->state_batch = batch_seq;
+    self->state_call = call_seq;
+    self->stats.states_read++;
+}
+
+bool
+answer_cache_state_covers(answer_cache_t *self, uint64_t batch_seq, uint64_t call_seq)
+{
+    if (!self->have_state || batch_seq == 0 || batch_seq != self->state_batch
+        || call_seq != self->state_call + 1)
+        return false;
+    self->state_call = call_seq;
+    self->stats.states_reused++;
+    return true;
 }
 
 static bool

@@ -53,8 +53,19 @@ void answer_cache_destroy(answer_cache_t **self_p);
     reading the state. */
 bool answer_cache_enabled(const answer_cache_t *self);
 
-/*  The state just read: answers built under another version are dropped. */
-void answer_cache_observe(answer_cache_t *self, const answer_cache_state_t *state);
+/*  The state just read, for the request that read it (its batch_seq and
+    call_seq, worker_request_t): answers built under another version are
+    dropped. */
+void answer_cache_observe(answer_cache_t *self, const answer_cache_state_t *state, uint64_t batch_seq,
+                          uint64_t call_seq);
+
+/*  Whether the state last observed also stands for this request, so it
+    need not be read again: the request came in the same drained batch as
+    the one that read it (so it was already waiting then, and every write it
+    could know of had committed before the read), and every call since was
+    one the state stood for (so nothing else ran on this worker between).
+    When it does, it now stands up to this call. batch_seq 0 never. */
+bool answer_cache_state_covers(answer_cache_t *self, uint64_t batch_seq, uint64_t call_seq);
 
 /*  The answer kept for key if it still holds under the state last observed
     and at mono_ms, else NULL. Borrowed: valid until the next call on the
@@ -69,11 +80,14 @@ void answer_cache_put(answer_cache_t *self, const char *key, const char *text, i
 size_t answer_cache_size(const answer_cache_t *self);
 
 /*  Counters for heartbeats: answers served, requests that had to be built,
-    answers dropped (a new version, past their end or age, or for room). */
+    answers dropped (a new version, past their end or age, or for room),
+    states read and states that stood for a later request too. */
 typedef struct {
     uint64_t hits;
     uint64_t misses;
     uint64_t dropped;
+    uint64_t states_read;
+    uint64_t states_reused;
 } answer_cache_stats_t;
 
 void answer_cache_stats(const answer_cache_t *self, answer_cache_stats_t *stats);

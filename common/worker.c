@@ -38,6 +38,8 @@ struct worker {
     db_health_t db_health; /* spec->db's state, sent in heartbeats */
     int heartbeat_ms;
     uint64_t served;
+    uint64_t batches; /* drained so far: worker_request_t.batch_seq */
+    uint64_t calls;   /* handler calls so far: worker_request_t.call_seq */
     uint64_t errors;  /* replies with a 5xx status */
     uint64_t expired; /* requests dropped past their deadline */
 };
@@ -230,6 +232,7 @@ s_admit(worker_t *self, s_slot_t *slot)
             .worker = self,
             .request_id = slot->rid,
             .deadline_ms = env->deadline_ms,
+            .batch_seq = self->batches,
         };
         if (msg_type_is_raw(type)) {
             slot->req.body = env->body;
@@ -368,6 +371,9 @@ s_run_batches(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
                 reqs[n] = &slots[i].req;
                 replies[n++] = &slots[i].reply;
             }
+        uint64_t call = ++self->calls;
+        for (size_t i = 0; i < n; i++)
+            members[i]->req.call_seq = call;
         route->batch(self->spec->app, reqs, replies, n);
         for (size_t i = 0; i < n; i++)
             s_finish(self, gw, members[i]);
@@ -387,6 +393,7 @@ s_serve(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
         s_slot_t *slot = &slots[i];
         if (slot->state == S_READY && !slot->route->batch) {
             s_run_batches(self, gw, slots, i);
+            slot->req.call_seq = ++self->calls;
             slot->route->handler(self->spec->app, &slot->req, &slot->reply);
             slot->state = S_ANSWERED;
             s_finish(self, gw, slot);
@@ -412,6 +419,7 @@ s_drain(worker_t *self, size_t gw)
     s_slot_t slots[WORKER_BATCH_MAX + ENVELOPE_BATCH_MAX];
     envelope_t envs[ENVELOPE_BATCH_MAX];
     size_t count = 0;
+    self->batches++;
     while (count < WORKER_BATCH_MAX && !stop_signal_requested()) {
         size_t received;
         if (envelope_recv_batch(self->gateways[gw].sock, NULL, envs, ENVELOPE_BATCH_MAX, &received) != 0) {

@@ -43,6 +43,14 @@ typedef struct {
     const uint8_t *body;
     size_t body_len;
     const char *content_type;
+    /* Where it ran: the drained batch it came in and its handler call, each
+       numbered from 1 in this worker's life (a batch handler's requests
+       share a call; 0 for requests not from a gateway). Two requests of one
+       batch with consecutive calls ran one right after the other, and the
+       second was already waiting while the first ran (common/answer_cache.h
+       relies on both). */
+    uint64_t batch_seq;
+    uint64_t call_seq;
 } worker_request_t;
 
 typedef struct {

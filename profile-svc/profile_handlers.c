@@ -298,9 +298,10 @@ s_search_key(const profile_search_t *search, char *key, size_t size)
 }
 
 /*  profile.search: from the worker's answer cache while its answer still
-    holds (common/answer_cache.h: the state is read first, in every case, so
-    an answer stored after it is never newer than what it says), else from
-    the database, and kept. */
+    holds (common/answer_cache.h: the state is read first, unless the one
+    read for the searches just before still stands for this one, so an
+    answer stored after it is never newer than what it says), else from the
+    database, and kept. */
 void
 profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t *reply)
 {
@@ -318,11 +319,13 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
     char *answer = NULL;
     if (cache) {
         answer_cache_state_t state;
-        if (profile_repo_search_state(app->db, &state, &err) != 0) {
-            reply_shape_error(reply, req, &err);
-            return;
+        if (!answer_cache_state_covers(cache, req->batch_seq, req->call_seq)) {
+            if (profile_repo_search_state(app->db, &state, &err) != 0) {
+                reply_shape_error(reply, req, &err);
+                return;
+            }
+            answer_cache_observe(cache, &state, req->batch_seq, req->call_seq);
         }
-        answer_cache_observe(cache, &state);
         s_search_key(&search, key, sizeof key);
         cached = answer_cache_get(cache, key, clock_mono_ms());
     }

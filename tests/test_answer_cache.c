@@ -16,7 +16,7 @@ static void
 s_observe(answer_cache_t *cache, int64_t version, int64_t now_ms, int64_t next_end_ms)
 {
     answer_cache_state_t state = {.version = version, .now_ms = now_ms, .next_end_ms = next_end_ms};
-    answer_cache_observe(cache, &state);
+    answer_cache_observe(cache, &state, 0, 0);
 }
 
 Test(answer_cache, an_answer_is_served_while_nothing_changed)
@@ -146,5 +146,25 @@ Test(answer_cache, a_key_too_long_is_never_kept)
     key[sizeof key - 1] = '\0';
     answer_cache_put(c, key, "A", T0);
     cr_assert_eq(answer_cache_size(c), 0);
+    answer_cache_destroy(&c);
+}
+
+Test(answer_cache, a_state_stands_for_the_next_calls_of_its_batch_only)
+{
+    answer_cache_t *c = answer_cache_new(4, AGE);
+    answer_cache_state_t state = {.version = 1, .now_ms = NOW, .next_end_ms = INT64_MAX};
+    cr_assert_not(answer_cache_state_covers(c, 5, 10)); /* nothing read yet */
+    answer_cache_observe(c, &state, 5, 10);             /* read by batch 5, call 10 */
+    cr_assert(answer_cache_state_covers(c, 5, 11));      /* the very next call, same batch */
+    cr_assert(answer_cache_state_covers(c, 5, 12));      /* and the one after */
+    cr_assert_not(answer_cache_state_covers(c, 5, 14));  /* call 13 ran something else */
+    answer_cache_observe(c, &state, 5, 14);
+    cr_assert_not(answer_cache_state_covers(c, 6, 15)); /* a later batch: not waiting at the read */
+    answer_cache_observe(c, &state, 0, 0);
+    cr_assert_not(answer_cache_state_covers(c, 0, 1)); /* not from a gateway: never */
+    answer_cache_stats_t st;
+    answer_cache_stats(c, &st);
+    cr_assert_eq(st.states_read, 3);
+    cr_assert_eq(st.states_reused, 2);
     answer_cache_destroy(&c);
 }

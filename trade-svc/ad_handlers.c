@@ -125,6 +125,8 @@ ad_handlers_list(void *app, const worker_request_t *req, worker_reply_t *reply)
         .limit = (int) v[S_L_LIMIT].i,
         .offset = v[S_L_OFFSET].i,
         .max_age_s = t->cfg->price_max_age_s,
+        .batch_seq = req->batch_seq,
+        .call_seq = req->call_seq,
     };
     s_reply(reply, 200, ad_ops_list(t, &q, &err), &err);
     return;

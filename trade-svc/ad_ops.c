@@ -346,18 +346,21 @@ s_list_answer(trade_app_t *app, const ad_query_t *query, err_t *err)
 }
 
 /*  From the worker's answer cache while the answer still holds (the state
-    is read first, in every case: common/answer_cache.h), else from the
-    database, and kept. */
+    is read first, unless the one read for the listings just before stands
+    for this one too: common/answer_cache.h), else from the database, and
+    kept. */
 char *
 ad_ops_list(trade_app_t *app, const ad_query_t *query, err_t *err)
 {
     answer_cache_t *cache = app->list_cache && answer_cache_enabled(app->list_cache) ? app->list_cache : NULL;
     if (!cache)
         return s_list_answer(app, query, err);
-    answer_cache_state_t state;
-    if (ad_repo_list_state(app->db, query->max_age_s, &state, err) != 0)
-        return NULL;
-    answer_cache_observe(cache, &state);
+    if (!answer_cache_state_covers(cache, query->batch_seq, query->call_seq)) {
+        answer_cache_state_t state;
+        if (ad_repo_list_state(app->db, query->max_age_s, &state, err) != 0)
+            return NULL;
+        answer_cache_observe(cache, &state, query->batch_seq, query->call_seq);
+    }
     char key[ANSWER_CACHE_KEY_MAX];
     s_list_key(query, key, sizeof key);
     const char *cached = answer_cache_get(cache, key, clock_mono_ms());

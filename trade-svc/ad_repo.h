@@ -80,6 +80,7 @@ typedef struct {
     int limit;
     int64_t offset;
     int max_age_s;
+    uint64_t batch_seq, call_seq; /* the request's (worker_request_t): for the answer cache */
 } ad_query_t;
 
 /*  Statements to prepare (static). */
