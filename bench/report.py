@@ -258,12 +258,13 @@ LABELS = {
     "search_big_nocache": "WebSocket profile.search, large table, search cache off",
     "pgbench_ads": "pgbench: the listing's statements (bench/ads.pgbench)",
     "ads": "WebSocket ad.list",
+    "ads_nocache": "WebSocket ad.list, answer cache off",
     "pgbench_orders": "pgbench: the lifecycle's transactions (bench/orders.pgbench; latency per 3 transitions)",
     "orders": "WebSocket order lifecycle (per transition)",
 }
 
 # The phases a phase is compared with (else the profile pgbench).
-BASELINES = {"ads": "pgbench_ads", "pgbench_ads": "pgbench_ads",
+BASELINES = {"ads": "pgbench_ads", "ads_nocache": "pgbench_ads", "pgbench_ads": "pgbench_ads",
              "orders": "pgbench_orders", "pgbench_orders": "pgbench_orders"}
 
 
@@ -284,7 +285,7 @@ def table(out, baseline="pgbench"):
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
-             "ws_big", "search_big", "search_big1", "search_big_nocache", "pgbench_ads", "ads", "pgbench_orders", "orders"]
+             "ws_big", "search_big", "search_big1", "search_big_nocache", "pgbench_ads", "ads_nocache", "ads", "pgbench_orders", "orders"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:

@@ -37,14 +37,28 @@ typedef struct {
     int64_t version;     /* sum of the listing's tables' counters */
     int64_t now_ms;      /* the database's now(), unix ms */
     int64_t next_end_ms; /* the next moment the listing changes by itself; INT64_MAX when none */
+    uint64_t epoch;      /* the worker's database connection it was read on (db_stats_t.connects):
+                            a new connection may be to another server (a failover, a restored
+                            backup) whose counters could repeat a version; everything is dropped */
 } answer_cache_state_t;
 
-/*  The longest a key may be (longer keys are never kept). */
+/*  The longest a key may be: a request whose key does not fit is answered
+    without the cache (answer_cache_key says so). */
 #define ANSWER_CACHE_KEY_MAX 1024
 
-/*  New cache of at most max_entries answers (0: one that keeps nothing),
-    each served for at most max_age_ms. NULL when out of memory. */
-answer_cache_t *answer_cache_new(size_t max_entries, int64_t max_age_ms);
+/*  Write a key into key[ANSWER_CACHE_KEY_MAX] as printf would. False when
+    it does not fit (the request must then bypass the cache: a cut key
+    could be another request's). */
+bool answer_cache_key(char *key, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/*  The most answer text one cache holds, whatever max_entries says (an
+    ad.list page of 100 ads is ~90 KB). */
+#define ANSWER_CACHE_MAX_BYTES (32u * 1024 * 1024)
+
+/*  New cache of at most max_entries answers (0: one that keeps nothing)
+    and max_bytes of their text, each served for at most max_age_ms. NULL
+    when out of memory. */
+answer_cache_t *answer_cache_new(size_t max_entries, size_t max_bytes, int64_t max_age_ms);
 
 /*  Free the cache and its answers; NULL-safe, NULLs *self_p. */
 void answer_cache_destroy(answer_cache_t **self_p);
@@ -88,6 +102,7 @@ typedef struct {
     uint64_t dropped;
     uint64_t states_read;
     uint64_t states_reused;
+    size_t bytes; /* answer text held now */
 } answer_cache_stats_t;
 
 void answer_cache_stats(const answer_cache_t *self, answer_cache_stats_t *stats);

@@ -296,6 +296,7 @@ db_connect(db_t *self, err_t *err)
         return err_set(err, ERR_DB_UNAVAILABLE, "database unavailable");
     }
     s_load_constraints(self);
+    self->stats.connects++;
     s_set_state(self, DB_CONNECTED, NULL);
     return 0;
 }

@@ -83,6 +83,7 @@ typedef struct {
     uint64_t queries;  /* prepared statements run */
     uint64_t failures; /* of which failed */
     uint64_t usec;     /* time spent waiting for them */
+    uint64_t connects; /* connections made (the first, then every reconnect) */
 } db_stats_t;
 
 /*  Cumulative counters since db_new. */

@@ -216,6 +216,9 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
          "Listing answers (profile.search, ad.list) a worker served from its answer cache.", 1},
         {"listing_cache_misses", "p2p_worker_listing_cache_misses_total", "counter",
          "Listing answers a worker had to build in the database.", 1},
+        {"listing_cache_states_reused", "p2p_worker_listing_cache_states_reused_total", "counter",
+         "Listing requests that needed no state read of their own (the one just before in their batch stood "
+         "for them).", 1},
         /* trade-svc's deliveries of notifications by mail and webhook (outbox_ops.h) */
         {"outbox_sent", "p2p_worker_outbox_sent_total", "counter",
          "Mails and webhook POSTs a worker delivered.", 1},

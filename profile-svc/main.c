@@ -21,9 +21,10 @@ s_stats(void *app)
     db_stats(((profile_app_t *) app)->db, &stats);
     answer_cache_stats_t cache;
     answer_cache_stats(((profile_app_t *) app)->search_cache, &cache);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
                      (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec, "listing_cache_hits",
-                     (json_int_t) cache.hits, "listing_cache_misses", (json_int_t) cache.misses);
+                     (json_int_t) cache.hits, "listing_cache_misses", (json_int_t) cache.misses,
+                     "listing_cache_states_reused", (json_int_t) cache.states_reused);
 }
 
 static int
@@ -60,7 +61,8 @@ main(int argc, char **argv)
     profile_app_t app = {
         .db = db_new(cfg.database_url, statements, statement_count),
         .activity = profile_activity_new(PROFILE_ACTIVITY_MAX_PENDING, PROFILE_ACTIVITY_QUIET_MS),
-        .search_cache = answer_cache_new((size_t) cfg.listing_cache_entries, PROFILE_SEARCH_CACHE_MAX_AGE_MS),
+        .search_cache = answer_cache_new((size_t) cfg.listing_cache_entries, ANSWER_CACHE_MAX_BYTES,
+                                         PROFILE_SEARCH_CACHE_MAX_AGE_MS),
     };
     rc = 1;
     if (!app.db || !app.activity || !app.search_cache) {

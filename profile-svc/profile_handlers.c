@@ -288,13 +288,14 @@ s_search_answer(profile_app_t *app, const profile_search_t *search, err_t *err)
 }
 
 /*  A search's key in the answer cache: every filter, the fixed-width ones
-    first and the free text last, so no two searches share a key. */
-static void
-s_search_key(const profile_search_t *search, char *key, size_t size)
+    first and the free text last, so no two searches share a key. False when
+    it does not fit (never for a valid search: 100 characters of text). */
+static bool
+s_search_key(const profile_search_t *search, char key[ANSWER_CACHE_KEY_MAX])
 {
-    snprintf(key, size, "%s|%s|%.6f|%d|%d|%s", tristate_sql_array(search->is_verified),
-             tristate_sql_array(search->is_merchant), search->min_rating, search->limit, search->offset,
-             search->search ? search->search : "");
+    return answer_cache_key(key, "%s|%s|%.6f|%d|%d|%s", tristate_sql_array(search->is_verified),
+                            tristate_sql_array(search->is_merchant), search->min_rating, search->limit,
+                            search->offset, search->search ? search->search : "");
 }
 
 /*  profile.search: from the worker's answer cache while its answer still
@@ -313,8 +314,10 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         reply_shape_error(reply, req, &err);
         return;
     }
-    answer_cache_t *cache = app->search_cache && answer_cache_enabled(app->search_cache) ? app->search_cache : NULL;
     char key[ANSWER_CACHE_KEY_MAX];
+    answer_cache_t *cache = app->search_cache && answer_cache_enabled(app->search_cache) && s_search_key(&search, key)
+                                ? app->search_cache
+                                : NULL;
     const char *cached = NULL;
     char *answer = NULL;
     if (cache) {
@@ -326,7 +329,6 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
             }
             answer_cache_observe(cache, &state, req->batch_seq, req->call_seq);
         }
-        s_search_key(&search, key, sizeof key);
         cached = answer_cache_get(cache, key, clock_mono_ms());
     }
     if (!cached) {

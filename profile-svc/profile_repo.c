@@ -366,6 +366,9 @@ profile_repo_search_state(db_t *db, answer_cache_state_t *state, err_t *err)
     PGresult *res = db_exec(db, s_statements[S_SEARCH_STATE].name, NULL, 0, err);
     if (!res)
         return -1;
+    db_stats_t stats;
+    db_stats(db, &stats);
+    state->epoch = stats.connects;
     bool ok = PQntuples(res) == 1 && PQnfields(res) == 3 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
     if (ok) {
         state->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

@@ -317,13 +317,14 @@ ad_ops_get(trade_app_t *app, const party_t *caller, int64_t ad_id, err_t *err)
     return s_ad_reply(app, ad_id, caller->profile_id, err);
 }
 
-/*  A listing's key in the answer cache: every field of the query. */
-static void
-s_list_key(const ad_query_t *q, char *key, size_t size)
+/*  A listing's key in the answer cache: every field of the query. False
+    when it does not fit (never for a valid query). */
+static bool
+s_list_key(const ad_query_t *q, char key[ANSWER_CACHE_KEY_MAX])
 {
-    snprintf(key, size, "%s|%s|%s|%" PRId64 "|%s|%d|%" PRId64 "|%d", q->type, q->asset ? q->asset : "",
-             q->fiat ? q->fiat : "", q->payment_method_id, q->amount ? q->amount : "", q->limit, q->offset,
-             q->max_age_s);
+    return answer_cache_key(key, "%s|%s|%s|%" PRId64 "|%s|%d|%" PRId64 "|%d", q->type, q->asset ? q->asset : "",
+                            q->fiat ? q->fiat : "", q->payment_method_id, q->amount ? q->amount : "", q->limit,
+                            q->offset, q->max_age_s);
 }
 
 static char *
@@ -352,8 +353,9 @@ s_list_answer(trade_app_t *app, const ad_query_t *query, err_t *err)
 char *
 ad_ops_list(trade_app_t *app, const ad_query_t *query, err_t *err)
 {
+    char key[ANSWER_CACHE_KEY_MAX];
     answer_cache_t *cache = app->list_cache && answer_cache_enabled(app->list_cache) ? app->list_cache : NULL;
-    if (!cache)
+    if (!cache || !s_list_key(query, key))
         return s_list_answer(app, query, err);
     if (!answer_cache_state_covers(cache, query->batch_seq, query->call_seq)) {
         answer_cache_state_t state;
@@ -361,8 +363,6 @@ ad_ops_list(trade_app_t *app, const ad_query_t *query, err_t *err)
             return NULL;
         answer_cache_observe(cache, &state, query->batch_seq, query->call_seq);
     }
-    char key[ANSWER_CACHE_KEY_MAX];
-    s_list_key(query, key, sizeof key);
     const char *cached = answer_cache_get(cache, key, clock_mono_ms());
     if (cached) {
         char *copy = strdup(cached);

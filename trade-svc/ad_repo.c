@@ -456,6 +456,9 @@ ad_repo_list_state(db_t *db, int max_age_s, answer_cache_state_t *state, err_t *
     PGresult *res = db_exec(db, "ad_list_state", params, 1, err);
     if (!res)
         return -1;
+    db_stats_t stats;
+    db_stats(db, &stats);
+    state->epoch = stats.connects;
     bool ok = PQntuples(res) == 1 && PQnfields(res) == 3 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
     if (ok) {
         state->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

@@ -29,13 +29,15 @@ s_stats(void *app)
     outbox_ops_counters_t outbox = {0};
     if (t->outbox)
         outbox_ops_counters(t->outbox, &outbox);
-    answer_cache_stats_t cache;
-    answer_cache_stats(t->list_cache, &cache);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
+    answer_cache_stats_t cache = {0};
+    if (t->list_cache)
+        answer_cache_stats(t->list_cache, &cache);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
                      "db_failures", (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec,
                      "outbox_sent", (json_int_t) outbox.sent, "outbox_failed", (json_int_t) outbox.failed,
                      "outbox_retried", (json_int_t) outbox.retried, "listing_cache_hits", (json_int_t) cache.hits,
-                     "listing_cache_misses", (json_int_t) cache.misses);
+                     "listing_cache_misses", (json_int_t) cache.misses, "listing_cache_states_reused",
+                     (json_int_t) cache.states_reused);
 }
 
 static int
@@ -84,7 +86,8 @@ main(int argc, char **argv)
         .db = statements ? db_new(cfg.database_url, statements, statement_count) : NULL,
         .catalog = catalog_new(),
         .cfg = &cfg,
-        .list_cache = answer_cache_new((size_t) cfg.listing_cache_entries, TRADE_LIST_CACHE_MAX_AGE_MS),
+        .list_cache = answer_cache_new((size_t) cfg.listing_cache_entries, ANSWER_CACHE_MAX_BYTES,
+                                       TRADE_LIST_CACHE_MAX_AGE_MS),
     };
     operator_api_t *api = NULL;
     rc = 1;
