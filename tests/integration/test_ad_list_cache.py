@@ -188,6 +188,39 @@ def test_pipelined_listings_share_one_state_read(lstack):
     h.wait_until(lambda: _metric(lstack, "states_reused") > reused0, 5, what="a state read shared")
 
 
+def test_a_write_between_pipelined_listings_is_seen_by_the_next(lstack):
+    """The maker sends listing, pause, listing, resume, listing at once on one session (one
+    trade worker: they arrive together and run in order): a state read never stands for a
+    listing that comes after a write in the same batch."""
+    fiat, seller, ad, _ = _market(lstack)
+    _warm(seller, fiat)
+    listing = {"type": "sell", "asset": "BTC", "fiat": fiat}
+
+    async def go():
+        session = await h.ws_session(lstack, seller.user_id)
+        try:
+            sent = [("ad.list", listing), ("ad.update", {"ad_id": ad["id"], "status": "paused"}),
+                    ("ad.list", listing), ("ad.update", {"ad_id": ad["id"], "status": "active"}),
+                    ("ad.list", listing)]
+            ids = [session.new_request_id() for _ in sent]
+            for rid, (type_, data) in zip(ids, sent):
+                await session.send(type_, data, request_id=rid)
+            replies = {}
+            while len(replies) < len(ids):
+                msg = await session.recv()
+                if msg.get("request_id") in ids:
+                    replies[msg["request_id"]] = msg
+            return [replies[rid] for rid in ids]
+        finally:
+            await session.close()
+
+    for _ in range(5):
+        replies = h.run(go(), timeout=30)
+        assert all(r["success"] for r in replies), replies
+        shown = [[a["id"] for a in replies[i]["data"]["ads"]] for i in (0, 2, 4)]
+        assert shown == [[ad["id"]], [], [ad["id"]]], shown
+
+
 def test_a_suspension_that_ends_lists_the_ad_again_at_its_end(lstack):
     fiat, seller, ad, viewer = _market(lstack)
     end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
