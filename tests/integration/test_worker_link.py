@@ -184,7 +184,13 @@ def test_a_worker_serves_the_gateway_past_the_16th_endpoint(make_stack):
     """A worker used to ignore every endpoint past the 16th without a word: the gateway
     listed 20th never saw it. Every listed gateway is served now."""
     s = make_stack("link-many", workers=0, admin_workers=0)
-    others = [f"tcp://127.0.0.1:{h.free_port()}" for _ in range(19)]  # gateways not up yet
+    # gateways not up yet, 19 distinct ones: free_port draws at random, and a port drawn
+    # twice (or the stack's own) makes the worker refuse the list as naming one twice
+    others = []
+    while len(others) < 19:
+        endpoint = f"tcp://127.0.0.1:{h.free_port()}"
+        if endpoint not in others and endpoint != s.worker_endpoint:
+            others.append(endpoint)
     env = s.env()
     env["P2P_GATEWAY_ENDPOINTS"] = ",".join(others + [s.worker_endpoint])
     proc = h.Proc(s._next_name("profile-svc"), [h.bin_path(h.PROFILE_SVC_BIN)], env, s.log_dir)
