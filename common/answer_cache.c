@@ -5,6 +5,7 @@
 #include "answer_cache.h"
 
 #include <czmq.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,26 @@ answer_cache_put(answer_cache_t *self, const char *key, const char *text, int64_
         return;
     }
     self->stats.bytes += size;
+}
+
+int
+answer_cache_read_state(db_t *db, const char *statement, const char *const *params, int nparams,
+                        answer_cache_state_t *state, err_t *err)
+{
+    PGresult *res = db_exec(db, statement, params, nparams, err);
+    if (!res)
+        return -1;
+    db_stats_t stats;
+    db_stats(db, &stats);
+    state->epoch = stats.connects;
+    bool ok = PQntuples(res) == 1 && PQnfields(res) == 3 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
+    if (ok) {
+        state->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        state->now_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        state->next_end_ms = PQgetisnull(res, 0, 2) ? INT64_MAX : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    }
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
 }
 
 bool

@@ -30,6 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
+#include "err.h"
+
 typedef struct answer_cache answer_cache_t;
 
 /*  The database's state for a listing, read in one statement before a request. */
@@ -41,6 +44,13 @@ typedef struct {
                             a new connection may be to another server (a failover, a restored
                             backup) whose counters could repeat a version; everything is dropped */
 } answer_cache_state_t;
+
+/*  Run a listing's state statement (a repository's: it answers one row of
+    version, now and next end as unix ms, the last NULL when there is none)
+    into *state, with the connection's number as its epoch. 0, or -1 with
+    err. */
+int answer_cache_read_state(db_t *db, const char *statement, const char *const *params, int nparams,
+                            answer_cache_state_t *state, err_t *err);
 
 /*  The longest a key may be: a request whose key does not fit is answered
     without the cache (answer_cache_key says so). */

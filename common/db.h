@@ -7,7 +7,8 @@
     This header declares libpq's PGresult itself and does not include
     libpq-fe.h, so the process objects that hold a db_t (handlers, operations)
     compile without libpq. The files that read results include libpq-fe.h:
-    the repositories (*_repo.c) and common/db*.c. Results reach everyone else
+    the repositories (*_repo.c), common/db*.c and
+    common/answer_cache.c (a listing's state row). Results reach everyone else
     wrapped in db_rows_t (db_rows.h); transactions run through db_tx.h. */
 #ifndef P2P_DB_H
 #define P2P_DB_H

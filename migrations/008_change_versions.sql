@@ -50,8 +50,9 @@ FROM generate_series(0, 15) AS s;
 -- One row per shard holds every table's counter, so a transaction that changes several
 -- watched tables (an order: its ad and both profiles) still locks one counter row: with a
 -- row per table, two such transactions could take the same two rows in opposite orders.
--- The UPDATE is written out in each function (not shared through an SQL function, which
--- would be planned again on every call): PL/pgSQL keeps its plan.
+-- The UPDATE is written out here, not in an SQL function (which would be planned again on
+-- every call): PL/pgSQL keeps its plan. Row triggers (deferred, below) and the TRUNCATE
+-- statement triggers all run this one function.
 CREATE FUNCTION p2p_change_bump() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -73,24 +74,11 @@ BEGIN
 END
 $$;
 
--- TRUNCATE fires no row triggers. This one is not deferred (a statement trigger cannot be),
--- so it takes its counter row in the middle of the transaction: a TRUNCATE of a watched
--- table (tests, maintenance by hand) may wait for or, rarely, deadlock with a committing
--- writer; PostgreSQL then aborts one of them. The service never truncates.
-CREATE FUNCTION p2p_change_bump_truncate() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE p2p_change_versions SET
-        profiles = profiles + (TG_TABLE_NAME = 'p2p_profiles')::int,
-        ads = ads + (TG_TABLE_NAME = 'p2p_ads')::int,
-        prices = prices + (TG_TABLE_NAME = 'p2p_prices')::int,
-        payment_methods = payment_methods + (TG_TABLE_NAME = 'p2p_payment_methods')::int,
-        assets = assets + (TG_TABLE_NAME = 'p2p_assets')::int,
-        fiat_currencies = fiat_currencies + (TG_TABLE_NAME = 'p2p_fiat_currencies')::int
-    WHERE shard = pg_current_xact_id()::text::bigint % 16;
-    RETURN NULL;
-END
-$$;
+-- TRUNCATE fires no row triggers, so a statement trigger runs the same function. It is not
+-- deferred (a statement trigger cannot be), so it takes its counter row in the middle of
+-- the transaction: a TRUNCATE of a watched table (tests, maintenance by hand) may wait for
+-- or, rarely, deadlock with a committing writer; PostgreSQL then aborts one of them. The
+-- service never truncates.
 
 -- p2p_profiles: a new or deleted profile, or a real change of what a listing shows or
 -- selects by (an update that rewrites a field with its own value, or changes a private
@@ -119,7 +107,7 @@ CREATE CONSTRAINT TRIGGER p2p_profiles_changed_fields
 
 CREATE TRIGGER p2p_profiles_changed_truncate
     AFTER TRUNCATE ON p2p_profiles
-    FOR EACH STATEMENT EXECUTE FUNCTION p2p_change_bump_truncate();
+    FOR EACH STATEMENT EXECUTE FUNCTION p2p_change_bump();
 
 -- The tables ad.list reads: every real change of a row counts.
 DO $$
@@ -136,7 +124,7 @@ BEGIN
                        'WHEN (OLD.* IS DISTINCT FROM NEW.*) '
                        'EXECUTE FUNCTION p2p_change_bump()', t || '_changed_fields', t);
         EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION p2p_change_bump_truncate()',
+                       'FOR EACH STATEMENT EXECUTE FUNCTION p2p_change_bump()',
                        t || '_changed_truncate', t);
     END LOOP;
 END

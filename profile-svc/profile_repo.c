@@ -363,20 +363,7 @@ profile_repo_search(db_t *db, const profile_search_t *search, db_rows_t **rows, 
 int
 profile_repo_search_state(db_t *db, answer_cache_state_t *state, err_t *err)
 {
-    PGresult *res = db_exec(db, s_statements[S_SEARCH_STATE].name, NULL, 0, err);
-    if (!res)
-        return -1;
-    db_stats_t stats;
-    db_stats(db, &stats);
-    state->epoch = stats.connects;
-    bool ok = PQntuples(res) == 1 && PQnfields(res) == 3 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
-    if (ok) {
-        state->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        state->now_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-        state->next_end_ms = PQgetisnull(res, 0, 2) ? INT64_MAX : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    }
-    PQclear(res);
-    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
+    return answer_cache_read_state(db, s_statements[S_SEARCH_STATE].name, NULL, 0, state, err);
 }
 
 int

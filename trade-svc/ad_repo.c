@@ -453,20 +453,7 @@ ad_repo_list_state(db_t *db, int max_age_s, answer_cache_state_t *state, err_t *
     char age[16];
     snprintf(age, sizeof age, "%d", max_age_s);
     const char *params[] = {age};
-    PGresult *res = db_exec(db, "ad_list_state", params, 1, err);
-    if (!res)
-        return -1;
-    db_stats_t stats;
-    db_stats(db, &stats);
-    state->epoch = stats.connects;
-    bool ok = PQntuples(res) == 1 && PQnfields(res) == 3 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
-    if (ok) {
-        state->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        state->now_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-        state->next_end_ms = PQgetisnull(res, 0, 2) ? INT64_MAX : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    }
-    PQclear(res);
-    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
+    return answer_cache_read_state(db, "ad_list_state", params, 1, state, err);
 }
 
 int

@@ -12,6 +12,7 @@ Environment (required, never defaulted, never skipped):
 
 import asyncio
 import base64
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -896,6 +897,22 @@ def wait_until(predicate, timeout, interval=0.1, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError(f"{what} not met within {timeout}s (last: {last!r})")
+
+
+def first_shown_after(end, shown, what, timeout=6):
+    """Ask shown() again and again until it is true: never before end (an aware UTC
+    datetime), and by timeout seconds from now. Returns when the first true answer was
+    asked for (the caller bounds how long after end that may be)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        asked = datetime.datetime.now(datetime.timezone.utc)
+        now_shown = shown()
+        if datetime.datetime.now(datetime.timezone.utc) < end:
+            assert not now_shown, f"{what} was shown before {end.isoformat()}"
+        if now_shown:
+            return asked
+        time.sleep(0.05)
+    raise AssertionError(f"{what} was not shown again by {timeout} s after it should be")
 
 
 # --------------------------------------------------------------------------- WebSocket

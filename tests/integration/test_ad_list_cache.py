@@ -102,6 +102,27 @@ def _order(buyer, ad, amount="20.00"):
     return r
 
 
+def _pipelined(user, requests):
+    """Send every (type, data) of requests at once on one new session of user's; the
+    replies in the same order."""
+
+    async def go():
+        session = await h.ws_session(user.stack, user.user_id)
+        try:
+            ids = [session.new_request_id() for _ in requests]
+            for rid, (type_, data) in zip(ids, requests):
+                await session.send(type_, data, request_id=rid)
+            replies = {}
+            while len(replies) < len(ids):
+                msg = await session.recv()
+                if msg.get("request_id") in ids:
+                    replies[msg["request_id"]] = msg
+            return [replies[rid] for rid in ids]
+        finally:
+            await session.close()
+    return h.run(go(), timeout=30)
+
+
 def test_repeated_listings_are_answered_from_the_cache(lstack):
     fiat, _, ad, viewer = _market(lstack)
     hits0 = _hits(lstack)
@@ -167,23 +188,7 @@ def test_pipelined_listings_share_one_state_read(lstack):
     read for the first stands for those right after it in the same batch."""
     fiat, _, ad, viewer = _market(lstack)
     reused0 = _metric(lstack, "states_reused")
-
-    async def go():
-        session = await h.ws_session(lstack, viewer.user_id)
-        try:
-            ids = [session.new_request_id() for _ in range(30)]
-            for rid in ids:
-                await session.send("ad.list", {"type": "sell", "asset": "BTC", "fiat": fiat}, request_id=rid)
-            replies = {}
-            while len(replies) < len(ids):
-                msg = await session.recv()
-                if msg.get("request_id") in ids:
-                    replies[msg["request_id"]] = msg
-            return [replies[rid] for rid in ids]
-        finally:
-            await session.close()
-
-    replies = h.run(go(), timeout=30)
+    replies = _pipelined(viewer, [("ad.list", {"type": "sell", "asset": "BTC", "fiat": fiat})] * 30)
     assert all(r["success"] and [a["id"] for a in r["data"]["ads"]] == [ad["id"]] for r in replies), replies[0]
     h.wait_until(lambda: _metric(lstack, "states_reused") > reused0, 5, what="a state read shared")
 
@@ -195,27 +200,11 @@ def test_a_write_between_pipelined_listings_is_seen_by_the_next(lstack):
     fiat, seller, ad, _ = _market(lstack)
     _warm(seller, fiat)
     listing = {"type": "sell", "asset": "BTC", "fiat": fiat}
-
-    async def go():
-        session = await h.ws_session(lstack, seller.user_id)
-        try:
-            sent = [("ad.list", listing), ("ad.update", {"ad_id": ad["id"], "status": "paused"}),
-                    ("ad.list", listing), ("ad.update", {"ad_id": ad["id"], "status": "active"}),
-                    ("ad.list", listing)]
-            ids = [session.new_request_id() for _ in sent]
-            for rid, (type_, data) in zip(ids, sent):
-                await session.send(type_, data, request_id=rid)
-            replies = {}
-            while len(replies) < len(ids):
-                msg = await session.recv()
-                if msg.get("request_id") in ids:
-                    replies[msg["request_id"]] = msg
-            return [replies[rid] for rid in ids]
-        finally:
-            await session.close()
-
+    sent = [("ad.list", listing), ("ad.update", {"ad_id": ad["id"], "status": "paused"}),
+            ("ad.list", listing), ("ad.update", {"ad_id": ad["id"], "status": "active"}),
+            ("ad.list", listing)]
     for _ in range(5):
-        replies = h.run(go(), timeout=30)
+        replies = _pipelined(seller, sent)
         assert all(r["success"] for r in replies), replies
         shown = [[a["id"] for a in replies[i]["data"]["ads"]] for i in (0, 2, 4)]
         assert shown == [[ad["id"]], [], [ad["id"]]], shown
@@ -226,19 +215,9 @@ def test_a_suspension_that_ends_lists_the_ad_again_at_its_end(lstack):
     end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
     h.db_update_profile(seller.user_id, is_suspended=True,
                         suspended_until=h.Raw(f"'{end.isoformat()}'::timestamptz"))
-    back = None
-    deadline = time.time() + 6
-    while time.time() < deadline:
-        asked = datetime.datetime.now(datetime.timezone.utc)
-        shown = ad["id"] in _by_id(_list(viewer, fiat))
-        done = datetime.datetime.now(datetime.timezone.utc)
-        if done < end:
-            assert not shown, "a suspended maker's ad was listed before the suspension ended"
-        if shown:
-            back = asked
-            break
-        time.sleep(0.05)
-    assert back is not None and (back - end).total_seconds() < 1.0, (back, end)
+    back = h.first_shown_after(end, lambda: ad["id"] in _by_id(_list(viewer, fiat)),
+                               "a suspended maker's ad")
+    assert (back - end).total_seconds() < 1.0, (back, end)
 
 
 def test_a_price_going_stale_by_itself_unlists_floating_ads_at_once(lstack):
