@@ -1,14 +1,15 @@
 /*  ws_load.c - the WebSocket load generator of the bench (bench/run drives it).
 
-    One process, one libwebsockets client context, one thread, many
-    connections. Each connection authenticates as its own seeded user (a
+    One process, one thread, many connections on one epoll loop
+    (ws_client.c: wslay's framing; lws's client cost ~150 µs of CPU per 16 KB
+    page here). Each connection authenticates as its own seeded user (a
     HS256 token minted here with libjwt, passed as ?token=), waits for the
     gateway's "connected" message, then, by mode:
 
       get     closed loop: one profile.get (own profile) in flight, the next
               sent as soon as the reply arrives;
       search  the same with profile.search for a random username fragment;
-      idle    sends nothing; answers the gateway's pings (lws does that) and
+      idle    sends nothing; answers the gateway's pings (ws_client.c does that) and
               holds the session until SIGTERM/SIGINT;
       ads     closed loop: ad.list (a page of 20) for a random side and a
               random pair of --pairs;
@@ -37,9 +38,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <jwt.h>
-#include <sys/resource.h>
-#include <libwebsockets.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -47,72 +45,9 @@
 #include <string.h>
 #include <time.h>
 
-/* ------------------------------------------------------------------------ */
-/*  Histogram: values in ns. Below 128 one bucket per ns; above, 64 buckets
-    per power of two. 2^40 ns (18 min) is far beyond any latency we see. */
-
-#define H_SUB 64
-#define H_MAX_EXP 40
-#define H_BUCKETS (128 + (H_MAX_EXP - 7 + 1) * H_SUB)
-
-typedef struct {
-    uint64_t counts[H_BUCKETS];
-    uint64_t total;
-    uint64_t max;
-} hist_t;
-
-static int
-s_hist_index(uint64_t v)
-{
-    if (v < 128)
-        return (int) v;
-    int e = 63 - __builtin_clzll(v);
-    if (e > H_MAX_EXP)
-        return H_BUCKETS - 1;
-    int shift = e - 6;
-    int sub = (int) (v >> shift); /* 64..127 */
-    return 128 + (e - 7) * H_SUB + (sub - H_SUB);
-}
-
-/*  The largest value that falls in bucket i (reported, so percentiles err high). */
-static uint64_t
-s_hist_upper(int i)
-{
-    if (i < 128)
-        return (uint64_t) i;
-    int e = (i - 128) / H_SUB + 7;
-    int sub = (i - 128) % H_SUB + H_SUB;
-    int shift = e - 6;
-    return (((uint64_t) sub + 1) << shift) - 1;
-}
-
-static void
-s_hist_add(hist_t *h, uint64_t v)
-{
-    h->counts[s_hist_index(v)]++;
-    h->total++;
-    if (v > h->max)
-        h->max = v;
-}
-
-static uint64_t
-s_hist_percentile(const hist_t *h, double p)
-{
-    if (!h->total)
-        return 0;
-    uint64_t want = (uint64_t) (p / 100.0 * (double) h->total + 0.5);
-    if (want < 1)
-        want = 1;
-    uint64_t seen = 0;
-    for (int i = 0; i < H_BUCKETS; i++) {
-        seen += h->counts[i];
-        if (seen >= want)
-            return s_hist_upper(i) < h->max ? s_hist_upper(i) : h->max;
-    }
-    return h->max;
-}
-
-/* ------------------------------------------------------------------------ */
+#include "load_hist.h"
+#include "load_util.h"
+#include "ws_client.h"
 
 typedef enum { MODE_GET, MODE_SEARCH, MODE_IDLE, MODE_ADS, MODE_ORDERS } mode_t_;
 
@@ -131,15 +66,16 @@ typedef enum {
     C_CLOSED      /* was ready, then closed */
 } conn_state_t;
 
+typedef struct load load_t;
+
 typedef struct {
-    struct lws *wsi;
+    load_t *load;
+    ws_conn_t *ws; /* while connecting or ready */
     int index;
     conn_state_t state;
     uint64_t sent_ns;
     uint64_t seq;
     bool in_flight;
-    char *rx;
-    size_t rx_len, rx_cap;
 } conn_t;
 
 /*  A pair of traders (orders mode): whose turn it is and on which order. */
@@ -151,7 +87,7 @@ typedef struct {
 #define PAIRS_MAX 64
 #define ADS_PAIRS_MAX 64
 
-typedef struct {
+struct load {
     /* options */
     const char *host;
     int port;
@@ -171,7 +107,7 @@ typedef struct {
     const char *fiat_amount; /* orders: each order's fiat amount */
     int payment_method;      /* orders: the ads' payment method */
     /* state */
-    struct lws_context *lws;
+    ws_loop_t *loop;
     conn_t *c;
     int next_to_start;
     int connecting;
@@ -182,42 +118,25 @@ typedef struct {
     bool ready_announced;
     uint64_t ok, errors, sent_in_window;
     uint64_t errors_outside_window;
-    hist_t hist;
-    hist_t step_hist[STEP_COUNT]; /* orders: per transition */
+    load_hist_t hist;
+    load_hist_t step_hist[STEP_COUNT]; /* orders: per transition */
     uint64_t step_ok[STEP_COUNT];
     pair_t pairs[PAIRS_MAX];
     uint64_t mono_at_wall0_ns; /* monotonic ns at wall-clock ms 0 (approx.) */
     int64_t started_wall_ms;
-    lws_sorted_usec_list_t tick;
+    int64_t next_tick_ms;
     double cpu_at_start_s, cpu_at_end_s; /* this process's CPU at the window's ends */
     bool window_started, window_ended;
     uint64_t rng;
-} load_t;
+};
 
 static volatile sig_atomic_t s_stop = 0;
-static load_t *s_load; /* for the lws callback only; lws gives no user pointer for the context here */
 
 static void
 s_on_signal(int sig)
 {
     (void) sig;
     s_stop = 1;
-}
-
-static uint64_t
-s_mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-static int64_t
-s_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint64_t
@@ -258,29 +177,12 @@ s_turn_of(load_t *self, const conn_t *c)
     return &self->c[p->step == STEP_RELEASE ? seller : seller + 1];
 }
 
-/*  A HS256 token for user_id (caller frees), or NULL. */
-static char *
-s_mint(const char *secret, const char *user_id)
-{
-    jwt_t *jwt = NULL;
-    char *out = NULL;
-    if (jwt_new(&jwt) != 0)
-        return NULL;
-    time_t now = time(NULL);
-    if (jwt_add_grant(jwt, "user_id", user_id) == 0 && jwt_add_grant(jwt, "sub", user_id) == 0
-        && jwt_add_grant_int(jwt, "iat", now) == 0 && jwt_add_grant_int(jwt, "exp", now + 24 * 3600) == 0
-        && jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *) secret, (int) strlen(secret)) == 0)
-        out = jwt_encode_str(jwt);
-    jwt_free(jwt);
-    return out;
-}
-
 static void
 s_start_one(load_t *self, conn_t *c)
 {
     char user_id[32], path[1024], iface[32];
     snprintf(user_id, sizeof user_id, "%ld", s_user_of(self, c->index));
-    char *token = s_mint(self->secret, user_id);
+    char *token = load_util_mint(self->secret, user_id);
     if (!token) {
         c->state = C_FAILED;
         self->failed++;
@@ -289,42 +191,32 @@ s_start_one(load_t *self, conn_t *c)
     snprintf(path, sizeof path, "/api/p2p/ws?token=%s", token);
     free(token);
 
-    struct lws_client_connect_info cc;
-    memset(&cc, 0, sizeof cc);
-    cc.context = self->lws;
-    cc.address = self->host;
-    cc.port = self->port;
-    cc.path = path;
-    cc.host = self->host;
-    cc.origin = NULL;
-    cc.protocol = NULL;
-    cc.local_protocol_name = "load";
-    /* The client never pings and never hangs up on its own (lws's default
-       client policy pings after 300 s and drops at 310 s): only the gateway
-       decides when a session dies, which is what the idle phase measures. */
-    static const lws_retry_bo_t quiet = {.secs_since_valid_ping = 0xffff, .secs_since_valid_hangup = 0xffff};
-    cc.retry_and_idle_policy = &quiet;
-    cc.opaque_user_data = c;
-    cc.pwsi = &c->wsi;
-    if (self->src_net && *self->src_net) {
+    if (self->src_net && *self->src_net)
         snprintf(iface, sizeof iface, "%s.%d", self->src_net, 1 + c->index % 250);
-        cc.iface = iface;
+    const char *why = NULL;
+    c->ws = ws_conn_open(self->loop, self->host, self->port, path, self->src_net && *self->src_net ? iface : NULL,
+                         c, &why);
+    if (!c->ws) {
+        if (self->failed < 5)
+            fprintf(stderr, "ws_load: connection %d failed: %s\n", c->index, why);
+        c->state = C_FAILED;
+        self->failed++;
+        return;
     }
     c->state = C_CONNECTING;
     self->connecting++;
-    if (!lws_client_connect_via_info(&cc) && c->state == C_CONNECTING) {
-        /* failed synchronously without a CONNECTION_ERROR callback */
-        c->state = C_FAILED;
-        self->connecting--;
-        self->failed++;
-    }
 }
 
-/*  Ask to write c's next request (orders mode: the next of c's pair, once
-    both traders are connected). */
+static void s_write_request(load_t *self, conn_t *c);
+
+/*  Write c's next request (orders mode: the next of c's pair, once both
+    traders are connected and neither waits for a reply). Idle sessions stay
+    silent. */
 static void
 s_send_next(load_t *self, conn_t *c)
 {
+    if (self->mode == MODE_IDLE)
+        return;
     if (self->mode == MODE_ORDERS) {
         conn_t *seller = &self->c[c->index - c->index % 2];
         if (seller[0].state != C_READY || seller[1].state != C_READY || seller[0].in_flight
@@ -333,14 +225,13 @@ s_send_next(load_t *self, conn_t *c)
         c = s_turn_of(self, c);
     }
     if (c->state == C_READY && !c->in_flight && !s_stop)
-        lws_callback_on_writable(c->wsi);
+        s_write_request(self, c);
 }
 
-static int
+static void
 s_write_request(load_t *self, conn_t *c)
 {
-    unsigned char buf[LWS_PRE + 512];
-    char *p = (char *) buf + LWS_PRE;
+    char p[512];
     int n;
     c->seq++;
     if (self->mode == MODE_GET)
@@ -380,24 +271,26 @@ s_write_request(load_t *self, conn_t *c)
                      c->seq, frag);
     }
     c->in_flight = true;
-    c->sent_ns = s_mono_ns();
+    c->sent_ns = load_util_mono_ns();
     if (s_in_window(self, c->sent_ns))
         self->sent_in_window++;
-    if (lws_write(c->wsi, buf + LWS_PRE, (size_t) n, LWS_WRITE_TEXT) < n)
-        return -1;
-    return 0;
+    if (ws_conn_send_text(c->ws, p, (size_t) n) != 0) {
+        /* out of memory: the run's figures would be wrong */
+        fprintf(stderr, "ws_load: cannot queue a request on connection %d\n", c->index);
+        s_stop = 1;
+    }
 }
 
 /*  Orders mode: a successful reply to c's transition moves its pair to the
     next one (order.create's reply names the order). false when the reply
     lacks what the next step needs. */
 static bool
-s_on_order_reply(load_t *self, conn_t *c, const char *text, uint64_t now)
+s_on_order_reply(load_t *self, conn_t *c, const char *text, size_t len, uint64_t now)
 {
     pair_t *pair = &self->pairs[c->index / 2];
     step_t done = pair->step;
     if (done == STEP_CREATE) {
-        json_t *reply = json_loads(text, 0, NULL);
+        json_t *reply = json_loadb(text, len, 0, NULL);
         json_t *id = json_object_get(json_object_get(json_object_get(reply, "data"), "order"), "id");
         pair->order_id = json_is_integer(id) ? (int64_t) json_integer_value(id) : 0;
         json_decref(reply);
@@ -406,19 +299,26 @@ s_on_order_reply(load_t *self, conn_t *c, const char *text, uint64_t now)
     }
     if (s_in_window(self, now)) {
         self->step_ok[done]++;
-        s_hist_add(&self->step_hist[done], now - c->sent_ns);
+        load_hist_add(&self->step_hist[done], now - c->sent_ns);
     }
     pair->step = (step_t) ((done + 1) % STEP_COUNT);
     return true;
 }
 
-/*  A whole message from the gateway. */
-static void
-s_on_message(load_t *self, conn_t *c, const char *text, size_t len)
+static bool
+s_has(const char *text, size_t len, const char *what)
 {
-    (void) len;
+    return memmem(text, len, what, strlen(what)) != NULL;
+}
+
+/*  A whole message from the gateway (not NUL-terminated). */
+static void
+s_on_message(void *user, const char *text, size_t len)
+{
+    conn_t *c = user;
+    load_t *self = c->load;
     if (c->state == C_CONNECTING) {
-        if (strstr(text, "\"type\":\"connected\"")) {
+        if (s_has(text, len, "\"type\":\"connected\"")) {
             c->state = C_READY;
             self->connecting--;
             self->ready_now++;
@@ -436,14 +336,14 @@ s_on_message(load_t *self, conn_t *c, const char *text, size_t len)
     }
     if (!c->in_flight)
         return; /* an event we did not ask for */
-    uint64_t now = s_mono_ns();
+    uint64_t now = load_util_mono_ns();
     char want[48];
     snprintf(want, sizeof want, "\"request_id\":\"%" PRIu64 "\"", c->seq);
-    if (!strstr(text, want))
+    if (!s_has(text, len, want))
         return; /* not our reply */
     c->in_flight = false;
-    bool ok = strstr(text, "\"success\":true") != NULL;
-    if (ok && self->mode == MODE_ORDERS && !s_on_order_reply(self, c, text, now))
+    bool ok = s_has(text, len, "\"success\":true");
+    if (ok && self->mode == MODE_ORDERS && !s_on_order_reply(self, c, text, len, now))
         ok = false;
     if (!ok) {
         /* an error is an error inside the window or not: bench/run fails the phase */
@@ -452,21 +352,27 @@ s_on_message(load_t *self, conn_t *c, const char *text, size_t len)
         else
             self->errors_outside_window++;
         if (self->errors + self->errors_outside_window <= 3)
-            fprintf(stderr, "ws_load: error reply: %.300s\n", text);
+            fprintf(stderr, "ws_load: error reply: %.*s\n", (int) (len < 300 ? len : 300), text);
         if (self->mode == MODE_ORDERS)
             self->pairs[c->index / 2].step = STEP_CREATE; /* start over with a new order */
     }
     else if (s_in_window(self, now)) {
         self->ok++;
-        s_hist_add(&self->hist, now - c->sent_ns);
+        load_hist_add(&self->hist, now - c->sent_ns);
     }
     s_send_next(self, c);
 }
 
+/*  The connection failed, was refused or closed (ws_client frees it). */
 static void
-s_conn_gone(load_t *self, conn_t *c, bool error)
+s_on_closed(void *user, bool was_open, const char *why)
 {
+    conn_t *c = user;
+    load_t *self = c->load;
+    (void) was_open;
     if (c->state == C_CONNECTING) {
+        if (self->failed < 5)
+            fprintf(stderr, "ws_load: connection %d failed: %s\n", c->index, why);
         self->connecting--;
         self->failed++;
         c->state = C_FAILED;
@@ -476,94 +382,15 @@ s_conn_gone(load_t *self, conn_t *c, bool error)
         self->closed_after_ready++;
         c->state = C_CLOSED;
     }
-    (void) error;
-    c->wsi = NULL;
-    free(c->rx);
-    c->rx = NULL;
-    c->rx_len = c->rx_cap = 0;
+    c->ws = NULL;
+    c->in_flight = false;
 }
 
-static int
-s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+/*  The upgrade is through: wait for the gateway's "connected". */
+static void
+s_on_open(void *user)
 {
     (void) user;
-    load_t *self = s_load;
-    conn_t *c = lws_get_opaque_user_data(wsi);
-    switch (reason) {
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        if (c) {
-            if (self->failed < 5)
-                fprintf(stderr, "ws_load: connection %d failed: %s\n", c->index,
-                        in ? (const char *) in : "(no reason)");
-            s_conn_gone(self, c, true);
-        }
-        return 0;
-
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        return 0; /* wait for the gateway's "connected" */
-
-    case LWS_CALLBACK_CLIENT_RECEIVE: {
-        if (!c)
-            return -1;
-        bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
-        if (final && !c->rx_len) {
-            /* one-frame message: lws leaves room after it? not promised; copy */
-            char stack[8192];
-            if (len < sizeof stack) {
-                memcpy(stack, in, len);
-                stack[len] = '\0';
-                s_on_message(self, c, stack, len);
-                return 0;
-            }
-        }
-        if (c->rx_len + len + 1 > c->rx_cap) {
-            size_t cap = (c->rx_len + len + 1) * 2;
-            char *grown = realloc(c->rx, cap);
-            if (!grown)
-                return -1;
-            c->rx = grown;
-            c->rx_cap = cap;
-        }
-        memcpy(c->rx + c->rx_len, in, len);
-        c->rx_len += len;
-        c->rx[c->rx_len] = '\0';
-        if (final) {
-            s_on_message(self, c, c->rx, c->rx_len);
-            c->rx_len = 0;
-        }
-        return 0;
-    }
-
-    case LWS_CALLBACK_CLIENT_WRITEABLE:
-        /* lws also calls this on its own (after the handshake, after a pong):
-           an idle session must stay silent */
-        if (!c || self->mode == MODE_IDLE || c->state != C_READY || c->in_flight || s_stop)
-            return 0;
-        /* orders: only the trader whose turn it is, once the other's reply is in */
-        if (self->mode == MODE_ORDERS
-            && (s_turn_of(self, c) != c || self->c[c->index ^ 1].in_flight
-                || self->c[c->index ^ 1].state != C_READY))
-            return 0;
-        return s_write_request(self, c);
-
-    case LWS_CALLBACK_CLIENT_CLOSED:
-        if (c)
-            s_conn_gone(self, c, false);
-        return 0;
-
-    default:
-        break;
-    }
-    return 0;
-}
-
-static double
-s_cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6 + (double) ru.ru_stime.tv_sec
-           + (double) ru.ru_stime.tv_usec / 1e6;
 }
 
 static void
@@ -584,39 +411,34 @@ s_announce_ready(load_t *self)
 
 /*  Every 5 ms: start more connections (bounded concurrency), check the clock. */
 static void
-s_on_tick(lws_sorted_usec_list_t *sul)
+s_on_tick(load_t *self)
 {
-    load_t *self = lws_container_of(sul, load_t, tick);
     while (self->next_to_start < self->conns && self->connecting < self->connect_concurrency)
         s_start_one(self, &self->c[self->next_to_start++]);
     bool all_started = self->next_to_start == self->conns && self->connecting == 0;
     if (all_started)
         s_announce_ready(self);
     else if (self->ready_timeout_s > 0
-             && s_wall_ms() - self->started_wall_ms > (int64_t) self->ready_timeout_s * 1000) {
+             && load_util_wall_ms() - self->started_wall_ms > (int64_t) self->ready_timeout_s * 1000) {
         fprintf(stderr, "ws_load: %d connections still connecting after %d s\n", self->connecting,
                 self->ready_timeout_s);
         s_announce_ready(self);
     }
-    int64_t now_ms = s_wall_ms();
+    int64_t now_ms = load_util_wall_ms();
     if (!self->window_started && now_ms >= self->start_ms) {
         self->window_started = true;
-        self->cpu_at_start_s = s_cpu_s();
+        self->cpu_at_start_s = load_util_cpu_s();
     }
     if (self->mode != MODE_IDLE && now_ms >= self->end_ms) {
         if (!self->window_ended) {
             self->window_ended = true;
-            self->cpu_at_end_s = s_cpu_s();
+            self->cpu_at_end_s = load_util_cpu_s();
         }
         s_stop = 1;
     }
-    /* every wake-up of lws's poll() loop walks all of this process's sockets:
-       idle sessions, once settled, need the clock only for SIGTERM */
+    /* idle sessions, once settled, need the clock only for SIGTERM */
     int tick_ms = self->mode == MODE_IDLE && all_started ? 200 : 5;
-    if (s_stop)
-        lws_cancel_service(self->lws);
-    else
-        lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, tick_ms * LWS_US_PER_MS);
+    self->next_tick_ms = (int64_t) (load_util_mono_ns() / 1000000u) + tick_ms;
 }
 
 static void
@@ -630,27 +452,22 @@ s_print_result(load_t *self)
            s_mode_names[self->mode], self->conns, self->ever_ready, self->failed, self->ready_now,
            self->closed_after_ready, self->ok, self->errors, self->errors_outside_window, window_s,
            window_s > 0 ? (double) self->ok / window_s : 0.0,
-           (double) s_hist_percentile(&self->hist, 50) / 1e3,
-           (double) s_hist_percentile(&self->hist, 90) / 1e3,
-           (double) s_hist_percentile(&self->hist, 99) / 1e3, (double) self->hist.max / 1e3);
+           (double) load_hist_percentile(&self->hist, 50) / 1e3,
+           (double) load_hist_percentile(&self->hist, 90) / 1e3,
+           (double) load_hist_percentile(&self->hist, 99) / 1e3, (double) self->hist.max / 1e3);
     if (self->mode == MODE_ORDERS) {
         printf("\"steps\":{");
         for (int i = 0; i < STEP_COUNT; i++)
             printf("%s\"%s\":{\"ok\":%" PRIu64 ",\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}",
                    i ? "," : "", s_step_names[i], self->step_ok[i],
-                   (double) s_hist_percentile(&self->step_hist[i], 50) / 1e3,
-                   (double) s_hist_percentile(&self->step_hist[i], 99) / 1e3,
+                   (double) load_hist_percentile(&self->step_hist[i], 50) / 1e3,
+                   (double) load_hist_percentile(&self->step_hist[i], 99) / 1e3,
                    (double) self->step_hist[i].max / 1e3);
         printf("},");
     }
-    printf("\"hist\":[");
-    bool first = true;
-    for (int i = 0; i < H_BUCKETS; i++)
-        if (self->hist.counts[i]) {
-            printf("%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", s_hist_upper(i), self->hist.counts[i]);
-            first = false;
-        }
-    printf("],\"max_ns\":%" PRIu64 ",\"cpu_s\":%.3f}\n", self->hist.max,
+    printf("\"hist\":");
+    load_hist_print_json(&self->hist, stdout);
+    printf(",\"max_ns\":%" PRIu64 ",\"cpu_s\":%.3f}\n", self->hist.max,
            self->window_ended ? self->cpu_at_end_s - self->cpu_at_start_s : 0.0);
     fflush(stdout);
 }
@@ -707,28 +524,12 @@ s_parse_pairs(load_t *self, const char *text)
     return self->pair_count > 0 ? 0 : -1;
 }
 
-static char *
-s_read_secret(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char buf[1024];
-    char *line = fgets(buf, sizeof buf, f);
-    fclose(f);
-    if (!line)
-        return NULL;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return strdup(buf);
-}
-
 int
 main(int argc, char **argv)
 {
     load_t *self = calloc(1, sizeof *self);
     if (!self)
         return 1;
-    s_load = self;
     self->host = "127.0.0.1";
     self->users = 10000;
     self->connect_concurrency = 64;
@@ -801,7 +602,7 @@ main(int argc, char **argv)
             self->payment_method = atoi(optarg);
             break;
         case 's':
-            secret = s_read_secret(optarg);
+            secret = load_util_read_secret(optarg);
             if (!secret) {
                 fprintf(stderr, "ws_load: cannot read %s: %s\n", optarg, strerror(errno));
                 return 2;
@@ -861,7 +662,7 @@ main(int argc, char **argv)
         for (int i = 0; i < self->conns; i++) {
             char user_id[32];
             snprintf(user_id, sizeof user_id, "%ld", s_user_of(self, i));
-            char *token = s_mint(secret, user_id);
+            char *token = load_util_mint(secret, user_id);
             if (!token)
                 return 1;
             printf("%s\n", token);
@@ -869,18 +670,20 @@ main(int argc, char **argv)
         }
         return 0;
     }
-    self->started_wall_ms = s_wall_ms();
+    self->started_wall_ms = load_util_wall_ms();
     if (self->start_ms < 0)
         self->start_ms = self->started_wall_ms + 1000;
     if (self->end_ms < 0)
         self->end_ms = self->start_ms + 10000;
-    self->mono_at_wall0_ns = s_mono_ns() - (uint64_t) self->started_wall_ms * 1000000ull;
-    self->rng = (uint64_t) s_mono_ns() | 1;
+    self->mono_at_wall0_ns = load_util_mono_ns() - (uint64_t) self->started_wall_ms * 1000000ull;
+    self->rng = (uint64_t) load_util_mono_ns() | 1;
     self->c = calloc((size_t) self->conns, sizeof *self->c);
     if (!self->c)
         return 1;
-    for (int i = 0; i < self->conns; i++)
+    for (int i = 0; i < self->conns; i++) {
         self->c[i].index = i;
+        self->c[i].load = self;
+    }
 
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigemptyset(&sa.sa_mask);
@@ -888,34 +691,26 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    lws_set_log_level(LLL_ERR, NULL);
-    static const struct lws_protocols protocols[] = {
-        {"load", s_callback, 0, 65536, 0, NULL, 0},
-        {NULL, NULL, 0, 0, 0, NULL, 0},
-    };
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
-    info.fd_limit_per_thread = (unsigned int) self->conns + 64;
-    info.timeout_secs = 60;
-    info.connect_timeout_secs = 60;
-    self->lws = lws_create_context(&info);
-    if (!self->lws) {
-        fprintf(stderr, "ws_load: lws_create_context failed\n");
+    static const ws_events_t events = {.on_open = s_on_open, .on_message = s_on_message, .on_closed = s_on_closed};
+    self->loop = ws_loop_new(&events);
+    if (!self->loop) {
+        fprintf(stderr, "ws_load: cannot create the epoll loop: %s\n", strerror(errno));
         return 1;
     }
-    lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, 1);
-    while (!s_stop)
-        if (lws_service(self->lws, 0) < 0)
+    while (!s_stop) {
+        int64_t now_ms = (int64_t) (load_util_mono_ns() / 1000000u);
+        if (now_ms >= self->next_tick_ms) {
+            s_on_tick(self);
+            continue;
+        }
+        if (ws_loop_run(self->loop, (int) (self->next_tick_ms - now_ms)) < 0) {
+            fprintf(stderr, "ws_load: epoll_wait: %s\n", strerror(errno));
             break;
-    /* the count of open sessions is taken before lws tears them down */
+        }
+    }
+    /* the count of open sessions is taken before the loop closes them */
     s_print_result(self);
-    lws_sul_cancel(&self->tick);
-    lws_context_destroy(self->lws);
-    for (int i = 0; i < self->conns; i++)
-        free(self->c[i].rx);
+    ws_loop_destroy(&self->loop);
     free(self->c);
     free(secret);
     free(self);

@@ -26,7 +26,7 @@ P2P_PACKAGES=(
     postgresql postgresql-contrib python3 python3-pytest python3-websockets curl
     ca-certificates clang libclang-rt-14-dev
     docker-compose python3-yaml chromium nodejs
-    libcurl4-openssl-dev libssl-dev python3-aiosmtpd
+    libcurl4-openssl-dev libssl-dev python3-aiosmtpd libwslay-dev
 )
 
 p2p_log () { printf '[p2p] %s\n' "$*" >&2; }
