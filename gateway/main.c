@@ -30,6 +30,12 @@
     Client messages are small; larger ones arrive in pieces and ws_session
     reassembles them (up to 64 KiB). */
 #define WS_RX_BUFFER 1024
+/*  The most lws hands the kernel in one send. Left 0, lws 4.1.6 sends at
+    most rx_buffer_size (1 KiB above, 4 KiB for HTTP) + 20 bytes at a time
+    and copies the rest aside for later turns: a 17 KB ad.list page left in
+    17 sends, each a trip through loopback TCP. The kernel takes what its
+    buffer holds; lws keeps the rest as before. */
+#define TX_PACKET_MAX (1024 * 1024)
 
 void
 gateway_deliver(gateway_t *self, origin_t origin, uint64_t origin_handle, msg_type_t type,
@@ -238,8 +244,8 @@ main(int argc, char **argv)
     memset(&self.ws_policy, 0, sizeof self.ws_policy);
 
     struct lws_protocols protocols[] = {
-        {"http", http_routes_callback, http_routes_session_size(), 0, 0, NULL, 0},
-        {"p2p", ws_session_callback, ws_session_size(), WS_RX_BUFFER, 0, NULL, 0},
+        {"http", http_routes_callback, http_routes_session_size(), 0, 0, NULL, TX_PACKET_MAX},
+        {"p2p", ws_session_callback, ws_session_size(), WS_RX_BUFFER, 0, NULL, TX_PACKET_MAX},
         {"p2p-zmq", s_zmq_callback, 0, 0, 0, NULL, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0},
     };
