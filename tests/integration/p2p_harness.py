@@ -1050,13 +1050,21 @@ def assert_ws_error(msg, type_, field=None):
 
 # --------------------------------------------------------------------------- raw socket
 
-def raw_ws_handshake(stack, path_and_query, timeout=5.0, headers=None):
+def raw_ws_handshake(stack, path_and_query, timeout=5.0, headers=None, mss=None):
     """Open a TCP socket and perform the WebSocket upgrade by hand.
 
     headers: extra (name, value) pairs, e.g. [("Sec-WebSocket-Protocol", "http")].
+    mss: the segment size to announce (TCP_MAXSEG before connecting), so the gateway sends
+    segments of a real network's size rather than loopback's 64 KiB.
     Returns (socket, status_code, leftover bytes already read after the headers).
     """
-    sock = socket.create_connection(("127.0.0.1", stack.port), timeout=timeout)
+    if mss is None:
+        sock = socket.create_connection(("127.0.0.1", stack.port), timeout=timeout)
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+        sock.settimeout(timeout)
+        sock.connect(("127.0.0.1", stack.port))
     key = base64.b64encode(os.urandom(16)).decode()
     extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or []))
     req = (f"GET {path_and_query} HTTP/1.1\r\n"
