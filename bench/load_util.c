@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t
 load_util_mono_ns(void)
@@ -63,4 +64,21 @@ load_util_mint(const char *secret, const char *user_id)
         out = jwt_encode_str(jwt);
     jwt_free(jwt);
     return out;
+}
+
+uint64_t
+load_util_random(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 2685821657736338717ull;
+}
+
+uint64_t
+load_util_seed(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((uint64_t) ts.tv_nsec << 20 ^ (uint64_t) ts.tv_sec ^ (uint64_t) getpid()) | 1;
 }

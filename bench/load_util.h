@@ -19,6 +19,13 @@ double load_util_cpu_s(void);
     with errno set. */
 char *load_util_read_secret(const char *path);
 
+/*  xorshift64*: the next pseudo-random number from *state (never 0).
+    For picking load and WebSocket mask keys, not for secrets. */
+uint64_t load_util_random(uint64_t *state);
+
+/*  A nonzero seed for load_util_random, different per process and call. */
+uint64_t load_util_seed(void);
+
 /*  A HS256 token for user_id valid for a day (caller frees), or NULL. */
 char *load_util_mint(const char *secret, const char *user_id);
 

@@ -17,6 +17,8 @@
     says when more has come. */
 #include "ws_client.h"
 
+#include "load_util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -31,13 +33,12 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <wslay/wslay.h>
 
-#define WS_READ_MAX 65536             /* one read takes up to this */
-#define WS_RESPONSE_MAX 4096          /* the upgrade response's headers */
-#define WS_MESSAGE_MAX (16u << 20)    /* a longer message closes the connection */
+#define WS_READ_MAX 65536          /* one read takes up to this */
+#define WS_RESPONSE_MAX 4096       /* the upgrade response's headers */
+#define WS_MESSAGE_MAX (16u << 20) /* a longer message closes the connection */
 #define WS_EVENTS_MAX 256
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -49,10 +50,10 @@ struct ws_conn {
     void *user;
     conn_state_t state;
     wslay_frame_context_ptr frames; /* from OPEN on */
-    char accept[32];             /* the Sec-WebSocket-Accept the server must send */
-    char *request;               /* the upgrade request, until written */
+    char accept[32];                /* the Sec-WebSocket-Accept the server must send */
+    char *request;                  /* the upgrade request, until written */
     size_t request_len, request_off;
-    char *response;              /* the upgrade response, until whole */
+    char *response; /* the upgrade response, until whole */
     size_t response_len;
     /* the frame being read */
     bool in_frame;
@@ -61,7 +62,7 @@ struct ws_conn {
     uint64_t frame_len, frame_got;
     /* the data message being put together (continuation frames), and a
        control frame's payload (it may come between them) */
-    uint8_t msg_opcode;          /* 0 while none */
+    uint8_t msg_opcode; /* 0 while none */
     char *msg;
     size_t msg_len, msg_cap;
     uint8_t ctrl[125];
@@ -69,32 +70,22 @@ struct ws_conn {
     /* bytes to write */
     uint8_t *out;
     size_t out_len, out_off, out_cap;
-    bool out_armed;              /* EPOLLOUT in the interest set */
-    bool closing;                /* our close frame is queued: close once it is written */
-    ws_conn_t *prev, *next;      /* the loop's live connections */
+    bool out_armed;         /* EPOLLOUT in the interest set */
+    bool closing;           /* our close frame is queued: close once it is written */
+    ws_conn_t *prev, *next; /* the loop's live connections */
     ws_conn_t *next_gone;
 };
 
 struct ws_loop {
     int epfd;
     ws_events_t events;
-    ws_conn_t *live;             /* not yet gone */
-    ws_conn_t *gone;             /* closed this turn; freed at its end */
-    const uint8_t *feed;         /* read but not yet taken by wslay */
+    ws_conn_t *live;     /* not yet gone */
+    ws_conn_t *gone;     /* closed this turn; freed at its end */
+    const uint8_t *feed; /* read but not yet taken by wslay */
     size_t feed_len;
-    uint64_t rng;
+    uint64_t rng; /* mask and upgrade keys (load_util_random) */
     uint8_t rbuf[WS_READ_MAX];
 };
-
-/*  xorshift64*: mask keys and upgrade keys for a load generator, not secrets. */
-static uint64_t
-s_random(ws_loop_t *self)
-{
-    self->rng ^= self->rng >> 12;
-    self->rng ^= self->rng << 25;
-    self->rng ^= self->rng >> 27;
-    return self->rng * 2685821657736338717ull;
-}
 
 /*  The connection is over: out of epoll, socket closed, the owner told.
     Its memory lives until the end of the loop turn. */
@@ -182,7 +173,7 @@ s_frames_genmask(uint8_t *buf, size_t len, void *user)
 {
     ws_loop_t *loop = ((ws_conn_t *) user)->loop;
     while (len) {
-        uint64_t r = s_random(loop);
+        uint64_t r = load_util_random(&loop->rng);
         size_t n = len < sizeof r ? len : sizeof r;
         memcpy(buf, &r, n);
         buf += n;
@@ -496,9 +487,7 @@ ws_loop_new(const ws_events_t *events)
         return NULL;
     }
     self->events = *events;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    self->rng = ((uint64_t) ts.tv_nsec << 20 ^ (uint64_t) ts.tv_sec ^ (uint64_t) getpid()) | 1;
+    self->rng = load_util_seed();
     return self;
 }
 
@@ -584,7 +573,7 @@ ws_conn_open(ws_loop_t *loop, const char *host, int port, const char *path, cons
     /* the upgrade request and the answer it must get (RFC 6455 4.1) */
     uint8_t nonce[16], digest[SHA_DIGEST_LENGTH];
     for (size_t k = 0; k < sizeof nonce; k += 8) {
-        uint64_t r = s_random(loop);
+        uint64_t r = load_util_random(&loop->rng);
         memcpy(nonce + k, &r, 8);
     }
     char key[32], keyed[32 + sizeof WS_GUID];

@@ -139,16 +139,6 @@ s_on_signal(int sig)
     s_stop = 1;
 }
 
-static uint64_t
-s_rand(load_t *self)
-{
-    /* xorshift64*: plenty for picking search fragments */
-    self->rng ^= self->rng >> 12;
-    self->rng ^= self->rng << 25;
-    self->rng ^= self->rng >> 27;
-    return self->rng * 2685821657736338717ull;
-}
-
 static bool
 s_in_window(const load_t *self, uint64_t mono_ns)
 {
@@ -194,8 +184,8 @@ s_start_one(load_t *self, conn_t *c)
     if (self->src_net && *self->src_net)
         snprintf(iface, sizeof iface, "%s.%d", self->src_net, 1 + c->index % 250);
     const char *why = NULL;
-    c->ws = ws_conn_open(self->loop, self->host, self->port, path, self->src_net && *self->src_net ? iface : NULL,
-                         c, &why);
+    c->ws = ws_conn_open(self->loop, self->host, self->port, path,
+                         self->src_net && *self->src_net ? iface : NULL, c, &why);
     if (!c->ws) {
         if (self->failed < 5)
             fprintf(stderr, "ws_load: connection %d failed: %s\n", c->index, why);
@@ -237,11 +227,12 @@ s_write_request(load_t *self, conn_t *c)
     if (self->mode == MODE_GET)
         n = snprintf(p, 512, "{\"type\":\"profile.get\",\"request_id\":\"%" PRIu64 "\",\"data\":{}}", c->seq);
     else if (self->mode == MODE_ADS) {
-        int k = (int) (s_rand(self) % (uint64_t) self->pair_count);
+        int k = (int) (load_util_random(&self->rng) % (uint64_t) self->pair_count);
         n = snprintf(p, 512,
                      "{\"type\":\"ad.list\",\"request_id\":\"%" PRIu64
                      "\",\"data\":{\"type\":\"%s\",\"asset\":\"%s\",\"fiat\":\"%s\",\"limit\":20}}",
-                     c->seq, s_rand(self) % 2 ? "sell" : "buy", self->pair_asset[k], self->pair_fiat[k]);
+                     c->seq, load_util_random(&self->rng) % 2 ? "sell" : "buy", self->pair_asset[k],
+                     self->pair_fiat[k]);
     }
     else if (self->mode == MODE_ORDERS) {
         const pair_t *pair = &self->pairs[c->index / 2];
@@ -261,8 +252,8 @@ s_write_request(load_t *self, conn_t *c)
     else {
         /* a username fragment: trader_<n> for a random seeded n, cut to 1-6 digits */
         char frag[32];
-        unsigned long long who = s_rand(self) % (unsigned long long) self->users + 1;
-        int digits = 1 + (int) (s_rand(self) % 6);
+        unsigned long long who = load_util_random(&self->rng) % (unsigned long long) self->users + 1;
+        int digits = 1 + (int) (load_util_random(&self->rng) % 6);
         snprintf(frag, sizeof frag, "%llu", who);
         frag[digits < (int) strlen(frag) ? digits : (int) strlen(frag)] = '\0';
         n = snprintf(p, 512,
@@ -676,7 +667,7 @@ main(int argc, char **argv)
     if (self->end_ms < 0)
         self->end_ms = self->start_ms + 10000;
     self->mono_at_wall0_ns = load_util_mono_ns() - (uint64_t) self->started_wall_ms * 1000000ull;
-    self->rng = (uint64_t) load_util_mono_ns() | 1;
+    self->rng = load_util_seed();
     self->c = calloc((size_t) self->conns, sizeof *self->c);
     if (!self->c)
         return 1;
@@ -691,7 +682,8 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    static const ws_events_t events = {.on_open = s_on_open, .on_message = s_on_message, .on_closed = s_on_closed};
+    static const ws_events_t events = {
+        .on_open = s_on_open, .on_message = s_on_message, .on_closed = s_on_closed};
     self->loop = ws_loop_new(&events);
     if (!self->loop) {
         fprintf(stderr, "ws_load: cannot create the epoll loop: %s\n", strerror(errno));
