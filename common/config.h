@@ -63,6 +63,9 @@
       "network is private to the gateway and its workers")                                                  \
     X(listing_cache_entries, "P2P_LISTING_CACHE_ENTRIES", INT, "4096", 0, 1000000,                          \
       "profile-svc, trade-svc: profile.search / ad.list answers each worker keeps while they hold (0: none)") \
+    X(search_index, "P2P_SEARCH_INDEX", INT, "1", 0, 1,                                                     \
+      "profile-svc: 1 keeps an in-memory index of the search listing (~140 bytes per profile) that "         \
+      "answers username searches of 3+ characters; 0 sends every search to the database")                   \
     X(price_max_age_s, "P2P_PRICE_MAX_AGE_S", INT, "300", 1, 31536000,                                      \
       "trade-svc: an index price older than this is stale (floating ads on its pair are not listed)")       \
     X(trade_time_scale, "P2P_TRADE_TIME_SCALE", INT, "1", 1, 100000,                                        \

@@ -219,6 +219,19 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
         {"listing_cache_states_reused", "p2p_worker_listing_cache_states_reused_total", "counter",
          "Listing requests that needed no state read of their own (the one just before in their batch stood "
          "for them).", 1},
+        /* profile-svc's search index (profile-svc/profile_search_sync.h) */
+        {"search_index_profiles", "p2p_worker_search_index_profiles", "gauge",
+         "Profiles in a worker's search index (0 while it has none).", 1},
+        {"search_index_loads", "p2p_worker_search_index_loads_total", "counter",
+         "Full loads of a worker's search index (at start, and after profiles were deleted).", 1},
+        {"search_index_reads", "p2p_worker_search_index_reads_total", "counter",
+         "Reads of the changes to the search listing a worker made before searches.", 1},
+        {"search_index_rows_applied", "p2p_worker_search_index_rows_applied_total", "counter",
+         "Changed profiles those reads brought into a worker's search index.", 1},
+        {"search_index_answers", "p2p_worker_search_index_answers_total", "counter",
+         "Searches a worker answered from its search index.", 1},
+        {"search_index_stale_pages", "p2p_worker_search_index_stale_pages_total", "counter",
+         "Index pages a profile on them had changed since: the database answered instead.", 1},
         /* trade-svc's deliveries of notifications by mail and webhook (outbox_ops.h) */
         {"outbox_sent", "p2p_worker_outbox_sent_total", "counter",
          "Mails and webhook POSTs a worker delivered.", 1},

@@ -1,5 +1,6 @@
 /*  main.c - p2p-profile-svc: the profile worker. Reads the configuration,
-    builds the process object (database handle, activity batcher, search cache), runs the
+    builds the process object (database handle, activity batcher, search
+    cache and index), loads the search index, runs the
     worker loop until SIGINT/SIGTERM, destroys what it built. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,25 @@ s_stats(void *app)
     db_stats(((profile_app_t *) app)->db, &stats);
     answer_cache_stats_t cache;
     answer_cache_stats(((profile_app_t *) app)->search_cache, &cache);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
-                     (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec, "listing_cache_hits",
-                     (json_int_t) cache.hits, "listing_cache_misses", (json_int_t) cache.misses,
-                     "listing_cache_states_reused", (json_int_t) cache.states_reused);
+    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
+                            "db_failures", (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec,
+                            "listing_cache_hits", (json_int_t) cache.hits, "listing_cache_misses",
+                            (json_int_t) cache.misses, "listing_cache_states_reused",
+                            (json_int_t) cache.states_reused);
+    profile_search_sync_t *sync = ((profile_app_t *) app)->search_sync;
+    if (out && sync) {
+        profile_search_sync_stats_t index;
+        profile_search_sync_stats(sync, &index);
+        json_t *more = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "search_index_profiles",
+                                 (json_int_t) index.profiles, "search_index_loads", (json_int_t) index.loads,
+                                 "search_index_reads", (json_int_t) index.reads, "search_index_rows_applied",
+                                 (json_int_t) index.rows_applied, "search_index_answers",
+                                 (json_int_t) index.answers, "search_index_stale_pages",
+                                 (json_int_t) index.stale_pages);
+        json_object_update(out, more);
+        json_decref(more);
+    }
+    return out;
 }
 
 static int
@@ -64,8 +80,11 @@ main(int argc, char **argv)
         .search_cache = answer_cache_new((size_t) cfg.listing_cache_entries, ANSWER_CACHE_MAX_BYTES,
                                          PROFILE_SEARCH_CACHE_MAX_AGE_MS),
     };
+    /* a tenth of each heartbeat interval for loading the index again */
+    if (cfg.search_index)
+        app.search_sync = profile_search_sync_new(cfg.heartbeat_ms / 10 + 1);
     rc = 1;
-    if (!app.db || !app.activity || !app.search_cache) {
+    if (!app.db || !app.activity || !app.search_cache || (cfg.search_index && !app.search_sync)) {
         log_error("profile_svc.start_failed", NULL, json_pack("{s:s}", "error", "out of memory"));
         goto done;
     }
@@ -79,6 +98,9 @@ main(int argc, char **argv)
         }
         log_warn("profile_svc.db_not_ready", NULL, json_pack("{s:s}", "error", err.msg));
     }
+    /* the whole search listing before serving (else the tick loads it) */
+    else if (app.search_sync)
+        profile_search_sync_load(app.search_sync, app.db, &err);
 
     worker_spec_t spec = {
         .service = SERVICE_PROFILE,
@@ -89,10 +111,12 @@ main(int argc, char **argv)
     };
     spec.routes = profile_handlers_routes(&spec.route_count);
     rc = worker_run(&cfg, &spec);
-    /* Last activity of this run, best effort. */
+    /* Last activity of this run, best effort (and no index load). */
+    profile_search_sync_destroy(&app.search_sync);
     profile_handlers_tick(&app);
 
 done:
+    profile_search_sync_destroy(&app.search_sync);
     profile_activity_destroy(&app.activity);
     answer_cache_destroy(&app.search_cache);
     db_destroy(&app.db);

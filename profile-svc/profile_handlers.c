@@ -257,6 +257,20 @@ profile_handlers_put(void *app, const worker_request_t *req, worker_reply_t *rep
     s_update(app, req, reply);
 }
 
+/*  The end of a search answer: the total and whether it is a lower bound. */
+static char *
+s_search_answer_finish(json_text_t *out, int64_t total, bool capped, err_t *err)
+{
+    char tail[96];
+    int n = snprintf(tail, sizeof tail, "],\"total\":%lld,\"total_is_lower_bound\":%s}", (long long) total,
+                     capped ? "true" : "false");
+    json_text_raw(out, tail, (size_t) n);
+    char *text = json_text_finish(out);
+    if (!text)
+        err_set(err, ERR_INTERNAL, "out of memory");
+    return text;
+}
+
 /*  A search's answer (the reply's data) as JSON text, from the database.
     NULL with err. Caller frees. */
 static char *
@@ -277,14 +291,88 @@ s_search_answer(profile_app_t *app, const profile_search_t *search, err_t *err)
         profile_row_write(&out, &row, PROFILE_SHOW_PUBLIC);
     }
     db_rows_destroy(&rows);
-    char tail[96];
-    int n = snprintf(tail, sizeof tail, "],\"total\":%lld,\"total_is_lower_bound\":%s}", (long long) total,
-                     capped ? "true" : "false");
-    json_text_raw(&out, tail, (size_t) n);
-    char *text = json_text_finish(&out);
-    if (!text)
-        err_set(err, ERR_INTERNAL, "out of memory");
-    return text;
+    return s_search_answer_finish(&out, total, capped, err);
+}
+
+/*  The row of rows whose id is id. */
+static bool
+s_row_with_id(const db_rows_t *rows, int64_t id, profile_row_t *row)
+{
+    for (size_t r = 0; r < db_rows_count(rows); r++) {
+        const char *key = db_rows_value(rows, r, PROFILE_COL_ID);
+        if (key && strtoll(key, NULL, 10) == id) {
+            profile_row_get(rows, r, row);
+            return true;
+        }
+    }
+    return false;
+}
+
+/*  A search's answer from the index: which profiles and the total from
+    memory, their rows in one statement that returns each only if it is
+    still what the index saw. Returns 0 with *text (caller frees), 1 when
+    the database must answer (the index refuses the pattern, or a profile
+    on the page was written since the index was read), -1 with err. */
+static int
+s_search_from_index(profile_app_t *app, const profile_search_index_t *index, int64_t now_us,
+                    const profile_search_t *search, char **text, err_t *err)
+{
+    profile_search_page_t page;
+    if (profile_search_index_find(index, search, now_us, &page) != PROFILE_SEARCH_INDEX_ANSWERED)
+        return 1;
+    db_rows_t *rows = NULL;
+    if (page.count) {
+        rows = profile_repo_by_listings(app->db, page.ids, page.xids, page.count, err);
+        if (!rows)
+            return -1;
+        if (db_rows_count(rows) != page.count) {
+            db_rows_destroy(&rows);
+            profile_search_sync_answered(app->search_sync, true);
+            return 1;
+        }
+    }
+    json_text_t out = JSON_TEXT_INIT;
+    json_text_raw(&out, "{\"profiles\":[", 13);
+    for (size_t i = 0; i < page.count; i++) {
+        profile_row_t row;
+        if (!s_row_with_id(rows, page.ids[i], &row)) { /* cannot be: ids are unique and all came */
+            db_rows_destroy(&rows);
+            json_text_discard(&out);
+            return 1;
+        }
+        if (i)
+            json_text_raw(&out, ",", 1);
+        profile_row_write(&out, &row, PROFILE_SHOW_PUBLIC);
+    }
+    db_rows_destroy(&rows);
+    profile_search_sync_answered(app->search_sync, false);
+    *text = s_search_answer_finish(&out, page.total, page.capped, err);
+    return *text ? 0 : -1;
+}
+
+/*  The search index up to date for req, when there is one and the search
+    is one it may answer (text of 3 or more characters): its read of the
+    database also gives the answer cache its state (*state_read). NULL
+    otherwise. -1 with err when the database failed. */
+static int
+s_search_index(profile_app_t *app, const worker_request_t *req, const profile_search_t *search,
+               const profile_search_index_t **index, int64_t *now_us, bool *state_read, err_t *err)
+{
+    *index = NULL;
+    *state_read = false;
+    if (!app->search_sync || !search->search || strlen(search->search) < 3)
+        return 0;
+    answer_cache_state_t state;
+    bool read;
+    if (profile_search_sync_refresh(app->search_sync, app->db, req->batch_seq, req->call_seq, index, now_us,
+                                    &state, &read, err)
+        != 0)
+        return -1;
+    if (read && app->search_cache && answer_cache_enabled(app->search_cache)) {
+        answer_cache_observe(app->search_cache, &state, req->batch_seq, req->call_seq);
+        *state_read = true;
+    }
+    return 0;
 }
 
 /*  A search's key in the answer cache: every filter, the fixed-width ones
@@ -302,7 +390,8 @@ s_search_key(const profile_search_t *search, char key[ANSWER_CACHE_KEY_MAX])
     holds (common/answer_cache.h: the state is read first, unless the one
     read for the searches just before still stands for this one, so an
     answer stored after it is never newer than what it says), else from the
-    database, and kept. */
+    search index when it can answer (profile_search_sync.h: its read is the
+    state read), else from the database; and kept. */
 void
 profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t *reply)
 {
@@ -314,6 +403,13 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         reply_shape_error(reply, req, &err);
         return;
     }
+    const profile_search_index_t *index;
+    int64_t now_us = 0;
+    bool state_read;
+    if (s_search_index(app, req, &search, &index, &now_us, &state_read, &err) != 0) {
+        reply_shape_error(reply, req, &err);
+        return;
+    }
     char key[ANSWER_CACHE_KEY_MAX];
     answer_cache_t *cache = app->search_cache && answer_cache_enabled(app->search_cache) && s_search_key(&search, key)
                                 ? app->search_cache
@@ -322,7 +418,7 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
     char *answer = NULL;
     if (cache) {
         answer_cache_state_t state;
-        if (!answer_cache_state_covers(cache, req->batch_seq, req->call_seq)) {
+        if (!state_read && !answer_cache_state_covers(cache, req->batch_seq, req->call_seq)) {
             if (profile_repo_search_state(app->db, &state, &err) != 0) {
                 reply_shape_error(reply, req, &err);
                 return;
@@ -332,7 +428,9 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         cached = answer_cache_get(cache, key, clock_mono_ms());
     }
     if (!cached) {
-        answer = s_search_answer(app, &search, &err);
+        int rc = index ? s_search_from_index(app, index, now_us, &search, &answer, &err) : 1;
+        if (rc == 1)
+            answer = s_search_answer(app, &search, &err);
         if (!answer) {
             reply_shape_error(reply, req, &err);
             return;
@@ -464,6 +562,8 @@ void
 profile_handlers_tick(void *app_)
 {
     profile_app_t *app = app_;
+    if (app->search_sync)
+        profile_search_sync_tick(app->search_sync, app->db);
     if (profile_activity_pending(app->activity) == 0)
         return;
     size_t count;

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "profile_activity.h"
 #include "answer_cache.h"
+#include "profile_search_sync.h"
 #include "worker.h"
 
 /*  The process object handed to every handler and to the tick (a plain value;
@@ -17,7 +18,8 @@
 typedef struct {
     db_t *db;
     profile_activity_t *activity;
-    answer_cache_t *search_cache; /* profile.search answers */
+    answer_cache_t *search_cache;       /* profile.search answers */
+    profile_search_sync_t *search_sync; /* profile.search's own index; NULL with P2P_SEARCH_INDEX=0 */
 } profile_app_t;
 
 /*  How long a search answer may be served at most, whatever the version
@@ -34,7 +36,8 @@ typedef struct {
 const worker_route_t *profile_handlers_routes(size_t *count);
 
 /*  worker_spec_t.tick: flush the users seen since the last flush to
-    last_active_at in one statement. app is a profile_app_t. */
+    last_active_at in one statement, and go on loading the search index
+    when it has none. app is a profile_app_t. */
 void profile_handlers_tick(void *app);
 
 /*  The handlers, exposed for the route table and tests. app is a profile_app_t. */

@@ -84,6 +84,35 @@
     reply says when the total is "at least" rather than exact. */
 #define S_SEARCH_COUNT(text, cap) "SELECT count(*) FROM (" S_LISTABLE(text) " LIMIT " cap "::int) p"
 
+/*  The search index (profile_search_sync.h, migration 009). A listing row:
+    id, lower(username), avg_rating × 100, completed_trades, flags
+    (PROFILE_LISTING_*), suspended_until in unix µs, listing_xid. */
+#define S_LISTING_COLUMNS                                                                          \
+    "id, lower(username), (avg_rating * 100)::int, completed_trades,"                              \
+    " (is_verified::int + 2 * is_merchant::int + 4 * has_consent::int + 8 * is_suspended::int),"   \
+    " (extract(epoch FROM suspended_until) * 1000000)::bigint, listing_xid::text"
+/*  The mark: the oldest transaction still running for this statement's
+    snapshot (every change it cannot see has a listing_xid at least that),
+    and the removals counter. */
+#define S_MARK_COLUMNS                                                                             \
+    "pg_snapshot_xmin(pg_current_snapshot())::text, (SELECT removals FROM p2p_profile_removals)"
+/*  The search state (S_SEARCH_STATE's three columns) plus the clock in µs. */
+#define S_STATE_COLUMNS                                                                            \
+    "(SELECT sum(profiles) FROM p2p_change_versions)::bigint,"                                     \
+    " floor(extract(epoch FROM now()) * 1000)::bigint,"                                           \
+    " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint"                      \
+    " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"                        \
+    " AND suspended_until > now()), (extract(epoch FROM now()) * 1000000)::bigint"
+/*  The changed read: one header row (id NULL: the mark and the state, all
+    of one snapshot), then every listing written since $1 (a mark). */
+/* clang-format off */
+#define S_CHANGED                                                                                  \
+    "SELECT NULL::bigint, NULL::text, NULL::int, NULL::int, NULL::int, NULL::bigint, NULL::text, " \
+        S_MARK_COLUMNS ", " S_STATE_COLUMNS                                                        \
+    " UNION ALL SELECT " S_LISTING_COLUMNS ", NULL, NULL, NULL, NULL, NULL, NULL"                  \
+    " FROM p2p_profiles WHERE listing_xid >= $1::xid8"
+/* clang-format on */
+
 /*  Constraint names (migrations 001 and 002) that mean "username taken". */
 static const char *s_username_constraints[] = {
     "idx_p2p_profiles_username_lower_uniq",
@@ -104,6 +133,10 @@ typedef enum {
     S_SEARCH_COUNT_ALL,
     S_SEARCH_COUNT_TEXT,
     S_SEARCH_STATE,
+    S_LISTINGS_MARK,
+    S_LISTINGS_CHUNK,
+    S_LISTINGS_CHANGED,
+    S_BY_LISTINGS,
     S_STATEMENT_COUNT
 } s_statement_t;
 
@@ -159,6 +192,20 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                         " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"
                         " AND suspended_until > now())",
                         0},
+    [S_LISTINGS_MARK] = {"profile_listings_mark", "SELECT " S_MARK_COLUMNS, 0},
+    [S_LISTINGS_CHUNK] = {"profile_listings_chunk",
+                          "SELECT " S_LISTING_COLUMNS " FROM p2p_profiles WHERE id > $1::bigint"
+                          " ORDER BY id LIMIT $2::int",
+                          2},
+    /* planned for its mark: a generic plan guesses a third of the table
+       and scans it all; the actual mark is past nearly every row */
+    [S_LISTINGS_CHANGED] = {"profile_listings_changed", DB_PLAN_EACH_CALL S_CHANGED, 1},
+    /* the page's rows, each only if it is still what the index saw */
+    [S_BY_LISTINGS] = {"profile_by_listings",
+                       "SELECT " S_COLUMNS " FROM p2p_profiles"
+                       " JOIN unnest($1::bigint[], $2::xid8[]) AS seen (seen_id, seen_xid)"
+                       " ON id = seen_id AND listing_xid = seen_xid",
+                       2},
 };
 
 /*  The update statement's bits must match profile_field_t. */
@@ -381,4 +428,137 @@ profile_repo_touch(db_t *db, const char *const *user_ids, size_t count, err_t *e
         return -1;
     PQclear(res);
     return 0;
+}
+
+/* ------------------------------------------------------------------------
+   The search index's reads */
+
+static uint64_t
+s_u64(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoull(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static int64_t
+s_i64(const PGresult *res, int row, int col, int64_t null_value)
+{
+    return PQgetisnull(res, row, col) ? null_value : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/*  Hand rows [first, count) of a listing result (S_LISTING_COLUMNS first)
+    to fn; skips row skip (-1: none). 0, or fn's failure. */
+static int
+s_listings(const PGresult *res, int skip, profile_repo_listing_fn *fn, void *arg, int64_t *last_id)
+{
+    for (int r = 0; r < PQntuples(res); r++) {
+        if (r == skip)
+            continue;
+        profile_listing_t listing = {
+            .id = s_i64(res, r, 0, 0),
+            .name = PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1),
+            .rating_cents = (int32_t) s_i64(res, r, 2, 0),
+            .completed_trades = (int32_t) s_i64(res, r, 3, 0),
+            .flags = (unsigned) s_i64(res, r, 4, 0),
+            .suspended_until_us = s_i64(res, r, 5, PROFILE_LISTING_NO_END),
+            .xid = s_u64(res, r, 6),
+        };
+        if (fn(arg, &listing) != 0)
+            return -1;
+        if (last_id)
+            *last_id = listing.id;
+    }
+    return 0;
+}
+
+int
+profile_repo_listings_mark(db_t *db, profile_listings_mark_t *mark, err_t *err)
+{
+    PGresult *res = db_exec(db, s_statements[S_LISTINGS_MARK].name, NULL, 0, err);
+    if (!res)
+        return -1;
+    bool ok = PQntuples(res) == 1 && PQnfields(res) == 2 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
+    if (ok) {
+        *mark = (profile_listings_mark_t){.xmin = s_u64(res, 0, 0), .removals = s_i64(res, 0, 1, 0)};
+        db_stats_t stats;
+        db_stats(db, &stats);
+        mark->state.epoch = stats.connects;
+    }
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
+}
+
+int
+profile_repo_listings_chunk(db_t *db, int64_t after_id, int limit, profile_repo_listing_fn *fn, void *arg,
+                            size_t *rows, int64_t *last_id, err_t *err)
+{
+    char after[24], lim[16];
+    snprintf(after, sizeof after, "%lld", (long long) after_id);
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *params[] = {after, lim};
+    PGresult *res = db_exec(db, s_statements[S_LISTINGS_CHUNK].name, params, 2, err);
+    if (!res)
+        return -1;
+    *rows = (size_t) PQntuples(res);
+    int rc = PQnfields(res) == 7 ? s_listings(res, -1, fn, arg, last_id) : -1;
+    PQclear(res);
+    return rc == 0 ? 0 : err_set(err, ERR_INTERNAL, "out of memory");
+}
+
+int
+profile_repo_listings_changed(db_t *db, uint64_t since, profile_listings_mark_t *mark,
+                              profile_repo_listing_fn *fn, void *arg, size_t *rows, err_t *err)
+{
+    char from[24];
+    snprintf(from, sizeof from, "%llu", (unsigned long long) since);
+    const char *params[] = {from};
+    PGresult *res = db_exec(db, s_statements[S_LISTINGS_CHANGED].name, params, 1, err);
+    if (!res)
+        return -1;
+    int header = -1;
+    for (int r = 0; r < PQntuples(res) && header < 0; r++)
+        if (PQgetisnull(res, r, 0))
+            header = r;
+    if (PQnfields(res) != 13 || header < 0 || PQgetisnull(res, header, 7) || PQgetisnull(res, header, 8)) {
+        PQclear(res);
+        return err_set(err, ERR_INTERNAL, "internal error");
+    }
+    db_stats_t stats;
+    db_stats(db, &stats);
+    *mark = (profile_listings_mark_t){
+        .xmin = s_u64(res, header, 7),
+        .removals = s_i64(res, header, 8, 0),
+        .state =
+            {
+                .version = s_i64(res, header, 9, 0),
+                .now_ms = s_i64(res, header, 10, 0),
+                .next_end_ms = s_i64(res, header, 11, INT64_MAX),
+                .epoch = stats.connects,
+            },
+        .now_us = s_i64(res, header, 12, 0),
+    };
+    *rows = (size_t) PQntuples(res) - 1;
+    int rc = s_listings(res, header, fn, arg, NULL);
+    PQclear(res);
+    return rc == 0 ? 0 : err_set(err, ERR_INTERNAL, "out of memory");
+}
+
+db_rows_t *
+profile_repo_by_listings(db_t *db, const int64_t *ids, const uint64_t *xids, size_t count, err_t *err)
+{
+    char *id_array = db_param_int64_array(ids, count, 0);
+    /* xid8 literals are plain unsigned integers: the same text as an int64 array's */
+    int64_t as_int[PROFILE_SEARCH_MAX_LIMIT];
+    for (size_t i = 0; i < count && i < PROFILE_SEARCH_MAX_LIMIT; i++)
+        as_int[i] = (int64_t) xids[i];
+    char *xid_array = count <= PROFILE_SEARCH_MAX_LIMIT ? db_param_int64_array(as_int, count, 0) : NULL;
+    db_rows_t *rows = NULL;
+    if (!id_array || !xid_array)
+        err_set(err, ERR_INTERNAL, "out of memory");
+    else {
+        const char *params[] = {id_array, xid_array};
+        rows = s_rows(db_exec(db, s_statements[S_BY_LISTINGS].name, params, 2, err), err);
+    }
+    free(id_array);
+    free(xid_array);
+    return rows;
 }

@@ -15,6 +15,7 @@
 #include "db_rows.h"
 #include "err.h"
 #include "profile_row.h"
+#include "profile_search_index.h"
 #include "answer_cache.h"
 #include "profile_validate.h"
 
@@ -49,10 +50,6 @@ db_rows_t *profile_repo_update(db_t *db, const char *user_id, const profile_chan
     profile (0 or 1 rows; caller destroys), or NULL with err. */
 db_rows_t *profile_repo_session_open(db_t *db, const char *user_id, err_t *err);
 
-/*  Matches are counted up to this many past the requested offset (search text
-    shorter than 3 characters: up to one past the page). */
-#define PROFILE_SEARCH_COUNT_AHEAD 1000
-
 /*  One page of search results (consenting, not effectively suspended, best
     first) into *rows (caller destroys) and the number of matches into *total:
     exact, or, with *capped set, "at least" (the count's cap) when there are
@@ -64,6 +61,40 @@ int profile_repo_search(db_t *db, const profile_search_t *search, db_rows_t **ro
     statement: the version of p2p_profiles, now(), and the next suspension
     end. Returns 0, or -1 with err. */
 int profile_repo_search_state(db_t *db, answer_cache_state_t *state, err_t *err);
+
+/*  The search index's reads (profile_search_sync.h, migration 009). */
+
+/*  A mark to read changes from, and the state the read saw. */
+typedef struct {
+    uint64_t xmin;              /* the oldest transaction running for the read's snapshot */
+    int64_t removals;           /* p2p_profile_removals: moves when profiles are deleted */
+    answer_cache_state_t state; /* the search state (changed reads only; epoch always) */
+    int64_t now_us;             /* the database's clock, unix µs (changed reads only) */
+} profile_listings_mark_t;
+
+/*  Called with each listing read (borrowed for the call); nonzero stops. */
+typedef int(profile_repo_listing_fn)(void *arg, const profile_listing_t *listing);
+
+/*  The mark before a full load, in one statement. 0, or -1 with err. */
+int profile_repo_listings_mark(db_t *db, profile_listings_mark_t *mark, err_t *err);
+
+/*  Up to limit listings with id > after_id, in id order, to fn; *rows
+    says how many, *last_id the last one's id (untouched when none). 0, or
+    -1 with err. */
+int profile_repo_listings_chunk(db_t *db, int64_t after_id, int limit, profile_repo_listing_fn *fn, void *arg,
+                                size_t *rows, int64_t *last_id, err_t *err);
+
+/*  Every listing written by transaction since or later, to fn, with the
+    new mark and the search state, in one statement; *rows says how many.
+    0, or -1 with err. */
+int profile_repo_listings_changed(db_t *db, uint64_t since, profile_listings_mark_t *mark,
+                                  profile_repo_listing_fn *fn, void *arg, size_t *rows, err_t *err);
+
+/*  The profiles ids[i] whose listing_xid is still xids[i] (at most
+    PROFILE_SEARCH_MAX_LIMIT), in one statement, in no particular order: a
+    profile written since is left out. Caller destroys; NULL with err. */
+db_rows_t *profile_repo_by_listings(db_t *db, const int64_t *ids, const uint64_t *xids, size_t count,
+                                    err_t *err);
 
 /*  last_active_at = now() for every listed user, in one statement. 0 or -1. */
 int profile_repo_touch(db_t *db, const char *const *user_ids, size_t count, err_t *err);

@@ -75,6 +75,10 @@ typedef struct {
 #define PROFILE_SEARCH_MAX_LIMIT 100
 #define PROFILE_SEARCH_MAX_OFFSET 10000
 
+/*  Matches are counted up to this many past the requested offset (search text
+    shorter than 3 characters: up to one past the page). */
+#define PROFILE_SEARCH_COUNT_AHEAD 1000
+
 /*  Validate a profile.search body into filters (defaults for absent or null
     fields). Returns 0, or -1 with err naming the field. */
 int profile_validate_search(const json_t *data, profile_search_t *search, err_t *err);
