@@ -256,6 +256,7 @@ LABELS = {
     "search_big": "WebSocket profile.search, large table",
     "search_big1": "WebSocket profile.search, large table, 1 connection",
     "search_big_nocache": "WebSocket profile.search, large table, search cache off",
+    "search_big_noindex": "WebSocket profile.search, large table, search cache and index off",
     "pgbench_ads": "pgbench: the listing's statements (bench/ads.pgbench)",
     "ads": "WebSocket ad.list",
     "ads_nocache": "WebSocket ad.list, answer cache off",
@@ -285,7 +286,7 @@ def table(out, baseline="pgbench"):
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
-             "ws_big", "search_big", "search_big1", "search_big_nocache", "pgbench_ads", "ads_nocache", "ads", "pgbench_orders", "orders"]
+             "ws_big", "search_big", "search_big1", "search_big_nocache", "search_big_noindex", "pgbench_ads", "ads_nocache", "ads", "pgbench_orders", "orders"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:
