@@ -218,7 +218,8 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
          "Listing answers a worker had to build in the database.", 1},
         {"listing_cache_states_reused", "p2p_worker_listing_cache_states_reused_total", "counter",
          "Listing requests that needed no state read of their own (the one just before in their batch stood "
-         "for them).", 1},
+         "for them).",
+         1},
         /* profile-svc's search index (profile-svc/profile_search_sync.h) */
         {"search_index_profiles", "p2p_worker_search_index_profiles", "gauge",
          "Profiles in a worker's search index (0 while it has none).", 1},

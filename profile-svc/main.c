@@ -22,21 +22,20 @@ s_stats(void *app)
     db_stats(((profile_app_t *) app)->db, &stats);
     answer_cache_stats_t cache;
     answer_cache_stats(((profile_app_t *) app)->search_cache, &cache);
-    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries,
-                            "db_failures", (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec,
-                            "listing_cache_hits", (json_int_t) cache.hits, "listing_cache_misses",
-                            (json_int_t) cache.misses, "listing_cache_states_reused",
-                            (json_int_t) cache.states_reused);
+    json_t *out =
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "db_queries", (json_int_t) stats.queries, "db_failures",
+                  (json_int_t) stats.failures, "db_usec", (json_int_t) stats.usec, "listing_cache_hits",
+                  (json_int_t) cache.hits, "listing_cache_misses", (json_int_t) cache.misses,
+                  "listing_cache_states_reused", (json_int_t) cache.states_reused);
     profile_search_sync_t *sync = ((profile_app_t *) app)->search_sync;
     if (out && sync) {
         profile_search_sync_stats_t index;
         profile_search_sync_stats(sync, &index);
-        json_t *more = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "search_index_profiles",
-                                 (json_int_t) index.profiles, "search_index_loads", (json_int_t) index.loads,
-                                 "search_index_reads", (json_int_t) index.reads, "search_index_rows_applied",
-                                 (json_int_t) index.rows_applied, "search_index_answers",
-                                 (json_int_t) index.answers, "search_index_stale_pages",
-                                 (json_int_t) index.stale_pages);
+        json_t *more = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I}", "search_index_profiles", (json_int_t) index.profiles,
+            "search_index_loads", (json_int_t) index.loads, "search_index_reads", (json_int_t) index.reads,
+            "search_index_rows_applied", (json_int_t) index.rows_applied, "search_index_answers",
+            (json_int_t) index.answers, "search_index_stale_pages", (json_int_t) index.stale_pages);
         json_object_update(out, more);
         json_decref(more);
     }

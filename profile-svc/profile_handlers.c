@@ -411,9 +411,10 @@ profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t 
         return;
     }
     char key[ANSWER_CACHE_KEY_MAX];
-    answer_cache_t *cache = app->search_cache && answer_cache_enabled(app->search_cache) && s_search_key(&search, key)
-                                ? app->search_cache
-                                : NULL;
+    answer_cache_t *cache =
+        app->search_cache && answer_cache_enabled(app->search_cache) && s_search_key(&search, key)
+            ? app->search_cache
+            : NULL;
     const char *cached = NULL;
     char *answer = NULL;
     if (cache) {

@@ -87,21 +87,21 @@
 /*  The search index (profile_search_sync.h, migration 009). A listing row:
     id, lower(username), avg_rating × 100, completed_trades, flags
     (PROFILE_LISTING_*), suspended_until in unix µs, listing_xid. */
-#define S_LISTING_COLUMNS                                                                          \
-    "id, lower(username), (avg_rating * 100)::int, completed_trades,"                              \
-    " (is_verified::int + 2 * is_merchant::int + 4 * has_consent::int + 8 * is_suspended::int),"   \
+#define S_LISTING_COLUMNS                                                                        \
+    "id, lower(username), (avg_rating * 100)::int, completed_trades,"                            \
+    " (is_verified::int + 2 * is_merchant::int + 4 * has_consent::int + 8 * is_suspended::int)," \
     " (extract(epoch FROM suspended_until) * 1000000)::bigint, listing_xid::text"
 /*  The mark: the oldest transaction still running for this statement's
     snapshot (every change it cannot see has a listing_xid at least that),
     and the removals counter. */
-#define S_MARK_COLUMNS                                                                             \
+#define S_MARK_COLUMNS \
     "pg_snapshot_xmin(pg_current_snapshot())::text, (SELECT removals FROM p2p_profile_removals)"
 /*  The search state (S_SEARCH_STATE's three columns) plus the clock in µs. */
-#define S_STATE_COLUMNS                                                                            \
-    "(SELECT sum(profiles) FROM p2p_change_versions)::bigint,"                                     \
-    " floor(extract(epoch FROM now()) * 1000)::bigint,"                                           \
-    " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint"                      \
-    " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"                        \
+#define S_STATE_COLUMNS                                                       \
+    "(SELECT sum(profiles) FROM p2p_change_versions)::bigint,"                \
+    " floor(extract(epoch FROM now()) * 1000)::bigint,"                       \
+    " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint" \
+    " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"   \
     " AND suspended_until > now()), (extract(epoch FROM now()) * 1000000)::bigint"
 /*  The changed read: one header row (id NULL: the mark and the state, all
     of one snapshot), then every listing written since $1 (a mark). */
@@ -476,7 +476,8 @@ profile_repo_listings_mark(db_t *db, profile_listings_mark_t *mark, err_t *err)
     PGresult *res = db_exec(db, s_statements[S_LISTINGS_MARK].name, NULL, 0, err);
     if (!res)
         return -1;
-    bool ok = PQntuples(res) == 1 && PQnfields(res) == 2 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
+    bool ok =
+        PQntuples(res) == 1 && PQnfields(res) == 2 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
     if (ok) {
         *mark = (profile_listings_mark_t){.xmin = s_u64(res, 0, 0), .removals = s_i64(res, 0, 1, 0)};
         db_stats_t stats;

@@ -74,7 +74,8 @@ static void
 s_drop(profile_search_sync_t *self, const char *why)
 {
     log_info("profile_search.index_dropped", NULL,
-             json_pack("{s:s, s:I}", "reason", why, "profiles", (json_int_t) profile_search_index_size(self->index)));
+             json_pack("{s:s, s:I}", "reason", why, "profiles",
+                       (json_int_t) profile_search_index_size(self->index)));
     profile_search_index_destroy(&self->index);
     self->have_read = false;
     self->stats.profiles = 0;
@@ -163,14 +164,15 @@ profile_search_sync_tick(profile_search_sync_t *self, db_t *db)
 
 int
 profile_search_sync_refresh(profile_search_sync_t *self, db_t *db, uint64_t batch_seq, uint64_t call_seq,
-                            const profile_search_index_t **index, int64_t *now_us, answer_cache_state_t *state,
-                            bool *read, err_t *err)
+                            const profile_search_index_t **index, int64_t *now_us,
+                            answer_cache_state_t *state, bool *read, err_t *err)
 {
     *index = NULL;
     *read = false;
     if (!self->index)
         return 0;
-    if (self->have_read && batch_seq != 0 && batch_seq == self->read_batch && call_seq == self->read_call + 1) {
+    if (self->have_read && batch_seq != 0 && batch_seq == self->read_batch
+        && call_seq == self->read_call + 1) {
         self->read_call = call_seq;
         *index = self->index;
         *now_us = self->now_us;
