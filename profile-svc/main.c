@@ -32,10 +32,11 @@ s_stats(void *app)
         profile_search_sync_stats_t index;
         profile_search_sync_stats(sync, &index);
         json_t *more = json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:I}", "search_index_profiles", (json_int_t) index.profiles,
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "search_index_profiles", (json_int_t) index.profiles,
             "search_index_loads", (json_int_t) index.loads, "search_index_reads", (json_int_t) index.reads,
-            "search_index_rows_applied", (json_int_t) index.rows_applied, "search_index_answers",
-            (json_int_t) index.answers, "search_index_stale_pages", (json_int_t) index.stale_pages);
+            "search_index_change_reads", (json_int_t) index.change_reads, "search_index_rows_applied",
+            (json_int_t) index.rows_applied, "search_index_answers", (json_int_t) index.answers,
+            "search_index_stale_pages", (json_int_t) index.stale_pages);
         json_object_update(out, more);
         json_decref(more);
     }

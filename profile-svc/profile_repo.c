@@ -134,6 +134,7 @@ typedef enum {
     S_SEARCH_COUNT_TEXT,
     S_SEARCH_STATE,
     S_LISTINGS_MARK,
+    S_LISTINGS_STATE,
     S_LISTINGS_CHUNK,
     S_LISTINGS_CHANGED,
     S_BY_LISTINGS,
@@ -193,6 +194,8 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                         " AND suspended_until > now())",
                         0},
     [S_LISTINGS_MARK] = {"profile_listings_mark", "SELECT " S_MARK_COLUMNS, 0},
+    /* the search state and the mark of one snapshot, without the changes */
+    [S_LISTINGS_STATE] = {"profile_listings_state", "SELECT " S_MARK_COLUMNS ", " S_STATE_COLUMNS, 0},
     [S_LISTINGS_CHUNK] = {"profile_listings_chunk",
                           "SELECT " S_LISTING_COLUMNS " FROM p2p_profiles WHERE id > $1::bigint"
                           " ORDER BY id LIMIT $2::int",
@@ -505,6 +508,42 @@ profile_repo_listings_chunk(db_t *db, int64_t after_id, int limit, profile_repo_
     return rc == 0 ? 0 : err_set(err, ERR_INTERNAL, "out of memory");
 }
 
+/*  The header row of a state or changed read (its mark and state from
+    column `at` on) into *mark. False when it is not one. */
+static bool
+s_header(db_t *db, const PGresult *res, int row, int at, profile_listings_mark_t *mark)
+{
+    if (PQnfields(res) != at + 6 || PQgetisnull(res, row, at) || PQgetisnull(res, row, at + 1)
+        || PQgetisnull(res, row, at + 2) || PQgetisnull(res, row, at + 3) || PQgetisnull(res, row, at + 5))
+        return false;
+    db_stats_t stats;
+    db_stats(db, &stats);
+    *mark = (profile_listings_mark_t){
+        .xmin = s_u64(res, row, at),
+        .removals = s_i64(res, row, at + 1, 0),
+        .state =
+            {
+                .version = s_i64(res, row, at + 2, 0),
+                .now_ms = s_i64(res, row, at + 3, 0),
+                .next_end_ms = s_i64(res, row, at + 4, INT64_MAX),
+                .epoch = stats.connects,
+            },
+        .now_us = s_i64(res, row, at + 5, 0),
+    };
+    return true;
+}
+
+int
+profile_repo_listings_state(db_t *db, profile_listings_mark_t *mark, err_t *err)
+{
+    PGresult *res = db_exec(db, s_statements[S_LISTINGS_STATE].name, NULL, 0, err);
+    if (!res)
+        return -1;
+    bool ok = PQntuples(res) == 1 && s_header(db, res, 0, 0, mark);
+    PQclear(res);
+    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
+}
+
 int
 profile_repo_listings_changed(db_t *db, uint64_t since, profile_listings_mark_t *mark,
                               profile_repo_listing_fn *fn, void *arg, size_t *rows, err_t *err)
@@ -519,24 +558,10 @@ profile_repo_listings_changed(db_t *db, uint64_t since, profile_listings_mark_t 
     for (int r = 0; r < PQntuples(res) && header < 0; r++)
         if (PQgetisnull(res, r, 0))
             header = r;
-    if (PQnfields(res) != 13 || header < 0 || PQgetisnull(res, header, 7) || PQgetisnull(res, header, 8)) {
+    if (header < 0 || !s_header(db, res, header, 7, mark)) {
         PQclear(res);
         return err_set(err, ERR_INTERNAL, "internal error");
     }
-    db_stats_t stats;
-    db_stats(db, &stats);
-    *mark = (profile_listings_mark_t){
-        .xmin = s_u64(res, header, 7),
-        .removals = s_i64(res, header, 8, 0),
-        .state =
-            {
-                .version = s_i64(res, header, 9, 0),
-                .now_ms = s_i64(res, header, 10, 0),
-                .next_end_ms = s_i64(res, header, 11, INT64_MAX),
-                .epoch = stats.connects,
-            },
-        .now_us = s_i64(res, header, 12, 0),
-    };
     *rows = (size_t) PQntuples(res) - 1;
     int rc = s_listings(res, header, fn, arg, NULL);
     PQclear(res);

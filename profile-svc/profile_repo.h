@@ -68,8 +68,8 @@ int profile_repo_search_state(db_t *db, answer_cache_state_t *state, err_t *err)
 typedef struct {
     uint64_t xmin;              /* the oldest transaction running for the read's snapshot */
     int64_t removals;           /* p2p_profile_removals: moves when profiles are deleted */
-    answer_cache_state_t state; /* the search state (changed reads only; epoch always) */
-    int64_t now_us;             /* the database's clock, unix µs (changed reads only) */
+    answer_cache_state_t state; /* the search state (state and changed reads; epoch always) */
+    int64_t now_us;             /* the database's clock, unix µs (state and changed reads) */
 } profile_listings_mark_t;
 
 /*  Called with each listing read (borrowed for the call); nonzero stops. */
@@ -77,6 +77,11 @@ typedef int(profile_repo_listing_fn)(void *arg, const profile_listing_t *listing
 
 /*  The mark before a full load, in one statement. 0, or -1 with err. */
 int profile_repo_listings_mark(db_t *db, profile_listings_mark_t *mark, err_t *err);
+
+/*  The search state and a mark of one snapshot, in one statement (no
+    changes: a version that did not move since the last changed read says
+    there are none). 0, or -1 with err. */
+int profile_repo_listings_state(db_t *db, profile_listings_mark_t *mark, err_t *err);
 
 /*  Up to limit listings with id > after_id, in id order, to fn; *rows
     says how many, *last_id the last one's id (untouched when none). 0, or

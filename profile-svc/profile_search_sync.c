@@ -16,6 +16,10 @@ struct profile_search_sync {
     int64_t removals; /* p2p_profile_removals when it was loaded */
     uint64_t epoch;   /* the database connection it was loaded from */
     int64_t now_us;   /* the database's clock at the last read */
+    /* the search state's version at the last changed read: a state read
+       that finds it unchanged needs no changed read */
+    bool have_version;
+    int64_t version;
     /* the last read: the request's batch and the last call it stood for */
     bool have_read;
     uint64_t read_batch, read_call;
@@ -117,6 +121,7 @@ s_load_step(profile_search_sync_t *self, db_t *db, int chunk, err_t *err)
     self->removals = self->load_mark.removals;
     self->epoch = self->load_mark.state.epoch;
     self->have_read = false;
+    self->have_version = false;
     self->stats.loads++;
     self->stats.profiles = profile_search_index_size(self->index);
     self->failure_logged = false;
@@ -162,6 +167,18 @@ profile_search_sync_tick(profile_search_sync_t *self, db_t *db)
         s_log_failure(self, &err);
 }
 
+/*  Whether a read's mark still fits the index: the same connection, no
+    profile deleted. Drops it otherwise. */
+static bool
+s_still_valid(profile_search_sync_t *self, const profile_listings_mark_t *mark)
+{
+    if (mark->state.epoch != self->epoch)
+        s_drop(self, "new database connection");
+    else if (mark->removals != self->removals)
+        s_drop(self, "profiles deleted");
+    return self->index != NULL;
+}
+
 int
 profile_search_sync_refresh(profile_search_sync_t *self, db_t *db, uint64_t batch_seq, uint64_t call_seq,
                             const profile_search_index_t **index, int64_t *now_us,
@@ -179,28 +196,34 @@ profile_search_sync_refresh(profile_search_sync_t *self, db_t *db, uint64_t batc
         return 0;
     }
     self->have_read = false;
+    /* the state first (a prepared statement with a fixed plan); the
+       changes only when the version moved since they were last read */
     profile_listings_mark_t mark;
-    size_t rows = 0;
-    if (profile_repo_listings_changed(db, self->mark, &mark, s_apply, self, &rows, err) != 0) {
-        if (!self->broken)
-            return -1;
-        self->broken = false;
-        s_drop(self, "out of memory");
-        return 0;
-    }
+    if (profile_repo_listings_state(db, &mark, err) != 0)
+        return -1;
     self->stats.reads++;
-    self->stats.rows_applied += rows;
     *read = true;
     *state = mark.state;
-    if (mark.state.epoch != self->epoch) {
-        s_drop(self, "new database connection");
+    if (!s_still_valid(self, &mark))
         return 0;
+    if (!self->have_version || mark.state.version != self->version) {
+        size_t rows = 0;
+        if (profile_repo_listings_changed(db, self->mark, &mark, s_apply, self, &rows, err) != 0) {
+            if (!self->broken)
+                return -1;
+            self->broken = false;
+            s_drop(self, "out of memory");
+            return 0;
+        }
+        self->stats.change_reads++;
+        self->stats.rows_applied += rows;
+        *state = mark.state;
+        if (!s_still_valid(self, &mark))
+            return 0;
+        self->mark = mark.xmin;
+        self->version = mark.state.version;
+        self->have_version = true;
     }
-    if (mark.removals != self->removals) {
-        s_drop(self, "profiles deleted");
-        return 0;
-    }
-    self->mark = mark.xmin;
     self->now_us = mark.now_us;
     self->have_read = true;
     self->read_batch = batch_seq;

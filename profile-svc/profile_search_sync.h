@@ -7,9 +7,12 @@
     transaction still running at its last read (pg_snapshot_xmin). Any
     change that read could not see was made by that transaction or a later
     one, so the next read takes the rows with listing_xid >= mark (an index
-    scan: usually none or a handful) and moves the mark. That read also
-    returns the search state the answer cache needs (the same snapshot), so
-    a search costs no statement more than before, plus the page's rows.
+    scan: usually none or a handful) and moves the mark. Before a search the
+    worker reads the search state the answer cache needs anyway (migration
+    008's version of p2p_profiles, which every commit changing a listed
+    field moves); only when the version moved since the last changed read
+    does it read the changes. So a search costs no statement more than
+    before while nothing is written, plus the page's rows.
 
     What a read cannot show, it rebuilds from: deleted profiles (counted by
     p2p_profile_removals) and a new database connection (possibly another
@@ -70,8 +73,9 @@ void profile_search_sync_answered(profile_search_sync_t *self, bool stale);
 typedef struct {
     uint64_t profiles;     /* in the index now (0 while there is none) */
     uint64_t loads;        /* full loads finished */
-    uint64_t reads;        /* change reads */
-    uint64_t rows_applied; /* listings those reads brought */
+    uint64_t reads;        /* state reads before searches */
+    uint64_t change_reads; /* changed reads (the version had moved) */
+    uint64_t rows_applied; /* listings those brought */
     uint64_t answers;      /* searches the index answered */
     uint64_t stale_pages;  /* pages the database answered instead */
 } profile_search_sync_stats_t;
