@@ -209,14 +209,16 @@ static int
 s_set_name(profile_search_index_t *self, uint32_t slot, const char *name)
 {
     s_listing_t *l = &self->listings[slot];
-    size_t len = name ? strlen(name) : 0;
+    if (!name)
+        name = "";
+    size_t len = strlen(name);
     if (len > PROFILE_LISTING_NAME_MAX)
         len = 0; /* cannot be a username (migration 002): matches nothing */
     if (len == l->name_len && memcmp(l->name, name, len) == 0)
         return 0;
     uint32_t old_codes[S_NAME_TRIGRAMS_MAX], new_codes[S_NAME_TRIGRAMS_MAX];
     size_t old_n = s_trigrams(l->name, l->name_len, old_codes);
-    size_t new_n = s_trigrams(name ? name : "", len, new_codes);
+    size_t new_n = s_trigrams(name, len, new_codes);
     /* both sorted: walk them together */
     size_t i = 0, j = 0;
     while (i < old_n || j < new_n) {
@@ -229,7 +231,7 @@ s_set_name(profile_search_index_t *self, uint32_t slot, const char *name)
         else
             i++, j++;
     }
-    memcpy(l->name, name ? name : "", len);
+    memcpy(l->name, name, len);
     l->name[len] = '\0';
     l->name_len = (uint8_t) len;
     return 0;
