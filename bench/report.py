@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bench/report.py - bench/run's arithmetic: turns the raw output of each phase
-(p2p-ws-load JSON lines, wrk's Lua summary, pgbench's per-transaction logs,
+(p2p-ws-load JSON lines, the REST loaders' summary line (p2p-http-load prints
+wrk's bench/rest.lua format), pgbench's per-transaction logs,
 /proc CPU samples, pg_stat_statements counts) into one JSON per phase, and the
 phases into the results table. Standard library only.
 
@@ -245,9 +246,9 @@ LABELS = {
     "pgbench": "pgbench custom (service's SELECT, -M prepared)",
     "ws": "WebSocket profile.get",
     "ws_warn": "WebSocket profile.get, LOG_LEVEL=warn",
-    "rest_warn": "REST GET /api/p2p/profile (wrk, a thread per connection), LOG_LEVEL=warn",
-    "rest": "REST GET /api/p2p/profile (wrk, a thread per connection)",
-    "rest2": "REST GET /api/p2p/profile (wrk, 2 threads)",
+    "rest_warn": "REST GET /api/p2p/profile, LOG_LEVEL=warn",
+    "rest": "REST GET /api/p2p/profile",
+    "rest2": "REST GET /api/p2p/profile (wrk, a thread per connection)",
     "ws1": "WebSocket profile.get, 1 worker",
     "ws_perf": "WebSocket profile.get under perf record (disturbed)",
     "search": "WebSocket profile.search",
