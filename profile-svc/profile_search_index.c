@@ -451,6 +451,36 @@ s_consider(const s_query_t *q, s_best_t *best, uint32_t slot, int64_t *matches)
     s_best_offer(best, slot);
 }
 
+/*  Keep those of the count sorted candidates that list holds (in place);
+    how many are left. */
+static uint32_t
+s_narrow(uint32_t *candidates, uint32_t count, const s_posting_t *list)
+{
+    uint32_t kept = 0;
+    if (list->len > 8 * count) {
+        /* much longer: look each candidate up in it */
+        uint32_t from = 0;
+        for (uint32_t i = 0; i < count && from < list->len; i++) {
+            from += s_lower_bound(list->slots + from, list->len - from, candidates[i]);
+            if (from < list->len && list->slots[from] == candidates[i])
+                candidates[kept++] = candidates[i];
+        }
+        return kept;
+    }
+    uint32_t i = 0, j = 0;
+    while (i < count && j < list->len) {
+        if (candidates[i] < list->slots[j])
+            i++;
+        else if (list->slots[j] < candidates[i])
+            j++;
+        else {
+            candidates[kept++] = candidates[i];
+            i++, j++;
+        }
+    }
+    return kept;
+}
+
 /*  The page and total from the matches, as the database path gives them
     (profile_repo_search: the page read one row past, the count capped). */
 static void
@@ -517,54 +547,45 @@ profile_search_index_find(const profile_search_index_t *self, const profile_sear
     pattern[len] = '\0';
     q.pattern_is_trigram = len == 3;
 
-    /* the two rarest trigrams of the pattern */
+    /* the pattern's trigram lists, rarest first */
     uint32_t codes[S_NAME_TRIGRAMS_MAX];
     size_t n = s_trigrams(pattern, len, codes);
-    const s_posting_t *rarest = &self->postings[codes[0]], *second = NULL;
-    for (size_t i = 1; i < n; i++) {
+    const s_posting_t *lists[S_NAME_TRIGRAMS_MAX];
+    for (size_t i = 0; i < n; i++) {
         const s_posting_t *p = &self->postings[codes[i]];
-        if (p->len < rarest->len) {
-            second = rarest;
-            rarest = p;
+        size_t at = i;
+        while (at > 0 && lists[at - 1]->len > p->len) {
+            lists[at] = lists[at - 1];
+            at--;
         }
-        else if (!second || p->len < second->len)
-            second = p;
+        lists[at] = p;
     }
-    if (rarest->len > PROFILE_SEARCH_INDEX_MAX_CANDIDATES)
+    if (n == 0 || lists[0]->len > PROFILE_SEARCH_INDEX_MAX_CANDIDATES)
         return PROFILE_SEARCH_INDEX_REFUSED;
-    best.slots = malloc((best.k < rarest->len ? best.k : rarest->len) * sizeof *best.slots + 1);
-    if (!best.slots)
+    /* the names holding every trigram: the rarest list, narrowed by each
+       other one in turn. Walking sorted lists reads memory in order; a
+       candidate's listing is a read at random, so the fewer left, the
+       better (a 6-character pattern: ~400 names hold its two rarest
+       trigrams, a handful hold all four) */
+    uint32_t count = lists[0]->len;
+    uint32_t *candidates = n > 1 ? malloc(((size_t) count + 1) * sizeof *candidates) : NULL;
+    best.slots = malloc(((best.k < count ? best.k : count) + 1) * sizeof *best.slots);
+    if ((n > 1 && !candidates) || !best.slots) {
+        free(candidates);
+        free(best.slots);
         return PROFILE_SEARCH_INDEX_REFUSED;
-    if (best.k > rarest->len)
-        best.k = rarest->len;
-
-    if (!second) {
-        for (uint32_t i = 0; i < rarest->len; i++)
-            s_consider(&q, &best, rarest->slots[i], &matches);
     }
-    else if (second->len > 8 * rarest->len) {
-        /* much longer: look each candidate up in it */
-        uint32_t from = 0;
-        for (uint32_t i = 0; i < rarest->len && from < second->len; i++) {
-            uint32_t slot = rarest->slots[i];
-            from += s_lower_bound(second->slots + from, second->len - from, slot);
-            if (from < second->len && second->slots[from] == slot)
-                s_consider(&q, &best, slot, &matches);
-        }
+    if (candidates && count > 0) {
+        memcpy(candidates, lists[0]->slots, (size_t) count * sizeof *candidates);
+        for (size_t l = 1; l < n && count > 0; l++)
+            count = s_narrow(candidates, count, lists[l]);
     }
-    else {
-        uint32_t i = 0, j = 0;
-        while (i < rarest->len && j < second->len) {
-            if (rarest->slots[i] < second->slots[j])
-                i++;
-            else if (second->slots[j] < rarest->slots[i])
-                j++;
-            else {
-                s_consider(&q, &best, rarest->slots[i], &matches);
-                i++, j++;
-            }
-        }
-    }
+    const uint32_t *slots = candidates ? candidates : lists[0]->slots;
+    if (best.k > count)
+        best.k = count;
+    for (uint32_t i = 0; i < count; i++)
+        s_consider(&q, &best, slots[i], &matches);
+    free(candidates);
     s_best_sort(&best);
     s_fill_page(self, search, &best, matches, page);
     free(best.slots);

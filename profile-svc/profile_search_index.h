@@ -6,8 +6,8 @@
     A username search in PostgreSQL costs milliseconds at a million profiles
     (a rank-order walk that gives up, then the trigram index and a sort),
     and 32 clients searching at once queue behind each other on two cores.
-    Here a pattern of 3 or more characters intersects the two rarest of its
-    trigrams' lists, checks each candidate's name (strstr) and filters, and
+    Here a pattern of 3 or more characters intersects its trigrams' lists,
+    rarest first, checks each candidate's name (strstr) and filters, and
     keeps the best offset+limit+1 in a heap: tens of microseconds. The
     index answers which profiles (ids) are on the page and the total; the
     rows themselves still come from the database (profile_search_sync.h
