@@ -77,6 +77,12 @@ msg_type_is_batched(msg_type_t type)
     return s_valid(type) && (s_types[type].flags & MSG_BATCHED);
 }
 
+bool
+msg_type_is_packed(msg_type_t type)
+{
+    return msg_type_is_batched(type) && !(s_types[type].flags & MSG_SPREAD);
+}
+
 const char *
 msg_type_placeholder(msg_type_t type)
 {

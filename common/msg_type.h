@@ -35,6 +35,11 @@ typedef enum {
              the gateway passes it as bytes with its Content-Type, and the
              worker hands it to the handler as req->body. */
 #define MSG_RAW 8u
+/*         MSG_SPREAD - with MSG_BATCHED: answered in batches, but each request
+             costs its worker CPU of its own (a search in the worker's index),
+             so the gateway spreads such requests over the least-loaded
+             workers instead of packing them onto one. */
+#define MSG_SPREAD 16u
 
 /*  X(enum, wire name, service, flags, "not yet implemented" text or NULL) */
 #define MSG_TYPE_LIST(X)                                                                              \
@@ -42,7 +47,7 @@ typedef enum {
     X(MSG_PROFILE_GET, "profile.get", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                    \
     X(MSG_PROFILE_UPDATE, "profile.update", SERVICE_PROFILE, MSG_WS | MSG_WRITE, NULL)                \
     X(MSG_PROFILE_STATS, "profile.stats", SERVICE_PROFILE, MSG_WS | MSG_BATCHED, NULL)                \
-    X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS, NULL)                            \
+    X(MSG_PROFILE_SEARCH, "profile.search", SERVICE_PROFILE, MSG_WS | MSG_BATCHED | MSG_SPREAD, NULL) \
     /* profile: REST routes and the WebSocket connect check */                                        \
     X(MSG_PROFILE_CHECK, "profile.check", SERVICE_PROFILE, 0, NULL)                                   \
     X(MSG_PROFILE_CREATE, "profile.create", SERVICE_PROFILE, MSG_WRITE, NULL)                         \
@@ -139,6 +144,10 @@ bool msg_type_is_write(msg_type_t type);
 
 /*  True when type's worker answers it in batches (MSG_BATCHED). */
 bool msg_type_is_batched(msg_type_t type);
+
+/*  True when the gateway packs type's requests onto one worker (MSG_BATCHED
+    without MSG_SPREAD). */
+bool msg_type_is_packed(msg_type_t type);
 
 /*  True when type's REST body is a file (MSG_RAW). */
 bool msg_type_is_raw(msg_type_t type);

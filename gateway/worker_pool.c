@@ -420,9 +420,9 @@ int
 worker_pool_send(worker_pool_t *self, msg_type_t type, const envelope_t *env, char *worker_key, err_t *err)
 {
     service_t service = msg_type_service(type);
-    bool batched = msg_type_is_batched(type);
+    bool batched = msg_type_is_packed(type);
     for (int attempt = 0; attempt < 4; attempt++) {
-        /* Writes and searches go to the least-loaded worker. Batched reads
+        /* Writes and searches (MSG_SPREAD) go to the least-loaded worker. Batched reads
            fill one worker up to S_FILL in flight before the next gets any:
            a worker answers all of its waiting batched reads with one
            statement, so spreading them thin over several workers only

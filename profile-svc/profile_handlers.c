@@ -31,7 +31,7 @@ static const worker_route_t s_routes[] = {
     {MSG_PROFILE_GET, .batch = profile_handlers_get},
     {MSG_PROFILE_UPDATE, .handler = profile_handlers_update},
     {MSG_PROFILE_STATS, .batch = profile_handlers_stats},
-    {MSG_PROFILE_SEARCH, .handler = profile_handlers_search},
+    {MSG_PROFILE_SEARCH, .batch = profile_handlers_search},
     {MSG_PROFILE_CHECK, .handler = profile_handlers_check},
     {MSG_PROFILE_CREATE, .handler = profile_handlers_create},
     {MSG_PROFILE_ME, .batch = profile_handlers_me},
@@ -294,85 +294,52 @@ s_search_answer(profile_app_t *app, const profile_search_t *search, err_t *err)
     return s_search_answer_finish(&out, total, capped, err);
 }
 
-/*  The row of rows whose id is id. */
-static bool
-s_row_with_id(const db_rows_t *rows, int64_t id, profile_row_t *row)
+/*  A page's rows, found by id: the rows of one profile_by_listings for a
+    whole batch, sorted. */
+typedef struct {
+    int64_t id;
+    size_t row;
+} s_row_ref_t;
+
+static int
+s_row_ref_cmp(const void *a, const void *b)
 {
-    for (size_t r = 0; r < db_rows_count(rows); r++) {
-        const char *key = db_rows_value(rows, r, PROFILE_COL_ID);
-        if (key && strtoll(key, NULL, 10) == id) {
-            profile_row_get(rows, r, row);
-            return true;
-        }
-    }
-    return false;
+    int64_t x = ((const s_row_ref_t *) a)->id, y = ((const s_row_ref_t *) b)->id;
+    return (x > y) - (x < y);
 }
 
-/*  A search's answer from the index: which profiles and the total from
-    memory, their rows in one statement that returns each only if it is
-    still what the index saw. Returns 0 with *text (caller frees), 1 when
-    the database must answer (the index refuses the pattern, or a profile
-    on the page was written since the index was read), -1 with err. */
-static int
-s_search_from_index(profile_app_t *app, const profile_search_index_t *index, int64_t now_us,
-                    const profile_search_t *search, char **text, err_t *err)
+/*  The row of rows whose id is id (refs: count of them, sorted by id). */
+static bool
+s_row_with_id(const db_rows_t *rows, const s_row_ref_t *refs, size_t count, int64_t id, profile_row_t *row)
 {
-    profile_search_page_t page;
-    if (profile_search_index_find(index, search, now_us, &page) != PROFILE_SEARCH_INDEX_ANSWERED)
-        return 1;
-    db_rows_t *rows = NULL;
-    if (page.count) {
-        rows = profile_repo_by_listings(app->db, page.ids, page.xids, page.count, err);
-        if (!rows)
-            return -1;
-        if (db_rows_count(rows) != page.count) {
-            db_rows_destroy(&rows);
-            profile_search_sync_answered(app->search_sync, true);
-            return 1;
-        }
-    }
+    s_row_ref_t key = {.id = id};
+    const s_row_ref_t *ref = bsearch(&key, refs, count, sizeof *refs, s_row_ref_cmp);
+    if (!ref)
+        return false;
+    profile_row_get(rows, ref->row, row);
+    return true;
+}
+
+/*  A page the index answered, as the reply's data, when every one of its
+    profiles came back (else NULL: one was written since the index was read,
+    and the database answers). */
+static char *
+s_page_answer(const profile_search_page_t *page, const db_rows_t *rows, const s_row_ref_t *refs,
+              size_t ref_count, err_t *err)
+{
     json_text_t out = JSON_TEXT_INIT;
     json_text_raw(&out, "{\"profiles\":[", 13);
-    for (size_t i = 0; i < page.count; i++) {
+    for (size_t i = 0; i < page->count; i++) {
         profile_row_t row;
-        if (!s_row_with_id(rows, page.ids[i], &row)) { /* cannot be: ids are unique and all came */
-            db_rows_destroy(&rows);
+        if (!s_row_with_id(rows, refs, ref_count, page->ids[i], &row)) {
             json_text_discard(&out);
-            return 1;
+            return NULL;
         }
         if (i)
             json_text_raw(&out, ",", 1);
         profile_row_write(&out, &row, PROFILE_SHOW_PUBLIC);
     }
-    db_rows_destroy(&rows);
-    profile_search_sync_answered(app->search_sync, false);
-    *text = s_search_answer_finish(&out, page.total, page.capped, err);
-    return *text ? 0 : -1;
-}
-
-/*  The search index up to date for req, when there is one and the search
-    is one it may answer (text of 3 or more characters): its read of the
-    database also gives the answer cache its state (*state_read). NULL
-    otherwise. -1 with err when the database failed. */
-static int
-s_search_index(profile_app_t *app, const worker_request_t *req, const profile_search_t *search,
-               const profile_search_index_t **index, int64_t *now_us, bool *state_read, err_t *err)
-{
-    *index = NULL;
-    *state_read = false;
-    if (!app->search_sync || !search->search || strlen(search->search) < 3)
-        return 0;
-    answer_cache_state_t state;
-    bool read;
-    if (profile_search_sync_refresh(app->search_sync, app->db, req->batch_seq, req->call_seq, index, now_us,
-                                    &state, &read, err)
-        != 0)
-        return -1;
-    if (read && app->search_cache && answer_cache_enabled(app->search_cache)) {
-        answer_cache_observe(app->search_cache, &state, req->batch_seq, req->call_seq);
-        *state_read = true;
-    }
-    return 0;
+    return s_search_answer_finish(&out, page->total, page->capped, err);
 }
 
 /*  A search's key in the answer cache: every filter, the fixed-width ones
@@ -386,65 +353,196 @@ s_search_key(const profile_search_t *search, char key[ANSWER_CACHE_KEY_MAX])
                             search->offset, search->search ? search->search : "");
 }
 
-/*  profile.search: from the worker's answer cache while its answer still
-    holds (common/answer_cache.h: the state is read first, unless the one
-    read for the searches just before still stands for this one, so an
-    answer stored after it is never newer than what it says), else from the
-    search index when it can answer (profile_search_sync.h: its read is the
-    state read), else from the database; and kept. */
-void
-profile_handlers_search(void *app_, const worker_request_t *req, worker_reply_t *reply)
-{
-    profile_app_t *app = app_;
-    s_seen(app, req);
-    err_t err;
+/*  One search of a batch, on its way to an answer. */
+typedef struct {
     profile_search_t search;
-    if (profile_validate_search(req->data, &search, &err) != 0) {
-        reply_shape_error(reply, req, &err);
-        return;
-    }
-    const profile_search_index_t *index;
-    int64_t now_us = 0;
-    bool state_read;
-    if (s_search_index(app, req, &search, &index, &now_us, &state_read, &err) != 0) {
-        reply_shape_error(reply, req, &err);
-        return;
-    }
+    enum { S_ANSWERED, S_FROM_INDEX, S_FROM_DATABASE } how;
+    bool keyed;
     char key[ANSWER_CACHE_KEY_MAX];
-    answer_cache_t *cache =
-        app->search_cache && answer_cache_enabled(app->search_cache) && s_search_key(&search, key)
-            ? app->search_cache
-            : NULL;
-    const char *cached = NULL;
-    char *answer = NULL;
-    if (cache) {
-        answer_cache_state_t state;
-        if (!state_read && !answer_cache_state_covers(cache, req->batch_seq, req->call_seq)) {
-            if (profile_repo_search_state(app->db, &state, &err) != 0) {
-                reply_shape_error(reply, req, &err);
-                return;
-            }
-            answer_cache_observe(cache, &state, req->batch_seq, req->call_seq);
-        }
-        cached = answer_cache_get(cache, key, clock_mono_ms());
-    }
-    if (!cached) {
-        int rc = index ? s_search_from_index(app, index, now_us, &search, &answer, &err) : 1;
-        if (rc == 1)
-            answer = s_search_answer(app, &search, &err);
-        if (!answer) {
-            reply_shape_error(reply, req, &err);
-            return;
-        }
-        if (cache)
-            answer_cache_put(cache, key, answer, clock_mono_ms());
-    }
+    profile_search_page_t page; /* S_FROM_INDEX */
+} s_search_job_t;
+
+/*  Reply with a search answer (borrowed) and keep it when it was built. */
+static void
+s_reply_answer(profile_app_t *app, const worker_request_t *req, worker_reply_t *reply, s_search_job_t *job,
+               const char *answer, bool built)
+{
+    if (built && job->keyed)
+        answer_cache_put(app->search_cache, job->key, answer, clock_mono_ms());
     json_text_t out = JSON_TEXT_INIT;
     reply_shape_open(&out, req);
-    const char *text = cached ? cached : answer;
-    json_text_raw(&out, text, strlen(text));
-    free(answer);
+    json_text_raw(&out, answer, strlen(answer));
     reply_shape_ok_written(reply, req, 200, &out);
+    job->how = S_ANSWERED;
+}
+
+/*  The state for the whole batch, read once: its requests were all waiting
+    when it is read, so every write their clients could know of had
+    committed (the rule of answer_cache_state_covers and of profile.get's
+    batches). The search index's read is that read when the batch has a
+    search the index may answer (text of 3 or more characters); *index is
+    then the index up to date for all of them (NULL when there is none).
+    0, or -1 with err. */
+static int
+s_search_state(profile_app_t *app, const worker_request_t *req, bool any_text,
+               const profile_search_index_t **index, int64_t *now_us, err_t *err)
+{
+    *index = NULL;
+    answer_cache_t *cache =
+        app->search_cache && answer_cache_enabled(app->search_cache) ? app->search_cache : NULL;
+    answer_cache_state_t state;
+    bool read = false;
+    if (any_text && app->search_sync
+        && profile_search_sync_refresh(app->search_sync, app->db, req->batch_seq, req->call_seq, index,
+                                       now_us, &state, &read, err)
+               != 0)
+        return -1;
+    if (!cache)
+        return 0;
+    if (read)
+        answer_cache_observe(cache, &state, req->batch_seq, req->call_seq);
+    else if (!answer_cache_state_covers(cache, req->batch_seq, req->call_seq)) {
+        if (profile_repo_search_state(app->db, &state, err) != 0)
+            return -1;
+        answer_cache_observe(cache, &state, req->batch_seq, req->call_seq);
+    }
+    return 0;
+}
+
+/*  The index's pages of a batch, their rows in one statement (only rows
+    still as the index saw them), each answered when all its rows came;
+    the others are left to the database. 0, or -1 with err. */
+static int
+s_answer_index_pages(profile_app_t *app, const worker_request_t *const *reqs, worker_reply_t *const *replies,
+                     s_search_job_t *jobs, size_t count, err_t *err)
+{
+    size_t wanted = 0;
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].how == S_FROM_INDEX)
+            wanted += jobs[i].page.count;
+    int64_t *ids = malloc((wanted + 1) * sizeof *ids);
+    uint64_t *xids = malloc((wanted + 1) * sizeof *xids);
+    s_row_ref_t *refs = malloc((wanted + 1) * sizeof *refs);
+    db_rows_t *rows = NULL;
+    int rc = -1;
+    if (!ids || !xids || !refs) {
+        err_set(err, ERR_INTERNAL, "out of memory");
+        goto done;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t p = 0; jobs[i].how == S_FROM_INDEX && p < jobs[i].page.count; p++) {
+            ids[n] = jobs[i].page.ids[p];
+            xids[n++] = jobs[i].page.xids[p];
+        }
+    if (n && !(rows = profile_repo_by_listings(app->db, ids, xids, n, err)))
+        goto done;
+    size_t ref_count = rows ? db_rows_count(rows) : 0;
+    for (size_t r = 0; r < ref_count; r++) {
+        const char *id = db_rows_value(rows, r, PROFILE_COL_ID);
+        refs[r] = (s_row_ref_t){.id = id ? strtoll(id, NULL, 10) : 0, .row = r};
+    }
+    qsort(refs, ref_count, sizeof *refs, s_row_ref_cmp);
+    for (size_t i = 0; i < count; i++) {
+        if (jobs[i].how != S_FROM_INDEX)
+            continue;
+        char *answer = s_page_answer(&jobs[i].page, rows, refs, ref_count, err);
+        if (!answer) {
+            profile_search_sync_answered(app->search_sync, true);
+            jobs[i].how = S_FROM_DATABASE;
+            continue;
+        }
+        profile_search_sync_answered(app->search_sync, false);
+        s_reply_answer(app, reqs[i], replies[i], &jobs[i], answer, true);
+        free(answer);
+    }
+    rc = 0;
+done:
+    db_rows_destroy(&rows);
+    free(ids);
+    free(xids);
+    free(refs);
+    return rc;
+}
+
+/*  profile.search, a batch of them (the searches a worker found waiting):
+    - one state read for the batch (s_search_state);
+    - answers kept in the worker's answer cache while they still hold
+      (common/answer_cache.h);
+    - else from the search index when it can answer
+      (profile_search_sync.h), the rows of every index page of the batch
+      in one statement;
+    - else from the database, one search at a time;
+    each answer built is kept. */
+void
+profile_handlers_search(void *app_, const worker_request_t *const *reqs, worker_reply_t *const *replies,
+                        size_t count)
+{
+    profile_app_t *app = app_;
+    s_search_job_t *jobs = malloc(count * sizeof *jobs);
+    err_t err;
+    if (!jobs) {
+        err_set(&err, ERR_INTERNAL, "out of memory");
+        for (size_t i = 0; i < count; i++)
+            reply_shape_error(replies[i], reqs[i], &err);
+        return;
+    }
+    bool any_text = false, any_left = false;
+    for (size_t i = 0; i < count; i++) {
+        s_seen(app, reqs[i]);
+        jobs[i].how = S_FROM_DATABASE;
+        if (profile_validate_search(reqs[i]->data, &jobs[i].search, &err) != 0) {
+            reply_shape_error(replies[i], reqs[i], &err);
+            jobs[i].how = S_ANSWERED;
+            continue;
+        }
+        any_left = true;
+        any_text = any_text || (jobs[i].search.search && strlen(jobs[i].search.search) >= 3);
+    }
+    const profile_search_index_t *index = NULL;
+    int64_t now_us = 0;
+    if (any_left && s_search_state(app, reqs[0], any_text, &index, &now_us, &err) != 0) {
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].how != S_ANSWERED)
+                reply_shape_error(replies[i], reqs[i], &err);
+        free(jobs);
+        return;
+    }
+    bool cache_on = app->search_cache && answer_cache_enabled(app->search_cache);
+    bool any_page = false;
+    for (size_t i = 0; i < count; i++) {
+        s_search_job_t *job = &jobs[i];
+        if (job->how == S_ANSWERED)
+            continue;
+        job->keyed = cache_on && s_search_key(&job->search, job->key);
+        const char *cached =
+            job->keyed ? answer_cache_get(app->search_cache, job->key, clock_mono_ms()) : NULL;
+        if (cached)
+            s_reply_answer(app, reqs[i], replies[i], job, cached, false);
+        else if (index && job->search.search
+                 && profile_search_index_find(index, &job->search, now_us, &job->page)
+                        == PROFILE_SEARCH_INDEX_ANSWERED) {
+            job->how = S_FROM_INDEX;
+            any_page = true;
+        }
+    }
+    if (any_page && s_answer_index_pages(app, reqs, replies, jobs, count, &err) != 0)
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].how == S_FROM_INDEX) {
+                reply_shape_error(replies[i], reqs[i], &err);
+                jobs[i].how = S_ANSWERED;
+            }
+    for (size_t i = 0; i < count; i++) {
+        if (jobs[i].how != S_FROM_DATABASE)
+            continue;
+        char *answer = s_search_answer(app, &jobs[i].search, &err);
+        if (answer)
+            s_reply_answer(app, reqs[i], replies[i], &jobs[i], answer, true);
+        else
+            reply_shape_error(replies[i], reqs[i], &err);
+        free(answer);
+    }
+    free(jobs);
 }
 
 void

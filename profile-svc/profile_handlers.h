@@ -44,7 +44,7 @@ void profile_handlers_tick(void *app);
 worker_batch_fn profile_handlers_get;
 worker_handler_fn profile_handlers_update;
 worker_batch_fn profile_handlers_stats;
-worker_handler_fn profile_handlers_search;
+worker_batch_fn profile_handlers_search;
 worker_handler_fn profile_handlers_check;
 worker_handler_fn profile_handlers_create;
 worker_batch_fn profile_handlers_me;

@@ -573,10 +573,11 @@ profile_repo_by_listings(db_t *db, const int64_t *ids, const uint64_t *xids, siz
 {
     char *id_array = db_param_int64_array(ids, count, 0);
     /* xid8 literals are plain unsigned integers: the same text as an int64 array's */
-    int64_t as_int[PROFILE_SEARCH_MAX_LIMIT];
-    for (size_t i = 0; i < count && i < PROFILE_SEARCH_MAX_LIMIT; i++)
+    int64_t *as_int = malloc((count + 1) * sizeof *as_int);
+    for (size_t i = 0; as_int && i < count; i++)
         as_int[i] = (int64_t) xids[i];
-    char *xid_array = count <= PROFILE_SEARCH_MAX_LIMIT ? db_param_int64_array(as_int, count, 0) : NULL;
+    char *xid_array = as_int ? db_param_int64_array(as_int, count, 0) : NULL;
+    free(as_int);
     db_rows_t *rows = NULL;
     if (!id_array || !xid_array)
         err_set(err, ERR_INTERNAL, "out of memory");

@@ -95,9 +95,10 @@ int profile_repo_listings_chunk(db_t *db, int64_t after_id, int limit, profile_r
 int profile_repo_listings_changed(db_t *db, uint64_t since, profile_listings_mark_t *mark,
                                   profile_repo_listing_fn *fn, void *arg, size_t *rows, err_t *err);
 
-/*  The profiles ids[i] whose listing_xid is still xids[i] (at most
-    PROFILE_SEARCH_MAX_LIMIT), in one statement, in no particular order: a
-    profile written since is left out. Caller destroys; NULL with err. */
+/*  The profiles ids[i] whose listing_xid is still xids[i] (the pages of a
+    batch of searches), in one statement, in no particular order, once per
+    time asked: a profile written since is left out. Caller destroys; NULL
+    with err. */
 db_rows_t *profile_repo_by_listings(db_t *db, const int64_t *ids, const uint64_t *xids, size_t count,
                                     err_t *err);
 

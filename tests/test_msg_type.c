@@ -154,7 +154,10 @@ Test(msg_type, batched_types_are_reads_served_by_a_worker)
     cr_assert(msg_type_is_batched(MSG_PROFILE_GET));
     cr_assert(msg_type_is_batched(MSG_PROFILE_STATS));
     cr_assert(msg_type_is_batched(MSG_PROFILE_ME));
-    cr_assert_not(msg_type_is_batched(MSG_PROFILE_SEARCH), "a search is served one at a time");
+    cr_assert(msg_type_is_batched(MSG_PROFILE_SEARCH), "searches of one drain share their statements");
+    cr_assert(msg_type_is_packed(MSG_PROFILE_GET));
+    cr_assert_not(msg_type_is_packed(MSG_PROFILE_SEARCH), "each search costs its worker CPU: spread them");
+    cr_assert_not(msg_type_is_packed(MSG_PROFILE_UPDATE));
     for (int i = 0; i < MSG_TYPE_COUNT; i++)
         if (msg_type_is_batched((msg_type_t) i)) {
             cr_assert_not(msg_type_is_write((msg_type_t) i), "%s: only reads are batched",
