@@ -96,13 +96,17 @@
     and the removals counter. */
 #define S_MARK_COLUMNS \
     "pg_snapshot_xmin(pg_current_snapshot())::text, (SELECT removals FROM p2p_profile_removals)"
-/*  The search state (S_SEARCH_STATE's three columns) plus the clock in µs. */
-#define S_STATE_COLUMNS                                                       \
+/*  The search state (common/answer_cache.h): the version of p2p_profiles
+    (migration 008), now() and the next suspension end, as unix ms (floor
+    keeps their order). */
+#define S_SEARCH_STATE_COLUMNS                                                \
     "(SELECT sum(profiles) FROM p2p_change_versions)::bigint,"                \
     " floor(extract(epoch FROM now()) * 1000)::bigint,"                       \
     " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint" \
     " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"   \
-    " AND suspended_until > now()), (extract(epoch FROM now()) * 1000000)::bigint"
+    " AND suspended_until > now())"
+/*  The search index's: the search state plus the clock in µs. */
+#define S_STATE_COLUMNS S_SEARCH_STATE_COLUMNS ", (extract(epoch FROM now()) * 1000000)::bigint"
 /*  The changed read: one header row (id NULL: the mark and the state, all
     of one snapshot), then every listing written since $1 (a mark). */
 /* clang-format off */
@@ -133,7 +137,6 @@ typedef enum {
     S_SEARCH_COUNT_ALL,
     S_SEARCH_COUNT_TEXT,
     S_SEARCH_STATE,
-    S_LISTINGS_MARK,
     S_LISTINGS_STATE,
     S_LISTINGS_CHUNK,
     S_LISTINGS_CHANGED,
@@ -186,14 +189,7 @@ static const db_statement_t s_statements[S_STATEMENT_COUNT] = {
                              DB_PLAN_EACH_CALL S_SEARCH_COUNT(" AND lower(username) LIKE lower($4)", "$5"),
                              5},
     /* migration 008; times as unix ms (floor keeps their order) */
-    [S_SEARCH_STATE] = {"profile_search_state",
-                        "SELECT (SELECT sum(profiles) FROM p2p_change_versions)::bigint,"
-                        " floor(extract(epoch FROM now()) * 1000)::bigint,"
-                        " (SELECT floor(extract(epoch FROM min(suspended_until)) * 1000)::bigint"
-                        " FROM p2p_profiles WHERE is_suspended AND suspended_until IS NOT NULL"
-                        " AND suspended_until > now())",
-                        0},
-    [S_LISTINGS_MARK] = {"profile_listings_mark", "SELECT " S_MARK_COLUMNS, 0},
+    [S_SEARCH_STATE] = {"profile_search_state", "SELECT " S_SEARCH_STATE_COLUMNS, 0},
     /* the search state and the mark of one snapshot, without the changes */
     [S_LISTINGS_STATE] = {"profile_listings_state", "SELECT " S_MARK_COLUMNS ", " S_STATE_COLUMNS, 0},
     [S_LISTINGS_CHUNK] = {"profile_listings_chunk",
@@ -471,24 +467,6 @@ s_listings(const PGresult *res, int skip, profile_repo_listing_fn *fn, void *arg
             *last_id = listing.id;
     }
     return 0;
-}
-
-int
-profile_repo_listings_mark(db_t *db, profile_listings_mark_t *mark, err_t *err)
-{
-    PGresult *res = db_exec(db, s_statements[S_LISTINGS_MARK].name, NULL, 0, err);
-    if (!res)
-        return -1;
-    bool ok =
-        PQntuples(res) == 1 && PQnfields(res) == 2 && !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
-    if (ok) {
-        *mark = (profile_listings_mark_t){.xmin = s_u64(res, 0, 0), .removals = s_i64(res, 0, 1, 0)};
-        db_stats_t stats;
-        db_stats(db, &stats);
-        mark->state.epoch = stats.connects;
-    }
-    PQclear(res);
-    return ok ? 0 : err_set(err, ERR_INTERNAL, "internal error");
 }
 
 int

@@ -75,12 +75,10 @@ typedef struct {
 /*  Called with each listing read (borrowed for the call); nonzero stops. */
 typedef int(profile_repo_listing_fn)(void *arg, const profile_listing_t *listing);
 
-/*  The mark before a full load, in one statement. 0, or -1 with err. */
-int profile_repo_listings_mark(db_t *db, profile_listings_mark_t *mark, err_t *err);
-
 /*  The search state and a mark of one snapshot, in one statement (no
     changes: a version that did not move since the last changed read says
-    there are none). 0, or -1 with err. */
+    there are none; before a full load, where to read changes from after
+    it). 0, or -1 with err. */
 int profile_repo_listings_state(db_t *db, profile_listings_mark_t *mark, err_t *err);
 
 /*  Up to limit listings with id > after_id, in id order, to fn; *rows

@@ -82,7 +82,6 @@ s_drop(profile_search_sync_t *self, const char *why)
                        (json_int_t) profile_search_index_size(self->index)));
     profile_search_index_destroy(&self->index);
     self->have_read = false;
-    self->stats.profiles = 0;
 }
 
 /*  One chunk of a load (starting one first when none is under way).
@@ -93,7 +92,7 @@ s_load_step(profile_search_sync_t *self, db_t *db, int chunk, err_t *err)
 {
     if (!self->loading) {
         profile_listings_mark_t mark;
-        if (profile_repo_listings_mark(db, &mark, err) != 0)
+        if (profile_repo_listings_state(db, &mark, err) != 0)
             return -1;
         self->loading = profile_search_index_new();
         if (!self->loading)
@@ -123,7 +122,6 @@ s_load_step(profile_search_sync_t *self, db_t *db, int chunk, err_t *err)
     self->have_read = false;
     self->have_version = false;
     self->stats.loads++;
-    self->stats.profiles = profile_search_index_size(self->index);
     self->failure_logged = false;
     log_info("profile_search.index_loaded", NULL,
              json_pack("{s:I, s:I, s:I}", "profiles", (json_int_t) profile_search_index_size(self->index),
@@ -228,7 +226,6 @@ profile_search_sync_refresh(profile_search_sync_t *self, db_t *db, uint64_t batc
     self->have_read = true;
     self->read_batch = batch_seq;
     self->read_call = call_seq;
-    self->stats.profiles = profile_search_index_size(self->index);
     *index = self->index;
     *now_us = mark.now_us;
     return 0;
@@ -247,4 +244,5 @@ void
 profile_search_sync_stats(const profile_search_sync_t *self, profile_search_sync_stats_t *stats)
 {
     *stats = self->stats;
+    stats->profiles = self->index ? profile_search_index_size(self->index) : 0;
 }

@@ -55,7 +55,7 @@ int profile_search_sync_load(profile_search_sync_t *self, db_t *db, err_t *err);
     when there is no index. Failures are logged once until one succeeds. */
 void profile_search_sync_tick(profile_search_sync_t *self, db_t *db);
 
-/*  For one search request (its batch_seq and call_seq): *index is the index
+/*  For a handler call of searches (its batch_seq and call_seq): *index is the index
     up to date for it, or NULL when there is none to use now (loading, or
     just dropped). Reads the changes unless the read for the request just
     before in its batch still stands (answer_cache_state_covers' rule); when
