@@ -48,7 +48,7 @@ def read_cpu(path):
     with open(path) as f:
         for line in f:
             key, value = line.split()
-            out[key] = int(value)
+            out[key] = float(value) if "." in value else int(value)
     return out
 
 
@@ -188,6 +188,14 @@ def phase(out, name, kind, raw, cpu_before, cpu_after, stmts):
             ticks = after[key] - before[key]
             cpu[key + "_us"] = ticks * 1e6 / TICK / res["requests"] if res["requests"] else 0.0
             cpu[key + "_cores"] = ticks / TICK / res["seconds"] if res["seconds"] else 0.0
+    # request logging from inside (log_cost): the time every line took, gateway and
+    # workers, per request.done line the gateway wrote (one per request); at warn
+    # there are none
+    lines = after.get("log_gateway_lines", 0) - before.get("log_gateway_lines", 0)
+    if "log_gateway_s" in before and "log_gateway_s" in after and lines > 0:
+        spent = (after["log_gateway_s"] - before["log_gateway_s"]) + \
+            (after.get("log_workers_s", 0.0) - before.get("log_workers_s", 0.0))
+        cpu["log_us"] = spent * 1e6 / lines
     res["cpu"] = cpu
     rows = read_stmts(stmts)
     calls = sum(c for c, _, _ in rows)
@@ -246,6 +254,8 @@ LABELS = {
     "pgbench": "pgbench custom (service's SELECT, -M prepared)",
     "ws": "WebSocket profile.get",
     "ws_warn": "WebSocket profile.get, LOG_LEVEL=warn",
+    "ws_paced": "WebSocket profile.get at a fixed rate",
+    "ws_paced_warn": "WebSocket profile.get at a fixed rate, LOG_LEVEL=warn",
     "rest_warn": "REST GET /api/p2p/profile, LOG_LEVEL=warn",
     "rest": "REST GET /api/p2p/profile",
     "rest2": "REST GET /api/p2p/profile (wrk, a thread per connection)",
@@ -284,9 +294,9 @@ def table(out, baseline="pgbench"):
     base = phases.get(baseline)
     lines = []
     lines.append("| phase | req/s | × pgbench | p50 ms | p90 ms | p99 ms | max ms | gateway µs/req "
-                 "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | errors |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = ["pgbench", "ws", "ws_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
+                 "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | log µs/req | errors |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    order = ["pgbench", "ws", "ws_warn", "ws_paced", "ws_paced_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
              "ws_big", "search_big", "search_big1", "search_big_nocache", "search_big_noindex", "pgbench_ads", "ads_nocache", "ads", "pgbench_orders", "orders"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
@@ -303,10 +313,11 @@ def table(out, baseline="pgbench"):
         def us(key):
             return "%.0f" % cpu[key] if key in cpu and (key != "gateway_us" or r["kind"] != "pgbench") \
                 and (key != "workers_us" or r["kind"] != "pgbench") else "-"
-        lines.append("| %s | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %s | %d |" % (
+        log_us = "%.1f" % cpu["log_us"] if "log_us" in cpu else "-"
+        lines.append("| %s | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %s | %s | %d |" % (
             LABELS.get(name, name), r["rps"], ratio, r["p50_ms"], r["p90_ms"], r["p99_ms"],
             r["max_ms"], us("gateway_us"), us("workers_us"), us("pg_us"),
-            r["pg_statements_per_request"], us("load_us"), r["errors"]))
+            r["pg_statements_per_request"], us("load_us"), log_us, r["errors"]))
     i = phases.get("idle")
     if i:
         lines.append("")
@@ -321,7 +332,11 @@ def table(out, baseline="pgbench"):
         r = phases.get(name)
         if r and r.get("kind") == "ws" and r.get("connected", 0) < r.get("conns", 0):
             notes.append("%s: only %d of %d connections connected" % (name, r["connected"], r["conns"]))
-    for info, warn in (("ws", "ws_warn"), ("rest", "rest_warn")):
+    # The paced pair runs the same request rate at both levels, so its loops batch alike
+    # and the difference is the logging alone; the closed-loop pairs also differ by
+    # whatever throughput each phase reached (a loop's fixed costs spread over more or
+    # fewer requests).
+    for info, warn in (("ws_paced", "ws_paced_warn"), ("ws", "ws_warn"), ("rest", "rest_warn")):
         a, b = phases.get(info), phases.get(warn)
         if a and b and "gateway_us" in a["cpu"] and "gateway_us" in b["cpu"]:
             cost = (a["cpu"]["gateway_us"] + a["cpu"].get("workers_us", 0.0)) - \

@@ -75,6 +75,7 @@ typedef struct {
     conn_state_t state;
     uint64_t sent_ns;
     uint64_t seq;
+    uint64_t due_ns; /* --rate: when its next request may leave (monotonic) */
     bool in_flight;
 } conn_t;
 
@@ -106,6 +107,8 @@ struct load {
     int64_t ad_base;         /* orders: pair i trades on ad ad_base + i */
     const char *fiat_amount; /* orders: each order's fiat amount */
     int payment_method;      /* orders: the ads' payment method */
+    double rate;             /* requests/s over all connections; 0: closed loop */
+    uint64_t period_ns;      /* --rate: each connection's gap between requests */
     /* state */
     ws_loop_t *loop;
     conn_t *c;
@@ -214,8 +217,28 @@ s_send_next(load_t *self, conn_t *c)
             return;
         c = s_turn_of(self, c);
     }
-    if (c->state == C_READY && !c->in_flight && !s_stop)
-        s_write_request(self, c);
+    if (c->state != C_READY || c->in_flight || s_stop)
+        return;
+    if (self->period_ns) {
+        /* paced: at most one request per period per connection; one that
+           falls behind sends at once (then the service, not the pace, sets
+           the rate) and is not allowed to catch up in a burst */
+        uint64_t now = load_util_mono_ns();
+        if (!c->due_ns)
+            c->due_ns = now + self->period_ns * (uint64_t) c->index / (uint64_t) self->conns;
+        if (now < c->due_ns)
+            return; /* s_send_due sends it */
+        c->due_ns = c->due_ns + self->period_ns > now ? c->due_ns + self->period_ns : now;
+    }
+    s_write_request(self, c);
+}
+
+/*  --rate: the connections whose turn has come. */
+static void
+s_send_due(load_t *self)
+{
+    for (int i = 0; i < self->conns; i++)
+        s_send_next(self, &self->c[i]);
 }
 
 static void
@@ -427,8 +450,11 @@ s_on_tick(load_t *self)
         }
         s_stop = 1;
     }
-    /* idle sessions, once settled, need the clock only for SIGTERM */
-    int tick_ms = self->mode == MODE_IDLE && all_started ? 200 : 5;
+    if (self->period_ns)
+        s_send_due(self);
+    /* idle sessions, once settled, need the clock only for SIGTERM; a paced
+       load, every millisecond */
+    int tick_ms = self->mode == MODE_IDLE && all_started ? 200 : self->period_ns ? 1 : 5;
     self->next_tick_ms = (int64_t) (load_util_mono_ns() / 1000000u) + tick_ms;
 }
 
@@ -481,6 +507,8 @@ s_usage(FILE *out)
                  "  --ad-base ID         orders: pair i (connections 2i, 2i + 1) trades on ad ID + i\n"
                  "  --fiat-amount X      orders: each order's fiat_amount (100.00)\n"
                  "  --payment-method ID  orders: the order's payment_method_id (1)\n"
+                 "  --rate R             get/search/ads: R requests/s over all connections, each\n"
+                 "                       connection paced (default: closed loop, as fast as replies come)\n"
                  "  --print-tokens       print the --conns tokens (one a line) and exit\n"
                  "idle mode holds the sessions until SIGTERM/SIGINT; every mode prints one JSON line.\n");
 }
@@ -550,6 +578,7 @@ main(int argc, char **argv)
         {"fiat-amount", required_argument, 0, 'F'},
         {"payment-method", required_argument, 0, 'M'},
         {"print-tokens", no_argument, 0, 'P'},
+        {"rate", required_argument, 0, 'R'},
         {"help", no_argument, 0, '?'},
         {0, 0, 0, 0},
     };
@@ -626,6 +655,9 @@ main(int argc, char **argv)
         case 'P':
             print_tokens = true;
             break;
+        case 'R':
+            self->rate = atof(optarg);
+            break;
         default:
             s_usage(opt == '?' ? stdout : stderr);
             return 2;
@@ -638,6 +670,12 @@ main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
+    if (self->rate < 0 || (self->rate > 0 && (self->mode == MODE_ORDERS || self->mode == MODE_IDLE))) {
+        fprintf(stderr, "ws_load: --rate wants a positive rate, in get, search or ads mode\n");
+        return 2;
+    }
+    if (self->rate > 0)
+        self->period_ns = (uint64_t) (1e9 * self->conns / self->rate);
     if (self->mode == MODE_ADS && self->pair_count == 0) {
         fprintf(stderr, "ws_load: ads mode needs --pairs\n");
         return 2;

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,11 @@ static volatile sig_atomic_t s_complete; /* bytes of whole lines: what a signal 
 static bool s_buffered;
 static bool s_overflow;     /* the line being built did not fit: it is dropped */
 static bool s_flush_urgent; /* the line being built leaves at once (warn, error) */
+
+/* log_cost: lines finished, and ns spent in them and in writes */
+static unsigned long long s_lines;
+static unsigned long long s_nsec;
+static uint64_t s_line_started_ns;
 
 /* the "YYYY-MM-DDTHH:MM:SS" of the last second a line was written in */
 static time_t s_ts_second = -1;
@@ -78,6 +84,14 @@ s_write_all(const char *data, size_t len)
     }
 }
 
+static uint64_t
+s_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
 /*  With s_lock held: write the whole lines out, keep a partial one. */
 static void
 s_flush_locked(void)
@@ -85,7 +99,9 @@ s_flush_locked(void)
     size_t whole = (size_t) s_complete;
     if (whole == 0)
         return;
+    uint64_t started = s_now_ns();
     s_write_all(s_buffer, whole);
+    s_nsec += s_now_ns() - started;
     memmove(s_buffer, s_buffer + whole, s_used - whole);
     s_used -= whole;
     s_complete = 0;
@@ -245,6 +261,7 @@ log_begin(log_level_t level, const char *event, const char *request_id)
     if (!log_enabled(level))
         return false;
     pthread_mutex_lock(&s_lock);
+    s_line_started_ns = s_now_ns();
     s_overflow = false;
     s_append_timestamp();
     s_append_key("level");
@@ -317,10 +334,21 @@ log_end(void)
     }
     else {
         s_complete = (sig_atomic_t) s_used;
+        s_lines++;
     }
+    s_nsec += s_now_ns() - s_line_started_ns;
     if (!s_buffered || s_flush_urgent || s_used >= S_FLUSH_AT)
         s_flush_locked();
     pthread_mutex_unlock(&s_lock);
+}
+
+log_cost_t
+log_cost(void)
+{
+    pthread_mutex_lock(&s_lock);
+    log_cost_t cost = {.lines = s_lines, .nsec = s_nsec};
+    pthread_mutex_unlock(&s_lock);
+    return cost;
 }
 
 void

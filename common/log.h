@@ -46,6 +46,17 @@ void log_num(const char *key, double value); /* as jansson prints a real (6 digi
 void log_json(const char *key, const json_t *value);
 void log_end(void);
 
+/*  What this process's lines have cost so far: lines written, and the time
+    spent building them and writing them out (monotonic clock around each
+    line and each write; the loop is on CPU there, so it is CPU time). The
+    gateway's /metrics shows both, its own and each worker's (heartbeats):
+    bench/run turns them into logging's cost per request. */
+typedef struct {
+    unsigned long long lines;
+    unsigned long long nsec;
+} log_cost_t;
+log_cost_t log_cost(void);
+
 #define log_debug(event, rid, fields) log_emit(P2P_LOG_DEBUG, event, rid, fields)
 #define log_info(event, rid, fields) log_emit(P2P_LOG_INFO, event, rid, fields)
 #define log_warn(event, rid, fields) log_emit(P2P_LOG_WARN, event, rid, fields)

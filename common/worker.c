@@ -162,6 +162,9 @@ s_heartbeat(worker_t *self, envelope_kind_t kind)
     json_object_set_new(stats, "errors", json_integer((json_int_t) self->errors));
     json_object_set_new(stats, "expired", json_integer((json_int_t) self->expired));
     json_object_set_new(stats, "version", json_string(cli_version()));
+    log_cost_t log = log_cost();
+    json_object_set_new(stats, "log_lines", json_integer((json_int_t) log.lines));
+    json_object_set_new(stats, "log_nsec", json_integer((json_int_t) log.nsec));
     char *body = json_dumps(stats, JSON_COMPACT);
     json_decref(stats);
     envelope_t beat = {

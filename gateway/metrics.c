@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 
 /*  Latency bucket upper bounds, seconds. */
 static const double s_bounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -235,6 +236,10 @@ s_render_workers(const json_t *workers, s_buf_t *buf)
          "Searches a worker answered from its search index.", 1},
         {"search_index_stale_pages", "p2p_worker_search_index_stale_pages_total", "counter",
          "Index pages a profile on them had changed since: the database answered instead.", 1},
+        /* what its log lines cost it (common/log.h log_cost) */
+        {"log_lines", "p2p_worker_log_lines_total", "counter", "Log lines a worker wrote.", 1},
+        {"log_nsec", "p2p_worker_log_seconds_total", "counter",
+         "Time a worker spent building its log lines and writing them out.", 1e-9},
         /* trade-svc's deliveries of notifications by mail and webhook (outbox_ops.h) */
         {"outbox_sent", "p2p_worker_outbox_sent_total", "counter",
          "Mails and webhook POSTs a worker delivered.", 1},
@@ -317,6 +322,16 @@ metrics_render(const metrics_t *self, const json_t *gauges, const json_t *worker
     s_render_requests(self, &buf);
     s_render_gauges(gauges, &buf);
     s_render_workers(workers, &buf);
+    log_cost_t log = log_cost();
+    s_printf(&buf,
+             "# HELP p2p_gateway_log_lines_total Log lines the gateway wrote.\n"
+             "# TYPE p2p_gateway_log_lines_total counter\n"
+             "p2p_gateway_log_lines_total %llu\n"
+             "# HELP p2p_gateway_log_seconds_total Time the gateway spent building its log lines and writing "
+             "them out.\n"
+             "# TYPE p2p_gateway_log_seconds_total counter\n"
+             "p2p_gateway_log_seconds_total %.6f\n",
+             log.lines, (double) log.nsec / 1e9);
     *len = buf.len;
     return buf.text;
 }

@@ -140,6 +140,28 @@ Test(log, levels_below_the_minimum_write_nothing)
     free(out);
 }
 
+Test(log, log_cost_counts_the_lines_written_and_the_time_they_took)
+{
+    s_capture();
+    log_init("gateway", "info");
+    log_set_buffered();
+    log_cost_t before = log_cost();
+    log_info("skipped", NULL, NULL); /* a line written counts, */
+    log_debug("below", NULL, NULL);  /* one below the level does not */
+    for (int i = 0; i < 999; i++)
+        log_info("request.done", NULL, json_pack("{s:i}", "n", i));
+    log_cost_t built = log_cost();
+    cr_assert_eq(built.lines - before.lines, 1000);
+    cr_assert_gt(built.nsec, before.nsec, "building lines took no time");
+    log_flush(); /* the write is counted too */
+    log_cost_t flushed = log_cost();
+    cr_assert_eq(flushed.lines, built.lines);
+    cr_assert_gt(flushed.nsec, built.nsec, "the write took no time");
+    char *out = s_drain();
+    cr_assert_eq(s_count_lines(out), 1000);
+    free(out);
+}
+
 Test(log, buffered_lines_leave_at_the_flush_in_order_and_warn_at_once)
 {
     s_capture();

@@ -86,6 +86,16 @@ def test_metrics_count_requests_sessions_and_workers(make_stack):
     served = _profile_served(text)
     assert len(served) == 2 and sum(served) >= 6, text
     assert "# TYPE p2p_gateway_request_duration_seconds histogram" in text
+    # what the log lines cost (the stacks log at debug): a line per request at least,
+    # gateway and each profile worker, and the time they took
+    assert _value(text, "p2p_gateway_log_lines_total") >= 4
+    assert _value(text, "p2p_gateway_log_seconds_total") > 0
+    worker_lines = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                    if line.startswith("p2p_worker_log_lines_total{") and 'kind="profile"' in line]
+    worker_seconds = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                      if line.startswith("p2p_worker_log_seconds_total{") and 'kind="profile"' in line]
+    assert len(worker_lines) == 2 and sum(worker_lines) >= 6, text
+    assert len(worker_seconds) == 2 and all(v > 0 for v in worker_seconds), text
 
 
 def test_metrics_count_rate_limit_refusals(make_stack):
