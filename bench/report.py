@@ -344,6 +344,11 @@ def table(out, baseline="pgbench"):
             notes.append("%s: request logging at info costs %.1f µs of service CPU per request "
                          "(gateway + workers, %s minus %s); throughput %s/%s: %.2f"
                          % (info, cost, info, warn, info, warn, a["rps"] / b["rps"] if b["rps"] else 0.0))
+    inside = ["%s %.1f" % (name, phases[name]["cpu"]["log_us"]) for name in order
+              if name in phases and "log_us" in phases[name].get("cpu", {})]
+    if inside:
+        notes.append("request logging measured inside the processes (the time their lines took to build "
+                     "and write, gateway + workers, µs per request): " + ", ".join(inside))
     log_cost = os.path.join(out, "log-cost.json")
     if os.path.exists(log_cost):
         with open(log_cost) as f:
