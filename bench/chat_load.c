@@ -28,7 +28,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <libwebsockets.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,15 +111,7 @@ typedef struct {
     int64_t started_wall_ms;
 } load_t;
 
-static volatile sig_atomic_t s_stop = 0;
 static load_t *s_load; /* for the lws callback: the protocol has no user pointer for the context */
-
-static void
-s_on_signal(int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
 
 /*  The other party's session of conn i. */
 static int
@@ -474,12 +465,12 @@ s_on_tick(lws_sorted_usec_list_t *sul)
             bool done = self->written + self->not_sent >= self->nmsgs
                         && self->replied_ok + self->errors >= self->written && self->awaiting == 0;
             if (done || load_util_wall_ms() >= self->drain_until_ms)
-                s_stop = 1;
+                load_util_stop();
         }
     }
     /* 2 ms keeps the schedule (at most 2 ms late, reported as lag;
        latencies count from the write) */
-    if (s_stop)
+    if (load_util_stopped())
         ev_break(self->loop, EVBREAK_ALL);
     else
         lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, 2 * LWS_US_PER_MS);
@@ -701,11 +692,7 @@ main(int argc, char **argv)
         self->c[i].index = i;
     self->started_wall_ms = load_util_wall_ms();
 
-    struct sigaction sa = {.sa_handler = s_on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    load_util_catch_signals();
 
     lws_set_log_level(LLL_ERR, NULL);
     static const struct lws_protocols protocols[] = {
@@ -736,7 +723,7 @@ main(int argc, char **argv)
         goto done;
     }
     lws_sul_schedule(self->lws, 0, &self->tick, s_on_tick, 1);
-    while (!s_stop && ev_run(self->loop, EVRUN_ONCE))
+    while (!load_util_stopped() && ev_run(self->loop, EVRUN_ONCE))
         ;
     s_print_result(self);
     lws_sul_cancel(&self->tick);

@@ -37,7 +37,6 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,15 +90,6 @@ typedef struct {
     uint64_t connect_errors, read_errors, write_errors, timeouts;
     load_hist_t hist;
 } load_t;
-
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal(int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
 
 static bool
 s_in_window(const load_t *self, uint64_t mono_ns)
@@ -278,7 +268,7 @@ s_on_response(load_t *self, conn_t *c)
     else if (!ok)
         self->status_errors_outside_window++;
     c->in_len = c->head_len = 0;
-    if (!s_stop)
+    if (!load_util_stopped())
         s_send(self, c);
 }
 
@@ -368,7 +358,7 @@ s_on_tick(load_t *self)
         }
     }
     if (now >= self->window_end_ns)
-        s_stop = 1;
+        load_util_stop();
     self->next_tick_ns = now + HTTP_TICK_NS;
 }
 
@@ -513,11 +503,7 @@ main(int argc, char **argv)
     if (s_build_requests(self, tokens, host, port, path) != 0)
         return 2;
 
-    struct sigaction sa = {.sa_handler = s_on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    load_util_catch_signals();
 
     self->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (self->epfd < 0) {
@@ -528,7 +514,7 @@ main(int argc, char **argv)
     self->window_start_ns = t0 + (uint64_t) (self->warmup_s * 1e9);
     self->window_end_ns = self->window_start_ns + (uint64_t) (self->duration_s * 1e9);
     struct epoll_event events[HTTP_EVENTS_MAX];
-    while (!s_stop) {
+    while (!load_util_stopped()) {
         uint64_t now = load_util_mono_ns();
         if (now >= self->next_tick_ns) {
             s_on_tick(self);

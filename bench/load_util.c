@@ -3,6 +3,7 @@
 #include "load_util.h"
 
 #include <jwt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +82,35 @@ load_util_seed(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ((uint64_t) ts.tv_nsec << 20 ^ (uint64_t) ts.tv_sec ^ (uint64_t) getpid()) | 1;
+}
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+void
+load_util_catch_signals(void)
+{
+    struct sigaction sa = {.sa_handler = s_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+bool
+load_util_stopped(void)
+{
+    return s_stop != 0;
+}
+
+void
+load_util_stop(void)
+{
+    s_stop = 1;
 }

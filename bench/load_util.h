@@ -4,6 +4,7 @@
 #ifndef P2P_LOAD_UTIL_H
 #define P2P_LOAD_UTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*  CLOCK_MONOTONIC in ns. */
@@ -25,6 +26,16 @@ uint64_t load_util_random(uint64_t *state);
 
 /*  A nonzero seed for load_util_random, different per process and call. */
 uint64_t load_util_seed(void);
+
+/*  SIGINT and SIGTERM ask the loader to stop (load_util_stopped turns true);
+    SIGPIPE is ignored, so a closed connection is a failed write, not death. */
+void load_util_catch_signals(void);
+
+/*  Whether a signal or load_util_stop asked the loader to stop. */
+bool load_util_stopped(void);
+
+/*  Stop the loader's loop (a fatal error, or its window is over). */
+void load_util_stop(void);
 
 /*  A HS256 token for user_id valid for a day (caller frees), or NULL. */
 char *load_util_mint(const char *secret, const char *user_id);

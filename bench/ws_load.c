@@ -38,7 +38,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,15 +132,6 @@ struct load {
     uint64_t rng;
 };
 
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal(int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
-
 static bool
 s_in_window(const load_t *self, uint64_t mono_ns)
 {
@@ -217,7 +207,7 @@ s_send_next(load_t *self, conn_t *c)
             return;
         c = s_turn_of(self, c);
     }
-    if (c->state != C_READY || c->in_flight || s_stop)
+    if (c->state != C_READY || c->in_flight || load_util_stopped())
         return;
     if (self->period_ns) {
         /* paced: at most one request per period per connection; one that
@@ -291,7 +281,7 @@ s_write_request(load_t *self, conn_t *c)
     if (ws_conn_send_text(c->ws, p, (size_t) n) != 0) {
         /* out of memory: the run's figures would be wrong */
         fprintf(stderr, "ws_load: cannot queue a request on connection %d\n", c->index);
-        s_stop = 1;
+        load_util_stop();
     }
 }
 
@@ -448,7 +438,7 @@ s_on_tick(load_t *self)
             self->window_ended = true;
             self->cpu_at_end_s = load_util_cpu_s();
         }
-        s_stop = 1;
+        load_util_stop();
     }
     if (self->period_ns)
         s_send_due(self);
@@ -655,9 +645,15 @@ main(int argc, char **argv)
         case 'P':
             print_tokens = true;
             break;
-        case 'R':
-            self->rate = atof(optarg);
+        case 'R': {
+            char *end;
+            self->rate = strtod(optarg, &end);
+            if (end == optarg || *end || !(self->rate > 0)) {
+                fprintf(stderr, "ws_load: --rate wants a positive number of requests/s, not '%s'\n", optarg);
+                return 2;
+            }
             break;
+        }
         default:
             s_usage(opt == '?' ? stdout : stderr);
             return 2;
@@ -670,8 +666,8 @@ main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    if (self->rate < 0 || (self->rate > 0 && (self->mode == MODE_ORDERS || self->mode == MODE_IDLE))) {
-        fprintf(stderr, "ws_load: --rate wants a positive rate, in get, search or ads mode\n");
+    if (self->rate > 0 && (self->mode == MODE_ORDERS || self->mode == MODE_IDLE)) {
+        fprintf(stderr, "ws_load: --rate paces get, search and ads mode only\n");
         return 2;
     }
     if (self->rate > 0)
@@ -714,11 +710,7 @@ main(int argc, char **argv)
         self->c[i].load = self;
     }
 
-    struct sigaction sa = {.sa_handler = s_on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    load_util_catch_signals();
 
     static const ws_events_t events = {
         .on_open = s_on_open, .on_message = s_on_message, .on_closed = s_on_closed};
@@ -727,7 +719,7 @@ main(int argc, char **argv)
         fprintf(stderr, "ws_load: cannot create the epoll loop: %s\n", strerror(errno));
         return 1;
     }
-    while (!s_stop) {
+    while (!load_util_stopped()) {
         int64_t now_ms = (int64_t) (load_util_mono_ns() / 1000000u);
         if (now_ms >= self->next_tick_ms) {
             s_on_tick(self);
