@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client_addr.h"
+#include "conn.h"
 #include "clock.h"
 #include "header_guard.h"
 #include "json_nul.h"
@@ -404,9 +405,8 @@ s_ready(gateway_t *gw, s_http_t *req)
 static int
 s_take_for_peer(gateway_t *gw, struct lws *wsi)
 {
-    client_addr_t peer;
-    client_addr_of_fd(lws_get_socket_fd(wsi), &peer);
-    return rate_limit_take(gw->limits, peer.key, clock_mono_ms());
+    client_addr_t scratch;
+    return rate_limit_take(gw->limits, conn_peer(wsi, &scratch)->key, clock_mono_ms());
 }
 
 /*  Development conveniences answer only a client on this host, talking to
@@ -415,8 +415,8 @@ s_take_for_peer(gateway_t *gw, struct lws *wsi)
 static bool
 s_local_client(struct lws *wsi)
 {
-    client_addr_t peer;
-    if (client_addr_of_fd(lws_get_socket_fd(wsi), &peer) != 0 || !peer.loopback)
+    client_addr_t scratch;
+    if (!conn_peer(wsi, &scratch)->loopback)
         return false;
     return lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) <= 0
            && lws_hdr_custom_length(wsi, "forwarded:", 10) < 0
@@ -437,9 +437,8 @@ http_routes_close_waiting(void *wsi, void *gw)
 static void
 s_waiting(gateway_t *gw, struct lws *wsi)
 {
-    client_addr_t peer;
-    client_addr_of_fd(lws_get_socket_fd(wsi), &peer);
-    header_guard_waiting(gw->waiting, wsi, peer.key, clock_mono_ms());
+    client_addr_t scratch;
+    header_guard_waiting(gw->waiting, wsi, conn_peer(wsi, &scratch)->key, clock_mono_ms());
 }
 
 /*  A keep-alive connection finished a request: it waits for the next. */
@@ -920,8 +919,7 @@ http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade)
     int wait_s = rate_limit_take(gw->limits, key, clock_mono_ms());
     int cap = gw->cfg.ws_max_sessions_per_user;
     bool full = cap > 0 && session_index_count(gw->by_user, identity->user_id) >= (size_t) cap;
-    free(lws_get_opaque_user_data(wsi));
-    lws_set_opaque_user_data(wsi, NULL);
+    free(conn_take_identity(wsi));
     if (wait_s || full) {
         free(identity);
         log_info("ws.upgrade_refused", NULL,
@@ -932,8 +930,7 @@ http_routes_confirm_upgrade(struct lws *wsi, const char *upgrade)
         snprintf(text, sizeof text, "at most %d open sessions per user; close one to open another", cap);
         return s_refuse_upgrade(wsi, ERR_TOO_MANY_SESSIONS, text, 0);
     }
-    lws_set_opaque_user_data(wsi, identity);
-    return 0;
+    return conn_keep_identity(wsi, identity);
 }
 
 int
@@ -1012,9 +1009,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     case LWS_CALLBACK_WSI_DESTROY:
         /* every connection ends here (lws calls protocols[0]) */
         header_guard_done(gw->waiting, wsi);
-        /* an upgrade that was confirmed but never completed */
-        free(lws_get_opaque_user_data(wsi));
-        lws_set_opaque_user_data(wsi, NULL);
+        conn_destroy(wsi);
         return 0;
 
     default:

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "conn.h"
 #include "event.h"
 #include "http_routes.h"
 #include "log.h"
@@ -281,7 +282,7 @@ ws_session_deliver(gateway_t *gw, uint64_t handle, msg_type_t type, const char *
 static void
 s_on_open(gateway_t *gw, s_session_t *s, struct lws *wsi)
 {
-    auth_identity_t *identity = lws_get_opaque_user_data(wsi);
+    auth_identity_t *identity = conn_take_identity(wsi);
     bool authenticated = identity != NULL; /* set by the upgrade gate */
     memset(s, 0, sizeof *s);
     s->wsi = wsi;
@@ -290,7 +291,6 @@ s_on_open(gateway_t *gw, s_session_t *s, struct lws *wsi)
     if (identity) {
         s->identity = *identity;
         free(identity);
-        lws_set_opaque_user_data(wsi, NULL);
     }
     s->handle = handle_table_insert(gw->sessions, s);
     if (authenticated && s->handle && session_index_add(gw->by_user, s->identity.user_id, s->handle) != 0) {
@@ -510,8 +510,7 @@ ws_session_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
 
     case LWS_CALLBACK_WSI_DESTROY:
-        free(lws_get_opaque_user_data(wsi));
-        lws_set_opaque_user_data(wsi, NULL);
+        conn_destroy(wsi);
         return 0;
 
     default:
