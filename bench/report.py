@@ -250,6 +250,7 @@ def load_books(out):
 
 LABELS = {
     "pgbench": "pgbench custom (service's SELECT, -M prepared)",
+    "pgbench_after": "pgbench custom, again after ws, ws_paced and rest",
     "ws": "WebSocket profile.get",
     "ws_warn": "WebSocket profile.get, LOG_LEVEL=warn",
     "ws_paced": "WebSocket profile.get at a fixed rate",
@@ -287,14 +288,25 @@ def load_phases(out):
     return phases
 
 
+def bracketed_baseline(phases, baseline="pgbench"):
+    """The profile phases' baseline: the mean of the pgbench phase before them and
+    pgbench_after, run after ws, ws_paced and rest (bench/run), when both ran. The
+    machine's speed drifts between phases a minute apart (bench/RESULTS.md, sessions 14
+    and 15); a drift that is steady over the bracket cancels for the phases inside it."""
+    before, after = phases.get(baseline), phases.get(baseline + "_after")
+    if before and after and before["rps"] and after["rps"]:
+        return {"rps": (before["rps"] + after["rps"]) / 2.0}
+    return before or after
+
+
 def table(out, baseline="pgbench"):
     phases = load_phases(out)
-    base = phases.get(baseline)
+    base = bracketed_baseline(phases, baseline)
     lines = []
     lines.append("| phase | req/s | × pgbench | p50 ms | p90 ms | p99 ms | max ms | gateway µs/req "
                  "| workers µs/req | PostgreSQL µs/req | PG statements/req | load generator µs/req | log µs/req | errors |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = ["pgbench", "ws", "ws_warn", "ws_paced", "ws_paced_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
+    order = ["pgbench", "pgbench_after", "ws", "ws_warn", "ws_paced", "ws_paced_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
              "ws_big", "search_big", "search_big1", "search_big_nocache", "search_big_noindex", "pgbench_ads", "ads_nocache", "ads", "pgbench_orders", "orders"]
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
@@ -326,6 +338,12 @@ def table(out, baseline="pgbench"):
             i["rss_connected_kb"], i["rss_after_kb"], i["kb_per_session"],
             i["gateway_cores_during_hold"]))
     notes = []
+    before, after = phases.get(baseline), phases.get(baseline + "_after")
+    if before and after and before["rps"] and after["rps"]:
+        notes.append("× pgbench divides by the mean of %s (%.0f/s, before ws) and %s (%.0f/s, after rest): "
+                     "%.0f/s; the two differ by %.0f %%, the machine's drift over the bracket"
+                     % (baseline, before["rps"], baseline + "_after", after["rps"], base["rps"],
+                        100.0 * abs(after["rps"] - before["rps"]) / base["rps"]))
     for name in order:
         r = phases.get(name)
         if r and r.get("kind") == "ws" and r.get("connected", 0) < r.get("conns", 0):
