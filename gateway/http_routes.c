@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "client_addr.h"
-#include "conn.h"
 #include "clock.h"
+#include "conn.h"
 #include "header_guard.h"
 #include "json_nul.h"
 #include "json_text.h"
