@@ -1,4 +1,4 @@
-/*  clock.h - wall and monotonic time in milliseconds. */
+/*  clock.h - wall and monotonic time (ms, and finer for short durations). */
 #ifndef P2P_CLOCK_H
 #define P2P_CLOCK_H
 
@@ -30,6 +30,15 @@ clock_mono_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*  Monotonic nanoseconds: what a single log line costs (log_cost). */
+static inline uint64_t
+clock_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
 #endif

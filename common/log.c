@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define S_BUFFER_SIZE (64 * 1024)
 #define S_FLUSH_AT (48 * 1024) /* a line is rarely longer than the rest */
 
@@ -84,14 +86,6 @@ s_write_all(const char *data, size_t len)
     }
 }
 
-static uint64_t
-s_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
 /*  With s_lock held: write the whole lines out, keep a partial one. */
 static void
 s_flush_locked(void)
@@ -99,9 +93,9 @@ s_flush_locked(void)
     size_t whole = (size_t) s_complete;
     if (whole == 0)
         return;
-    uint64_t started = s_now_ns();
+    uint64_t started = clock_mono_ns();
     s_write_all(s_buffer, whole);
-    s_nsec += s_now_ns() - started;
+    s_nsec += clock_mono_ns() - started;
     memmove(s_buffer, s_buffer + whole, s_used - whole);
     s_used -= whole;
     s_complete = 0;
@@ -261,7 +255,7 @@ log_begin(log_level_t level, const char *event, const char *request_id)
     if (!log_enabled(level))
         return false;
     pthread_mutex_lock(&s_lock);
-    s_line_started_ns = s_now_ns();
+    s_line_started_ns = clock_mono_ns();
     s_overflow = false;
     s_append_timestamp();
     s_append_key("level");
@@ -336,7 +330,7 @@ log_end(void)
         s_complete = (sig_atomic_t) s_used;
         s_lines++;
     }
-    s_nsec += s_now_ns() - s_line_started_ns;
+    s_nsec += clock_mono_ns() - s_line_started_ns;
     if (!s_buffered || s_flush_urgent || s_used >= S_FLUSH_AT)
         s_flush_locked();
     pthread_mutex_unlock(&s_lock);
