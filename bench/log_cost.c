@@ -33,13 +33,13 @@ main(int argc, char **argv)
     log_set_buffered();
     double start = s_cpu_us();
     for (long i = 0; i < lines; i++) {
-        char rid[24];
-        snprintf(rid, sizeof rid, "%016lx", (unsigned long) i);
+        char rid[LOG_ID_SIZE];
+        log_format_id(rid, (unsigned long long) i);
         if (log_begin(P2P_LOG_INFO, "request.done", rid)) {
             log_str("type", "profile.get");
             log_str("channel", "websocket");
             log_int("status", 200);
-            log_num("ms", 1.234);
+            log_usec_as_ms("ms", 1234);
             log_str("worker", "0123456789abcdef");
             log_int("attempts", 1);
             log_end();

@@ -47,18 +47,42 @@ static unsigned long long s_lines;
 static unsigned long long s_nsec;
 static uint64_t s_line_started_ns;
 
-/* the "YYYY-MM-DDTHH:MM:SS" of the last second a line was written in */
+/* {"ts":"YYYY-MM-DDTHH:MM:SS. of the last second a line was written in */
 static time_t s_ts_second = -1;
-static char s_ts_text[24];
+static char s_ts_text[40];
+static size_t s_ts_len;
+
+/* what follows the timestamp on every line of a level: ,"level":"info","service":"gateway" */
+static char s_head[4][224];
+static size_t s_head_len[4];
 
 static const int s_fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define S_FATAL_COUNT (sizeof s_fatal_signals / sizeof s_fatal_signals[0])
 static struct sigaction s_previous[S_FATAL_COUNT];
 
+/*  Each level's ,"level":"...","service":"..." (the service name as JSON
+    text: jansson escapes it). */
+static void
+s_make_heads(void)
+{
+    json_t *name = json_string(s_service);
+    char *quoted = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+    for (int i = 0; i < 4; i++) {
+        int n = snprintf(s_head[i], sizeof s_head[i], ",\"level\":\"%s\",\"service\":%s", s_levels[i],
+                         quoted ? quoted : "\"p2p\"");
+        s_head_len[i] = n > 0 && (size_t) n < sizeof s_head[i] ? (size_t) n : 0;
+    }
+    free(quoted);
+    json_decref(name);
+}
+
 void
 log_init(const char *service, const char *level)
 {
+    pthread_mutex_lock(&s_lock);
     snprintf(s_service, sizeof s_service, "%s", service ? service : "p2p");
+    s_make_heads();
+    pthread_mutex_unlock(&s_lock);
     s_min_level = P2P_LOG_INFO;
     for (int i = 0; level && i < 4; i++)
         if (strcmp(level, s_levels[i]) == 0)
@@ -149,25 +173,38 @@ log_set_buffered(void)
 }
 
 /* -------------------------------------------------------------------------
-   Appending to the line being built (s_lock held) */
+   Appending to the line being built (s_lock held). A request's line is
+   built on its loop's thread: the common case (plain text, no escapes) is
+   one bounds check and one copy per piece, without stdio. */
+
+/*  Room for n more bytes of the line being built, or NULL when the line
+    cannot fit: a line too long for the buffer is dropped rather than cut
+    (cut JSON is worse than none). */
+static char *
+s_reserve(size_t n)
+{
+    if (s_overflow)
+        return NULL;
+    if (s_used + n > S_BUFFER_SIZE) {
+        /* make room: the whole lines go out */
+        size_t line_so_far = s_used - (size_t) s_complete;
+        s_flush_locked();
+        if (line_so_far + n > S_BUFFER_SIZE) {
+            s_overflow = true;
+            return NULL;
+        }
+    }
+    char *at = s_buffer + s_used;
+    s_used += n;
+    return at;
+}
 
 static void
 s_append(const char *data, size_t len)
 {
-    if (s_overflow)
-        return;
-    if (s_used + len > S_BUFFER_SIZE) {
-        /* make room: the whole lines go out; a single line too long for the
-           buffer is dropped rather than cut (cut JSON is worse than none) */
-        size_t line_so_far = s_used - (size_t) s_complete;
-        s_flush_locked();
-        if (line_so_far + len > S_BUFFER_SIZE) {
-            s_overflow = true;
-            return;
-        }
-    }
-    memcpy(s_buffer + s_used, data, len);
-    s_used += len;
+    char *at = s_reserve(len);
+    if (at)
+        memcpy(at, data, len);
 }
 
 static void
@@ -176,17 +213,42 @@ s_append_str(const char *text)
     s_append(text, strlen(text));
 }
 
-/*  A JSON string: quotes, escapes for ", \ and control bytes; other bytes as
-    they are (callers pass UTF-8, as jansson requires of them too). */
-static void
-s_append_quoted(const char *text)
+static bool
+s_is_plain(unsigned char c)
 {
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/*  A JSON string: quotes, escapes for ", \ and control bytes; other bytes as
+    they are (callers pass UTF-8, as jansson requires of them too). before
+    and after (may be empty) are written around it, with it when it is plain. */
+static void
+s_append_quoted_in(const char *before, size_t before_len, const char *text, const char *after,
+                   size_t after_len)
+{
+    size_t len = 0;
+    while (text[len] && s_is_plain((unsigned char) text[len]))
+        len++;
+    if (!text[len]) { /* nothing to escape: one piece */
+        char *at = s_reserve(before_len + len + 2 + after_len);
+        if (!at)
+            return;
+        memcpy(at, before, before_len);
+        at += before_len;
+        *at++ = '"';
+        memcpy(at, text, len);
+        at += len;
+        *at++ = '"';
+        memcpy(at, after, after_len);
+        return;
+    }
     static const char hex[] = "0123456789abcdef";
+    s_append(before, before_len);
     s_append("\"", 1);
     const char *run = text;
-    for (const char *p = text; *p; p++) {
+    for (const char *p = text + len; *p; p++) {
         unsigned char c = (unsigned char) *p;
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (s_is_plain(c))
             continue;
         s_append(run, (size_t) (p - run));
         char esc[6] = {'\\', 0};
@@ -209,27 +271,35 @@ s_append_quoted(const char *text)
             break;
         default:
             esc[1] = 'u';
-            s_append(esc, 2);
-            char tail[4] = {'0', '0', hex[c >> 4], hex[c & 15]};
-            s_append(tail, 4);
-            n = 0;
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
         }
-        if (n)
-            s_append(esc, n);
+        s_append(esc, n);
         run = p + 1;
     }
     s_append_str(run);
     s_append("\"", 1);
+    s_append(after, after_len);
 }
 
 static void
-s_append_key(const char *key)
+s_append_quoted(const char *text)
 {
-    s_append(",", 1);
-    s_append_quoted(key);
-    s_append(":", 1);
+    s_append_quoted_in("", 0, text, "", 0);
 }
 
+/*  ,"key": */
+static void
+s_append_key(const char *key)
+{
+    s_append_quoted_in(",", 1, key, ":", 1);
+}
+
+/*  {"ts":"2026-12-04T19:35:42.957Z" (RFC 3339 UTC, milliseconds): the text
+    up to the seconds is made once a second */
 static void
 s_append_timestamp(void)
 {
@@ -238,12 +308,20 @@ s_append_timestamp(void)
     if (tv.tv_sec != s_ts_second) {
         struct tm tm;
         gmtime_r(&tv.tv_sec, &tm);
-        strftime(s_ts_text, sizeof s_ts_text, "%Y-%m-%dT%H:%M:%S", &tm);
+        s_ts_len = strftime(s_ts_text, sizeof s_ts_text, "{\"ts\":\"%Y-%m-%dT%H:%M:%S.", &tm);
         s_ts_second = tv.tv_sec;
     }
-    char text[48];
-    int n = snprintf(text, sizeof text, "{\"ts\":\"%s.%03dZ\"", s_ts_text, (int) (tv.tv_usec / 1000));
-    s_append(text, (size_t) n);
+    char *at = s_reserve(s_ts_len + 5);
+    if (!at)
+        return;
+    memcpy(at, s_ts_text, s_ts_len);
+    at += s_ts_len;
+    int ms = (int) (tv.tv_usec / 1000);
+    at[0] = (char) ('0' + ms / 100);
+    at[1] = (char) ('0' + ms / 10 % 10);
+    at[2] = (char) ('0' + ms % 10);
+    at[3] = 'Z';
+    at[4] = '"';
 }
 
 /* -------------------------------------------------------------------------
@@ -257,11 +335,10 @@ log_begin(log_level_t level, const char *event, const char *request_id)
     pthread_mutex_lock(&s_lock);
     s_line_started_ns = clock_mono_ns();
     s_overflow = false;
+    if (!s_head_len[level]) /* a line before log_init */
+        s_make_heads();
     s_append_timestamp();
-    s_append_key("level");
-    s_append_quoted(s_levels[level]);
-    s_append_key("service");
-    s_append_quoted(s_service);
+    s_append(s_head[level], s_head_len[level]); /* ,"level":...,"service":... */
     s_append_key("event");
     s_append_quoted(event);
     if (request_id) {
@@ -288,9 +365,15 @@ void
 log_int(const char *key, long long value)
 {
     char text[24];
-    int n = snprintf(text, sizeof text, "%lld", value);
+    char *at = text + sizeof text;
+    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long) value : (unsigned long long) value;
+    do
+        *--at = (char) ('0' + magnitude % 10);
+    while ((magnitude /= 10) > 0);
+    if (value < 0)
+        *--at = '-';
     s_append_key(key);
-    s_append(text, (size_t) n);
+    s_append(at, (size_t) (text + sizeof text - at));
 }
 
 void
@@ -308,6 +391,34 @@ log_num(const char *key, double value)
     if (!strpbrk(text, ".e"))
         n += snprintf(text + n, sizeof text - (size_t) n, ".0");
     s_append(text, (size_t) n);
+}
+
+void
+log_usec_as_ms(const char *key, long long usec)
+{
+    /* the integer part, a point, three digits: exact, and without stdio */
+    char text[32];
+    char *at = text + sizeof text;
+    unsigned long long magnitude = usec < 0 ? 0ULL - (unsigned long long) usec : (unsigned long long) usec;
+    for (int i = 0; i < 3; i++, magnitude /= 10)
+        *--at = (char) ('0' + magnitude % 10);
+    *--at = '.';
+    do
+        *--at = (char) ('0' + magnitude % 10);
+    while ((magnitude /= 10) > 0);
+    if (usec < 0)
+        *--at = '-';
+    s_append_key(key);
+    s_append(at, (size_t) (text + sizeof text - at));
+}
+
+void
+log_format_id(char out[LOG_ID_SIZE], unsigned long long id)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = LOG_ID_SIZE - 2; i >= 0; i--, id >>= 4)
+        out[i] = hex[id & 15];
+    out[LOG_ID_SIZE - 1] = 0;
 }
 
 void

@@ -43,8 +43,14 @@ bool log_begin(log_level_t level, const char *event, const char *request_id);
 void log_str(const char *key, const char *value); /* NULL prints null */
 void log_int(const char *key, long long value);
 void log_num(const char *key, double value); /* as jansson prints a real (6 digits) */
+void log_usec_as_ms(const char *key, long long usec); /* 1234 -> 1.234: milliseconds, 3 decimals */
 void log_json(const char *key, const json_t *value);
 void log_end(void);
+
+/*  A request's id as the gateway and its worker both print it, so one
+    request can be followed across processes: 16 hex digits. */
+#define LOG_ID_SIZE 17
+void log_format_id(char out[LOG_ID_SIZE], unsigned long long id);
 
 /*  What this process's lines have cost so far: lines written, and the time
     spent building them and writing them out (monotonic clock around each

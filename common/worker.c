@@ -187,7 +187,7 @@ typedef struct {
     worker_request_t req; /* valid when state is S_READY */
     worker_reply_t reply; /* filled by a handler, or by the worker on refusal */
     const worker_route_t *route;
-    char rid[24];
+    char rid[LOG_ID_SIZE];
     int64_t started;
     enum { S_EMPTY, S_READY, S_ANSWERED, S_DROPPED } state;
 } s_slot_t;
@@ -204,7 +204,7 @@ static void
 s_admit(worker_t *self, s_slot_t *slot)
 {
     const envelope_t *env = &slot->env;
-    snprintf(slot->rid, sizeof slot->rid, "%016llx", (unsigned long long) env->request_id);
+    log_format_id(slot->rid, env->request_id);
     slot->started = clock_mono_ms();
     if (env->deadline_ms && clock_wall_ms() > env->deadline_ms) {
         /* the gateway already told the client it timed out: applying it now
@@ -316,41 +316,50 @@ s_flush_all(worker_t *self)
         s_flush(self, i);
 }
 
-/*  Queue slot's reply for gateway gw, log it, and free what the request held. */
+/*  Queue slot's reply for gateway gw (its message leaves at the next
+    s_flush). */
 static void
-s_finish(worker_t *self, size_t gw, s_slot_t *slot)
+s_answer(worker_t *self, size_t gw, s_slot_t *slot)
+{
+    if (slot->state == S_DROPPED)
+        return;
+    worker_reply_t *reply = &slot->reply;
+    if (!reply->body) {
+        err_t err;
+        err_set(&err, ERR_INTERNAL, "internal error");
+        worker_reply_error(reply, &err);
+    }
+    envelope_t out = {
+        .kind = ENVELOPE_REPLY,
+        .request_id = slot->env.request_id,
+        .msg_type = slot->env.msg_type,
+        .status = reply->status,
+        .body = (const uint8_t *) reply->body,
+        .body_len = reply->body_len ? reply->body_len : strlen(reply->body),
+        .content_type = reply->content_type,
+        .filename = reply->content_type ? reply->filename : NULL,
+    };
+    s_queue_reply(self, gw, &out);
+    self->served++;
+    if (reply->status >= 500)
+        self->errors++;
+}
+
+/*  Log slot's request and free what it held. Called once its reply has
+    left: the line is not built while the gateway waits for the reply (a
+    batch of 32 lines took ~30 us off every round trip of the batch). */
+static void
+s_retire(s_slot_t *slot)
 {
     json_decref(slot->req.data);
     json_decref(slot->req.params);
-    if (slot->state != S_DROPPED) {
-        worker_reply_t *reply = &slot->reply;
-        if (!reply->body) {
-            err_t err;
-            err_set(&err, ERR_INTERNAL, "internal error");
-            worker_reply_error(reply, &err);
-        }
-        envelope_t out = {
-            .kind = ENVELOPE_REPLY,
-            .request_id = slot->env.request_id,
-            .msg_type = slot->env.msg_type,
-            .status = reply->status,
-            .body = (const uint8_t *) reply->body,
-            .body_len = reply->body_len ? reply->body_len : strlen(reply->body),
-            .content_type = reply->content_type,
-            .filename = reply->content_type ? reply->filename : NULL,
-        };
-        s_queue_reply(self, gw, &out);
-        self->served++;
-        if (reply->status >= 500)
-            self->errors++;
-        if (log_begin(P2P_LOG_INFO, "request.served", slot->rid)) {
-            log_str("type", slot->env.msg_type);
-            log_int("status", reply->status);
-            log_int("ms", clock_mono_ms() - slot->started);
-            log_end();
-        }
-        free(reply->body);
+    if (slot->state != S_DROPPED && log_begin(P2P_LOG_INFO, "request.served", slot->rid)) {
+        log_str("type", slot->env.msg_type);
+        log_int("status", slot->reply.status);
+        log_int("ms", clock_mono_ms() - slot->started);
+        log_end();
     }
+    free(slot->reply.body);
     envelope_release(&slot->env);
     slot->state = S_EMPTY;
 }
@@ -379,8 +388,10 @@ s_run_batches(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
             members[i]->req.call_seq = call;
         route->batch(self->spec->app, reqs, replies, n);
         for (size_t i = 0; i < n; i++)
-            s_finish(self, gw, members[i]);
+            s_answer(self, gw, members[i]);
         s_flush(self, gw);
+        for (size_t i = 0; i < n; i++)
+            s_retire(members[i]);
     }
 }
 
@@ -399,14 +410,17 @@ s_serve(worker_t *self, size_t gw, s_slot_t *slots, size_t count)
             slot->req.call_seq = ++self->calls;
             slot->route->handler(self->spec->app, &slot->req, &slot->reply);
             slot->state = S_ANSWERED;
-            s_finish(self, gw, slot);
+            s_answer(self, gw, slot);
             /* its reply and the events it published, to every gateway now:
                a push for a session on another gateway must not wait for the
                rest of this batch */
             s_flush_all(self);
+            s_retire(slot);
         }
-        else if (slot->state != S_READY)
-            s_finish(self, gw, slot);
+        else if (slot->state != S_READY) {
+            s_answer(self, gw, slot);
+            s_retire(slot);
+        }
     }
     s_run_batches(self, gw, slots, count);
     s_flush_all(self);

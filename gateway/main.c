@@ -104,6 +104,7 @@ s_service(gateway_t *self)
 {
     bool alive = ev_run(self->loop, EVRUN_ONCE);
     worker_pool_flush(self->pool);
+    pending_log_done(self);
     log_flush();           /* this turn's lines, in one write */
     return alive ? 0 : -1; /* nothing left on the loop: lws is gone */
 }
@@ -169,6 +170,7 @@ s_start(gateway_t *self)
     if (getrandom(seed, sizeof seed, 0) != sizeof seed)
         seed[0] = seed[1] = seed[2] = (uint64_t) clock_wall_ms();
     self->pending = handle_table_new(seed[0]);
+    pending_init(self);
     self->sessions = handle_table_new(seed[1]);
     self->by_user = session_index_new();
     self->uploads = session_index_new();
@@ -337,6 +339,7 @@ done:
     worker_pool_destroy(&self.pool);
     rate_limit_destroy(&self.limits);
     metrics_destroy(&self.metrics);
+    pending_destroy(&self);
     handle_table_destroy(&self.pending);
     handle_table_destroy(&self.sessions);
     session_index_destroy(&self.by_user);

@@ -18,7 +18,7 @@
 /*  A read is tried on at most this many workers. */
 #define PENDING_MAX_ATTEMPTS 3
 
-typedef struct {
+typedef struct s_pending {
     lws_sorted_usec_list_t deadline; /* the timer; lws_container_of finds the rest */
     gateway_t *gw;
     uint64_t id;
@@ -34,13 +34,40 @@ typedef struct {
     /* what a retry needs; reads only (writes are never sent twice) */
     envelope_t retry; /* borrowed pointers into the copies below */
     char *retry_copy; /* user_id \0 params \0 body, owned */
+    /* once answered: the outcome its request.done line reports */
+    int status;
+    int64_t usec;
+    struct s_pending *next_done;
 } s_pending_t;
+
+/*  Answered requests waiting for their request.done lines, oldest first. */
+struct pending_done {
+    s_pending_t *head, *tail;
+};
 
 static void
 s_free(s_pending_t *p)
 {
     free(p->retry_copy);
     free(p);
+}
+
+static void
+s_log_done(const s_pending_t *p)
+{
+    char rid[LOG_ID_SIZE]; /* the id the worker logs too */
+    log_format_id(rid, p->id);
+    if (!log_begin(P2P_LOG_INFO, "request.done", rid))
+        return;
+    log_str("type", msg_type_name(p->type));
+    log_str("channel", p->channel == CHANNEL_WEBSOCKET ? "websocket" : "rest");
+    log_int("status", p->status);
+    log_usec_as_ms("ms", p->usec);
+    log_str("worker", p->worker_key);
+    log_int("attempts", p->attempts);
+    if (p->client_request_id[0])
+        log_str("client_request_id", p->client_request_id);
+    log_end();
 }
 
 static void
@@ -51,26 +78,54 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *c
     handle_table_remove(gw->pending, p->id);
     lws_sul_cancel(&p->deadline);
     worker_pool_release(gw->pool, p->worker_key);
-    int64_t usec = lws_now_usecs() - p->started_us;
-    metrics_request(gw->metrics, p->type, p->channel, status, usec);
-    if (log_enabled(P2P_LOG_INFO)) {
-        /* the same id the worker logs: one request can be followed across processes */
-        char rid[24];
-        snprintf(rid, sizeof rid, "%016llx", (unsigned long long) p->id);
-        log_begin(P2P_LOG_INFO, "request.done", rid);
-        log_str("type", msg_type_name(p->type));
-        log_str("channel", p->channel == CHANNEL_WEBSOCKET ? "websocket" : "rest");
-        log_int("status", status);
-        log_num("ms", (double) usec / 1000.0);
-        log_str("worker", p->worker_key);
-        log_int("attempts", p->attempts);
-        if (p->client_request_id[0])
-            log_str("client_request_id", p->client_request_id);
-        log_end();
-    }
+    p->status = status;
+    p->usec = lws_now_usecs() - p->started_us;
+    metrics_request(gw->metrics, p->type, p->channel, status, p->usec);
     gateway_deliver(gw, p->origin, p->origin_handle, p->type, p->client_request_id, status, body, len,
                     content_type, filename);
-    s_free(p);
+    /* its line is built after the rest of the replies at hand have left
+       (pending_log_done), not between them */
+    struct pending_done *done = gw->done;
+    if (!done || !log_enabled(P2P_LOG_INFO)) {
+        s_log_done(p);
+        s_free(p);
+        return;
+    }
+    p->next_done = NULL;
+    if (done->tail)
+        done->tail->next_done = p;
+    else
+        done->head = p;
+    done->tail = p;
+}
+
+void
+pending_log_done(gateway_t *gw)
+{
+    struct pending_done *done = gw->done;
+    if (!done)
+        return;
+    while (done->head) {
+        s_pending_t *p = done->head;
+        done->head = p->next_done;
+        s_log_done(p);
+        s_free(p);
+    }
+    done->tail = NULL;
+}
+
+void
+pending_init(gateway_t *gw)
+{
+    gw->done = calloc(1, sizeof *gw->done); /* without it, each line is written at once */
+}
+
+void
+pending_destroy(gateway_t *gw)
+{
+    pending_log_done(gw);
+    free(gw->done);
+    gw->done = NULL;
 }
 
 static void

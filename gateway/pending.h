@@ -20,6 +20,17 @@ typedef struct {
     const char *content_type; /* an upload's (MSG_RAW) declared type, may be NULL; borrowed */
 } pending_request_t;
 
+/*  Set up and tear down what pending.c keeps beside gw->pending (the
+    answered requests whose lines wait; destroy writes them). */
+void pending_init(gateway_t *gw);
+void pending_destroy(gateway_t *gw);
+
+/*  Write the request.done lines of the requests answered since the last
+    call. A reply leaves first and its line follows once the replies at hand
+    have all left: the worker pool calls this after each drain, the event
+    loop at the end of every turn. */
+void pending_log_done(gateway_t *gw);
+
 /*  Send req to a worker of its type's service. Returns 0 when sent (the
     outcome arrives later through gateway_deliver), or -1 with err when it
     could not be sent (ERR_UNAVAILABLE); nothing is delivered in that case. */

@@ -414,6 +414,7 @@ worker_pool_drain(worker_pool_t *self)
         zframe_destroy(&identity);
     }
     s_reap(self);
+    pending_log_done(self->gw); /* after every reply at hand has left */
 }
 
 int

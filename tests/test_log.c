@@ -110,6 +110,53 @@ Test(log, the_builder_writes_the_same_values)
     free(out);
 }
 
+Test(log, durations_print_exactly_in_milliseconds_and_ids_in_hex)
+{
+    s_capture();
+    log_init("gateway", "info");
+    cr_assert(log_begin(P2P_LOG_INFO, "request.done", NULL));
+    log_usec_as_ms("a", 1234);
+    log_usec_as_ms("b", 5);
+    log_usec_as_ms("c", 0);
+    log_usec_as_ms("d", 1234567);
+    log_usec_as_ms("e", -2500);
+    log_end();
+    char *out = s_drain();
+    cr_assert_not_null(strstr(out, "\"a\":1.234,\"b\":0.005,\"c\":0.000,\"d\":1234.567,\"e\":-2.500}"), "%s",
+                       out);
+    json_t *line = json_loads(out, 0, NULL);
+    cr_assert_not_null(line, "%s", out);
+    json_decref(line);
+    free(out);
+
+    char id[LOG_ID_SIZE];
+    log_format_id(id, 0xff);
+    cr_assert_str_eq(id, "00000000000000ff");
+    log_format_id(id, 0xfedcba9876543210ULL);
+    cr_assert_str_eq(id, "fedcba9876543210");
+}
+
+Test(log, a_service_name_is_escaped_once_for_every_line)
+{
+    s_capture();
+    log_init("odd \"svc\"", "info");
+    log_info("one", NULL, NULL);
+    log_warn("two", NULL, NULL);
+    char *out = s_drain();
+    cr_assert_eq(s_count_lines(out), 2, "%s", out);
+    char *second = strchr(out, '\n') + 1;
+    second[-1] = 0;
+    json_t *first = json_loads(out, 0, NULL), *next = json_loads(second, 0, NULL);
+    cr_assert_not_null(first, "%s", out);
+    cr_assert_not_null(next, "%s", second);
+    cr_assert_str_eq(json_string_value(json_object_get(first, "service")), "odd \"svc\"");
+    cr_assert_str_eq(json_string_value(json_object_get(first, "level")), "info");
+    cr_assert_str_eq(json_string_value(json_object_get(next, "level")), "warn");
+    json_decref(first);
+    json_decref(next);
+    free(out);
+}
+
 Test(log, fields_never_override_the_lines_own_keys)
 {
     s_capture();
