@@ -23,6 +23,7 @@ import glob
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -279,6 +280,42 @@ BASELINES = {"ads": "pgbench_ads", "ads_nocache": "pgbench_ads", "pgbench_ads": 
              "orders": "pgbench_orders", "pgbench_orders": "pgbench_orders"}
 
 
+ROUND_RE = re.compile(r"^(ws|rest|pgbench)_r([0-9]+)$")
+ROUND_LABELS = {"ws": "WebSocket profile.get, round %d", "rest": "REST GET /api/p2p/profile, round %d",
+                "pgbench": "pgbench custom, again after round %d"}
+
+
+def label(name):
+    m = ROUND_RE.match(name)
+    if m:
+        return ROUND_LABELS[m.group(1)] % int(m.group(2))
+    return LABELS.get(name, name)
+
+
+def round_names(phases):
+    """The rounds after the first (bench/run --rounds), in order: [(2, 'ws_r2', ...)]."""
+    rounds = sorted({int(m.group(2)) for m in map(ROUND_RE.match, phases) if m})
+    return [(r, "ws_r%d" % r, "rest_r%d" % r, "pgbench_r%d" % r) for r in rounds]
+
+
+def mean_rps(a, b):
+    if a and b and a["rps"] and b["rps"]:
+        return {"rps": (a["rps"] + b["rps"]) / 2.0}
+    return None
+
+
+def round_baselines(phases, baseline="pgbench"):
+    """Each round's baseline: the mean of the pgbench phase just before its ws and rest
+    and the one just after (round 1: pgbench and pgbench_after; round N: pgbench_r(N-1),
+    or pgbench_after for N = 2, and pgbench_rN)."""
+    bases = {1: bracketed_baseline(phases, baseline)}
+    before = baseline + "_after"
+    for r, _, _, after in round_names(phases):
+        bases[r] = mean_rps(phases.get(before), phases.get(after))
+        before = after
+    return bases
+
+
 def load_phases(out):
     phases = {}
     for path in sorted(glob.glob(os.path.join(out, "phase-*.json"))):
@@ -308,11 +345,18 @@ def table(out, baseline="pgbench"):
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     order = ["pgbench", "pgbench_after", "ws", "ws_warn", "ws_paced", "ws_paced_warn", "rest", "rest_warn", "rest2", "ws1", "search", "ws_perf", "pgbench_big",
              "ws_big", "search_big", "search_big1", "search_big_nocache", "search_big_noindex", "pgbench_ads", "ads_nocache", "ads", "pgbench_orders", "orders"]
+    bases = round_baselines(phases, baseline)
+    rounds = round_names(phases)
+    rounded = [n for _, ws, rest, pg in rounds for n in (ws, rest, pg)]
+    order[order.index("rest2"):order.index("rest2")] = rounded
     for name in order + sorted(set(phases) - set(order) - {"idle"}):
         r = phases.get(name)
         if not r:
             continue
         b = base
+        m = ROUND_RE.match(name)
+        if m and m.group(1) != "pgbench":
+            b = bases.get(int(m.group(2)))
         if ("_big" in name) and "pgbench_big" in phases:
             b = phases["pgbench_big"]
         if name in BASELINES:
@@ -325,7 +369,7 @@ def table(out, baseline="pgbench"):
                 and (key != "workers_us" or r["kind"] != "pgbench") else "-"
         log_us = "%.1f" % cpu["log_us"] if "log_us" in cpu else "-"
         lines.append("| %s | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %s | %s | %d |" % (
-            LABELS.get(name, name), r["rps"], ratio, r["p50_ms"], r["p90_ms"], r["p99_ms"],
+            label(name), r["rps"], ratio, r["p50_ms"], r["p90_ms"], r["p99_ms"],
             r["max_ms"], us("gateway_us"), us("workers_us"), us("pg_us"),
             r["pg_statements_per_request"], us("load_us"), log_us, r["errors"]))
     i = phases.get("idle")
@@ -344,6 +388,16 @@ def table(out, baseline="pgbench"):
                      "%.0f/s; the two differ by %.0f %%, the machine's drift over the bracket"
                      % (baseline, before["rps"], baseline + "_after", after["rps"], base["rps"],
                         100.0 * abs(after["rps"] - before["rps"]) / base["rps"]))
+    if rounds:
+        for what, first in (("ws", "WebSocket profile.get"), ("rest", "REST")):
+            ratios = []
+            for r in [1] + [r for r, _, _, _ in rounds]:
+                p = phases.get(what if r == 1 else "%s_r%d" % (what, r))
+                if p and bases.get(r) and bases[r]["rps"]:
+                    ratios.append(p["rps"] / bases[r]["rps"])
+            if ratios:
+                notes.append("%s × pgbench, each round against its own bracket: %s; median %.2f"
+                             % (first, ", ".join("%.2f" % x for x in ratios), statistics.median(ratios)))
     for name in order:
         r = phases.get(name)
         if r and r.get("kind") == "ws" and r.get("connected", 0) < r.get("conns", 0):

@@ -121,3 +121,36 @@ def test_books_that_do_not_add_up_fail_the_run(dirs, own_pg):  # noqa: F811
     assert _report("books", out, "orders", bad.returncode, raw / "books.txt").returncode == 0
     done = _report("check", out)
     assert done.returncode == 1 and "books after orders do not add up" in done.stderr, done.stderr
+
+
+def _phase_json(out, name, kind, rps):
+    """A phase's numbers as report.py phase leaves them (only what table() reads)."""
+    (out / f"phase-{name}.json").write_text(json.dumps({
+        "name": name, "kind": kind, "requests": int(rps), "errors": 0, "seconds": 1.0, "rps": rps,
+        "p50_ms": 1.0, "p90_ms": 2.0, "p99_ms": 3.0, "max_ms": 4.0, "conns": 32, "connected": 32,
+        "cpu": {}, "pg_statements_per_request": 0.04}))
+
+
+def test_each_round_is_judged_against_the_baselines_either_side_of_it(dirs):
+    """bench/run --rounds: round 1 (ws, rest) sits between pgbench and pgbench_after, round N
+    between the pgbench phase before it and pgbench_rN; the note gives every round's ratio
+    and their median."""
+    out, _ = dirs
+    for name, rps in (("pgbench", 100.0), ("pgbench_after", 300.0), ("pgbench_r2", 100.0),
+                      ("pgbench_r3", 50.0)):
+        _phase_json(out, name, "pgbench", rps)
+    for name, rps in (("ws", 220.0), ("ws_r2", 180.0), ("ws_r3", 60.0),
+                      ("rest", 100.0), ("rest_r2", 200.0), ("rest_r3", 90.0)):
+        _phase_json(out, name, "ws", rps)
+    done = _report("table", out)
+    assert done.returncode == 0, done.stderr
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[2]
+            for line in done.stdout.splitlines() if line.startswith("| ") and " | " in line}
+    # ws: 220 / mean(100, 300) = 1.10; 180 / mean(300, 100) = 0.90; 60 / mean(100, 50) = 0.80
+    assert rows["WebSocket profile.get"] == "1.10"
+    assert rows["WebSocket profile.get, round 2"] == "0.90"
+    assert rows["WebSocket profile.get, round 3"] == "0.80"
+    assert rows["REST GET /api/p2p/profile, round 3"] == "1.20"
+    assert "WebSocket profile.get × pgbench, each round against its own bracket: 1.10, 0.90, 0.80; " \
+           "median 0.90" in done.stdout
+    assert "REST × pgbench, each round against its own bracket: 0.50, 1.00, 1.20; median 1.00" in done.stdout
