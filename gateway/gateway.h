@@ -45,6 +45,8 @@ typedef struct gateway {
     session_index_t *by_user;    /* user id -> that user's session handles */
     handle_table_t *http;        /* request handle -> http_request_t (lws-owned memory) */
     header_guard_t *waiting;     /* connections waiting for request headers, per address */
+    int *writable_fds;           /* keep-alive connections answered this turn (http_routes.c) */
+    size_t writable_count, writable_cap;
     lws_sorted_usec_list_t tick; /* heartbeats, purges, sweeps */
     lws_sorted_usec_list_t safety_drain;
     lws_sorted_usec_list_t keepalive; /* WebSocket pings and idle timeouts */

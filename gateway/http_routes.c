@@ -129,8 +129,10 @@ http_routes_authenticate(struct lws *wsi, bool allow_query, auth_identity_t *ide
 }
 
 /*  Queue a response; it is written when lws says the socket is writeable. */
+/*  Keep the response for the connection's writer: s_respond arms
+    HTTP_WRITEABLE, a worker's reply is written at once (s_respond_now). */
 static void
-s_respond(s_http_t *req, int status, const char *content_type, const char *body, size_t len)
+s_set_response(s_http_t *req, int status, const char *content_type, const char *body, size_t len)
 {
     free(req->response);
     req->response = malloc(LWS_PRE + len + 1);
@@ -144,6 +146,12 @@ s_respond(s_http_t *req, int status, const char *content_type, const char *body,
     req->status = status;
     req->content_type = content_type;
     req->responding = true;
+}
+
+static void
+s_respond(s_http_t *req, int status, const char *content_type, const char *body, size_t len)
+{
+    s_set_response(req, status, content_type, body, len);
     lws_callback_on_writable(req->wsi);
 }
 
@@ -181,6 +189,61 @@ s_forget(gateway_t *gw, s_http_t *req)
     req->params = NULL;
 }
 
+static int s_write_response(struct lws *wsi, s_http_t *req);
+static void s_waiting(gateway_t *gw, struct lws *wsi);
+
+/*  A worker's response leaves now, from the drain of the worker sockets,
+    rather than in HTTP_WRITEABLE: that would cost two epoll_ctl calls (arm
+    and disarm POLLOUT) and a loop turn per request. What lws then wants
+    before it reads the connection's next request, a writable event to leave
+    its "deferring" state (lws 4.1.6 lws_http_transaction_completed), it gets
+    at the end of the turn (http_routes_end_turn), within the same turn, so
+    its POLLOUT is set and cleared before libev applies either. A response
+    that closes the connection, or waits for a body still arriving, takes the
+    usual way. */
+static void
+s_respond_now(gateway_t *gw, s_http_t *req)
+{
+    struct lws *wsi = req->wsi;
+    if (req->draining || req->serving_file || req->close_after) {
+        lws_callback_on_writable(wsi);
+        return;
+    }
+    int rc = s_write_response(wsi, req);
+    s_forget(gw, req);
+    req->responding = false;
+    /* lws_http_transaction_completed frees req (the protocol is bound again) */
+    if (rc || lws_http_transaction_completed(wsi)) {
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    s_waiting(gw, wsi);
+    if (gw->writable_count == gw->writable_cap) {
+        size_t cap = gw->writable_cap ? 2 * gw->writable_cap : 64;
+        int *fds = realloc(gw->writable_fds, cap * sizeof *fds);
+        if (!fds) {
+            lws_callback_on_writable(wsi); /* lws's own way: the event arrives next turn */
+            return;
+        }
+        gw->writable_fds = fds;
+        gw->writable_cap = cap;
+    }
+    gw->writable_fds[gw->writable_count++] = (int) lws_get_socket_fd(wsi);
+}
+
+void
+http_routes_end_turn(gateway_t *gw)
+{
+    /* by fd, not by wsi: a connection closed since is not touched (an fd
+       taken again by a new connection gets a writable event it ignores) */
+    for (size_t i = 0; i < gw->writable_count; i++) {
+        struct lws_pollfd writable = {.fd = gw->writable_fds[i], .events = LWS_POLLIN | LWS_POLLOUT,
+                                      .revents = LWS_POLLOUT};
+        lws_service_fd(gw->lws, &writable);
+    }
+    gw->writable_count = 0;
+}
+
 void
 http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body, size_t len,
                     const char *content_type, const char *filename)
@@ -195,10 +258,11 @@ http_routes_deliver(gateway_t *gw, uint64_t handle, int status, const char *body
            something executable */
         snprintf(req->file_type, sizeof req->file_type, "%s", content_type);
         snprintf(req->file_name, sizeof req->file_name, "%s", filename && *filename ? filename : "file");
-        s_respond(req, status, req->file_type, body, len);
-        return;
+        s_set_response(req, status, req->file_type, body, len);
     }
-    s_respond(req, status, "application/json", body, len);
+    else
+        s_set_response(req, status, "application/json", body, len);
+    s_respond_now(gw, req);
 }
 
 /*  Hand the (validated) request to a worker. */

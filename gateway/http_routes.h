@@ -31,6 +31,10 @@ void http_routes_on_accept(struct lws *wsi);
     service of the loop. gw unused. */
 void http_routes_close_waiting(void *wsi, void *gw);
 
+/*  The end of an event-loop turn: the connections whose responses left
+    during it may read their next requests (see s_respond_now). */
+void http_routes_end_turn(gateway_t *gw);
+
 /*  Per-connection memory lws allocates for http_routes_callback. */
 size_t http_routes_session_size(void);
 

@@ -103,6 +103,8 @@ static int
 s_service(gateway_t *self)
 {
     bool alive = ev_run(self->loop, EVRUN_ONCE);
+    if (self->lws)
+        http_routes_end_turn(self);
     worker_pool_flush(self->pool);
     pending_log_done(self);
     log_flush();           /* this turn's lines, in one write */
@@ -345,6 +347,7 @@ done:
     session_index_destroy(&self.by_user);
     session_index_destroy(&self.uploads);
     header_guard_destroy(&self.waiting);
+    free(self.writable_fds);
     handle_table_destroy(&self.http);
     auth_destroy(&self.auth);
     config_free(&self.cfg);

@@ -497,3 +497,57 @@ def test_expired_suspension_no_longer_blocks_update(user):
                         suspended_until=h.Raw("now() - interval '1 hour'"))
     r = user.put(PROFILE, {"auto_reply_message": "back again"})
     assert r.status == 200, r
+
+
+# ------------------------------------------------------------------ keep-alive
+
+def _raw_responses(sock, count, timeout=10):
+    """Read count HTTP/1.1 responses (Content-Length framed) off sock: [(status line, body)]."""
+    sock.settimeout(timeout)
+    buf, out = b"", []
+    while len(out) < count:
+        while b"\r\n\r\n" not in buf:
+            chunk = sock.recv(65536)
+            assert chunk, f"the connection closed after {len(out)} of {count} responses"
+            buf += chunk
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        lines = head.split(b"\r\n")
+        length = next(int(v) for k, _, v in (ln.partition(b":") for ln in lines[1:])
+                      if k.strip().lower() == b"content-length")
+        while len(buf) < length:
+            chunk = sock.recv(65536)
+            assert chunk, "the connection closed inside a body"
+            buf += chunk
+        out.append((lines[0].decode(), json.loads(buf[:length])))
+        buf = buf[length:]
+    return out
+
+
+def test_a_keep_alive_connection_answers_pipelined_then_sequential_requests(stack):
+    """A worker's REST reply is written as soon as it arrives (not a loop turn later), and
+    the connection then takes its next request: requests pipelined in one write are all
+    answered in order, the same connection keeps serving one request at a time, and a
+    request that asks to close gets its answer before the close."""
+    import socket
+    u = h.create_user(stack)
+    other = h.create_user(stack)
+    req = (f"GET {PROFILE} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {u.token}\r\n\r\n").encode()
+    check = (f"GET {CHECK} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {other.token}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", stack.port)) as s:
+        s.sendall((req + check) * 10)
+        replies = _raw_responses(s, 20)
+        for i, (status, body) in enumerate(replies):
+            assert status == "HTTP/1.1 200 OK", (i, status, body)
+            if i % 2 == 0:
+                assert body["data"]["profile"]["id"] == u.profile_id, (i, body)
+            else:
+                assert body["data"]["profile_id"] == other.profile_id, (i, body)
+        for i in range(30):
+            s.sendall(req)
+            (status, body), = _raw_responses(s, 1)
+            assert status == "HTTP/1.1 200 OK" and body["data"]["profile"]["id"] == u.profile_id, (i, status, body)
+        s.sendall(req.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+        (status, body), = _raw_responses(s, 1)
+        assert status == "HTTP/1.1 200 OK" and body["data"]["profile"]["id"] == u.profile_id, body
+        s.settimeout(10)
+        assert s.recv(1) == b"", "the connection stays open after Connection: close"
