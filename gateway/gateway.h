@@ -40,7 +40,7 @@ typedef struct gateway {
     worker_pool_t *pool;
     metrics_t *metrics;
     handle_table_t *pending;     /* request id -> pending_t (owned by pending.c) */
-    struct pending_done *done;   /* answered, their request.done lines not written yet (pending.c) */
+    struct pending_queue *queue; /* deadlines in order, answered requests' lines to write (pending.c) */
     handle_table_t *sessions;    /* session handle -> ws_session_t (lws-owned memory) */
     session_index_t *by_user;    /* user id -> that user's session handles */
     handle_table_t *http;        /* request handle -> http_request_t (lws-owned memory) */

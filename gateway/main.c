@@ -172,7 +172,10 @@ s_start(gateway_t *self)
     if (getrandom(seed, sizeof seed, 0) != sizeof seed)
         seed[0] = seed[1] = seed[2] = (uint64_t) clock_wall_ms();
     self->pending = handle_table_new(seed[0]);
-    pending_init(self);
+    if (pending_init(self) != 0) {
+        log_error("gateway.start_failed", NULL, json_pack("{s:s}", "reason", "out of memory"));
+        return -1;
+    }
     self->sessions = handle_table_new(seed[1]);
     self->by_user = session_index_new();
     self->uploads = session_index_new();
@@ -337,11 +340,11 @@ done:
         lws_sul_cancel(&self.safety_drain);
         lws_sul_cancel(&self.keepalive);
     }
+    pending_destroy(&self);
     s_lws_destroy(&self);
     worker_pool_destroy(&self.pool);
     rate_limit_destroy(&self.limits);
     metrics_destroy(&self.metrics);
-    pending_destroy(&self);
     handle_table_destroy(&self.pending);
     handle_table_destroy(&self.sessions);
     session_index_destroy(&self.by_user);

@@ -1,5 +1,11 @@
 /*  pending.c - the table of requests in flight and their deadlines.
 
+    Every request gets the same timeout, so deadlines fall due in the order
+    requests were sent: they wait in one list in that order, under one lws
+    timer set for the oldest. Adding and removing one is O(1); a timer of
+    its own per request cost a walk of lws's sorted timer list, which holds
+    every request in flight, for each request sent.
+
     A read whose worker dies is sent again to another live worker (it is
     idempotent); a write never is, because it may already have been applied:
     its client is told so. */
@@ -19,7 +25,8 @@
 #define PENDING_MAX_ATTEMPTS 3
 
 typedef struct s_pending {
-    lws_sorted_usec_list_t deadline; /* the timer; lws_container_of finds the rest */
+    struct s_pending *older, *newer; /* the deadline list, while in flight */
+    int64_t due_us;                  /* lws_now_usecs() of its deadline */
     gateway_t *gw;
     uint64_t id;
     origin_t origin;
@@ -40,10 +47,57 @@ typedef struct s_pending {
     struct s_pending *next_done;
 } s_pending_t;
 
-/*  Answered requests waiting for their request.done lines, oldest first. */
-struct pending_done {
-    s_pending_t *head, *tail;
+/*  What pending.c keeps beside gw->pending (gw->queue). */
+struct pending_queue {
+    gateway_t *gw;
+    s_pending_t *oldest, *newest; /* in flight, by deadline */
+    lws_sorted_usec_list_t timer; /* set for the oldest's deadline, while armed */
+    bool armed;
+    s_pending_t *done_head, *done_tail; /* answered, their request.done lines not written yet */
 };
+
+static void s_on_deadline(lws_sorted_usec_list_t *sul);
+
+static void
+s_arm(struct pending_queue *q, int64_t now_us)
+{
+    int64_t wait_us = q->oldest->due_us - now_us;
+    lws_sul_schedule(q->gw->lws, 0, &q->timer, s_on_deadline, wait_us > 0 ? wait_us : 0);
+    q->armed = true;
+}
+
+static void
+s_queue_add(struct pending_queue *q, s_pending_t *p)
+{
+    p->older = q->newest;
+    p->newer = NULL;
+    if (q->newest)
+        q->newest->newer = p;
+    else
+        q->oldest = p;
+    q->newest = p;
+    if (!q->armed)
+        s_arm(q, lws_now_usecs());
+}
+
+/*  Take p off the deadline list (a no-op when it is not on it). The timer
+    stays as it is: if it was set for p, it finds nothing due and is set
+    again for the new oldest. */
+static void
+s_queue_remove(struct pending_queue *q, s_pending_t *p)
+{
+    if (!p->older && q->oldest != p)
+        return;
+    if (p->older)
+        p->older->newer = p->newer;
+    else
+        q->oldest = p->newer;
+    if (p->newer)
+        p->newer->older = p->older;
+    else
+        q->newest = p->older;
+    p->older = p->newer = NULL;
+}
 
 static void
 s_free(s_pending_t *p)
@@ -76,7 +130,7 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *c
 {
     gateway_t *gw = p->gw;
     handle_table_remove(gw->pending, p->id);
-    lws_sul_cancel(&p->deadline);
+    s_queue_remove(gw->queue, p);
     worker_pool_release(gw->pool, p->worker_key);
     p->status = status;
     p->usec = lws_now_usecs() - p->started_us;
@@ -85,47 +139,54 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *c
                     content_type, filename);
     /* its line is built after the rest of the replies at hand have left
        (pending_log_done), not between them */
-    struct pending_done *done = gw->done;
-    if (!done || !log_enabled(P2P_LOG_INFO)) {
-        s_log_done(p);
+    struct pending_queue *q = gw->queue;
+    if (!log_enabled(P2P_LOG_INFO)) {
         s_free(p);
         return;
     }
     p->next_done = NULL;
-    if (done->tail)
-        done->tail->next_done = p;
+    if (q->done_tail)
+        q->done_tail->next_done = p;
     else
-        done->head = p;
-    done->tail = p;
+        q->done_head = p;
+    q->done_tail = p;
 }
 
 void
 pending_log_done(gateway_t *gw)
 {
-    struct pending_done *done = gw->done;
-    if (!done)
+    struct pending_queue *q = gw->queue;
+    if (!q)
         return;
-    while (done->head) {
-        s_pending_t *p = done->head;
-        done->head = p->next_done;
+    while (q->done_head) {
+        s_pending_t *p = q->done_head;
+        q->done_head = p->next_done;
         s_log_done(p);
         s_free(p);
     }
-    done->tail = NULL;
+    q->done_tail = NULL;
 }
 
-void
+int
 pending_init(gateway_t *gw)
 {
-    gw->done = calloc(1, sizeof *gw->done); /* without it, each line is written at once */
+    gw->queue = calloc(1, sizeof *gw->queue);
+    if (!gw->queue)
+        return -1;
+    gw->queue->gw = gw;
+    return 0;
 }
 
 void
 pending_destroy(gateway_t *gw)
 {
+    if (!gw->queue)
+        return;
     pending_log_done(gw);
-    free(gw->done);
-    gw->done = NULL;
+    if (gw->queue->armed)
+        lws_sul_cancel(&gw->queue->timer);
+    free(gw->queue);
+    gw->queue = NULL;
 }
 
 static void
@@ -136,14 +197,22 @@ s_fail(s_pending_t *p, err_code_t code, const char *text)
     free(body);
 }
 
+/*  Fail every request whose deadline has come, then wait for the next. */
 static void
 s_on_deadline(lws_sorted_usec_list_t *sul)
 {
-    s_pending_t *p = lws_container_of(sul, s_pending_t, deadline);
-    log_warn("request.timeout", NULL,
-             json_pack("{s:s, s:s}", "type", msg_type_name(p->type), "worker", p->worker_key));
-    s_fail(p, ERR_TIMEOUT,
-           "the service did not answer in time; the request may or may not have been applied");
+    struct pending_queue *q = lws_container_of(sul, struct pending_queue, timer);
+    q->armed = false;
+    int64_t now_us = lws_now_usecs();
+    while (q->oldest && q->oldest->due_us <= now_us) {
+        s_pending_t *p = q->oldest;
+        log_warn("request.timeout", NULL,
+                 json_pack("{s:s, s:s}", "type", msg_type_name(p->type), "worker", p->worker_key));
+        s_fail(p, ERR_TIMEOUT,
+               "the service did not answer in time; the request may or may not have been applied");
+    }
+    if (q->oldest)
+        s_arm(q, now_us);
 }
 
 /*  Keep a copy of a read's request so it can be sent again. */
@@ -210,7 +279,8 @@ pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
         s_free(p);
         return err_set(err, ERR_UNAVAILABLE, "no worker could take the request");
     }
-    lws_sul_schedule(gw->lws, 0, &p->deadline, s_on_deadline, timeout_ms * LWS_US_PER_MS);
+    p->due_us = p->started_us + timeout_ms * LWS_US_PER_MS;
+    s_queue_add(gw->queue, p);
     return 0; /* sent by the event loop's worker_pool_flush at the end of this turn */
 }
 

@@ -20,9 +20,11 @@ typedef struct {
     const char *content_type; /* an upload's (MSG_RAW) declared type, may be NULL; borrowed */
 } pending_request_t;
 
-/*  Set up and tear down what pending.c keeps beside gw->pending (the
-    answered requests whose lines wait; destroy writes them). */
-void pending_init(gateway_t *gw);
+/*  Set up and tear down what pending.c keeps beside gw->pending: the
+    deadlines and their timer, and the answered requests whose lines wait
+    (destroy writes them; call it before lws's context goes). init returns
+    -1 when out of memory. */
+int pending_init(gateway_t *gw);
 void pending_destroy(gateway_t *gw);
 
 /*  Write the request.done lines of the requests answered since the last

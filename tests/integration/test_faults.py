@@ -846,3 +846,51 @@ def test_slowloris_is_cut_off_and_does_not_stall_others(make_stack, kind):
     assert worst < 1.5
     assert s.gateway.alive()
     _served_quickly(s, other)
+
+
+def test_each_request_times_out_at_its_own_deadline(make_stack):
+    """Deadlines wait in one list in the order requests were sent, under one timer for the
+    oldest (gateway/pending.c): a request sent later times out later, by as much, and the
+    gateway keeps serving. Two waves to a frozen worker, 0.8 s apart, with a 1.5 s timeout:
+    the first wave is answered REQUEST_TIMEOUT at ~1.5 s, the second ~0.8 s after it, and a
+    request after the worker thaws is served."""
+    timeout_s = 1.5
+    s = make_stack("deadlines", workers=1, admin_workers=0,
+                   env={"P2P_REQUEST_TIMEOUT_MS": str(int(timeout_s * 1000))})
+    u = h.create_user(s)
+    worker = s.workers[0]
+
+    async def go():
+        sess = await h.ws_session(s, u.user_id)
+        try:
+            worker.signal(signal.SIGSTOP)
+            t0 = time.monotonic()
+            for n in range(3):
+                await sess.send("profile.get", request_id=f"a{n}")
+            await asyncio.sleep(0.8)
+            t1 = time.monotonic()
+            for n in range(3):
+                await sess.send("profile.get", request_id=f"b{n}")
+            got = {}
+            for _ in range(6):
+                r = await sess.recv(timeout=10)
+                got[r["request_id"]] = (time.monotonic(), r)
+            worker.signal(signal.SIGCONT)
+            await sess.send("profile.get", request_id="after")
+            after = await sess.recv(timeout=10)
+            return t0, t1, got, after
+        finally:
+            worker.signal(signal.SIGCONT)
+            await sess.close()
+
+    t0, t1, got, after = h.run(go(), timeout=60)
+    assert set(got) == {"a0", "a1", "a2", "b0", "b1", "b2"}, got
+    for rid, (at, r) in got.items():
+        assert r.get("success") is False and r.get("error") == "REQUEST_TIMEOUT", (rid, r)
+        sent = t0 if rid.startswith("a") else t1
+        # never early; late by at most a loaded machine's scheduling slack
+        assert timeout_s - 0.05 <= at - sent <= timeout_s + 1.0, (rid, round(at - sent, 3))
+    first = max(got[f"a{n}"][0] for n in range(3))
+    second = min(got[f"b{n}"][0] for n in range(3))
+    assert second - first >= 0.5, ("the second wave timed out with the first", round(second - first, 3))
+    assert after.get("success") is True, after
