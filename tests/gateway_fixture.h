@@ -1,6 +1,6 @@
 /*  gateway_fixture.h - a gateway without HTTP for unit tests of the worker
     link (test_worker_pool.c, test_pending.c): an lws context that listens
-    nowhere (it carries the deadline timers), the pending table, metrics and
+    nowhere (it carries the deadline timer), the pending table and queue, metrics and
     a real worker pool bound to endpoint. The test file supplies
     gateway_deliver and ws_session_on_event, which record what would reach
     clients. Header-only: each test is its own executable. */
@@ -33,6 +33,7 @@ gateway_fixture_setup(gateway_t *gw, const char *endpoint, int heartbeat_ms, int
     gw->lws = lws_create_context(&info);
     cr_assert_not_null(gw->lws);
     gw->pending = handle_table_new(7);
+    cr_assert_eq(pending_init(gw), 0);
     gw->metrics = metrics_new();
     err_t err;
     gw->pool = worker_pool_new(gw, &err);
@@ -44,6 +45,7 @@ static inline void
 gateway_fixture_teardown(gateway_t *gw)
 {
     pending_fail_all(gw);
+    pending_destroy(gw);
     worker_pool_destroy(&gw->pool);
     metrics_destroy(&gw->metrics);
     handle_table_destroy(&gw->pending);
