@@ -42,7 +42,7 @@ void log_flush(void);
 bool log_begin(log_level_t level, const char *event, const char *request_id);
 void log_str(const char *key, const char *value); /* NULL prints null */
 void log_int(const char *key, long long value);
-void log_num(const char *key, double value); /* as jansson prints a real (6 digits) */
+void log_num(const char *key, double value);          /* as jansson prints a real (6 digits) */
 void log_usec_as_ms(const char *key, long long usec); /* 1234 -> 1.234: milliseconds, 3 decimals */
 void log_json(const char *key, const json_t *value);
 void log_end(void);

@@ -237,8 +237,8 @@ http_routes_end_turn(gateway_t *gw)
     /* by fd, not by wsi: a connection closed since is not touched (an fd
        taken again by a new connection gets a writable event it ignores) */
     for (size_t i = 0; i < gw->writable_count; i++) {
-        struct lws_pollfd writable = {.fd = gw->writable_fds[i], .events = LWS_POLLIN | LWS_POLLOUT,
-                                      .revents = LWS_POLLOUT};
+        struct lws_pollfd writable = {
+            .fd = gw->writable_fds[i], .events = LWS_POLLIN | LWS_POLLOUT, .revents = LWS_POLLOUT};
         lws_service_fd(gw->lws, &writable);
     }
     gw->writable_count = 0;

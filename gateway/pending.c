@@ -25,8 +25,8 @@
 #define PENDING_MAX_ATTEMPTS 3
 
 typedef struct s_pending {
-    struct s_pending *older, *newer; /* the deadline list, while in flight */
-    int64_t due_us;                  /* lws_now_usecs() of its deadline */
+    lws_dll2_t in_flight; /* on the deadline list (gw->queue), while in flight */
+    int64_t due_us;       /* lws_now_usecs() of its deadline */
     gateway_t *gw;
     uint64_t id;
     origin_t origin;
@@ -50,7 +50,7 @@ typedef struct s_pending {
 /*  What pending.c keeps beside gw->pending (gw->queue). */
 struct pending_queue {
     gateway_t *gw;
-    s_pending_t *oldest, *newest; /* in flight, by deadline */
+    lws_dll2_owner_t in_flight;   /* requests by deadline, oldest first */
     lws_sorted_usec_list_t timer; /* set for the oldest's deadline, while armed */
     bool armed;
     s_pending_t *done_head, *done_tail; /* answered, their request.done lines not written yet */
@@ -58,10 +58,17 @@ struct pending_queue {
 
 static void s_on_deadline(lws_sorted_usec_list_t *sul);
 
+static s_pending_t *
+s_oldest(struct pending_queue *q)
+{
+    lws_dll2_t *head = lws_dll2_get_head(&q->in_flight);
+    return head ? lws_container_of(head, s_pending_t, in_flight) : NULL;
+}
+
 static void
 s_arm(struct pending_queue *q, int64_t now_us)
 {
-    int64_t wait_us = q->oldest->due_us - now_us;
+    int64_t wait_us = s_oldest(q)->due_us - now_us;
     lws_sul_schedule(q->gw->lws, 0, &q->timer, s_on_deadline, wait_us > 0 ? wait_us : 0);
     q->armed = true;
 }
@@ -69,13 +76,7 @@ s_arm(struct pending_queue *q, int64_t now_us)
 static void
 s_queue_add(struct pending_queue *q, s_pending_t *p)
 {
-    p->older = q->newest;
-    p->newer = NULL;
-    if (q->newest)
-        q->newest->newer = p;
-    else
-        q->oldest = p;
-    q->newest = p;
+    lws_dll2_add_tail(&p->in_flight, &q->in_flight);
     if (!q->armed)
         s_arm(q, lws_now_usecs());
 }
@@ -84,19 +85,9 @@ s_queue_add(struct pending_queue *q, s_pending_t *p)
     stays as it is: if it was set for p, it finds nothing due and is set
     again for the new oldest. */
 static void
-s_queue_remove(struct pending_queue *q, s_pending_t *p)
+s_queue_remove(s_pending_t *p)
 {
-    if (!p->older && q->oldest != p)
-        return;
-    if (p->older)
-        p->older->newer = p->newer;
-    else
-        q->oldest = p->newer;
-    if (p->newer)
-        p->newer->older = p->older;
-    else
-        q->newest = p->older;
-    p->older = p->newer = NULL;
+    lws_dll2_remove(&p->in_flight);
 }
 
 static void
@@ -130,7 +121,7 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *c
 {
     gateway_t *gw = p->gw;
     handle_table_remove(gw->pending, p->id);
-    s_queue_remove(gw->queue, p);
+    s_queue_remove(p);
     worker_pool_release(gw->pool, p->worker_key);
     p->status = status;
     p->usec = lws_now_usecs() - p->started_us;
@@ -204,14 +195,14 @@ s_on_deadline(lws_sorted_usec_list_t *sul)
     struct pending_queue *q = lws_container_of(sul, struct pending_queue, timer);
     q->armed = false;
     int64_t now_us = lws_now_usecs();
-    while (q->oldest && q->oldest->due_us <= now_us) {
-        s_pending_t *p = q->oldest;
+    s_pending_t *p;
+    while ((p = s_oldest(q)) && p->due_us <= now_us) {
         log_warn("request.timeout", NULL,
                  json_pack("{s:s, s:s}", "type", msg_type_name(p->type), "worker", p->worker_key));
         s_fail(p, ERR_TIMEOUT,
                "the service did not answer in time; the request may or may not have been applied");
     }
-    if (q->oldest)
+    if (s_oldest(q))
         s_arm(q, now_us);
 }
 
