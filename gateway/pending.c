@@ -131,7 +131,8 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *c
     /* its line is built after the rest of the replies at hand have left
        (pending_log_done), not between them */
     struct pending_queue *q = gw->queue;
-    if (!log_enabled(P2P_LOG_INFO)) {
+    if (!q || !log_enabled(P2P_LOG_INFO)) {
+        s_log_done(p);
         s_free(p);
         return;
     }
@@ -174,6 +175,10 @@ pending_destroy(gateway_t *gw)
     if (!gw->queue)
         return;
     pending_log_done(gw);
+    /* anything still in flight (pending_fail_all answers it first) leaves
+       the list, so that nothing later touches the freed owner */
+    for (s_pending_t *p; (p = s_oldest(gw->queue));)
+        s_queue_remove(p);
     if (gw->queue->armed)
         lws_sul_cancel(&gw->queue->timer);
     free(gw->queue);
@@ -232,6 +237,8 @@ s_keep_for_retry(s_pending_t *p, const envelope_t *env)
 int
 pending_dispatch(gateway_t *gw, const pending_request_t *req, err_t *err)
 {
+    if (!gw->queue) /* after pending_destroy: lws is finishing its own shutdown */
+        return err_set(err, ERR_UNAVAILABLE, "the gateway is shutting down");
     s_pending_t *p = calloc(1, sizeof *p);
     if (!p)
         return err_set(err, ERR_UNAVAILABLE, "out of memory");
