@@ -331,9 +331,7 @@ def bracketed_baseline(phases, baseline="pgbench"):
     machine's speed drifts between phases a minute apart (bench/RESULTS.md, sessions 14
     and 15); a drift that is steady over the bracket cancels for the phases inside it."""
     before, after = phases.get(baseline), phases.get(baseline + "_after")
-    if before and after and before["rps"] and after["rps"]:
-        return {"rps": (before["rps"] + after["rps"]) / 2.0}
-    return before or after
+    return mean_rps(before, after) or before or after
 
 
 def table(out, baseline="pgbench"):

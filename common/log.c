@@ -361,12 +361,18 @@ log_str(const char *key, const char *value)
         s_append_str("null");
 }
 
-void
-log_int(const char *key, long long value)
+/*  ,"key":value with a point before its last `decimals` digits (0: an
+    integer), exact and without stdio. */
+static void
+s_append_fixed(const char *key, long long value, int decimals)
 {
-    char text[24];
+    char text[32];
     char *at = text + sizeof text;
     unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long) value : (unsigned long long) value;
+    for (int i = 0; i < decimals; i++, magnitude /= 10)
+        *--at = (char) ('0' + magnitude % 10);
+    if (decimals)
+        *--at = '.';
     do
         *--at = (char) ('0' + magnitude % 10);
     while ((magnitude /= 10) > 0);
@@ -374,6 +380,12 @@ log_int(const char *key, long long value)
         *--at = '-';
     s_append_key(key);
     s_append(at, (size_t) (text + sizeof text - at));
+}
+
+void
+log_int(const char *key, long long value)
+{
+    s_append_fixed(key, value, 0);
 }
 
 void
@@ -396,20 +408,7 @@ log_num(const char *key, double value)
 void
 log_usec_as_ms(const char *key, long long usec)
 {
-    /* the integer part, a point, three digits: exact, and without stdio */
-    char text[32];
-    char *at = text + sizeof text;
-    unsigned long long magnitude = usec < 0 ? 0ULL - (unsigned long long) usec : (unsigned long long) usec;
-    for (int i = 0; i < 3; i++, magnitude /= 10)
-        *--at = (char) ('0' + magnitude % 10);
-    *--at = '.';
-    do
-        *--at = (char) ('0' + magnitude % 10);
-    while ((magnitude /= 10) > 0);
-    if (usec < 0)
-        *--at = '-';
-    s_append_key(key);
-    s_append(at, (size_t) (text + sizeof text - at));
+    s_append_fixed(key, usec, 3);
 }
 
 void

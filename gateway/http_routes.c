@@ -128,7 +128,6 @@ http_routes_authenticate(struct lws *wsi, bool allow_query, auth_identity_t *ide
     return auth_verify(gw->auth, token, len, (long) (clock_wall_ms() / 1000), identity, err);
 }
 
-/*  Queue a response; it is written when lws says the socket is writeable. */
 /*  Keep the response for the connection's writer: s_respond arms
     HTTP_WRITEABLE, a worker's reply is written at once (s_respond_now). */
 static void
@@ -189,8 +188,7 @@ s_forget(gateway_t *gw, s_http_t *req)
     req->params = NULL;
 }
 
-static int s_write_response(struct lws *wsi, s_http_t *req);
-static void s_waiting(gateway_t *gw, struct lws *wsi);
+static int s_send_response(gateway_t *gw, struct lws *wsi, s_http_t *req);
 
 /*  A worker's response leaves now, from the drain of the worker sockets,
     rather than in HTTP_WRITEABLE: that would cost two epoll_ctl calls (arm
@@ -209,15 +207,11 @@ s_respond_now(gateway_t *gw, s_http_t *req)
         lws_callback_on_writable(wsi);
         return;
     }
-    int rc = s_write_response(wsi, req);
-    s_forget(gw, req);
-    req->responding = false;
-    /* lws_http_transaction_completed frees req (the protocol is bound again) */
-    if (rc || lws_http_transaction_completed(wsi)) {
+    if (s_send_response(gw, wsi, req) != 0) {
+        /* outside its own callback: the connection cannot return -1 */
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }
-    s_waiting(gw, wsi);
     if (gw->writable_count == gw->writable_cap) {
         size_t cap = gw->writable_cap ? 2 * gw->writable_cap : 64;
         int *fds = realloc(gw->writable_fds, cap * sizeof *fds);
@@ -840,6 +834,22 @@ done:
     return rc;
 }
 
+/*  Write req's response and end the transaction. 0: the connection waits
+    for its next request; -1: it must close. req is gone either way
+    (lws_http_transaction_completed binds the protocol again, which frees
+    it). */
+static int
+s_send_response(gateway_t *gw, struct lws *wsi, s_http_t *req)
+{
+    int rc = s_write_response(wsi, req);
+    bool close_after = req->close_after;
+    s_forget(gw, req);
+    req->responding = false;
+    if (rc || close_after)
+        return -1;
+    return s_transaction_completed(gw, wsi);
+}
+
 /*  Refuse an upgrade: the response is written here, lws completes the
     transaction. The status line is written by hand because lws has not parsed
     the request version yet at this point and would answer "HTTP/1.0", which
@@ -1055,13 +1065,7 @@ http_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             break; /* lws's own file transfer uses this callback too */
         if (!req->responding || req->handle || req->draining)
             return 0; /* nothing to write yet */
-        int rc = s_write_response(wsi, req);
-        bool close_after = req->close_after;
-        s_forget(gw, req);
-        req->responding = false;
-        if (rc || close_after)
-            return -1;
-        return s_transaction_completed(gw, wsi);
+        return s_send_response(gw, wsi, req);
     }
 
     case LWS_CALLBACK_CLOSED_HTTP:

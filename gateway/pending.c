@@ -25,8 +25,8 @@
 #define PENDING_MAX_ATTEMPTS 3
 
 typedef struct s_pending {
-    lws_dll2_t in_flight; /* on the deadline list (gw->queue), while in flight */
-    int64_t due_us;       /* lws_now_usecs() of its deadline */
+    lws_dll2_t link; /* on gw->queue's deadline list in flight, then on its done list */
+    int64_t due_us;  /* lws_now_usecs() of its deadline */
     gateway_t *gw;
     uint64_t id;
     origin_t origin;
@@ -44,7 +44,6 @@ typedef struct s_pending {
     /* once answered: the outcome its request.done line reports */
     int status;
     int64_t usec;
-    struct s_pending *next_done;
 } s_pending_t;
 
 /*  What pending.c keeps beside gw->pending (gw->queue). */
@@ -53,16 +52,22 @@ struct pending_queue {
     lws_dll2_owner_t in_flight;   /* requests by deadline, oldest first */
     lws_sorted_usec_list_t timer; /* set for the oldest's deadline, while armed */
     bool armed;
-    s_pending_t *done_head, *done_tail; /* answered, their request.done lines not written yet */
+    lws_dll2_owner_t done; /* answered, their request.done lines not written yet */
 };
 
 static void s_on_deadline(lws_sorted_usec_list_t *sul);
 
 static s_pending_t *
+s_first(lws_dll2_owner_t *list)
+{
+    lws_dll2_t *head = lws_dll2_get_head(list);
+    return head ? lws_container_of(head, s_pending_t, link) : NULL;
+}
+
+static s_pending_t *
 s_oldest(struct pending_queue *q)
 {
-    lws_dll2_t *head = lws_dll2_get_head(&q->in_flight);
-    return head ? lws_container_of(head, s_pending_t, in_flight) : NULL;
+    return s_first(&q->in_flight);
 }
 
 static void
@@ -76,18 +81,18 @@ s_arm(struct pending_queue *q, int64_t now_us)
 static void
 s_queue_add(struct pending_queue *q, s_pending_t *p)
 {
-    lws_dll2_add_tail(&p->in_flight, &q->in_flight);
+    lws_dll2_add_tail(&p->link, &q->in_flight);
     if (!q->armed)
         s_arm(q, lws_now_usecs());
 }
 
-/*  Take p off the deadline list (a no-op when it is not on it). The timer
-    stays as it is: if it was set for p, it finds nothing due and is set
-    again for the new oldest. */
+/*  Take p, in flight, off the deadline list (s_finish, once per request,
+    before it may join the done list). The timer stays as it is: if it was
+    set for p, it finds nothing due and is set again for the new oldest. */
 static void
 s_queue_remove(s_pending_t *p)
 {
-    lws_dll2_remove(&p->in_flight);
+    lws_dll2_remove(&p->link);
 }
 
 static void
@@ -136,12 +141,7 @@ s_finish(s_pending_t *p, int status, const char *body, size_t len, const char *c
         s_free(p);
         return;
     }
-    p->next_done = NULL;
-    if (q->done_tail)
-        q->done_tail->next_done = p;
-    else
-        q->done_head = p;
-    q->done_tail = p;
+    lws_dll2_add_tail(&p->link, &q->done); /* off the deadline list since s_queue_remove */
 }
 
 void
@@ -150,13 +150,11 @@ pending_log_done(gateway_t *gw)
     struct pending_queue *q = gw->queue;
     if (!q)
         return;
-    while (q->done_head) {
-        s_pending_t *p = q->done_head;
-        q->done_head = p->next_done;
+    for (s_pending_t *p; (p = s_first(&q->done));) {
+        lws_dll2_remove(&p->link);
         s_log_done(p);
         s_free(p);
     }
-    q->done_tail = NULL;
 }
 
 int
